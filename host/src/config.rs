@@ -1,0 +1,104 @@
+//! [`Config`]: the sandbox's limits and grants, with sane defaults.
+
+use std::time::Duration;
+
+/// How a [`Runtime`](crate::Runtime) runs components: the limits that hold a
+/// misbehaving guest, what it is granted, and how instances are allocated.
+///
+/// The defaults are what wins for this queue: the pooling allocator (cheap
+/// instances), 64 MiB of memory per instance, 1 s of CPU per call, 1,000
+/// instances at once, only `wasi:random/random` linked, guest output dropped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    pub(crate) memory_limit: usize,
+    pub(crate) call_timeout: Duration,
+    pub(crate) max_instances: u32,
+    pub(crate) pooling: bool,
+    pub(crate) full_wasi: bool,
+    pub(crate) inherit_stdio: bool,
+    pub(crate) max_argument_bytes: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            memory_limit: 64 << 20,
+            call_timeout: Duration::from_secs(1),
+            max_instances: 1000,
+            pooling: true,
+            full_wasi: false,
+            inherit_stdio: false,
+            max_argument_bytes: 1 << 20,
+        }
+    }
+}
+
+impl Config {
+    /// The defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Most linear memory one instance may have, in bytes (default 64 MiB).
+    /// Growing past it ends the call with `OutOfMemory`.
+    pub fn memory_limit(mut self, bytes: usize) -> Self {
+        self.memory_limit = bytes;
+        self
+    }
+
+    /// Most time one call into the guest may run (default 1 s), measured in
+    /// ticks of [`Config::TICK`]. Running past it ends the call with `TimedOut`.
+    pub fn call_timeout(mut self, timeout: Duration) -> Self {
+        self.call_timeout = timeout;
+        self
+    }
+
+    /// Most instances that may be alive at once (default 1,000). One more
+    /// gives `InstanceLimit`.
+    pub fn max_instances(mut self, count: u32) -> Self {
+        self.max_instances = count;
+        self
+    }
+
+    /// Whether to use wasmtime's pooling allocator (default on): instance
+    /// slots are reserved up front, so making an instance is cheap.
+    pub fn pooling(mut self, on: bool) -> Self {
+        self.pooling = on;
+        self
+    }
+
+    /// Whether to link all of WASI 0.2 (with nothing granted: no preopened
+    /// directories, no environment, no arguments, no network) for components
+    /// that import more than `wasi:random/random`, such as ones built with
+    /// Rust's std. Off by default: such a component is refused at load.
+    pub fn full_wasi(mut self, on: bool) -> Self {
+        self.full_wasi = on;
+        self
+    }
+
+    /// Whether the guest's stdout and stderr reach this process's (default:
+    /// they go nowhere). Only components linked with full WASI can write.
+    pub fn inherit_stdio(mut self, on: bool) -> Self {
+        self.inherit_stdio = on;
+        self
+    }
+
+    /// Most bytes of strings one call may pass into the guest (default 1 MiB,
+    /// far above every limit of the contract). A larger argument is refused
+    /// with `ArgumentTooLarge` before the guest sees it, so a caller cannot
+    /// exhaust an instance's memory (and kill its queue) by sending garbage.
+    pub fn max_argument_bytes(mut self, bytes: usize) -> Self {
+        self.max_argument_bytes = bytes;
+        self
+    }
+
+    /// How often the runtime's clock ticks: the resolution of
+    /// [`Config::call_timeout`].
+    pub const TICK: Duration = Duration::from_millis(10);
+
+    /// The per-call deadline in ticks (at least one).
+    pub(crate) fn deadline_ticks(&self) -> u64 {
+        let ticks = self.call_timeout.as_nanos().div_ceil(Self::TICK.as_nanos());
+        u64::try_from(ticks).unwrap_or(u64::MAX).max(1)
+    }
+}
