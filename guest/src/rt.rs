@@ -1,8 +1,8 @@
 //! The no_std runtime the component needs on wasm32: an allocator, a panic
-//! handler and the canonical ABI's `cabi_realloc`.
+//! handler, the canonical ABI's `cabi_realloc`, and `memcmp`.
 //!
-//! With std, wasi-libc would supply all three and drag in `wasi:cli` and
-//! `wasi:io` imports; without it the component imports only what the code
+//! With std, std and wasi-libc would supply these and drag in `wasi:cli` and
+//! `wasi:io` imports; without them the component imports only what the code
 //! uses, `wasi:random/random`.
 
 use core::alloc::{GlobalAlloc, Layout};

@@ -79,14 +79,14 @@ pub fn run(queue: &Queue) -> Result<(), Error> {
             None => break,
             Some(Ok(line)) => line,
             Some(Err(e)) => {
-                esay!("bitsq: cannot read input: {e}");
+                eprintln!("bitsq: cannot read input: {e}");
                 return Ok(());
             }
         };
         let words = match words::split(&line) {
             Ok(words) => words,
             Err(why) => {
-                esay!("error: {why}");
+                eprintln!("error: {why}");
                 continue;
             }
         };
@@ -99,8 +99,8 @@ pub fn run(queue: &Queue) -> Result<(), Error> {
         match execute(queue, &manager, verb, args) {
             Ok(Flow::Continue) => {}
             Ok(Flow::Quit) => break,
-            Err(Failure::Usage(verb)) => esay!("usage: {}", usage(verb)),
-            Err(Failure::Refused(code, context)) => esay!("error: {}{context}", Error::Queue(code)),
+            Err(Failure::Usage(verb)) => eprintln!("usage: {}", usage(verb)),
+            Err(Failure::Refused(code, context)) => eprintln!("error: {}{context}", Error::Queue(code)),
             Err(Failure::Sandbox(e)) => return Err(e),
         }
     }
@@ -121,7 +121,7 @@ fn verb(name: &str) -> Option<&'static Verb> {
 
 fn execute(queue: &Queue, manager: &JobManager, name: &str, args: &[String]) -> Result<Flow, Failure> {
     let Some(v) = verb(name) else {
-        esay!("error: unknown command `{name}`; `help` lists the commands");
+        eprintln!("error: unknown command `{name}`; `help` lists the commands");
         return Ok(Flow::Continue);
     };
     if args.iter().any(|a| a == "--help" || a == "-h") {
@@ -169,7 +169,7 @@ fn execute(queue: &Queue, manager: &JobManager, name: &str, args: &[String]) -> 
         ("help", []) => help(),
         ("help", [name]) => match verb(name) {
             Some(v) => say!("{}\n  {}", usage(v), v.about),
-            None => esay!("error: unknown command `{name}`; `help` lists the commands"),
+            None => eprintln!("error: unknown command `{name}`; `help` lists the commands"),
         },
         ("quit", []) => return Ok(Flow::Quit),
         _ => return Err(Failure::Usage(v)),
