@@ -37,7 +37,15 @@ fn main() {
 
     let mut cmd = Command::new(&cargo);
     cmd.current_dir(workspace)
-        .args(["build", "--package", PACKAGE, "--target", TARGET, "--profile", PROFILE])
+        .args([
+            "build",
+            "--package",
+            PACKAGE,
+            "--target",
+            TARGET,
+            "--profile",
+            PROFILE,
+        ])
         .arg("--target-dir")
         .arg(&target_dir)
         // The outer build's flags and wrappers are for the host, not the guest
@@ -59,12 +67,21 @@ fn main() {
     let embedded = out_dir.join(format!("{ARTIFACT}.wasm"));
     fs::copy(&wasm, &embedded)
         .unwrap_or_else(|e| panic!("the guest build left no {}: {e}", wasm.display()));
-    println!("cargo:rustc-env=BITS_QUEUE_COMPONENT={}", embedded.display());
+    println!(
+        "cargo:rustc-env=BITS_QUEUE_COMPONENT={}",
+        embedded.display()
+    );
 
     for dep in dep_info(&built.join(format!("{ARTIFACT}.d"))) {
         println!("cargo:rerun-if-changed={}", dep.display());
     }
-    for fixed in ["guest/Cargo.toml", "Cargo.toml", "Cargo.lock", "wit", "rust-toolchain.toml"] {
+    for fixed in [
+        "guest/Cargo.toml",
+        "Cargo.toml",
+        "Cargo.lock",
+        "wit",
+        "rust-toolchain.toml",
+    ] {
         println!("cargo:rerun-if-changed={}", workspace.join(fixed).display());
     }
 }
@@ -75,7 +92,10 @@ fn dep_info(path: &Path) -> Vec<PathBuf> {
     let text = fs::read_to_string(path)
         .unwrap_or_else(|e| panic!("no dep-info at {}: {e}", path.display()));
     let line = text.lines().next().unwrap_or_default();
-    let deps = line.split_once(": ").map(|(_, deps)| deps).unwrap_or_default();
+    let deps = line
+        .split_once(": ")
+        .map(|(_, deps)| deps)
+        .unwrap_or_default();
     let mut paths = Vec::new();
     let mut current = String::new();
     let mut chars = deps.chars().peekable();
@@ -124,12 +144,17 @@ fn ensure_target_installed(rustc: &Path) {
         panic!("the {TARGET} target is not installed and rustup could not be run ({e}); install it with `rustup target add {TARGET}`")
     });
     if !status.success() {
-        panic!("`rustup target add {TARGET}` failed ({status}); install the target and build again");
+        panic!(
+            "`rustup target add {TARGET}` failed ({status}); install the target and build again"
+        );
     }
 }
 
 fn sysroot(rustc: &Path) -> Option<PathBuf> {
-    let out = Command::new(rustc).args(["--print", "sysroot"]).output().ok()?;
+    let out = Command::new(rustc)
+        .args(["--print", "sysroot"])
+        .output()
+        .ok()?;
     out.status
         .success()
         .then(|| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))

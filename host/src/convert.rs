@@ -104,5 +104,6 @@ impl From<wit::QueueLimits> for QueueLimits {
 
 /// A WIT `result<T, error-code>` as this crate's result.
 pub(crate) fn queue_result<T, U: From<T>>(r: Result<T, wit::ErrorCode>) -> crate::Result<U> {
-    r.map(U::from).map_err(|code| crate::Error::Queue(code.into()))
+    r.map(U::from)
+        .map_err(|code| crate::Error::Queue(code.into()))
 }

@@ -136,7 +136,9 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             // BG_E_NOT_FOUND (0x80200001): no job in the queue has that GUID
-            Error::Queue(code) => write!(f, "{code} (0x{:08X}): {}", code.hresult(), meaning(*code)),
+            Error::Queue(code) => {
+                write!(f, "{code} (0x{:08X}): {}", code.hresult(), meaning(*code))
+            }
             Error::Sandbox(e) => e.fmt(f),
         }
     }

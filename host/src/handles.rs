@@ -189,7 +189,9 @@ impl Job {
     /// Sets the description (`set-description`); over 1,024 UTF-16 code
     /// units is `StringTooLong`.
     pub fn set_description(&self, description: &str) -> Result<()> {
-        self.owned.instance.check_argument_bytes(description.len())?;
+        self.owned
+            .instance
+            .check_argument_bytes(description.len())?;
         queue_result(
             self.call(|job, store, raw| job.call_set_description(store, raw, description))?,
         )
@@ -197,9 +199,9 @@ impl Job {
 
     /// Sets the priority (`set-priority`).
     pub fn set_priority(&self, priority: JobPriority) -> Result<()> {
-        queue_result(self.call(|job, store, raw| {
-            job.call_set_priority(store, raw, priority.into())
-        })?)
+        queue_result(
+            self.call(|job, store, raw| job.call_set_priority(store, raw, priority.into()))?,
+        )
     }
 
     /// Adds one file (`add-file`): an http(s):// or file:// URL and an
@@ -208,9 +210,9 @@ impl Job {
         self.owned
             .instance
             .check_argument_bytes(remote_name.len() + local_name.len())?;
-        queue_result(self.call(|job, store, raw| {
-            job.call_add_file(store, raw, remote_name, local_name)
-        })?)
+        queue_result(
+            self.call(|job, store, raw| job.call_add_file(store, raw, remote_name, local_name))?,
+        )
     }
 
     /// Adds several files, all or none (`add-file-set`).

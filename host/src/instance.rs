@@ -107,7 +107,9 @@ impl Instance {
     fn lock(&self) -> MutexGuard<'_, Live> {
         // A panic while locked cannot leave the store half-changed in a way
         // that matters more than the panic itself; keep serving.
-        self.live.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.live
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 

@@ -29,11 +29,9 @@ impl Queue {
 
     /// Opens the queue (`job-manager`'s constructor).
     pub fn manager(&self) -> Result<JobManager> {
-        let raw = self.instance.call(|store, q| {
-            q.bits_queue_manager()
-                .job_manager()
-                .call_constructor(store)
-        })?;
+        let raw = self
+            .instance
+            .call(|store, q| q.bits_queue_manager().job_manager().call_constructor(store))?;
         Ok(JobManager::new(self.instance.clone(), raw))
     }
 

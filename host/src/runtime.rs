@@ -185,8 +185,7 @@ impl Ticker {
                     thread::sleep(Config::TICK);
                     engine.increment_epoch();
                 }
-            })
-?;
+            })?;
         Ok(Ticker { stop })
     }
 }

@@ -111,7 +111,12 @@ pub struct UnknownName {
 
 impl fmt::Display for UnknownName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "not a {}: expected one of {}", self.what, self.expected.join(", "))
+        write!(
+            f,
+            "not a {}: expected one of {}",
+            self.what,
+            self.expected.join(", ")
+        )
     }
 }
 

@@ -31,10 +31,17 @@ pub fn run(runtime: &Runtime, queue: &Queue, source: &str, seed: Option<u64>) ->
         "  get-job {id} -> \"{}\", get-id {}: {}",
         again.display_name()?,
         again.id()?,
-        if again.id()? == id { "the same job" } else { "A DIFFERENT JOB" }
+        if again.id()? == id {
+            "the same job"
+        } else {
+            "A DIFFERENT JOB"
+        }
     );
     again.set_description("Backs up /home every night")?;
-    say!("  set-description through the new handle; the first handle reads: \"{}\"", backup.description()?);
+    say!(
+        "  set-description through the new handle; the first handle reads: \"{}\"",
+        backup.description()?
+    );
 
     say!("\nMove jobs through their states:");
     step(&backup, "resume", Job::resume)?;
@@ -45,7 +52,10 @@ pub fn run(runtime: &Runtime, queue: &Queue, source: &str, seed: Option<u64>) ->
     step(&backup, "suspend", Job::suspend)?;
     step(&backup, "complete", Job::complete)?;
     report.add_file("https://example.com/upload", "C:\\reports\\crash.dmp")?;
-    say!("  {} add-file https://example.com/upload <- C:\\reports\\crash.dmp", report.id()?);
+    say!(
+        "  {} add-file https://example.com/upload <- C:\\reports\\crash.dmp",
+        report.id()?
+    );
     step(&report, "complete", Job::complete)?;
     step(&report, "cancel", Job::cancel)?;
     step(&report, "resume", Job::resume)?;
@@ -84,7 +94,11 @@ fn step(job: &Job, what: &str, call: fn(&Job) -> Result<()>) -> Result<()> {
     let outcome = match call(job) {
         Ok(()) => {
             let after = job.state()?;
-            let left = if after.is_final() { " (left the queue)" } else { "" };
+            let left = if after.is_final() {
+                " (left the queue)"
+            } else {
+                ""
+            };
             format!("{before} -> {after}{left}")
         }
         Err(e @ Error::Queue(_)) => format!("refused: {e}"),

@@ -20,21 +20,81 @@ struct Verb {
 }
 
 const VERBS: &[Verb] = &[
-    Verb { name: "create", args: "[--upload|--upload-reply] NAME", about: "create a suspended job (download unless told) and print its GUID" },
-    Verb { name: "list", args: "", about: "list the queued jobs in creation order" },
-    Verb { name: "info", args: "GUID", about: "show every property of a job" },
-    Verb { name: "addfile", args: "GUID REMOTE LOCAL", about: "add a file: an http(s):// or file:// URL and an absolute local path" },
-    Verb { name: "files", args: "GUID", about: "list a job's files" },
-    Verb { name: "setdisplayname", args: "GUID VALUE", about: "set a job's display name (at most 256 UTF-16 units)" },
-    Verb { name: "setdescription", args: "GUID VALUE", about: "set a job's description (at most 1,024 UTF-16 units)" },
-    Verb { name: "setpriority", args: "GUID foreground|high|normal|low", about: "set a job's priority" },
-    Verb { name: "resume", args: "GUID", about: "queue a job for transfer" },
-    Verb { name: "suspend", args: "GUID", about: "pause a job" },
-    Verb { name: "cancel", args: "GUID", about: "cancel a job: it leaves the queue" },
-    Verb { name: "complete", args: "GUID", about: "acknowledge a job: it leaves the queue" },
-    Verb { name: "limits", args: "[MAX_JOBS MAX_FILES]", about: "show the queue limits, or set them" },
-    Verb { name: "help", args: "[VERB]", about: "list the commands, or explain one" },
-    Verb { name: "quit", args: "", about: "leave the shell (so does the end of input)" },
+    Verb {
+        name: "create",
+        args: "[--upload|--upload-reply] NAME",
+        about: "create a suspended job (download unless told) and print its GUID",
+    },
+    Verb {
+        name: "list",
+        args: "",
+        about: "list the queued jobs in creation order",
+    },
+    Verb {
+        name: "info",
+        args: "GUID",
+        about: "show every property of a job",
+    },
+    Verb {
+        name: "addfile",
+        args: "GUID REMOTE LOCAL",
+        about: "add a file: an http(s):// or file:// URL and an absolute local path",
+    },
+    Verb {
+        name: "files",
+        args: "GUID",
+        about: "list a job's files",
+    },
+    Verb {
+        name: "setdisplayname",
+        args: "GUID VALUE",
+        about: "set a job's display name (at most 256 UTF-16 units)",
+    },
+    Verb {
+        name: "setdescription",
+        args: "GUID VALUE",
+        about: "set a job's description (at most 1,024 UTF-16 units)",
+    },
+    Verb {
+        name: "setpriority",
+        args: "GUID foreground|high|normal|low",
+        about: "set a job's priority",
+    },
+    Verb {
+        name: "resume",
+        args: "GUID",
+        about: "queue a job for transfer",
+    },
+    Verb {
+        name: "suspend",
+        args: "GUID",
+        about: "pause a job",
+    },
+    Verb {
+        name: "cancel",
+        args: "GUID",
+        about: "cancel a job: it leaves the queue",
+    },
+    Verb {
+        name: "complete",
+        args: "GUID",
+        about: "acknowledge a job: it leaves the queue",
+    },
+    Verb {
+        name: "limits",
+        args: "[MAX_JOBS MAX_FILES]",
+        about: "show the queue limits, or set them",
+    },
+    Verb {
+        name: "help",
+        args: "[VERB]",
+        about: "list the commands, or explain one",
+    },
+    Verb {
+        name: "quit",
+        args: "",
+        about: "leave the shell (so does the end of input)",
+    },
 ];
 
 /// Why a command did not run.
@@ -100,7 +160,9 @@ pub fn run(queue: &Queue) -> Result<(), Error> {
             Ok(Flow::Continue) => {}
             Ok(Flow::Quit) => break,
             Err(Failure::Usage(verb)) => eprintln!("usage: {}", usage(verb)),
-            Err(Failure::Refused(code, context)) => eprintln!("error: {}{context}", Error::Queue(code)),
+            Err(Failure::Refused(code, context)) => {
+                eprintln!("error: {}{context}", Error::Queue(code))
+            }
             Err(Failure::Sandbox(e)) => return Err(e),
         }
     }
@@ -119,7 +181,12 @@ fn verb(name: &str) -> Option<&'static Verb> {
     VERBS.iter().find(|v| v.name.eq_ignore_ascii_case(name))
 }
 
-fn execute(queue: &Queue, manager: &JobManager, name: &str, args: &[String]) -> Result<Flow, Failure> {
+fn execute(
+    queue: &Queue,
+    manager: &JobManager,
+    name: &str,
+    args: &[String],
+) -> Result<Flow, Failure> {
     let Some(v) = verb(name) else {
         eprintln!("error: unknown command `{name}`; `help` lists the commands");
         return Ok(Flow::Continue);
@@ -163,7 +230,10 @@ fn execute(queue: &Queue, manager: &JobManager, name: &str, args: &[String]) -> 
             let (Ok(max_jobs), Ok(max_files_per_job)) = (jobs.parse(), files.parse()) else {
                 return Err(Failure::Usage(v));
             };
-            queue.set_limits(QueueLimits { max_jobs, max_files_per_job })?;
+            queue.set_limits(QueueLimits {
+                max_jobs,
+                max_files_per_job,
+            })?;
             print_limits(queue.limits()?);
         }
         ("help", []) => help(),
@@ -190,7 +260,11 @@ fn create(manager: &JobManager, name: &str, job_type: JobType) -> Result<(), Fai
     Ok(())
 }
 
-fn transition(manager: &JobManager, id: &str, call: fn(&Job) -> bits_queue_host::Result<()>) -> Result<(), Failure> {
+fn transition(
+    manager: &JobManager,
+    id: &str,
+    call: fn(&Job) -> bits_queue_host::Result<()>,
+) -> Result<(), Failure> {
     let job = job(manager, id)?;
     call(&job)?;
     say!("{}: {}", job.id()?, job.state()?);
@@ -203,7 +277,14 @@ fn list(manager: &JobManager) -> Result<(), Failure> {
         say!("no jobs");
         return Ok(());
     }
-    say!("{:<38}  {:<15}  {:<12}  {:<10}  {:>5}  NAME", "GUID", "STATE", "TYPE", "PRIORITY", "FILES");
+    say!(
+        "{:<38}  {:<15}  {:<12}  {:<10}  {:>5}  NAME",
+        "GUID",
+        "STATE",
+        "TYPE",
+        "PRIORITY",
+        "FILES"
+    );
     for job in &jobs {
         say!(
             "{:<38}  {:<15}  {:<12}  {:<10}  {:>5}  {}",
@@ -232,8 +313,15 @@ fn info(job: &Job) -> Result<(), Failure> {
     say!("type:         {}", job.job_type()?);
     say!("state:        {}", job.state()?);
     say!("priority:     {}", job.priority()?);
-    say!("files:        {} of {} transferred", progress.files_transferred, progress.files_total);
-    say!("bytes:        {} of {bytes_total} transferred", progress.bytes_transferred);
+    say!(
+        "files:        {} of {} transferred",
+        progress.files_transferred,
+        progress.files_total
+    );
+    say!(
+        "bytes:        {} of {bytes_total} transferred",
+        progress.bytes_transferred
+    );
     Ok(())
 }
 
@@ -247,7 +335,11 @@ fn files(job: &Job) -> Result<(), Failure> {
 }
 
 fn print_limits(limits: QueueLimits) {
-    say!("max-jobs {}, max-files-per-job {}", limits.max_jobs, limits.max_files_per_job);
+    say!(
+        "max-jobs {}, max-files-per-job {}",
+        limits.max_jobs,
+        limits.max_files_per_job
+    );
 }
 
 fn help() {

@@ -50,7 +50,10 @@ mod tests {
     #[test]
     fn splits_on_whitespace_and_groups_quotes() {
         assert_eq!(split("  a  b\tc ").unwrap(), ["a", "b", "c"]);
-        assert_eq!(split(r#"create "Nightly backup""#).unwrap(), ["create", "Nightly backup"]);
+        assert_eq!(
+            split(r#"create "Nightly backup""#).unwrap(),
+            ["create", "Nightly backup"]
+        );
         assert_eq!(split("x 'it''s' \"\"").unwrap(), ["x", "its", ""]);
         assert_eq!(split(r"a\ b c\\").unwrap(), ["a b", r"c\"]);
         assert_eq!(split(r#"'a "b" \c'"#).unwrap(), [r#"a "b" \c"#]);
