@@ -1,0 +1,60 @@
+// The queue's refusals as Windows reports them. Shared by the page, the Node
+// example and the tests.
+//
+// jco turns a `result<_, error-code>` error into a thrown `ComponentError`
+// (an Error subclass the generated module does not export) whose `payload`
+// is the error-code case name, e.g. 'not-found'. The HRESULT comes from the
+// component's own `hresult` function; the names are BITS's, from the contract.
+
+/** error-code case → Windows name (contract §7). */
+export const WINDOWS_NAMES = Object.freeze({
+  'not-found': 'BG_E_NOT_FOUND',
+  'invalid-state': 'BG_E_INVALID_STATE',
+  empty: 'BG_E_EMPTY',
+  'invalid-argument': 'E_INVALIDARG',
+  'string-too-long': 'BG_E_STRING_TOO_LONG',
+  'too-many-files': 'BG_E_TOO_MANY_FILES',
+  'too-many-files-in-job': 'BG_E_TOO_MANY_FILES_IN_JOB',
+  'too-many-jobs': 'BG_E_TOO_MANY_JOBS_PER_USER',
+});
+
+/** What each refusal means, in words for the page. */
+export const EXPLANATIONS = Object.freeze({
+  'not-found': 'no job in the queue has that GUID',
+  'invalid-state': "the job's state forbids the call",
+  empty: 'the job has no file left to transfer',
+  'invalid-argument': 'an argument is malformed',
+  'string-too-long': 'a string exceeds its limit',
+  'too-many-files': 'upload jobs hold one file',
+  'too-many-files-in-job': 'the job is at its file limit',
+  'too-many-jobs': 'the queue is at its job limit',
+});
+
+/** The error-code a queue call was refused with, or null for any other failure. */
+export function errorCodeOf(error) {
+  const payload = error instanceof Error ? error.payload : undefined;
+  return typeof payload === 'string' && Object.hasOwn(WINDOWS_NAMES, payload) ? payload : null;
+}
+
+/** `0x80200001`: eight upper-case hex digits, as Windows prints HRESULTs. */
+export function formatHresult(value) {
+  return `0x${(value >>> 0).toString(16).toUpperCase().padStart(8, '0')}`;
+}
+
+/**
+ * A refusal described for people: `{ code, name, hresult, hex, explanation }`,
+ * with `hresult` from the component's `types.hresult`; null when `error` is
+ * not a queue refusal (a bug or a trap: let it propagate).
+ */
+export function describeQueueError(error, types) {
+  const code = errorCodeOf(error);
+  if (code === null) return null;
+  const hresult = types.hresult(code);
+  return {
+    code,
+    name: WINDOWS_NAMES[code],
+    hresult,
+    hex: formatHresult(hresult),
+    explanation: EXPLANATIONS[code],
+  };
+}

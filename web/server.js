@@ -1,0 +1,140 @@
+#!/usr/bin/env node
+// A tiny static server for the job-queue console: no dependencies, 127.0.0.1
+// only, GET/HEAD only, and only three places on disk — the page (public/),
+// the transpiled component (generated/) and the one file of the preview2
+// shim the page imports (its browser random source).
+//
+//   node server.js [--port N]     (or PORT=N; 0 picks a free port)
+
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { extname, join, resolve, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const webDir = fileURLToPath(new URL('.', import.meta.url));
+const shimDir = join(webDir, 'node_modules', '@bytecodealliance', 'preview2-shim', 'lib', 'browser');
+
+export const HOST = '127.0.0.1';
+export const DEFAULT_PORT = 8080;
+
+// URL prefix → directory. The first matching prefix wins.
+const ROOTS = [
+  ['/generated/', join(webDir, 'generated')],
+  ['/', join(webDir, 'public')],
+];
+
+// The shim's browser random interface (a module with no imports of its own).
+// Listed one by one: nothing else under node_modules is reachable.
+const VENDOR_FILES = new Map([['/vendor/preview2-shim/random.js', join(shimDir, 'random.js')]]);
+
+const MIME_TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  // WebAssembly.compileStreaming refuses any other type.
+  '.wasm': 'application/wasm',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+};
+
+/**
+ * The file a request path names, or an error status: 400 for a path that is
+ * malformed or climbs out of its root, 404 for one that names nothing here.
+ */
+export function resolveRequestPath(urlPath) {
+  let decoded;
+  try {
+    decoded = decodeURIComponent(urlPath);
+  } catch {
+    return { status: 400 };
+  }
+  if (!decoded.startsWith('/') || decoded.includes('\0') || decoded.includes('\\')) return { status: 400 };
+  // Refuse any `..` segment outright rather than normalising it away.
+  if (decoded.split('/').some((segment) => segment === '..')) return { status: 400 };
+  if (decoded.endsWith('/')) decoded += 'index.html';
+
+  const vendored = VENDOR_FILES.get(decoded);
+  if (vendored) return { file: vendored };
+
+  const [prefix, root] = ROOTS.find(([prefix]) => decoded.startsWith(prefix));
+  const file = resolve(root, `.${decoded.slice(prefix.length - 1)}`);
+  if (!file.startsWith(root + sep)) return { status: 400 };
+  if (!(extname(file) in MIME_TYPES)) return { status: 404 };
+  return { file };
+}
+
+async function handle(request, response) {
+  const send = (status, text) => {
+    response.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
+    response.end(request.method === 'HEAD' ? undefined : `${text}\n`);
+  };
+  if (request.method !== 'GET' && request.method !== 'HEAD') {
+    response.setHeader('Allow', 'GET, HEAD');
+    return send(405, 'method not allowed');
+  }
+
+  // The raw path, not a URL-normalised one, so `..` is refused, not resolved.
+  const pathname = request.url.split(/[?#]/, 1)[0];
+  const { file, status } = resolveRequestPath(pathname);
+  if (!file) return send(status, status === 400 ? 'bad request' : 'not found');
+
+  const info = await stat(file).catch(() => null);
+  if (!info?.isFile()) {
+    const hint = pathname.startsWith('/generated/') ? ' (run `npm run build` to transpile the component)' : '';
+    return send(404, `not found${hint}`);
+  }
+  response.writeHead(200, {
+    'Content-Type': MIME_TYPES[extname(file)],
+    'Content-Length': info.size,
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+  });
+  if (request.method === 'HEAD') return response.end();
+  createReadStream(file)
+    .on('error', () => response.destroy())
+    .pipe(response);
+}
+
+/** Starts serving on 127.0.0.1:`port` (0 = any free port); resolves to the server and its URL. */
+export function startServer({ port = DEFAULT_PORT } = {}) {
+  const server = createServer((request, response) => {
+    handle(request, response).catch((error) => {
+      console.error(`server: ${request.method} ${request.url}: ${error.message}`);
+      if (!response.headersSent) response.writeHead(500);
+      response.end();
+    });
+  });
+  return new Promise((resolvePromise, reject) => {
+    server.once('error', reject);
+    server.listen(port, HOST, () => {
+      server.off('error', reject);
+      const { port: bound } = server.address();
+      resolvePromise({ server, url: `http://${HOST}:${bound}/` });
+    });
+  });
+}
+
+/** The port from `--port N` / `--port=N`, else PORT, else the default. */
+function portFromCommandLine(args, env) {
+  let text = env.PORT ?? String(DEFAULT_PORT);
+  for (let i = 0; i < args.length; i += 1) {
+    if (args[i] === '--port') text = args[++i] ?? '';
+    else if (args[i].startsWith('--port=')) text = args[i].slice('--port='.length);
+    else throw new Error(`unknown argument ${args[i]} (usage: node server.js [--port N])`);
+  }
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65535) throw new Error(`not a port number: "${text}" (0-65535; 0 picks a free port)`);
+  return port;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  try {
+    const { url } = await startServer({ port: portFromCommandLine(process.argv.slice(2), process.env) });
+    console.log(`bits-queue console: ${url}  (Ctrl-C to stop)`);
+  } catch (error) {
+    const hint = error.code === 'EADDRINUSE' ? ' (choose another with PORT=N or --port N; 0 picks a free one)' : '';
+    console.error(`server: ${error.message}${hint}`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,66 @@
+// The static server: what it serves, with which type, and what it refuses.
+
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { after, before, test } from 'node:test';
+import { resolveRequestPath, startServer } from '../server.js';
+
+let server;
+let base;
+
+before(async () => {
+  ({ server, url: base } = await startServer({ port: 0 }));
+});
+after(() => new Promise((resolve) => server.close(resolve)));
+
+/** Sends a raw request path (no client-side normalisation) and returns status and type. */
+function fetchRaw(path, method = 'GET') {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = request({ hostname, port, path, method }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode, type: res.headers['content-type'] }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('listens on 127.0.0.1 with an ephemeral port for port 0', () => {
+  const { address, port } = server.address();
+  assert.equal(address, '127.0.0.1');
+  assert.ok(port > 0);
+  assert.equal(base, `http://127.0.0.1:${port}/`);
+});
+
+test('serves the page, the component and the random shim with their types', async () => {
+  const expected = {
+    '/': 'text/html; charset=utf-8',
+    '/app.js': 'text/javascript; charset=utf-8',
+    '/style.css': 'text/css; charset=utf-8',
+    '/generated/bits-queue.js': 'text/javascript; charset=utf-8',
+    '/generated/bits-queue.core.wasm': 'application/wasm',
+    '/vendor/preview2-shim/random.js': 'text/javascript; charset=utf-8',
+  };
+  for (const [path, type] of Object.entries(expected)) {
+    assert.deepEqual(await fetchRaw(path), { status: 200, type }, path);
+  }
+  assert.equal((await fetchRaw('/', 'HEAD')).status, 200);
+});
+
+test('refuses traversal, other methods and anything not listed', async () => {
+  for (const path of ['/../server.js', '/generated/../../server.js', '/%2e%2e/package.json', '/generated/%2e%2e%2f%2e%2e%2fserver.js', '/a%5c..%5cserver.js', '/%E0%A4%A']) {
+    assert.equal((await fetchRaw(path)).status, 400, path);
+  }
+  for (const path of ['/server.js', '/package.json', '/vendor/preview2-shim/cli.js', '/vendor/preview2-shim/common.js', '/node_modules/playwright-core/package.json', '/generated/SOURCE', '/missing.js']) {
+    assert.equal((await fetchRaw(path)).status, 404, path);
+  }
+  assert.equal((await fetchRaw('/', 'POST')).status, 405);
+});
+
+test('resolveRequestPath keeps every file inside its root', () => {
+  assert.equal(resolveRequestPath('/../x.js').status, 400);
+  assert.equal(resolveRequestPath('/x\0.js').status, 400);
+  assert.match(resolveRequestPath('/').file, /public[/\\]index\.html$/);
+  assert.match(resolveRequestPath('/generated/bits-queue.js').file, /generated[/\\]bits-queue\.js$/);
+});
