@@ -8,6 +8,32 @@ use std::time::Duration;
 /// The defaults are what wins for this queue: the pooling allocator (cheap
 /// instances), 64 MiB of memory per instance, 1 s of CPU per call, 1,000
 /// instances at once, only `wasi:random/random` linked, guest output dropped.
+///
+/// # Speed
+///
+/// Every [`Runtime`](crate::Runtime) compiles its component once and
+/// pre-instantiates it (links it once), so [`Runtime::new_queue`] only makes
+/// a store and an instance. With the default pooling allocator that is a few
+/// microseconds; freed slots are reset in place where Linux offers
+/// `PAGEMAP_SCAN` (6.7+). The engine has only what the queue uses: compiled
+/// code (cranelift), components, epoch interruption for deadlines, and no
+/// concurrency support. To trade speed for something else:
+///
+/// - [`Config::pooling`]`(false)`: no memory reserved up front (the pool
+///   reserves address space for [`Config::max_instances`] instances), at
+///   about three times the cost per instance;
+/// - [`Runtime::precompile`] and [`Runtime::from_precompiled`]: load without
+///   compiling (about a tenth of the time of [`Runtime::from_bytes`]);
+/// - [`Config::full_wasi`]: a whole WASI context per instance, for
+///   components that need it, at some cost per instance.
+///
+/// BENCHMARKS.md has the figures and how to measure them
+/// (`cargo bench -- --quick`).
+///
+/// [`Runtime::new_queue`]: crate::Runtime::new_queue
+/// [`Runtime::precompile`]: crate::Runtime::precompile
+/// [`Runtime::from_precompiled`]: crate::Runtime::from_precompiled
+/// [`Runtime::from_bytes`]: crate::Runtime::from_bytes
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
     pub(crate) memory_limit: usize,
@@ -53,15 +79,19 @@ impl Config {
         self
     }
 
-    /// Most instances that may be alive at once (default 1,000). One more
-    /// gives `InstanceLimit`.
+    /// Most instances that may be alive at once (default 1,000), with either
+    /// allocator; a dead instance counts until it is dropped. One more gives
+    /// `InstanceLimit`. Zero is allowed: the component loads, and every
+    /// instance is refused.
     pub fn max_instances(mut self, count: u32) -> Self {
         self.max_instances = count;
         self
     }
 
     /// Whether to use wasmtime's pooling allocator (default on): instance
-    /// slots are reserved up front, so making an instance is cheap.
+    /// slots are reserved up front, so making an instance is cheap (about a
+    /// third of the cost without it; BENCHMARKS.md). Turn it off to reserve
+    /// no address space ahead of use.
     pub fn pooling(mut self, on: bool) -> Self {
         self.pooling = on;
         self

@@ -9,6 +9,7 @@ use wasmtime::component::ResourceAny;
 
 use crate::bindings;
 use crate::runtime::RuntimeInner;
+use crate::slots::Slot;
 use crate::store::{MemoryLimitHit, StoreData};
 use crate::{Result, SandboxError, SandboxErrorKind};
 
@@ -17,6 +18,9 @@ use crate::{Result, SandboxError, SandboxErrorKind};
 pub(crate) struct Instance {
     live: Mutex<Live>,
     runtime: Arc<RuntimeInner>,
+    /// Freed after `live` (fields drop in order), so the store is gone
+    /// before the slot counts as free.
+    _slot: Slot,
 }
 
 struct Live {
@@ -28,8 +32,15 @@ struct Live {
 
 impl Instance {
     pub(crate) fn new(runtime: Arc<RuntimeInner>, seed: Option<u64>) -> Result<Arc<Self>> {
+        let slot = runtime.slots.take()?;
         let mut store = Store::new(&runtime.engine, StoreData::new(&runtime.config, seed));
         store.limiter(|data| &mut data.limiter);
+        // Bounds what the host copies out of one call's results. An honest
+        // result lies in the guest's memory without overlap, so it is never
+        // larger than the memory limit; a larger one repeats the same bytes
+        // (a list of strings all pointing at one buffer) to make the host
+        // allocate without bound, and ends the call as a trap instead.
+        store.set_hostcall_fuel(runtime.config.memory_limit);
         store.epoch_deadline_trap();
         store.set_epoch_deadline(runtime.config.deadline_ticks());
         let exports = runtime
@@ -43,6 +54,7 @@ impl Instance {
                 dead: None,
             }),
             runtime,
+            _slot: slot,
         }))
     }
 

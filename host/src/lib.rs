@@ -43,6 +43,7 @@ mod handles;
 mod instance;
 mod queue;
 mod runtime;
+mod slots;
 mod store;
 mod types;
 

@@ -7,9 +7,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 
 use wasmtime::component::{Component, Linker};
-use wasmtime::{Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+use wasmtime::{Enabled, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 use crate::bindings::QueuePre;
+use crate::slots::InstanceSlots;
 use crate::store::StoreData;
 use crate::{Config, Queue, Result, SandboxError, SandboxErrorKind};
 
@@ -26,6 +27,13 @@ const CORE_INSTANCES_PER_COMPONENT: u32 = 16;
 const MEMORIES_PER_COMPONENT: u32 = 2;
 const TABLES_PER_COMPONENT: u32 = 4;
 
+/// Bytes of a freed pool slot's linear memory reset in place and kept
+/// resident (the rest is given back to the OS). An idle queue dirties a few
+/// pages; 300 jobs take about 60 KiB.
+const MEMORY_KEEP_RESIDENT: usize = 1 << 20;
+/// The same for tables (the queue's hold a few entries).
+const TABLE_KEEP_RESIDENT: usize = 64 << 10;
+
 /// A loaded component: compiled once, linked once, pre-instantiated once.
 /// Cloning is cheap (the clones share everything); `Send` and `Sync`.
 #[derive(Clone)]
@@ -37,6 +45,8 @@ pub(crate) struct RuntimeInner {
     pub(crate) engine: Engine,
     pub(crate) pre: QueuePre<StoreData>,
     pub(crate) config: Config,
+    /// Live instances, bounded by `config.max_instances` on either allocator.
+    pub(crate) slots: Arc<InstanceSlots>,
     _ticker: Ticker,
 }
 
@@ -61,10 +71,43 @@ impl Runtime {
 
     /// Another build of the contract, from the bytes of a component binary.
     pub fn from_bytes(bytes: &[u8], config: Config) -> Result<Self> {
-        let engine = Engine::new(&engine_config(&config))
-            .map_err(|e| load_error(format!("cannot create the engine: {e:#}")))?;
+        let engine = new_engine(&config)?;
         let component = Component::new(&engine, bytes)
             .map_err(|e| load_error(format!("not a valid component: {e:#}")))?;
+        Self::from_component(engine, component, config)
+    }
+
+    /// Compiles a component binary ahead of time for runtimes made with
+    /// `config` on this machine, so that [`Runtime::from_precompiled`] can
+    /// load it without compiling (compiling takes most of a load's time;
+    /// see BENCHMARKS.md).
+    pub fn precompile(bytes: &[u8], config: &Config) -> Result<Vec<u8>> {
+        new_engine(config)?
+            .precompile_component(bytes)
+            .map_err(|e| load_error(format!("not a valid component: {e:#}")))
+    }
+
+    /// Loads a component compiled by [`Runtime::precompile`]. Bytes made by
+    /// another wasmtime version, another `config` or for another CPU are
+    /// refused with a `Load` error.
+    ///
+    /// # Safety
+    ///
+    /// The bytes are machine code that runs as is: wasmtime checks their
+    /// header, not their contents. They must come from
+    /// [`Runtime::precompile`] and must not have been altered since — never
+    /// load precompiled bytes from a source you would not run a native
+    /// binary from.
+    pub unsafe fn from_precompiled(bytes: &[u8], config: Config) -> Result<Self> {
+        let engine = new_engine(&config)?;
+        // SAFETY: the caller vouches that `bytes` came from `precompile`.
+        let component = unsafe { Component::deserialize(&engine, bytes) }
+            .map_err(|e| load_error(format!("not a precompiled component: {e:#}")))?;
+        Self::from_component(engine, component, config)
+    }
+
+    /// Links and pre-instantiates a compiled component.
+    fn from_component(engine: Engine, component: Component, config: Config) -> Result<Self> {
         let linker = linker(&engine, &component, &config)?;
         let pre = linker
             .instantiate_pre(&component)
@@ -80,6 +123,7 @@ impl Runtime {
             inner: Arc::new(RuntimeInner {
                 engine,
                 pre,
+                slots: InstanceSlots::new(config.max_instances),
                 config,
                 _ticker: ticker,
             }),
@@ -121,13 +165,24 @@ fn load_error(message: String) -> crate::Error {
     SandboxError::new(SandboxErrorKind::Load, message).into()
 }
 
+fn new_engine(config: &Config) -> Result<Engine> {
+    Engine::new(&engine_config(config))
+        .map_err(|e| load_error(format!("cannot create the engine: {e:#}")))
+}
+
 fn engine_config(config: &Config) -> wasmtime::Config {
     let mut c = wasmtime::Config::new();
     c.wasm_component_model(true);
     // Each call gets a deadline in epoch ticks; the ticker thread advances it.
     c.epoch_interruption(true);
+    // Nothing here runs concurrently (no component-model async): stores skip
+    // the state concurrency needs. Already wasmtime's default without its
+    // `component-model-async` feature; said here so it stays off.
+    c.concurrency_support(false);
     if config.pooling {
-        let n = config.max_instances;
+        // A pool of at least one slot: with `max_instances(0)` the component
+        // still loads, and `InstanceSlots` refuses every instance.
+        let n = config.max_instances.max(1);
         let mut pool = PoolingAllocationConfig::new();
         pool.total_component_instances(n)
             .total_core_instances(n.saturating_mul(CORE_INSTANCES_PER_COMPONENT))
@@ -137,6 +192,16 @@ fn engine_config(config: &Config) -> wasmtime::Config {
             .max_memories_per_component(MEMORIES_PER_COMPONENT)
             .max_tables_per_component(TABLES_PER_COMPONENT)
             .max_memory_size(config.memory_limit);
+        // A freed slot's dirty pages are reset with memset and stay resident,
+        // instead of madvise and a page fault on each reuse: about half the
+        // cost of an instance's life (BENCHMARKS.md). Only with PAGEMAP_SCAN
+        // (Linux 6.7+), which finds the dirty pages; without it wasmtime would
+        // memset the whole kept range on every reuse, which costs more.
+        if PoolingAllocationConfig::is_pagemap_scan_available() {
+            pool.pagemap_scan(Enabled::Yes)
+                .linear_memory_keep_resident(MEMORY_KEEP_RESIDENT)
+                .table_keep_resident(TABLE_KEEP_RESIDENT);
+        }
         c.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     }
     c
@@ -159,13 +224,26 @@ fn linker(engine: &Engine, component: &Component, config: &Config) -> Result<Lin
                 )));
             }
         }
-        wasmtime_wasi::p2::bindings::random::random::add_to_linker::<
-            StoreData,
-            wasmtime_wasi::random::WasiRandom,
-        >(&mut linker, StoreData::random)
+        component
+            .component_type()
+            .imports(engine)
+            .try_for_each(|(name, _)| link_random(&mut linker, name))
     };
     linked.map_err(|e| load_error(format!("cannot link WASI: {e:#}")))?;
     Ok(linker)
+}
+
+/// `wasi:random/random` under the name the component imports it by, drawing
+/// from the store's own stream: cheaper per instance than wasmtime-wasi's
+/// implementation, which needs a whole WASI context (see `StoreData`).
+fn link_random(linker: &mut Linker<StoreData>, name: &str) -> wasmtime::Result<()> {
+    let mut random = linker.instance(name)?;
+    random.func_wrap("get-random-bytes", |mut store, (len,): (u64,)| {
+        Ok((store.data_mut().random_bytes(len)?,))
+    })?;
+    random.func_wrap("get-random-u64", |mut store, (): ()| {
+        Ok((store.data_mut().random_u64(),))
+    })
 }
 
 /// Advances the engine's epoch every [`Config::TICK`] while the runtime

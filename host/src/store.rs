@@ -1,11 +1,12 @@
-//! What each instance's `Store` holds: the WASI context (randomness only,
-//! unless full WASI is asked for) and the limiter that enforces the memory
-//! limit and records that it was hit.
+//! What each instance's `Store` holds: the stream behind
+//! `wasi:random/random` (or, with full WASI, a WASI context granting nothing
+//! else), and the limiter that enforces the memory limit and records that it
+//! was hit.
 
 use std::fmt;
 
-use rand::SeedableRng;
 use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
 use wasmtime::ResourceLimiter;
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
@@ -16,40 +17,92 @@ use crate::Config;
 /// limit only stops a hostile guest from growing tables without bound.
 const TABLE_ELEMENT_LIMIT: usize = 100_000;
 
+/// Most bytes one `get-random-bytes` call may ask for: wasmtime-wasi's own
+/// limit, so both ways of linking refuse the same requests.
+const RANDOM_BYTES_LIMIT: u64 = wasmtime_wasi::random::DEFAULT_MAX_SIZE;
+
 pub(crate) struct StoreData {
-    wasi: WasiCtx,
-    table: ResourceTable,
+    /// The stream `wasi:random/random` draws from when it is all that is
+    /// linked. A bare generator: building a whole WASI context per instance
+    /// (two of them, in fact: `WasiCtxBuilder::build` makes a fresh builder)
+    /// would cost more than the rest of an instance's store.
+    random: StdRng,
+    /// With `Config::full_wasi`: all of WASI, granting nothing; its own
+    /// stream (seeded the same way) serves `wasi:random`. `None` otherwise.
+    wasi: Option<Box<FullWasi>>,
     pub(crate) limiter: Limiter,
+}
+
+struct FullWasi {
+    ctx: WasiCtx,
+    table: ResourceTable,
+}
+
+impl FullWasi {
+    fn new(random: StdRng, inherit_stdio: bool) -> Self {
+        let mut wasi = WasiCtxBuilder::new();
+        wasi.secure_random(random);
+        if inherit_stdio {
+            wasi.inherit_stdout().inherit_stderr();
+        }
+        FullWasi {
+            ctx: wasi.build(),
+            table: ResourceTable::new(),
+        }
+    }
 }
 
 impl StoreData {
     /// A sandbox that grants nothing but randomness: OS entropy, or a
     /// ChaCha12 stream from `seed` (the same on every machine).
     pub(crate) fn new(config: &Config, seed: Option<u64>) -> Self {
-        let mut wasi = WasiCtxBuilder::new();
-        if let Some(seed) = seed {
-            wasi.secure_random(StdRng::seed_from_u64(seed));
-        }
-        if config.inherit_stdio {
-            wasi.inherit_stdout().inherit_stderr();
-        }
+        let wasi = config
+            .full_wasi
+            .then(|| Box::new(FullWasi::new(stream(seed), config.inherit_stdio)));
         StoreData {
-            wasi: wasi.build(),
-            table: ResourceTable::new(),
+            random: stream(seed),
+            wasi,
             limiter: Limiter::new(config.memory_limit),
         }
     }
 
-    pub(crate) fn random(&mut self) -> &mut wasmtime_wasi::random::WasiRandomCtx {
-        self.wasi.random()
+    /// `wasi:random/random.get-random-u64`, as wasmtime-wasi implements it.
+    pub(crate) fn random_u64(&mut self) -> u64 {
+        self.random.random()
+    }
+
+    /// `wasi:random/random.get-random-bytes`, as wasmtime-wasi implements it
+    /// (one draw per byte, the same limit), so a stream gives the same bytes
+    /// either way.
+    pub(crate) fn random_bytes(&mut self, len: u64) -> wasmtime::Result<Vec<u8>> {
+        if len > RANDOM_BYTES_LIMIT {
+            wasmtime::bail!("requested len {len:?} exceeds limit {RANDOM_BYTES_LIMIT}");
+        }
+        let len = usize::try_from(len)?;
+        Ok((&mut self.random).random_iter().take(len).collect())
+    }
+}
+
+/// A ChaCha12 stream from `seed`, or from OS entropy as wasmtime-wasi draws
+/// it: seeded from the thread's generator, itself seeded from the OS.
+fn stream(seed: Option<u64>) -> StdRng {
+    match seed {
+        Some(seed) => StdRng::seed_from_u64(seed),
+        None => StdRng::from_rng(&mut rand::rng()),
     }
 }
 
 impl WasiView for StoreData {
     fn ctx(&mut self) -> WasiCtxView<'_> {
+        // Only linkers with full WASI call this, and their stores start with
+        // a context; any other store gets one granting nothing but its stream.
+        let random = &mut self.random;
+        let wasi = self
+            .wasi
+            .get_or_insert_with(|| Box::new(FullWasi::new(StdRng::from_rng(random), false)));
         WasiCtxView {
-            ctx: &mut self.wasi,
-            table: &mut self.table,
+            ctx: &mut wasi.ctx,
+            table: &mut wasi.table,
         }
     }
 }

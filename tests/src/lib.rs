@@ -1,9 +1,17 @@
 //! Helpers shared by the integration tests: one runtime per test binary
-//! (compiling the component once), and fresh queues from it.
+//! (compiling the component once), fresh queues from it, and the small tools
+//! the tests use to state exact expectations.
 
 use std::sync::OnceLock;
 
-use bits_queue_host::{JobManager, Queue, Runtime};
+use bits_queue_host::{Error, ErrorCode, JobManager, Queue, Runtime};
+
+pub mod model;
+mod snapshot;
+mod text;
+
+pub use snapshot::Snapshot;
+pub use text::{local_of_units, remote_of_units, units};
 
 /// The embedded component, compiled once per test binary.
 pub fn runtime() -> &'static Runtime {
@@ -16,4 +24,23 @@ pub fn fresh() -> (Queue, JobManager) {
     let queue = runtime().new_queue().expect("instantiate");
     let manager = queue.manager().expect("job-manager constructor");
     (queue, manager)
+}
+
+/// A fresh instance whose GUIDs come from a stream seeded with `seed`, and a
+/// manager on it.
+pub fn fresh_seeded(seed: u64) -> (Queue, JobManager) {
+    let queue = runtime().new_queue_seeded(seed).expect("instantiate");
+    let manager = queue.manager().expect("job-manager constructor");
+    (queue, manager)
+}
+
+/// The queue's refusal of a call that must be refused. Panics — failing the
+/// test — if the call succeeded or the sandbox failed instead.
+#[track_caller]
+pub fn refusal<T>(result: bits_queue_host::Result<T>) -> ErrorCode {
+    match result {
+        Err(Error::Queue(code)) => code,
+        Err(Error::Sandbox(e)) => panic!("expected a queue refusal, the sandbox failed: {e}"),
+        Ok(_) => panic!("expected a queue refusal, the call succeeded"),
+    }
 }

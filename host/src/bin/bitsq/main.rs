@@ -37,6 +37,15 @@ struct Cli {
     #[arg(long, global = true, value_name = "MS", default_value_t = 1000)]
     timeout: u64,
 
+    /// Most instances alive at once. bitsq runs one; the bound also sizes
+    /// the pooling allocator's reservation, so keep it small.
+    #[arg(long, global = true, value_name = "N", default_value_t = 4)]
+    max_instances: u32,
+
+    /// Most bytes of strings one call may pass into the component.
+    #[arg(long, global = true, value_name = "BYTES", default_value_t = 1 << 20)]
+    max_argument_bytes: usize,
+
     /// Link all of WASI 0.2 (with nothing granted) for components that import
     /// more than wasi:random, such as ones built with Rust's std.
     #[arg(long, global = true)]
@@ -66,8 +75,8 @@ fn main() -> ExitCode {
         .call_timeout(Duration::from_millis(cli.timeout))
         .full_wasi(cli.full_wasi)
         .inherit_stdio(cli.guest_output)
-        // One instance runs here; keep the reservation small.
-        .max_instances(4);
+        .max_instances(cli.max_instances)
+        .max_argument_bytes(cli.max_argument_bytes);
     let runtime = match &cli.component {
         Some(path) => Runtime::from_file(path, config),
         None => Runtime::with_config(config),
