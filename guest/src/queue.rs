@@ -7,7 +7,12 @@
 //! job that has left the queue keeps answering getters with the final state.
 //! Dropping handles never removes or cancels a job.
 //!
-//! Costs: `get-job` is a hash lookup, O(1) on average. Creation order lives
+//! Costs: `get-job` is a hash lookup, O(1) on average. The table holds only
+//! the job handles (4 bytes each in wasm32) and compares the GUID stored in
+//! the job itself: a hit touches the table's control bytes, one slot of a
+//! compact array and the job, which the new handle must touch anyway; a
+//! table keyed by a copy of the GUID would touch one more line, on a page of
+//! its own, and in a large queue those page misses are what a lookup costs. Creation order lives
 //! in a vector of slots: `create-job` appends, leaving the queue empties the
 //! job's slot, and the vector is compacted once empty slots outnumber jobs,
 //! so both are O(1) amortized and `enum-jobs` is one pass in order.
@@ -18,9 +23,9 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::cell::{Cell, Ref, RefCell, RefMut};
 use core::fmt;
-use core::hash::BuildHasherDefault;
+use core::hash::{BuildHasher, BuildHasherDefault};
 
-use hashbrown::HashMap;
+use hashbrown::HashTable;
 
 use crate::error::ErrorCode;
 use crate::guid::{Guid, GuidHasher};
@@ -64,7 +69,8 @@ impl Default for Limits {
 /// The state every [`Queue`] handle shares.
 struct Inner {
     /// Jobs in the queue by GUID: `get-job`.
-    by_id: HashMap<Guid, JobRef, BuildHasherDefault<GuidHasher>>,
+    /// Keyed by each job's `Shared::id` (see [`hash`]).
+    by_id: HashTable<JobRef>,
     /// The same jobs in creation order, with `None` where a job has left:
     /// `enum-jobs`. Each job knows its slot (`Shared::slot`).
     order: Vec<Option<JobRef>>,
@@ -83,7 +89,7 @@ impl Inner {
                 continue;
             }
             let id = Guid::new_v4(bytes);
-            if !self.by_id.contains_key(&id) {
+            if self.find(&id).is_none() {
                 return Ok(id);
             }
         }
@@ -93,13 +99,12 @@ impl Inner {
     /// Takes `job` out of the map and its slot, if they hold this very job.
     fn remove(&mut self, job: &JobRef) {
         // The identity check guards against a GUID reissued after its first
-        // job left: the map then holds the new job under the same GUID.
-        if self
+        // job left: the table then holds the new job under the same GUID.
+        if let Ok(entry) = self
             .by_id
-            .get(&job.0.id)
-            .is_some_and(|held| held.same_job(job))
+            .find_entry(hash(&job.0.id), |held| held.same_job(job))
         {
-            self.by_id.remove(&job.0.id);
+            entry.remove();
         }
         if let Some(slot) = self.order.get_mut(job.0.slot.get())
             && slot.as_ref().is_some_and(|held| held.same_job(job))
@@ -107,6 +112,11 @@ impl Inner {
             *slot = None;
         }
         self.compact_if_sparse();
+    }
+
+    /// The queued job with GUID `id`.
+    fn find(&self, id: &Guid) -> Option<&JobRef> {
+        self.by_id.find(hash(id), |job| job.0.id == *id)
     }
 
     /// Drops the empty slots once they outnumber the jobs (with some slack,
@@ -150,7 +160,7 @@ impl Queue {
     /// An empty queue with the default limits, drawing GUIDs from `random`.
     pub fn new(random: impl RandomSource + 'static) -> Queue {
         Queue(Rc::new(RefCell::new(Inner {
-            by_id: HashMap::default(),
+            by_id: HashTable::new(),
             order: Vec::new(),
             limits: Limits::default(),
             random: Box::new(random),
@@ -209,7 +219,9 @@ impl Queue {
             queue: Rc::downgrade(&self.0),
             job: RefCell::new(Job::new(id, job_type, display_name)),
         }));
-        inner.by_id.insert(id, job.clone());
+        inner
+            .by_id
+            .insert_unique(hash(&id), job.clone(), |held| hash(&held.0.id));
         inner.order.push(Some(job.clone()));
         Ok(job)
     }
@@ -217,11 +229,7 @@ impl Queue {
     /// A new handle to the queued job with this GUID, else `not-found`
     /// (including for jobs that have left the queue, and the all-zero GUID).
     pub fn get_job(&self, id: &Guid) -> Result<JobRef, ErrorCode> {
-        read(&self.0)
-            .by_id
-            .get(id)
-            .cloned()
-            .ok_or(ErrorCode::NotFound)
+        read(&self.0).find(id).cloned().ok_or(ErrorCode::NotFound)
     }
 
     /// A handle to every job in the queue now, in creation order.
@@ -244,6 +252,11 @@ impl fmt::Debug for Queue {
             .field("limits", &self.limits())
             .finish()
     }
+}
+
+/// The hash of a GUID in `Inner::by_id`.
+fn hash(id: &Guid) -> u64 {
+    BuildHasherDefault::<GuidHasher>::default().hash_one(id)
 }
 
 /// Borrows `cell` to read it.

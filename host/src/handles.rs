@@ -5,11 +5,14 @@
 use std::fmt;
 use std::sync::Arc;
 
+use wasmtime::Store;
 use wasmtime::component::ResourceAny;
 
 use crate::bindings::wit;
 use crate::convert::queue_result;
+use crate::exports::Guest;
 use crate::instance::Instance;
+use crate::store::StoreData;
 use crate::{FileInfo, Guid, JobPriority, JobState, JobType, Progress, Result};
 
 /// An owned guest handle: released in the guest when dropped.
@@ -41,36 +44,22 @@ impl JobManager {
     pub fn create_job(&self, display_name: &str, job_type: JobType) -> Result<Job> {
         let Owned { instance, raw } = &self.owned;
         instance.check_argument_bytes(display_name.len())?;
-        let r = instance.call(|store, q| {
-            q.bits_queue_manager().job_manager().call_create_job(
-                store,
-                *raw,
-                display_name,
-                job_type.into(),
-            )
-        })?;
+        let r = instance
+            .call(|store, guest| guest.create_job(store, *raw, display_name, job_type.into()))?;
         queue_result::<_, ResourceAny>(r).map(|raw| Job::new(instance.clone(), raw))
     }
 
     /// A new handle to the queued job with `id` (`get-job`), else `NotFound`.
     pub fn get_job(&self, id: Guid) -> Result<Job> {
         let Owned { instance, raw } = &self.owned;
-        let r = instance.call(|store, q| {
-            q.bits_queue_manager()
-                .job_manager()
-                .call_get_job(store, *raw, id.into())
-        })?;
+        let r = instance.call(|store, guest| guest.get_job(store, *raw, id.into()))?;
         queue_result::<_, ResourceAny>(r).map(|raw| Job::new(instance.clone(), raw))
     }
 
     /// A handle to every queued job, in creation order (`enum-jobs`).
     pub fn jobs(&self) -> Result<Vec<Job>> {
         let Owned { instance, raw } = &self.owned;
-        let raws = instance.call(|store, q| {
-            q.bits_queue_manager()
-                .job_manager()
-                .call_enum_jobs(store, *raw)
-        })?;
+        let raws = instance.call(|store, guest| guest.enum_jobs(store, *raw))?;
         Ok(raws
             .into_iter()
             .map(|raw| Job::new(instance.clone(), raw))
@@ -96,13 +85,13 @@ macro_rules! job_call {
     ($(#[$doc:meta])* $name:ident => $call:ident -> result) => {
         $(#[$doc])*
         pub fn $name(&self) -> Result<()> {
-            queue_result(self.call(|job, store, raw| job.$call(store, raw))?)
+            queue_result(self.call(|guest, store, raw| guest.$call(store, raw))?)
         }
     };
     ($(#[$doc:meta])* $name:ident => $call:ident -> $ret:ty) => {
         $(#[$doc])*
         pub fn $name(&self) -> Result<$ret> {
-            self.call(|job, store, raw| job.$call(store, raw)).map(<$ret>::from)
+            self.call(|guest, store, raw| guest.$call(store, raw)).map(<$ret>::from)
         }
     };
 }
@@ -116,66 +105,62 @@ impl Job {
 
     fn call<R>(
         &self,
-        f: impl FnOnce(
-            &crate::bindings::exports::bits::queue::manager::GuestJob<'_>,
-            &mut wasmtime::Store<crate::store::StoreData>,
-            ResourceAny,
-        ) -> wasmtime::Result<R>,
+        f: impl FnOnce(Guest<'_>, &mut Store<StoreData>, ResourceAny) -> wasmtime::Result<R>,
     ) -> Result<R> {
         let raw = self.owned.raw;
         self.owned
             .instance
-            .call(|store, q| f(&q.bits_queue_manager().job(), store, raw))
+            .call(|store, guest| f(guest, store, raw))
     }
 
     job_call!(
         /// The GUID `create-job` gave this job (`get-id`).
-        id => call_get_id -> Guid
+        id => get_id -> Guid
     );
     job_call!(
         /// The type given at creation (`get-type`).
-        job_type => call_get_type -> JobType
+        job_type => get_type -> JobType
     );
     job_call!(
         /// The current state (`get-state`).
-        state => call_get_state -> JobState
+        state => get_state -> JobState
     );
     job_call!(
         /// The display name (`get-display-name`).
-        display_name => call_get_display_name -> String
+        display_name => get_display_name -> String
     );
     job_call!(
         /// The description (`get-description`).
-        description => call_get_description -> String
+        description => get_description -> String
     );
     job_call!(
         /// The priority (`get-priority`).
-        priority => call_get_priority -> JobPriority
+        priority => get_priority -> JobPriority
     );
     job_call!(
         /// Bytes and files added and transferred (`get-progress`).
-        progress => call_get_progress -> Progress
+        progress => get_progress -> Progress
     );
     job_call!(
         /// Pauses the job (`suspend`).
-        suspend => call_suspend -> result
+        suspend => suspend -> result
     );
     job_call!(
         /// Queues the job for transfer (`resume`); `Empty` without files.
-        resume => call_resume -> result
+        resume => resume -> result
     );
     job_call!(
         /// Cancels the job (`cancel`): final, it leaves the queue.
-        cancel => call_cancel -> result
+        cancel => cancel -> result
     );
     job_call!(
         /// Acknowledges the job (`complete`): final, it leaves the queue.
-        complete => call_complete -> result
+        complete => complete -> result
     );
 
     /// The job's files in the order they were added (`enum-files`).
     pub fn files(&self) -> Result<Vec<FileInfo>> {
-        let files = self.call(|job, store, raw| job.call_enum_files(store, raw))?;
+        let files = self.call(|guest, store, raw| guest.enum_files(store, raw))?;
         Ok(files.into_iter().map(FileInfo::from).collect())
     }
 
@@ -183,7 +168,7 @@ impl Job {
     /// units is `StringTooLong`.
     pub fn set_display_name(&self, name: &str) -> Result<()> {
         self.owned.instance.check_argument_bytes(name.len())?;
-        queue_result(self.call(|job, store, raw| job.call_set_display_name(store, raw, name))?)
+        queue_result(self.call(|guest, store, raw| guest.set_display_name(store, raw, name))?)
     }
 
     /// Sets the description (`set-description`); over 1,024 UTF-16 code
@@ -192,15 +177,13 @@ impl Job {
         self.owned
             .instance
             .check_argument_bytes(description.len())?;
-        queue_result(
-            self.call(|job, store, raw| job.call_set_description(store, raw, description))?,
-        )
+        queue_result(self.call(|guest, store, raw| guest.set_description(store, raw, description))?)
     }
 
     /// Sets the priority (`set-priority`).
     pub fn set_priority(&self, priority: JobPriority) -> Result<()> {
         queue_result(
-            self.call(|job, store, raw| job.call_set_priority(store, raw, priority.into()))?,
+            self.call(|guest, store, raw| guest.set_priority(store, raw, priority.into()))?,
         )
     }
 
@@ -211,7 +194,7 @@ impl Job {
             .instance
             .check_argument_bytes(remote_name.len() + local_name.len())?;
         queue_result(
-            self.call(|job, store, raw| job.call_add_file(store, raw, remote_name, local_name))?,
+            self.call(|guest, store, raw| guest.add_file(store, raw, remote_name, local_name))?,
         )
     }
 
@@ -224,7 +207,7 @@ impl Job {
             .sum();
         self.owned.instance.check_argument_bytes(bytes)?;
         let files: Vec<wit::FileInfo> = files.iter().map(wit::FileInfo::from).collect();
-        queue_result(self.call(|job, store, raw| job.call_add_file_set(store, raw, &files))?)
+        queue_result(self.call(|guest, store, raw| guest.add_file_set(store, raw, &files))?)
     }
 }
 

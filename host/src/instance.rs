@@ -7,10 +7,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use wasmtime::Store;
 use wasmtime::component::ResourceAny;
 
-use crate::bindings;
+use crate::exports::Guest;
 use crate::runtime::RuntimeInner;
 use crate::slots::Slot;
-use crate::store::{MemoryLimitHit, StoreData};
+use crate::store::{MemoryLimitHit, StoreData, new_store};
 use crate::{Result, SandboxError, SandboxErrorKind};
 
 /// An instance, shared by its [`Queue`](crate::Queue) and every handle made
@@ -25,7 +25,7 @@ pub(crate) struct Instance {
 
 struct Live {
     store: Store<StoreData>,
-    exports: bindings::Queue,
+    instance: wasmtime::component::Instance,
     /// Set by the first failure during a call; every later call reports it.
     dead: Option<SandboxError>,
 }
@@ -33,24 +33,17 @@ struct Live {
 impl Instance {
     pub(crate) fn new(runtime: Arc<RuntimeInner>, seed: Option<u64>) -> Result<Arc<Self>> {
         let slot = runtime.slots.take()?;
-        let mut store = Store::new(&runtime.engine, StoreData::new(&runtime.config, seed));
-        store.limiter(|data| &mut data.limiter);
-        // Bounds what the host copies out of one call's results. An honest
-        // result lies in the guest's memory without overlap, so it is never
-        // larger than the memory limit; a larger one repeats the same bytes
-        // (a list of strings all pointing at one buffer) to make the host
-        // allocate without bound, and ends the call as a trap instead.
-        store.set_hostcall_fuel(runtime.config.memory_limit);
-        store.epoch_deadline_trap();
-        store.set_epoch_deadline(runtime.config.deadline_ticks());
-        let exports = runtime
+        let mut store = new_store(&runtime.engine, &runtime.config, seed);
+        // Only the instance: its exports were found and type-checked once,
+        // when the runtime loaded (exports.rs).
+        let instance = runtime
             .pre
             .instantiate(&mut store)
             .map_err(instantiation_error)?;
         Ok(Arc::new(Instance {
             live: Mutex::new(Live {
                 store,
-                exports,
+                instance,
                 dead: None,
             }),
             runtime,
@@ -63,15 +56,17 @@ impl Instance {
     /// trap wasmtime may not re-enter it) and says why in plain words.
     pub(crate) fn call<R>(
         &self,
-        f: impl FnOnce(&mut Store<StoreData>, &bindings::Queue) -> wasmtime::Result<R>,
+        f: impl FnOnce(&mut Store<StoreData>, Guest<'_>) -> wasmtime::Result<R>,
     ) -> Result<R> {
         let mut live = self.lock();
         if let Some(cause) = &live.dead {
             return Err(dead_error(cause).into());
         }
-        let Live { store, exports, .. } = &mut *live;
+        let Live {
+            store, instance, ..
+        } = &mut *live;
         store.set_epoch_deadline(self.runtime.config.deadline_ticks());
-        match f(store, exports) {
+        match f(store, Guest::new(&self.runtime.exports, *instance)) {
             Ok(r) => Ok(r),
             Err(e) => {
                 let err = call_error(e);

@@ -38,6 +38,7 @@ mod bindings;
 mod config;
 mod convert;
 mod error;
+mod exports;
 mod guid;
 mod handles;
 mod instance;

@@ -31,20 +31,20 @@ impl Queue {
     pub fn manager(&self) -> Result<JobManager> {
         let raw = self
             .instance
-            .call(|store, q| q.bits_queue_manager().job_manager().call_constructor(store))?;
+            .call(|store, guest| guest.new_job_manager(store))?;
         Ok(JobManager::new(self.instance.clone(), raw))
     }
 
     /// The HRESULT the component gives for `code` (`hresult`).
     pub fn hresult(&self, code: ErrorCode) -> Result<u32> {
         self.instance
-            .call(|store, q| q.bits_queue_types().call_hresult(store, code.into()))
+            .call(|store, guest| guest.hresult(store, code.into()))
     }
 
     /// The registry form of `id`, as the component writes it (`guid-to-string`).
     pub fn guid_to_string(&self, id: Guid) -> Result<String> {
         self.instance
-            .call(|store, q| q.bits_queue_types().call_guid_to_string(store, id.into()))
+            .call(|store, guest| guest.guid_to_string(store, id.into()))
     }
 
     /// Parses a GUID as the component does (`parse-guid`).
@@ -52,7 +52,7 @@ impl Queue {
         self.instance.check_argument_bytes(text.len())?;
         let r = self
             .instance
-            .call(|store, q| q.bits_queue_types().call_parse_guid(store, text))?;
+            .call(|store, guest| guest.parse_guid(store, text))?;
         queue_result(r)
     }
 
@@ -60,14 +60,14 @@ impl Queue {
     pub fn set_limits(&self, limits: QueueLimits) -> Result<()> {
         let r = self
             .instance
-            .call(|store, q| q.bits_queue_manager().call_set_limits(store, limits.into()))?;
+            .call(|store, guest| guest.set_limits(store, limits.into()))?;
         queue_result(r)
     }
 
     /// The instance's limits (`get-limits`).
     pub fn limits(&self) -> Result<QueueLimits> {
         self.instance
-            .call(|store, q| q.bits_queue_manager().call_get_limits(store))
+            .call(|store, guest| guest.get_limits(store))
             .map(QueueLimits::from)
     }
 

@@ -6,12 +6,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 
-use wasmtime::component::{Component, Linker};
+use wasmtime::component::{Component, InstancePre, Linker};
 use wasmtime::{Enabled, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
-use crate::bindings::QueuePre;
+use crate::exports::Exports;
 use crate::slots::InstanceSlots;
-use crate::store::StoreData;
+use crate::store::{StoreData, new_store};
 use crate::{Config, Queue, Result, SandboxError, SandboxErrorKind};
 
 /// The component built from `guest/`, embedded at build time.
@@ -43,7 +43,9 @@ pub struct Runtime {
 
 pub(crate) struct RuntimeInner {
     pub(crate) engine: Engine,
-    pub(crate) pre: QueuePre<StoreData>,
+    pub(crate) pre: InstancePre<StoreData>,
+    /// The contract's functions in `pre`'s component, type-checked.
+    pub(crate) exports: Exports,
     pub(crate) config: Config,
     /// Live instances, bounded by `config.max_instances` on either allocator.
     pub(crate) slots: Arc<InstanceSlots>,
@@ -112,17 +114,20 @@ impl Runtime {
         let pre = linker
             .instantiate_pre(&component)
             .map_err(|e| load_error(format!("cannot link the component: {e:#}")))?;
-        let pre = QueuePre::new(pre).map_err(|e| {
-            load_error(format!(
-                "the component does not export the bits:queue@0.1.0 contract: {e:#}"
-            ))
-        })?;
+        // Before the probe instance: its deadline needs the epoch to move.
         let ticker = Ticker::start(engine.clone())
             .map_err(|e| load_error(format!("cannot start the epoch thread: {e}")))?;
+        // A seeded probe: no entropy drawn for an instance that makes no GUID.
+        let exports = Exports::new(&pre, new_store(&engine, &config, Some(0))).map_err(|e| {
+            load_error(format!(
+                "the component does not export the bits:queue@0.1.0 contract: {e}"
+            ))
+        })?;
         Ok(Runtime {
             inner: Arc::new(RuntimeInner {
                 engine,
                 pre,
+                exports,
                 slots: InstanceSlots::new(config.max_instances),
                 config,
                 _ticker: ticker,
@@ -152,7 +157,7 @@ impl Runtime {
 
     /// The names of the component's imports (e.g. `wasi:random/random@0.2.4`).
     pub fn imports(&self) -> Vec<String> {
-        let component = self.inner.pre.instance_pre().component();
+        let component = self.inner.pre.component();
         component
             .component_type()
             .imports(&self.inner.engine)

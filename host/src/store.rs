@@ -7,8 +7,8 @@ use std::fmt;
 
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
-use wasmtime::ResourceLimiter;
 use wasmtime::component::ResourceTable;
+use wasmtime::{Engine, ResourceLimiter, Store};
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 use crate::Config;
@@ -81,6 +81,23 @@ impl StoreData {
         let len = usize::try_from(len)?;
         Ok((&mut self.random).random_iter().take(len).collect())
     }
+}
+
+/// A store for one instance, with the sandbox's limits set: the memory
+/// limiter, a bound on what the host copies out of one call, and the
+/// deadline of a first call.
+pub(crate) fn new_store(engine: &Engine, config: &Config, seed: Option<u64>) -> Store<StoreData> {
+    let mut store = Store::new(engine, StoreData::new(config, seed));
+    store.limiter(|data| &mut data.limiter);
+    // Bounds what the host copies out of one call's results. An honest
+    // result lies in the guest's memory without overlap, so it is never
+    // larger than the memory limit; a larger one repeats the same bytes (a
+    // list of strings all pointing at one buffer) to make the host allocate
+    // without bound, and ends the call as a trap instead.
+    store.set_hostcall_fuel(config.memory_limit);
+    store.epoch_deadline_trap();
+    store.set_epoch_deadline(config.deadline_ticks());
+    store
 }
 
 /// A ChaCha12 stream from `seed`, or from OS entropy as wasmtime-wasi draws

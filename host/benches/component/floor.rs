@@ -59,9 +59,11 @@ pub struct Guid {
     pub data4: (u8, u8, u8, u8, u8, u8, u8, u8),
 }
 
-/// The bindings the host generates (host/src/bindings.rs), made again here:
-/// their `QueuePre::instantiate` looks up and type-checks every export of
-/// each new instance, which the bare floor does not.
+/// `bindgen!`'s bindings for the contract, as host/src/bindings.rs makes
+/// them: their `QueuePre::instantiate` looks up and type-checks every export
+/// of each new instance. The host no longer instantiates through them (it
+/// checks the types once per `Runtime`, host/src/exports.rs); this shows
+/// what that saves.
 mod generated {
     wasmtime::component::bindgen!({
         world: "queue",
@@ -120,8 +122,8 @@ impl Floor {
         (store, instance)
     }
 
-    /// A new instance with its exports looked up and type-checked, as the
-    /// host's generated bindings do: the floor of the host's instantiation.
+    /// A new instance with its exports looked up and type-checked, as
+    /// `bindgen!`'s `QueuePre::instantiate` does for every instance.
     pub fn instantiate_typed(&self) -> (Store<()>, generated::Queue) {
         let mut store = Store::new(&self.engine, ());
         store.set_epoch_deadline(u64::MAX);
@@ -130,8 +132,8 @@ impl Floor {
     }
 
     /// A new instance with every exported function looked up but not
-    /// type-checked: what the host's instantiation would cost if the types
-    /// were checked once per component instead of once per instance.
+    /// type-checked, as if the types were checked once per component; the
+    /// host does less still, finding a function only when it is called.
     pub fn instantiate_looked_up(&self) -> (Store<()>, Vec<wasmtime::component::Func>) {
         let (mut store, instance) = self.instantiate();
         let funcs = self

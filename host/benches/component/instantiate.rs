@@ -1,7 +1,8 @@
 //! (b) Making an instance: the default (on-demand) allocator against the
 //! pooling allocator, both pre-instantiated, through `Runtime::new_queue`;
 //! and wasmtime's floor: bare, with every export looked up, and with every
-//! export looked up and type-checked as the host's generated bindings do.
+//! export looked up and type-checked as `bindgen!`'s bindings do for each
+//! instance (the host checks once per `Runtime` instead).
 //! Instance creation is timed alone (instances are dropped outside the
 //! timing, in batches); `*_with_drop` times the whole life of an empty
 //! instance, creation and teardown.

@@ -1,6 +1,8 @@
 //! The timed benchmarks (criterion): (a) loading, (b) instantiation, (c) one
 //! call host→guest, (d) calls as the queue grows, (e) the same queue logic
-//! run natively; then the ratios between them, from this run's results.
+//! run natively; then the target ratios once more, timed in alternating
+//! rounds (paired.rs); then the ratios between them, from this run's
+//! results.
 //!
 //! `cargo bench -- --quick` runs everything; BENCHMARKS.md explains the
 //! figures. The footprint bench (sizes, memory) is a separate target.
@@ -12,6 +14,7 @@ mod history;
 mod instantiate;
 mod load;
 mod native;
+mod paired;
 mod ratios;
 mod support;
 
@@ -30,5 +33,10 @@ fn main() {
     growth::bench(&mut c);
     native::bench(&mut c);
     c.final_summary();
-    ratios::report(&support::criterion_dir(), started);
+    let paired = if paired::wanted() {
+        paired::measure()
+    } else {
+        Vec::new()
+    };
+    ratios::report(&support::criterion_dir(), started, &paired);
 }

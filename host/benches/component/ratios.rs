@@ -14,6 +14,7 @@ use bits_queue_host::EMBEDDED_COMPONENT;
 use serde_json::Value;
 
 use crate::history;
+use crate::paired::Paired;
 
 /// A median per iteration with its confidence interval, in nanoseconds.
 #[derive(Clone, Copy)]
@@ -136,25 +137,25 @@ const RATIOS: &[(&str, &str, &str, Option<f64>)] = &[
         None,
     ),
     (
-        "wasmtime's floor: instantiation with typed exports / without",
+        "wasmtime's floor: instantiation through bindgen! (exports typed per instance) / bare",
         "instantiate/wasmtime_floor_typed",
         "instantiate/wasmtime_floor",
         None,
     ),
     (
-        "wasmtime's floor: instantiation with exports looked up (unchecked) / without",
+        "wasmtime's floor: instantiation with exports looked up (unchecked) / bare",
         "instantiate/wasmtime_floor_looked_up",
         "instantiate/wasmtime_floor",
         None,
     ),
     (
-        "pooling / wasmtime's floor instantiation with typed exports",
+        "pooling / wasmtime's floor instantiation through bindgen!",
         "instantiate/pooling",
         "instantiate/wasmtime_floor_typed",
         None,
     ),
     (
-        "pooling / wasmtime's floor instantiation",
+        "pooling / wasmtime's bare floor instantiation",
         "instantiate/pooling",
         "instantiate/wasmtime_floor",
         None,
@@ -205,6 +206,11 @@ const POOLING_KEY: &str = "instantiate/pooling ns";
 /// Component size target: 64 KiB.
 const SIZE_TARGET_BYTES: usize = 64 * 1024;
 
+/// The history's key for a paired ratio.
+fn paired_key(p: &Paired) -> String {
+    format!("paired: {}", p.what)
+}
+
 fn verdict(ok: bool) -> &'static str {
     if ok { "met" } else { "MISSED" }
 }
@@ -221,7 +227,7 @@ fn ratio(num: Estimate, den: Estimate) -> (f64, f64, f64) {
     )
 }
 
-pub fn report(dir: &Path, since: SystemTime) {
+pub fn report(dir: &Path, since: SystemTime, paired: &[Paired]) {
     let get = |id: &str| estimate(dir, id, since);
     let mut out = String::new();
 
@@ -275,12 +281,16 @@ pub fn report(dir: &Path, since: SystemTime) {
         .map_or(0, |d| d.as_secs());
     let mut values: Vec<(String, f64)> = rows.iter().map(|(k, v, ..)| (k.clone(), *v)).collect();
     values.extend(pooling.map(|e| (POOLING_KEY.to_string(), e.median)));
+    values.extend(paired.iter().map(|p| (paired_key(p), p.median)));
     if let Err(e) = history::record(dir, run, &values) {
         eprintln!("could not record this run's ratios: {e}");
     }
     let spread = |key: &str| {
         history::spread(dir, key).map_or(String::new(), |(lo, hi, runs)| {
-            format!("{lo:.2}–{hi:.2}× ({runs} runs)")
+            format!(
+                "{lo:.2}–{hi:.2}× ({runs} run{})",
+                if runs == 1 { "" } else { "s" }
+            )
         })
     };
 
@@ -297,6 +307,33 @@ pub fn report(dir: &Path, since: SystemTime) {
             "| {what} | {r:.2}× | {lo:.2}–{hi:.2}× | {} | {target} |",
             spread(what)
         );
+    }
+
+    if !paired.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n## Target ratios, paired (alternating rounds, median of the rounds' ratios)\n"
+        );
+        let _ = writeln!(
+            out,
+            "| ratio | median | rounds, min–max | last runs' medians, min–max | target |"
+        );
+        let _ = writeln!(out, "|---|---:|---:|---:|---|");
+        for p in paired {
+            let target = p.target.map_or(String::new(), |t| {
+                format!("≤ {t}: {}", verdict(p.median <= t))
+            });
+            let _ = writeln!(
+                out,
+                "| {} | {:.2}× | {:.2}–{:.2}× ({} rounds) | {} | {target} |",
+                p.what,
+                p.median,
+                p.low,
+                p.high,
+                p.rounds,
+                spread(&paired_key(p))
+            );
+        }
     }
 
     let _ = writeln!(out, "\n## Absolute targets\n");

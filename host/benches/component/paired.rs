@@ -1,0 +1,175 @@
+//! The target ratios measured in pairs: numerator and denominator timed in
+//! alternating rounds, one ratio per round, and the median of those ratios.
+//!
+//! Criterion times one benchmark after another, seconds apart; on a shared
+//! VM the machine's speed drifts by tens of percent within seconds (get-job
+//! at 100,000 / at 10 jobs, timed in alternating rounds of 30,000 calls in
+//! one process, read from 0.64× to 2.09× around a median of 1.1×), so a
+//! ratio of two criterion medians carries that drift. Rounds of
+//! the two sides taken back to back see the same machine, and the median
+//! over many rounds drops the rounds a neighbour disturbed. Both kinds of
+//! ratio are reported (ratios.rs); the paired one is the better estimate.
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use bits_queue_host::{ErrorCode, JobType, Runtime};
+
+use crate::floor::{self, Floor};
+use crate::support::{Filled, SEED, filled, large_runtime};
+
+/// One paired ratio: its median over the rounds and the rounds' min–max.
+pub struct Paired {
+    pub what: &'static str,
+    pub median: f64,
+    pub low: f64,
+    pub high: f64,
+    pub rounds: usize,
+    pub target: Option<f64>,
+}
+
+/// Rounds per ratio, and calls per side in each round.
+struct Plan {
+    rounds: usize,
+    calls: u32,
+}
+
+/// Times `calls` calls of `f`, in nanoseconds per call.
+fn per_call(calls: u32, f: &mut impl FnMut()) -> f64 {
+    let start = Instant::now();
+    for _ in 0..calls {
+        f();
+    }
+    start.elapsed().as_nanos() as f64 / f64::from(calls)
+}
+
+/// Alternates rounds of `num` and `den`, starting with either in turn.
+fn pair(
+    what: &'static str,
+    target: Option<f64>,
+    plan: &Plan,
+    mut num: impl FnMut(),
+    mut den: impl FnMut(),
+) -> Paired {
+    // Warm both sides up first.
+    per_call(plan.calls, &mut num);
+    per_call(plan.calls, &mut den);
+    let mut ratios: Vec<f64> = (0..plan.rounds)
+        .map(|round| {
+            if round % 2 == 0 {
+                let n = per_call(plan.calls, &mut num);
+                n / per_call(plan.calls, &mut den)
+            } else {
+                let d = per_call(plan.calls, &mut den);
+                per_call(plan.calls, &mut num) / d
+            }
+        })
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    Paired {
+        what,
+        median: ratios[ratios.len() / 2],
+        low: ratios[0],
+        high: ratios[ratios.len() - 1],
+        rounds: ratios.len(),
+        target,
+    }
+}
+
+/// Whether this run should measure the pairs: always, unless a criterion
+/// filter (a free argument, as in `cargo bench -- call/`) names something
+/// else.
+pub fn wanted() -> bool {
+    let filters: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    filters.is_empty() || filters.iter().any(|f| "paired/".contains(f.as_str()))
+}
+
+pub fn measure() -> Vec<Paired> {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let plan = if quick {
+        Plan {
+            rounds: 41,
+            calls: 20_000,
+        }
+    } else {
+        Plan {
+            rounds: 201,
+            calls: 20_000,
+        }
+    };
+    eprintln!(
+        "paired ratios: {} alternating rounds of {} calls per side",
+        plan.rounds, plan.calls
+    );
+    let mut out = Vec::new();
+
+    let runtime = Runtime::new().expect("the embedded component loads");
+    let queue = runtime.new_queue_seeded(SEED).expect("an instance");
+    let manager = queue.manager().expect("a job manager");
+    let job = manager
+        .create_job("bench job", JobType::Download)
+        .expect("a job");
+    out.push(pair(
+        "get-id / no-op call",
+        Some(1.5),
+        &plan,
+        || {
+            black_box(job.id().expect("an id"));
+        },
+        || {
+            black_box(
+                queue
+                    .hresult(black_box(ErrorCode::NotFound))
+                    .expect("hresult"),
+            );
+        },
+    ));
+
+    let floor = Floor::new();
+    let (mut hresult_store, hresult) = floor.hresult();
+    let (mut get_id_store, get_id, floor_job) = floor.get_id();
+    out.push(pair(
+        "wasmtime's floor: get-id / no-op call",
+        None,
+        &plan,
+        || {
+            black_box(
+                get_id
+                    .call(&mut get_id_store, (black_box(floor_job),))
+                    .expect("get-id"),
+            );
+        },
+        || {
+            black_box(
+                hresult
+                    .call(&mut hresult_store, (black_box(floor::ErrorCode::NotFound),))
+                    .expect("hresult"),
+            );
+        },
+    ));
+
+    let large = large_runtime();
+    let small = filled(&large, 10);
+    let big = filled(&large, 100_000);
+    out.push(pair(
+        "get-job at 100,000 / at 10 jobs",
+        Some(1.2),
+        &plan,
+        cycle(&big),
+        cycle(&small),
+    ));
+    out
+}
+
+/// Looks up the sampled jobs of `filled` in turn, one per call.
+fn cycle(filled: &Filled) -> impl FnMut() + '_ {
+    let mut next = 0;
+    move || {
+        next = (next + 1) % filled.sample_ids.len();
+        let id = filled.sample_ids[next];
+        black_box(filled.manager.get_job(black_box(id)).expect("found"));
+    }
+}
