@@ -72,6 +72,12 @@ impl Runtime {
     }
 
     /// Another build of the contract, from the bytes of a component binary.
+    ///
+    /// Refused with a `Load` error, naming what is wrong, unless the component
+    /// exports every function of `bits:queue@0.1.0` with the contract's types
+    /// (checked once here, on a probe instance, so that no instance is ever
+    /// called with the wrong types), imports only what the configuration
+    /// grants, and starts.
     pub fn from_bytes(bytes: &[u8], config: Config) -> Result<Self> {
         let engine = new_engine(&config)?;
         let component = Component::new(&engine, bytes)

@@ -339,7 +339,12 @@ pub fn report(dir: &Path, since: SystemTime, paired: &[Paired]) {
     let _ = writeln!(out, "\n## Absolute targets\n");
     if let Some(e) = pooling {
         let runs = history::spread(dir, POOLING_KEY).map_or(String::new(), |(lo, hi, n)| {
-            format!("; last {n} runs {}–{}", duration(lo), duration(hi))
+            format!(
+                "; last {n} run{} {}–{}",
+                if n == 1 { "" } else { "s" },
+                duration(lo),
+                duration(hi)
+            )
         });
         let _ = writeln!(
             out,
