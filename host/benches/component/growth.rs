@@ -16,13 +16,8 @@ pub fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("growth");
     for jobs in GROWTH_SIZES {
         let queue = filled(&runtime, jobs);
-        let ids = &queue.sample_ids;
         g.bench_function(format!("get_job_{jobs}"), |b| {
-            let mut next = 0;
-            b.iter(|| {
-                next = (next + 1) % ids.len();
-                queue.manager.get_job(black_box(ids[next])).expect("found")
-            })
+            b.iter(|| queue.next_lookup())
         });
         g.bench_function(format!("create_cancel_{jobs}"), |b| {
             b.iter(|| {

@@ -16,7 +16,7 @@ use std::time::Instant;
 use bits_queue_host::{ErrorCode, JobType, Runtime};
 
 use crate::floor::{self, Floor};
-use crate::support::{Filled, SEED, filled, large_runtime};
+use crate::support::{SEED, filled, large_runtime};
 
 /// One paired ratio: its median over the rounds and the rounds' min–max.
 pub struct Paired {
@@ -28,11 +28,8 @@ pub struct Paired {
     pub target: Option<f64>,
 }
 
-/// Rounds per ratio, and calls per side in each round.
-struct Plan {
-    rounds: usize,
-    calls: u32,
-}
+/// Calls per side in each round.
+const CALLS: u32 = 20_000;
 
 /// Times `calls` calls of `f`, in nanoseconds per call.
 fn per_call(calls: u32, f: &mut impl FnMut()) -> f64 {
@@ -47,21 +44,21 @@ fn per_call(calls: u32, f: &mut impl FnMut()) -> f64 {
 fn pair(
     what: &'static str,
     target: Option<f64>,
-    plan: &Plan,
+    rounds: usize,
     mut num: impl FnMut(),
     mut den: impl FnMut(),
 ) -> Paired {
     // Warm both sides up first.
-    per_call(plan.calls, &mut num);
-    per_call(plan.calls, &mut den);
-    let mut ratios: Vec<f64> = (0..plan.rounds)
+    per_call(CALLS, &mut num);
+    per_call(CALLS, &mut den);
+    let mut ratios: Vec<f64> = (0..rounds)
         .map(|round| {
             if round % 2 == 0 {
-                let n = per_call(plan.calls, &mut num);
-                n / per_call(plan.calls, &mut den)
+                let n = per_call(CALLS, &mut num);
+                n / per_call(CALLS, &mut den)
             } else {
-                let d = per_call(plan.calls, &mut den);
-                per_call(plan.calls, &mut num) / d
+                let d = per_call(CALLS, &mut den);
+                per_call(CALLS, &mut num) / d
             }
         })
         .collect();
@@ -88,22 +85,13 @@ pub fn wanted() -> bool {
 }
 
 pub fn measure() -> Vec<Paired> {
-    let quick = std::env::args().any(|a| a == "--quick");
-    let plan = if quick {
-        Plan {
-            rounds: 41,
-            calls: 20_000,
-        }
+    // Rounds per ratio: an odd number, so the median is one round's ratio.
+    let rounds = if std::env::args().any(|a| a == "--quick") {
+        41
     } else {
-        Plan {
-            rounds: 201,
-            calls: 20_000,
-        }
+        201
     };
-    eprintln!(
-        "paired ratios: {} alternating rounds of {} calls per side",
-        plan.rounds, plan.calls
-    );
+    eprintln!("paired ratios: {rounds} alternating rounds of {CALLS} calls per side");
     let mut out = Vec::new();
 
     let runtime = Runtime::new().expect("the embedded component loads");
@@ -115,7 +103,7 @@ pub fn measure() -> Vec<Paired> {
     out.push(pair(
         "get-id / no-op call",
         Some(1.5),
-        &plan,
+        rounds,
         || {
             black_box(job.id().expect("an id"));
         },
@@ -134,7 +122,7 @@ pub fn measure() -> Vec<Paired> {
     out.push(pair(
         "wasmtime's floor: get-id / no-op call",
         None,
-        &plan,
+        rounds,
         || {
             black_box(
                 get_id
@@ -157,19 +145,13 @@ pub fn measure() -> Vec<Paired> {
     out.push(pair(
         "get-job at 100,000 / at 10 jobs",
         Some(1.2),
-        &plan,
-        cycle(&big),
-        cycle(&small),
+        rounds,
+        || {
+            black_box(big.next_lookup());
+        },
+        || {
+            black_box(small.next_lookup());
+        },
     ));
     out
-}
-
-/// Looks up the sampled jobs of `filled` in turn, one per call.
-fn cycle(filled: &Filled) -> impl FnMut() + '_ {
-    let mut next = 0;
-    move || {
-        next = (next + 1) % filled.sample_ids.len();
-        let id = filled.sample_ids[next];
-        black_box(filled.manager.get_job(black_box(id)).expect("found"));
-    }
 }

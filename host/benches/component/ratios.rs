@@ -215,6 +215,21 @@ fn verdict(ok: bool) -> &'static str {
     if ok { "met" } else { "MISSED" }
 }
 
+/// A ratio's target column: empty without a target.
+fn target_cell(ratio: f64, target: Option<f64>) -> String {
+    target.map_or(String::new(), |t| format!("≤ {t}: {}", verdict(ratio <= t)))
+}
+
+/// "1 run", "3 runs".
+fn runs_text(n: usize) -> String {
+    format!("{n} run{}", if n == 1 { "" } else { "s" })
+}
+
+/// A section heading, a table's header and its alignment row.
+fn table(out: &mut String, title: &str, header: &str, rule: &str) {
+    let _ = writeln!(out, "\n## {title}\n\n{header}\n{rule}");
+}
+
 /// One ratio of this run: what, its value, its interval, its target.
 type Row = (String, f64, (f64, f64), Option<f64>);
 
@@ -231,15 +246,12 @@ pub fn report(dir: &Path, since: SystemTime, paired: &[Paired]) {
     let get = |id: &str| estimate(dir, id, since);
     let mut out = String::new();
 
-    let _ = writeln!(
-        out,
-        "\n## Figures (median per iteration, 95% confidence interval)\n"
+    table(
+        &mut out,
+        "Figures (median per iteration, 95% confidence interval)",
+        "| benchmark | median | interval | native median | interval |",
+        "|---|---:|---:|---:|---:|",
     );
-    let _ = writeln!(
-        out,
-        "| benchmark | median | interval | native median | interval |"
-    );
-    let _ = writeln!(out, "|---|---:|---:|---:|---:|");
     for id in FIGURES {
         let Some(e) = get(id) else { continue };
         let native = WASM_NATIVE
@@ -287,51 +299,43 @@ pub fn report(dir: &Path, since: SystemTime, paired: &[Paired]) {
     }
     let spread = |key: &str| {
         history::spread(dir, key).map_or(String::new(), |(lo, hi, runs)| {
-            format!(
-                "{lo:.2}–{hi:.2}× ({runs} run{})",
-                if runs == 1 { "" } else { "s" }
-            )
+            format!("{lo:.2}–{hi:.2}× ({})", runs_text(runs))
         })
     };
 
-    let _ = writeln!(out, "\n## Ratios (both figures from this run)\n");
-    let _ = writeln!(
-        out,
-        "| ratio | this run | its interval | last runs, min–max | target |"
+    table(
+        &mut out,
+        "Ratios (both figures from this run)",
+        "| ratio | this run | its interval | last runs, min–max | target |",
+        "|---|---:|---:|---:|---|",
     );
-    let _ = writeln!(out, "|---|---:|---:|---:|---|");
     for (what, r, (lo, hi), target) in &rows {
-        let target = target.map_or(String::new(), |t| format!("≤ {t}: {}", verdict(*r <= t)));
         let _ = writeln!(
             out,
-            "| {what} | {r:.2}× | {lo:.2}–{hi:.2}× | {} | {target} |",
-            spread(what)
+            "| {what} | {r:.2}× | {lo:.2}–{hi:.2}× | {} | {} |",
+            spread(what),
+            target_cell(*r, *target)
         );
     }
 
     if !paired.is_empty() {
-        let _ = writeln!(
-            out,
-            "\n## Target ratios, paired (alternating rounds, median of the rounds' ratios)\n"
+        table(
+            &mut out,
+            "Target ratios, paired (alternating rounds, median of the rounds' ratios)",
+            "| ratio | median | rounds, min–max | last runs' medians, min–max | target |",
+            "|---|---:|---:|---:|---|",
         );
-        let _ = writeln!(
-            out,
-            "| ratio | median | rounds, min–max | last runs' medians, min–max | target |"
-        );
-        let _ = writeln!(out, "|---|---:|---:|---:|---|");
         for p in paired {
-            let target = p.target.map_or(String::new(), |t| {
-                format!("≤ {t}: {}", verdict(p.median <= t))
-            });
             let _ = writeln!(
                 out,
-                "| {} | {:.2}× | {:.2}–{:.2}× ({} rounds) | {} | {target} |",
+                "| {} | {:.2}× | {:.2}–{:.2}× ({} rounds) | {} | {} |",
                 p.what,
                 p.median,
                 p.low,
                 p.high,
                 p.rounds,
-                spread(&paired_key(p))
+                spread(&paired_key(p)),
+                target_cell(p.median, p.target)
             );
         }
     }
@@ -339,12 +343,7 @@ pub fn report(dir: &Path, since: SystemTime, paired: &[Paired]) {
     let _ = writeln!(out, "\n## Absolute targets\n");
     if let Some(e) = pooling {
         let runs = history::spread(dir, POOLING_KEY).map_or(String::new(), |(lo, hi, n)| {
-            format!(
-                "; last {n} run{} {}–{}",
-                if n == 1 { "" } else { "s" },
-                duration(lo),
-                duration(hi)
-            )
+            format!("; last {} {}–{}", runs_text(n), duration(lo), duration(hi))
         });
         let _ = writeln!(
             out,

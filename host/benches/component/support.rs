@@ -1,6 +1,8 @@
 //! What the benchmark groups share: where criterion writes its results, the
 //! configurations measured, and queues filled with a known number of jobs.
 
+use std::cell::Cell;
+use std::hint::black_box;
 use std::path::PathBuf;
 
 use bits_queue_host::{Config, Guid, Job, JobManager, JobType, QueueLimits, Runtime};
@@ -49,7 +51,20 @@ pub fn limits_for(jobs: usize) -> QueueLimits {
 pub struct Filled {
     /// Keeps the instance alive, as every handle does.
     pub manager: JobManager,
-    pub sample_ids: Vec<Guid>,
+    sample_ids: Vec<Guid>,
+    /// The sampled GUID [`Filled::next_lookup`] looks up next.
+    next: Cell<usize>,
+}
+
+impl Filled {
+    /// Looks up the sampled jobs in turn, one per call: a lookup benchmark's
+    /// iteration, the same in the growth group and the paired ratios.
+    pub fn next_lookup(&self) -> Job {
+        let n = self.next.get();
+        self.next.set((n + 1) % self.sample_ids.len());
+        let id = black_box(self.sample_ids[n]);
+        self.manager.get_job(id).expect("a sampled job is queued")
+    }
 }
 
 pub fn filled(runtime: &Runtime, jobs: usize) -> Filled {
@@ -69,6 +84,7 @@ pub fn filled(runtime: &Runtime, jobs: usize) -> Filled {
     Filled {
         manager,
         sample_ids,
+        next: Cell::new(0),
     }
 }
 
