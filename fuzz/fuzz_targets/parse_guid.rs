@@ -39,7 +39,7 @@ fn spec_accepts(text: &str) -> bool {
 }
 
 fuzz_target!(|text: &str| {
-    let native = bits_queue_guest::guid::parse(text);
+    let native = bits_queue_contract::guid::parse(text);
     let sandboxed = queue().parse_guid(text);
     assert_eq!(
         native.is_ok(),
@@ -48,12 +48,12 @@ fuzz_target!(|text: &str| {
     );
     match (native, sandboxed) {
         (Ok(native), Ok(sandboxed)) => {
-            let printed = bits_queue_guest::guid::to_string(&native);
+            let printed = bits_queue_contract::guid::to_string(&native);
             assert_eq!(
                 printed.trim_matches(['{', '}']),
                 text.trim_matches(['{', '}']).to_ascii_uppercase()
             );
-            assert_eq!(bits_queue_guest::guid::parse(&printed), Ok(native));
+            assert_eq!(bits_queue_contract::guid::parse(&printed), Ok(native));
             assert_eq!(
                 (
                     sandboxed.data1,

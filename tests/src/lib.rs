@@ -1,6 +1,9 @@
 //! Helpers shared by the integration tests: one runtime per test binary
 //! (compiling the component once), fresh queues from it, and the small tools
 //! the tests use to state exact expectations.
+//!
+//! `§N` in these tests is a section of `docs/contract.md`, the contract in
+//! the repository's own words; each `spec_N_*.rs` checks section N.
 
 use std::sync::OnceLock;
 

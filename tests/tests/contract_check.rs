@@ -15,7 +15,7 @@ use bits_queue_host::{Config, Runtime, SandboxErrorKind};
 const TYPES: &str = "bits:queue/types@0.1.0";
 const MANAGER: &str = "bits:queue/manager@0.1.0";
 
-/// The contract's functions, as spec §1 and wit/queue.wit name them.
+/// The contract's functions, as contract §1 and wit/queue.wit name them.
 const TYPES_FUNCTIONS: [&str; 3] = ["hresult", "guid-to-string", "parse-guid"];
 const MANAGER_FUNCTIONS: [&str; 2] = ["set-limits", "get-limits"];
 const JOB_MANAGER_METHODS: [&str; 3] = ["create-job", "get-job", "enum-jobs"];

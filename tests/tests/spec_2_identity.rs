@@ -1,4 +1,4 @@
-//! §2 Identity: GUIDs — version 4 from the host's randomness, unique,
+//! Contract §2 (docs/contract.md) Identity: GUIDs — version 4 from the host's randomness, unique,
 //! `get-id`/`get-job` agree, the Windows field layout, the registry form,
 //! and what `parse-guid` accepts and refuses.
 

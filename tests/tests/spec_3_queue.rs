@@ -1,4 +1,4 @@
-//! §3 The queue: one per instance, shared by every manager; jobs belong to
+//! Contract §3 (docs/contract.md) The queue: one per instance, shared by every manager; jobs belong to
 //! the queue, not to handles; `enum-jobs` order; leaving the queue; unknown
 //! GUIDs.
 

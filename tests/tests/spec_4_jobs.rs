@@ -1,4 +1,4 @@
-//! §4 Jobs: properties at creation, string limits in UTF-16 code units,
+//! Contract §4 (docs/contract.md) Jobs: properties at creation, string limits in UTF-16 code units,
 //! `add-file` and `add-file-set` rules, progress.
 
 use bits_queue_host::{

@@ -1,4 +1,4 @@
-//! §5 States: every transition the contract lets a host reach without a
+//! Contract §5 (docs/contract.md) States: every transition the contract lets a host reach without a
 //! network (`queued`, `suspended`, `cancelled`, `acknowledged`), the final
 //! states, the order of checks, and "a call that fails changes nothing".
 //!

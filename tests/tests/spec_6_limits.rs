@@ -1,4 +1,4 @@
-//! §6 Limits: defaults, setting and reading, zero refused, too-many-jobs,
+//! Contract §6 (docs/contract.md) Limits: defaults, setting and reading, zero refused, too-many-jobs,
 //! and lowering a limit below what is there.
 
 use bits_queue_host::{ErrorCode, FileInfo, Job, JobState, JobType, QueueLimits};

@@ -1,4 +1,4 @@
-//! §7 Errors and their HRESULTs: the component's `hresult`, the host's
+//! Contract §7 (docs/contract.md) Errors and their HRESULTs: the component's `hresult`, the host's
 //! `ErrorCode::hresult()` and the spec's table agree for every code, and
 //! every code is what the queue really returns for its cause.
 

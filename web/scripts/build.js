@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Builds the bits:queue component with cargo (the release build of guest/,
-// which host/build.rs makes) and transpiles it with jco into web/generated/,
+// Builds the bits:queue component with cargo (the release build of crates/component,
+// which crates/host/build/main.rs makes) and transpiles it with jco into web/generated/,
 // the ES module that both Node and the page import.
 //
 // Cargo is always asked: when nothing changed it answers in about a second,
@@ -22,7 +22,7 @@ const generatedDir = join(webDir, 'generated');
 const stampFile = join(generatedDir, 'SOURCE');
 
 const HOST_PACKAGE = 'bits-queue-host';
-const COMPONENT_FILE = 'bits_queue_guest.wasm';
+const COMPONENT_FILE = 'bits_queue_component.wasm';
 const MODULE_NAME = 'bits-queue';
 // What the page can supply: the component is no_std and asks only for
 // randomness, which the preview2 shim takes from crypto.getRandomValues.
@@ -54,7 +54,7 @@ function buildComponent() {
       reject(
         error.code === 'ENOENT'
           ? new BuildError(
-              `cargo was not found (tried "${cargo}"). The component is built from guest/ by cargo: ` +
+              `cargo was not found (tried "${cargo}"). The component is built from crates/component by cargo: ` +
                 'install Rust from https://rustup.rs (rust-toolchain.toml picks the version), ' +
                 'or set CARGO to its path, then run `npm run build` again.',
             )

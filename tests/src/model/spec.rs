@@ -1,7 +1,8 @@
-//! A reference model of the bits:queue contract, written from the spec
-//! (/work/shared/spec/bits-queue.md) alone, so that agreeing with it means
-//! something: it shares no code with the guest. Where the spec is silent it
-//! follows the project's documented decisions (noted where they apply).
+//! A reference model of the bits:queue contract, written from the contract
+//! (docs/contract.md) alone, so that agreeing with it means something: it
+//! shares no code with the component's logic. Where the contract leaves a
+//! choice open it follows the implementation's documented decisions (the
+//! "This implementation" notes there).
 
 use bits_queue_host::QueueLimits;
 use bits_queue_host::{ErrorCode, FileInfo, Guid, JobPriority, JobState, JobType, Progress};

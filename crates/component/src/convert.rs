@@ -1,0 +1,6 @@
+//! Conversions between the types wit-bindgen generates and the contract's
+//! own, from the contract crate's lists of cases and fields: exhaustive
+//! both ways, so a case added on either side fails to compile here instead
+//! of being mapped wrongly.
+
+bits_queue_contract::wit_conversions!(crate::bindings::exports::bits::queue::types);

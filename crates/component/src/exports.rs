@@ -1,0 +1,177 @@
+//! The WIT world's exports, each handed to the queue logic: the instance's
+//! one queue, and one resource type per WIT resource. No rule of the
+//! contract lives here; conversions are in convert.rs.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::cell::OnceCell;
+
+use bits_queue_contract::{self as contract, guid};
+use bits_queue_logic::queue::{JobRef, Queue};
+use bits_queue_logic::random::GetRandom;
+
+use crate::bindings::export;
+use crate::bindings::exports::bits::queue::manager::{self, GuestJob, GuestJobManager};
+use crate::bindings::exports::bits::queue::types::{
+    self, ErrorCode, FileInfo, Guid, JobPriority, JobState, JobType, Progress, QueueLimits,
+};
+
+/// The instance's one queue (contract §3), made on first use.
+///
+/// A `static` must be `Sync`, and `Queue` (full of `Rc` and `RefCell`) is
+/// not. Sharing it is sound here because nothing can reach it from two
+/// threads: wasm32-wasip2 code runs on the single thread of its instance
+/// (the crate is not built with the `atomics` feature, so it could not
+/// spawn one), and the component model does not re-enter an instance while
+/// one of its exports is running. This wrapper is private to the wasm32
+/// build, where that holds.
+struct InstanceQueue(OnceCell<Queue>);
+
+// SAFETY: see `InstanceQueue`: one thread per instance, no re-entry.
+unsafe impl Sync for InstanceQueue {}
+
+static QUEUE: InstanceQueue = InstanceQueue(OnceCell::new());
+
+/// The instance's queue, drawing GUIDs from the host's `wasi:random`.
+fn queue() -> &'static Queue {
+    QUEUE.0.get_or_init(|| Queue::new(GetRandom))
+}
+
+struct Component;
+
+impl types::Guest for Component {
+    fn hresult(code: ErrorCode) -> u32 {
+        contract::ErrorCode::from(code).hresult()
+    }
+
+    fn guid_to_string(id: Guid) -> String {
+        guid::to_string(&id.into())
+    }
+
+    fn parse_guid(text: String) -> Result<Guid, ErrorCode> {
+        Ok(guid::parse(&text)?.into())
+    }
+}
+
+impl manager::Guest for Component {
+    type Job = JobResource;
+    type JobManager = JobManagerResource;
+
+    fn set_limits(limits: QueueLimits) -> Result<(), ErrorCode> {
+        Ok(queue().set_limits(limits.into())?)
+    }
+
+    fn get_limits() -> QueueLimits {
+        queue().limits().into()
+    }
+}
+
+/// A `job-manager`: holds nothing, since every manager sees the instance's
+/// one queue.
+struct JobManagerResource;
+
+impl GuestJobManager for JobManagerResource {
+    fn new() -> JobManagerResource {
+        JobManagerResource
+    }
+
+    fn create_job(
+        &self,
+        display_name: String,
+        job_type: JobType,
+    ) -> Result<manager::Job, ErrorCode> {
+        let job = queue().create_job(display_name, job_type.into())?;
+        Ok(manager::Job::new(JobResource(job)))
+    }
+
+    fn get_job(&self, job_id: Guid) -> Result<manager::Job, ErrorCode> {
+        let job = queue().get_job(&job_id.into())?;
+        Ok(manager::Job::new(JobResource(job)))
+    }
+
+    fn enum_jobs(&self) -> Vec<manager::Job> {
+        queue()
+            .jobs()
+            .into_iter()
+            .map(|job| manager::Job::new(JobResource(job)))
+            .collect()
+    }
+}
+
+/// A `job` handle: one more [`JobRef`] to the job. Dropping it drops the
+/// reference, never the job.
+struct JobResource(JobRef);
+
+impl GuestJob for JobResource {
+    fn get_id(&self) -> Guid {
+        self.0.id().into()
+    }
+
+    fn get_type(&self) -> JobType {
+        self.0.job_type().into()
+    }
+
+    fn get_state(&self) -> JobState {
+        self.0.state().into()
+    }
+
+    fn get_display_name(&self) -> String {
+        self.0.display_name()
+    }
+
+    fn set_display_name(&self, name: String) -> Result<(), ErrorCode> {
+        Ok(self.0.set_display_name(name)?)
+    }
+
+    fn get_description(&self) -> String {
+        self.0.description()
+    }
+
+    fn set_description(&self, description: String) -> Result<(), ErrorCode> {
+        Ok(self.0.set_description(description)?)
+    }
+
+    fn get_priority(&self) -> JobPriority {
+        self.0.priority().into()
+    }
+
+    fn set_priority(&self, priority: JobPriority) -> Result<(), ErrorCode> {
+        Ok(self.0.set_priority(priority.into())?)
+    }
+
+    fn get_progress(&self) -> Progress {
+        self.0.progress().into()
+    }
+
+    fn add_file(&self, remote_name: String, local_name: String) -> Result<(), ErrorCode> {
+        Ok(self.0.add_file(remote_name, local_name)?)
+    }
+
+    fn add_file_set(&self, files: Vec<FileInfo>) -> Result<(), ErrorCode> {
+        Ok(self
+            .0
+            .add_files(files.into_iter().map(Into::into).collect())?)
+    }
+
+    fn enum_files(&self) -> Vec<FileInfo> {
+        self.0.files().into_iter().map(Into::into).collect()
+    }
+
+    fn suspend(&self) -> Result<(), ErrorCode> {
+        Ok(self.0.suspend()?)
+    }
+
+    fn resume(&self) -> Result<(), ErrorCode> {
+        Ok(self.0.resume()?)
+    }
+
+    fn cancel(&self) -> Result<(), ErrorCode> {
+        Ok(self.0.cancel()?)
+    }
+
+    fn complete(&self) -> Result<(), ErrorCode> {
+        Ok(self.0.complete()?)
+    }
+}
+
+export!(Component with_types_in crate::bindings);

@@ -1,0 +1,218 @@
+//! Typed handles to the guest's resources. Each wraps a `ResourceAny` that
+//! users never see, and releases it in the guest when dropped, so a program
+//! that makes and drops handles forever does not grow the handle table.
+
+use std::fmt;
+use std::sync::Arc;
+
+use wasmtime::Store;
+use wasmtime::component::ResourceAny;
+
+use crate::bindings::wit;
+use crate::convert::queue_result;
+use crate::exports::Guest;
+use crate::instance::Instance;
+use crate::store::StoreData;
+use crate::{FileInfo, Guid, JobPriority, JobState, JobType, Progress, Result};
+
+/// An owned guest handle: released in the guest when dropped.
+struct Owned {
+    instance: Arc<Instance>,
+    raw: ResourceAny,
+}
+
+impl Drop for Owned {
+    fn drop(&mut self) {
+        self.instance.release(self.raw);
+    }
+}
+
+/// A client's view of the instance's one queue (`job-manager`).
+pub struct JobManager {
+    owned: Owned,
+}
+
+impl JobManager {
+    pub(crate) fn new(instance: Arc<Instance>, raw: ResourceAny) -> Self {
+        JobManager {
+            owned: Owned { instance, raw },
+        }
+    }
+
+    /// Creates a suspended job with a new version-4 GUID (`create-job`).
+    /// A display name over 256 UTF-16 code units is `InvalidArgument`.
+    pub fn create_job(&self, display_name: &str, job_type: JobType) -> Result<Job> {
+        let Owned { instance, raw } = &self.owned;
+        instance.check_argument_bytes(display_name.len())?;
+        let r = instance
+            .call(|store, guest| guest.create_job(store, *raw, display_name, job_type.into()))?;
+        queue_result::<_, ResourceAny>(r).map(|raw| Job::new(instance.clone(), raw))
+    }
+
+    /// A new handle to the queued job with `id` (`get-job`), else `NotFound`.
+    pub fn get_job(&self, id: Guid) -> Result<Job> {
+        let Owned { instance, raw } = &self.owned;
+        let r = instance.call(|store, guest| guest.get_job(store, *raw, id.into()))?;
+        queue_result::<_, ResourceAny>(r).map(|raw| Job::new(instance.clone(), raw))
+    }
+
+    /// A handle to every queued job, in creation order (`enum-jobs`).
+    pub fn jobs(&self) -> Result<Vec<Job>> {
+        let Owned { instance, raw } = &self.owned;
+        let raws = instance.call(|store, guest| guest.enum_jobs(store, *raw))?;
+        Ok(raws
+            .into_iter()
+            .map(|raw| Job::new(instance.clone(), raw))
+            .collect())
+    }
+}
+
+impl fmt::Debug for JobManager {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JobManager").finish_non_exhaustive()
+    }
+}
+
+/// A handle to one job (`job`). The job belongs to the queue: dropping the
+/// handle neither removes nor cancels it. Handles of a job that has left the
+/// queue still answer getters with its final state.
+pub struct Job {
+    owned: Owned,
+}
+
+/// Generates a `Job` method that calls one guest method on this handle.
+macro_rules! job_call {
+    ($(#[$doc:meta])* $name:ident => $call:ident -> result) => {
+        $(#[$doc])*
+        pub fn $name(&self) -> Result<()> {
+            queue_result(self.call(|guest, store, raw| guest.$call(store, raw))?)
+        }
+    };
+    ($(#[$doc:meta])* $name:ident => $call:ident -> $ret:ty) => {
+        $(#[$doc])*
+        pub fn $name(&self) -> Result<$ret> {
+            self.call(|guest, store, raw| guest.$call(store, raw)).map(<$ret>::from)
+        }
+    };
+}
+
+impl Job {
+    fn new(instance: Arc<Instance>, raw: ResourceAny) -> Self {
+        Job {
+            owned: Owned { instance, raw },
+        }
+    }
+
+    fn call<R>(
+        &self,
+        f: impl FnOnce(Guest<'_>, &mut Store<StoreData>, ResourceAny) -> wasmtime::Result<R>,
+    ) -> Result<R> {
+        let raw = self.owned.raw;
+        self.owned
+            .instance
+            .call(|store, guest| f(guest, store, raw))
+    }
+
+    job_call!(
+        /// The GUID `create-job` gave this job (`get-id`).
+        id => get_id -> Guid
+    );
+    job_call!(
+        /// The type given at creation (`get-type`).
+        job_type => get_type -> JobType
+    );
+    job_call!(
+        /// The current state (`get-state`).
+        state => get_state -> JobState
+    );
+    job_call!(
+        /// The display name (`get-display-name`).
+        display_name => get_display_name -> String
+    );
+    job_call!(
+        /// The description (`get-description`).
+        description => get_description -> String
+    );
+    job_call!(
+        /// The priority (`get-priority`).
+        priority => get_priority -> JobPriority
+    );
+    job_call!(
+        /// Bytes and files added and transferred (`get-progress`).
+        progress => get_progress -> Progress
+    );
+    job_call!(
+        /// Pauses the job (`suspend`).
+        suspend => suspend -> result
+    );
+    job_call!(
+        /// Queues the job for transfer (`resume`); `Empty` without files.
+        resume => resume -> result
+    );
+    job_call!(
+        /// Cancels the job (`cancel`): final, it leaves the queue.
+        cancel => cancel -> result
+    );
+    job_call!(
+        /// Acknowledges the job (`complete`): final, it leaves the queue.
+        complete => complete -> result
+    );
+
+    /// The job's files in the order they were added (`enum-files`).
+    pub fn files(&self) -> Result<Vec<FileInfo>> {
+        let files = self.call(|guest, store, raw| guest.enum_files(store, raw))?;
+        Ok(files.into_iter().map(FileInfo::from).collect())
+    }
+
+    /// Sets the display name (`set-display-name`); over 256 UTF-16 code
+    /// units is `StringTooLong`.
+    pub fn set_display_name(&self, name: &str) -> Result<()> {
+        self.owned.instance.check_argument_bytes(name.len())?;
+        queue_result(self.call(|guest, store, raw| guest.set_display_name(store, raw, name))?)
+    }
+
+    /// Sets the description (`set-description`); over 1,024 UTF-16 code
+    /// units is `StringTooLong`.
+    pub fn set_description(&self, description: &str) -> Result<()> {
+        self.owned
+            .instance
+            .check_argument_bytes(description.len())?;
+        queue_result(self.call(|guest, store, raw| guest.set_description(store, raw, description))?)
+    }
+
+    /// Sets the priority (`set-priority`).
+    pub fn set_priority(&self, priority: JobPriority) -> Result<()> {
+        queue_result(
+            self.call(|guest, store, raw| guest.set_priority(store, raw, priority.into()))?,
+        )
+    }
+
+    /// Adds one file (`add-file`): an http(s):// or file:// URL and an
+    /// absolute local path. Upload jobs hold exactly one file.
+    pub fn add_file(&self, remote_name: &str, local_name: &str) -> Result<()> {
+        self.owned
+            .instance
+            .check_argument_bytes(remote_name.len() + local_name.len())?;
+        queue_result(
+            self.call(|guest, store, raw| guest.add_file(store, raw, remote_name, local_name))?,
+        )
+    }
+
+    /// Adds several files, all or none (`add-file-set`).
+    pub fn add_file_set(&self, files: &[FileInfo]) -> Result<()> {
+        // Each entry also costs the guest two string headers.
+        let bytes = files
+            .iter()
+            .map(|f| f.remote_name.len() + f.local_name.len() + 16)
+            .sum();
+        self.owned.instance.check_argument_bytes(bytes)?;
+        let files: Vec<wit::FileInfo> = files.iter().cloned().map(wit::FileInfo::from).collect();
+        queue_result(self.call(|guest, store, raw| guest.add_file_set(store, raw, &files))?)
+    }
+}
+
+impl fmt::Debug for Job {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Job").finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,64 @@
+//! Runs the `bits:queue` component — the Windows BITS job queue as a
+//! WebAssembly component — in a wasmtime sandbox, behind a typed Rust API.
+//!
+//! A [`Runtime`] loads a component once (the one built from `guest/` is
+//! embedded); each [`Queue`] is an instance of it with its own jobs. The
+//! sandbox grants nothing but randomness: OS entropy, or a seeded stream for
+//! reproducible GUIDs.
+//!
+//! ```
+//! use bits_queue_host::{ErrorCode, Guid, JobState, JobType, Runtime};
+//!
+//! # fn main() -> Result<(), bits_queue_host::Error> {
+//! let runtime = Runtime::new()?;
+//! let queue = runtime.new_queue_seeded(7)?;
+//! let manager = queue.manager()?;
+//!
+//! let job = manager.create_job("nightly backup", JobType::Download)?;
+//! let id = job.id()?;
+//! println!("created {id}"); // {XXXXXXXX-XXXX-4XXX-YXXX-XXXXXXXXXXXX}
+//! assert_eq!(job.state()?, JobState::Suspended);
+//!
+//! // The queue refuses: a job with no files cannot resume.
+//! let refused = job.resume().unwrap_err();
+//! assert_eq!(refused.code(), Some(ErrorCode::Empty));
+//! assert_eq!(ErrorCode::Empty.hresult(), 0x8020_0003);
+//!
+//! job.add_file("https://example.com/a.iso", "/tmp/a.iso")?;
+//! job.resume()?;
+//!
+//! // Any handle to the job sees the same job.
+//! let again = manager.get_job(id.to_string().parse::<Guid>()?)?;
+//! assert_eq!(again.state()?, JobState::Queued);
+//! # Ok(())
+//! # }
+//! ```
+
+mod bindings;
+mod config;
+mod convert;
+mod error;
+mod exports;
+mod handles;
+mod instance;
+mod queue;
+mod runtime;
+mod slots;
+mod store;
+
+/// The contract's value types, from `bits-queue-contract`: the same types
+/// the component's logic uses, so their facts (WIT names, HRESULTs,
+/// Windows names, limits) exist once.
+pub use bits_queue_contract::{
+    ErrorCode, FileInfo, Guid, JobPriority, JobState, JobType, Progress, QueueLimits, UnknownName,
+};
+pub use config::Config;
+pub use error::{Error, Result, SandboxError, SandboxErrorKind};
+pub use handles::{Job, JobManager};
+pub use queue::Queue;
+pub use runtime::{EMBEDDED_COMPONENT, Runtime};
+
+/// The README's Rust examples are compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+mod readme {}

@@ -1,0 +1,1041 @@
+//! The queue (contract §3, §6): jobs by GUID, in creation order, under limits.
+//!
+//! Shared state follows wit-bindgen's `tests/runtime/resources` pattern: a
+//! [`Queue`] is a cheap handle (`Rc`) to the one queue state, and a
+//! [`JobRef`] is a handle (`Rc<RefCell<Job>>` plus its key in the queue) to
+//! one job. Every handle of a job sees its current properties; a handle of a
+//! job that has left the queue keeps answering getters with the final state.
+//! Dropping handles never removes or cancels a job.
+//!
+//! Costs: `get-job` is a hash lookup, O(1) on average. The table holds only
+//! the job handles (4 bytes each in wasm32) and compares the GUID stored in
+//! the job itself: a hit touches the table's control bytes, one slot of a
+//! compact array and the job, which the new handle must touch anyway; a
+//! table keyed by a copy of the GUID would touch one more line, on a page of
+//! its own, and in a large queue those page misses are what a lookup costs. Creation order lives
+//! in a vector of slots: `create-job` appends, leaving the queue empties the
+//! job's slot, and the vector is compacted once empty slots outnumber jobs,
+//! so both are O(1) amortized and `enum-jobs` is one pass in order.
+
+use alloc::boxed::Box;
+use alloc::rc::{Rc, Weak};
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::cell::{Cell, Ref, RefCell, RefMut};
+use core::fmt;
+use core::hash::{BuildHasher, BuildHasherDefault};
+
+use hashbrown::HashTable;
+
+use bits_queue_contract::guid::GuidHasher;
+use bits_queue_contract::{
+    ErrorCode, FileInfo, Guid, JobPriority, JobState, JobType, Progress, QueueLimits,
+};
+
+use crate::job::Job;
+use crate::random::{GetRandom, RandomSource};
+use crate::validate;
+
+/// How many times `create-job` draws a GUID before giving up.
+///
+/// A version-4 GUID has 122 random bits, so even one clash with a live job
+/// means the random source is broken (a constant stream, say), and 64 in a
+/// row cannot happen by chance. Giving up with an error beats looping for
+/// ever. A failed draw (the source gave no bytes) counts the same way.
+pub const MAX_GUID_DRAWS: u32 = 64;
+
+/// The state every [`Queue`] handle shares.
+struct Inner {
+    /// Jobs in the queue by GUID: `get-job`.
+    /// Keyed by each job's `Shared::id` (see [`hash`]).
+    by_id: HashTable<JobRef>,
+    /// The same jobs in creation order, with `None` where a job has left:
+    /// `enum-jobs`. Each job knows its slot (`Shared::slot`).
+    order: Vec<Option<JobRef>>,
+    limits: QueueLimits,
+    random: Box<dyn RandomSource>,
+}
+
+impl Inner {
+    /// A version-4 GUID no live job has (contract §2), drawing again on a clash
+    /// or a failed draw, at most [`MAX_GUID_DRAWS`] times; then
+    /// `too-many-jobs`: the queue cannot give another job an identity.
+    fn draw_guid(&mut self) -> Result<Guid, ErrorCode> {
+        let mut bytes = [0u8; 16];
+        for _ in 0..MAX_GUID_DRAWS {
+            if self.random.fill(&mut bytes).is_err() {
+                continue;
+            }
+            let id = Guid::new_v4(bytes);
+            if self.find(&id).is_none() {
+                return Ok(id);
+            }
+        }
+        Err(ErrorCode::TooManyJobs)
+    }
+
+    /// Takes `job` out of the map and its slot, if they hold this very job.
+    fn remove(&mut self, job: &JobRef) {
+        // The identity check guards against a GUID reissued after its first
+        // job left: the table then holds the new job under the same GUID.
+        if let Ok(entry) = self
+            .by_id
+            .find_entry(hash(&job.0.id), |held| held.same_job(job))
+        {
+            entry.remove();
+        }
+        if let Some(slot) = self.order.get_mut(job.0.slot.get())
+            && slot.as_ref().is_some_and(|held| held.same_job(job))
+        {
+            *slot = None;
+        }
+        self.compact_if_sparse();
+    }
+
+    /// The queued job with GUID `id`.
+    fn find(&self, id: &Guid) -> Option<&JobRef> {
+        self.by_id.find(hash(id), |job| job.0.id == *id)
+    }
+
+    /// Drops the empty slots once they outnumber the jobs (with some slack,
+    /// so a small queue does not compact on every removal), renumbering the
+    /// jobs' slots. A compaction costs O(slots) and follows at least
+    /// slots / 2 removals, so removal stays O(1) amortized and the vector
+    /// never grows past about twice the jobs in the queue.
+    fn compact_if_sparse(&mut self) {
+        let jobs = self.by_id.len();
+        if self.order.len() <= jobs.saturating_mul(2).saturating_add(32) {
+            return;
+        }
+        self.order.retain(Option::is_some);
+        for (slot, job) in self.order.iter().flatten().enumerate() {
+            job.0.slot.set(slot);
+        }
+    }
+}
+
+/// Only reachable natively (the component's queue lives as long as its
+/// instance): when the last [`Queue`] handle goes, the jobs still in it are
+/// cancelled, so a job outside a queue is always in a final state and its
+/// remaining handles refuse every change.
+impl Drop for Inner {
+    fn drop(&mut self) {
+        for job in self.order.iter().flatten() {
+            if let Ok(mut job) = job.0.job.try_borrow_mut() {
+                // Cannot fail: jobs in the queue are never final.
+                let _ = job.cancel();
+            }
+        }
+    }
+}
+
+/// A handle to one queue. Clones share the same jobs, as every
+/// `job-manager` in an instance does.
+#[derive(Clone)]
+pub struct Queue(Rc<RefCell<Inner>>);
+
+impl Queue {
+    /// An empty queue with the default limits, drawing GUIDs from `random`.
+    pub fn new(random: impl RandomSource + 'static) -> Queue {
+        Queue(Rc::new(RefCell::new(Inner {
+            by_id: HashTable::new(),
+            order: Vec::new(),
+            limits: QueueLimits::default(),
+            random: Box::new(random),
+        })))
+    }
+
+    /// The limits.
+    pub fn limits(&self) -> QueueLimits {
+        read(&self.0).limits
+    }
+
+    /// Sets the limits (contract §6): a zero field is `invalid-argument` and
+    /// changes nothing. Lowering a limit removes nothing; it refuses new work.
+    pub fn set_limits(&self, limits: QueueLimits) -> Result<(), ErrorCode> {
+        if limits.max_jobs == 0 || limits.max_files_per_job == 0 {
+            return Err(ErrorCode::InvalidArgument);
+        }
+        write(&self.0).limits = limits;
+        Ok(())
+    }
+
+    /// How many jobs are in the queue.
+    pub fn len(&self) -> usize {
+        read(&self.0).by_id.len()
+    }
+
+    /// Whether the queue holds no job.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Creates a suspended job with a new version-4 GUID (contract §2–§4).
+    ///
+    /// Checks, in order: a display name over 256 UTF-16 units →
+    /// `invalid-argument`; `max-jobs` jobs already queued → `too-many-jobs`;
+    /// no unused GUID in [`MAX_GUID_DRAWS`] draws → `too-many-jobs`. A call
+    /// refused by the first two checks draws no randomness.
+    pub fn create_job(
+        &self,
+        display_name: impl Into<String>,
+        job_type: JobType,
+    ) -> Result<JobRef, ErrorCode> {
+        let display_name = display_name.into();
+        validate::display_name(&display_name).map_err(|_| ErrorCode::InvalidArgument)?;
+
+        let mut inner = write(&self.0);
+        let max_jobs = usize::try_from(inner.limits.max_jobs).unwrap_or(usize::MAX);
+        if inner.by_id.len() >= max_jobs {
+            return Err(ErrorCode::TooManyJobs);
+        }
+        let id = inner.draw_guid()?;
+
+        let job = JobRef(Rc::new(Shared {
+            id,
+            slot: Cell::new(inner.order.len()),
+            queue: Rc::downgrade(&self.0),
+            job: RefCell::new(Job::new(id, job_type, display_name)),
+        }));
+        inner
+            .by_id
+            .insert_unique(hash(&id), job.clone(), |held| hash(&held.0.id));
+        inner.order.push(Some(job.clone()));
+        Ok(job)
+    }
+
+    /// A new handle to the queued job with this GUID, else `not-found`
+    /// (including for jobs that have left the queue, and the all-zero GUID).
+    pub fn get_job(&self, id: &Guid) -> Result<JobRef, ErrorCode> {
+        read(&self.0).find(id).cloned().ok_or(ErrorCode::NotFound)
+    }
+
+    /// A handle to every job in the queue now, in creation order.
+    pub fn jobs(&self) -> Vec<JobRef> {
+        read(&self.0).order.iter().flatten().cloned().collect()
+    }
+}
+
+impl Default for Queue {
+    /// An empty queue drawing from [`GetRandom`].
+    fn default() -> Queue {
+        Queue::new(GetRandom)
+    }
+}
+
+impl fmt::Debug for Queue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Queue")
+            .field("len", &self.len())
+            .field("limits", &self.limits())
+            .finish()
+    }
+}
+
+/// The hash of a GUID in `Inner::by_id`.
+fn hash(id: &Guid) -> u64 {
+    BuildHasherDefault::<GuidHasher>::default().hash_one(id)
+}
+
+/// Borrows `cell` to read it.
+///
+/// A conflict would be a bug here, not something a caller can cause: every
+/// method borrows for its own duration only and calls nothing that borrows
+/// the same cell again. So it panics, but with a fixed message: the message
+/// of `RefCell::borrow`'s own panic is formatted, and would pull `core::fmt`
+/// into the component.
+fn read<T>(cell: &RefCell<T>) -> Ref<'_, T> {
+    cell.try_borrow().unwrap_or_else(|_| borrow_conflict())
+}
+
+/// Borrows `cell` to change it; see [`read`].
+fn write<T>(cell: &RefCell<T>) -> RefMut<'_, T> {
+    cell.try_borrow_mut().unwrap_or_else(|_| borrow_conflict())
+}
+
+#[cold]
+#[inline(never)]
+fn borrow_conflict() -> ! {
+    panic!("bits-queue: queue state borrowed re-entrantly")
+}
+
+/// What every handle of one job shares.
+struct Shared {
+    /// A copy of the job's GUID, readable without borrowing the job.
+    id: Guid,
+    /// Where the job sits in `Inner::order` while it is in the queue.
+    slot: Cell<usize>,
+    /// The queue, to leave it and to read `max-files-per-job`. Weak, so that
+    /// jobs and queue do not keep each other alive.
+    queue: Weak<RefCell<Inner>>,
+    job: RefCell<Job>,
+}
+
+/// A handle to one job (`IBackgroundCopyJob`). Clones are handles to the
+/// same job.
+///
+/// Every method borrows the job only for its own duration and never calls
+/// out while holding the borrow, so no sequence of calls can hit a `RefCell`
+/// double borrow.
+#[derive(Clone)]
+pub struct JobRef(Rc<Shared>);
+
+impl JobRef {
+    /// Whether `self` and `other` are handles to the same job.
+    pub fn same_job(&self, other: &JobRef) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+
+    /// The GUID `create-job` gave this job.
+    pub fn id(&self) -> Guid {
+        self.0.id
+    }
+
+    /// The type given at creation.
+    pub fn job_type(&self) -> JobType {
+        read(&self.0.job).job_type()
+    }
+
+    /// The current state.
+    pub fn state(&self) -> JobState {
+        read(&self.0.job).state()
+    }
+
+    /// Whether the job is still in its queue (not in a final state).
+    pub fn is_queued(&self) -> bool {
+        !self.state().is_final()
+    }
+
+    /// The display name.
+    pub fn display_name(&self) -> String {
+        read(&self.0.job).display_name().into()
+    }
+
+    /// The description.
+    pub fn description(&self) -> String {
+        read(&self.0.job).description().into()
+    }
+
+    /// The priority.
+    pub fn priority(&self) -> JobPriority {
+        read(&self.0.job).priority()
+    }
+
+    /// Bytes and files added and arrived.
+    pub fn progress(&self) -> Progress {
+        read(&self.0.job).progress()
+    }
+
+    /// The files in the order they were added.
+    pub fn files(&self) -> Vec<FileInfo> {
+        read(&self.0.job).files().cloned().collect()
+    }
+
+    /// How many files the job holds.
+    pub fn file_count(&self) -> usize {
+        read(&self.0.job).file_count()
+    }
+
+    /// See [`Job::set_display_name`].
+    pub fn set_display_name(&self, name: impl Into<String>) -> Result<(), ErrorCode> {
+        write(&self.0.job).set_display_name(name)
+    }
+
+    /// See [`Job::set_description`].
+    pub fn set_description(&self, description: impl Into<String>) -> Result<(), ErrorCode> {
+        write(&self.0.job).set_description(description)
+    }
+
+    /// See [`Job::set_priority`].
+    pub fn set_priority(&self, priority: JobPriority) -> Result<(), ErrorCode> {
+        write(&self.0.job).set_priority(priority)
+    }
+
+    /// The queue's current `max-files-per-job`. Without a queue the job is
+    /// final (see `Drop for Inner`) and refuses before the limit matters.
+    fn max_files_per_job(&self) -> u32 {
+        self.0
+            .queue
+            .upgrade()
+            .map_or(0, |queue| read(&queue).limits.max_files_per_job)
+    }
+
+    /// Adds one file under the queue's `max-files-per-job`; see
+    /// [`Job::add_files`].
+    pub fn add_file(
+        &self,
+        remote_name: impl Into<String>,
+        local_name: impl Into<String>,
+    ) -> Result<(), ErrorCode> {
+        let max = self.max_files_per_job();
+        write(&self.0.job).add_file(remote_name, local_name, max)
+    }
+
+    /// Adds several files, all or none, under the queue's
+    /// `max-files-per-job`; see [`Job::add_files`].
+    pub fn add_files(&self, files: Vec<FileInfo>) -> Result<(), ErrorCode> {
+        let max = self.max_files_per_job();
+        write(&self.0.job).add_files(files, max)
+    }
+
+    /// See [`Job::suspend`].
+    pub fn suspend(&self) -> Result<(), ErrorCode> {
+        write(&self.0.job).suspend()
+    }
+
+    /// See [`Job::resume`].
+    pub fn resume(&self) -> Result<(), ErrorCode> {
+        write(&self.0.job).resume()
+    }
+
+    /// Cancels the job and takes it out of its queue; see [`Job::cancel`].
+    pub fn cancel(&self) -> Result<(), ErrorCode> {
+        write(&self.0.job).cancel()?;
+        self.leave_queue();
+        Ok(())
+    }
+
+    /// Acknowledges the job and takes it out of its queue; see
+    /// [`Job::complete`].
+    pub fn complete(&self) -> Result<(), ErrorCode> {
+        write(&self.0.job).complete()?;
+        self.leave_queue();
+        Ok(())
+    }
+
+    /// Called once the job is final; the job's borrow has ended.
+    fn leave_queue(&self) {
+        if let Some(queue) = self.0.queue.upgrade() {
+            write(&queue).remove(self);
+        }
+    }
+
+    /// Transfer side: see [`Job::connect`].
+    pub fn connect(&self) -> Result<(), ErrorCode> {
+        write(&self.0.job).connect()
+    }
+
+    /// Transfer side: see [`Job::start_transfer`].
+    pub fn start_transfer(&self) -> Result<(), ErrorCode> {
+        write(&self.0.job).start_transfer()
+    }
+
+    /// Transfer side: see [`Job::file_transferred`].
+    pub fn file_transferred(&self, size: u64) -> Result<(), ErrorCode> {
+        write(&self.0.job).file_transferred(size)
+    }
+
+    /// Transfer side: see [`Job::transient_error`].
+    pub fn transient_error(&self) -> Result<(), ErrorCode> {
+        write(&self.0.job).transient_error()
+    }
+
+    /// Transfer side: see [`Job::fatal_error`].
+    pub fn fatal_error(&self) -> Result<(), ErrorCode> {
+        write(&self.0.job).fatal_error()
+    }
+}
+
+impl fmt::Debug for JobRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = f.debug_struct("JobRef");
+        out.field("id", &self.0.id);
+        if let Ok(job) = self.0.job.try_borrow() {
+            out.field("state", &job.state());
+        }
+        out.finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::random::{RandomUnavailable, SplitMix64};
+    use alloc::format;
+    use alloc::string::ToString;
+    use alloc::vec;
+    use bits_queue_contract::guid;
+    use core::cell::Cell;
+
+    fn queue() -> Queue {
+        Queue::new(SplitMix64::new(1))
+    }
+
+    fn file(n: usize) -> FileInfo {
+        FileInfo::new(format!("http://example.com/{n}"), format!("/tmp/{n}"))
+    }
+
+    /// A source that replays `draws` then repeats the last, counting calls.
+    fn replay(draws: Vec<[u8; 16]>, calls: Rc<Cell<usize>>) -> impl RandomSource {
+        move |bytes: &mut [u8; 16]| {
+            let n = calls.get();
+            calls.set(n + 1);
+            *bytes = draws[n.min(draws.len() - 1)];
+        }
+    }
+
+    fn names(jobs: &[JobRef]) -> Vec<String> {
+        jobs.iter().map(JobRef::display_name).collect()
+    }
+
+    /// §2, §4: a new job is suspended, v4, with the given name and type.
+    #[test]
+    fn create_job_makes_a_suspended_v4_job() {
+        let queue = queue();
+        let job = queue.create_job("first", JobType::UploadReply).unwrap();
+        let id = job.id();
+        assert_eq!(id.version(), 4);
+        assert!(id.is_rfc9562_variant());
+        assert_eq!(id.data3 >> 12, 4);
+        assert_eq!(id.data4[0] & 0xC0, 0x80);
+        assert_eq!(job.state(), JobState::Suspended);
+        assert_eq!(job.job_type(), JobType::UploadReply);
+        assert_eq!(job.display_name(), "first");
+        assert_eq!(job.description(), "");
+        assert_eq!(job.priority(), JobPriority::Normal);
+        assert_eq!(job.progress(), Progress::default());
+        assert!(job.files().is_empty());
+        assert!(job.is_queued());
+        assert_eq!(queue.len(), 1);
+    }
+
+    /// §2: the same random stream gives the same GUIDs; exact values for a
+    /// fixed source.
+    #[test]
+    fn guids_are_deterministic_for_a_fixed_source() {
+        let a = Queue::new(SplitMix64::new(99));
+        let b = Queue::new(SplitMix64::new(99));
+        for n in 0..50 {
+            let x = a.create_job(n.to_string(), JobType::Download).unwrap();
+            let y = b.create_job(n.to_string(), JobType::Download).unwrap();
+            assert_eq!(x.id(), y.id());
+        }
+        let queue = Queue::new(|bytes: &mut [u8; 16]| bytes.fill(0xAB));
+        let job = queue.create_job("", JobType::Download).unwrap();
+        assert_eq!(
+            guid::to_string(&job.id()),
+            "{ABABABAB-ABAB-4BAB-ABAB-ABABABABABAB}"
+        );
+        let mut n = 0u8;
+        let queue = Queue::new(move |bytes: &mut [u8; 16]| {
+            for byte in bytes.iter_mut() {
+                *byte = n;
+                n = n.wrapping_add(1);
+            }
+        });
+        let first = queue.create_job("", JobType::Download).unwrap();
+        let second = queue.create_job("", JobType::Download).unwrap();
+        assert_eq!(
+            guid::to_string(&first.id()),
+            "{00010203-0405-4607-8809-0A0B0C0D0E0F}"
+        );
+        assert_eq!(
+            guid::to_string(&second.id()),
+            "{10111213-1415-4617-9819-1A1B1C1D1E1F}"
+        );
+    }
+
+    /// §2: a clash with a live job's GUID draws again.
+    #[test]
+    fn clash_draws_again() {
+        let calls = Rc::new(Cell::new(0));
+        let queue = Queue::new(replay(
+            vec![[1; 16], [1; 16], [1; 16], [2; 16]],
+            calls.clone(),
+        ));
+        let first = queue.create_job("a", JobType::Download).unwrap();
+        assert_eq!(calls.get(), 1);
+        let second = queue.create_job("b", JobType::Download).unwrap();
+        assert_eq!(calls.get(), 4, "two clashes, then a fresh GUID");
+        assert_eq!(first.id(), Guid::new_v4([1; 16]));
+        assert_eq!(second.id(), Guid::new_v4([2; 16]));
+        assert_ne!(first.id(), second.id());
+    }
+
+    /// Bytes that differ only in the bits the version and variant overwrite
+    /// make the same GUID: a clash too.
+    #[test]
+    fn clash_after_version_bits_draws_again() {
+        let calls = Rc::new(Cell::new(0));
+        let mut other = [1u8; 16];
+        other[6] = 0xF1; // version nibble replaced by 4: same GUID
+        other[8] = 0x41; // variant bits replaced by 10: same GUID
+        assert_eq!(Guid::new_v4(other), Guid::new_v4([1; 16]));
+        let queue = Queue::new(replay(vec![[1; 16], other, [3; 16]], calls.clone()));
+        queue.create_job("a", JobType::Download).unwrap();
+        let second = queue.create_job("b", JobType::Download).unwrap();
+        assert_eq!(second.id(), Guid::new_v4([3; 16]));
+        assert_eq!(calls.get(), 3);
+    }
+
+    /// A broken (constant) source: the second job cannot get a unique GUID;
+    /// the call gives up after MAX_GUID_DRAWS draws and changes nothing.
+    #[test]
+    fn constant_source_gives_up_after_the_draw_limit() {
+        let calls = Rc::new(Cell::new(0));
+        let queue = Queue::new(replay(vec![[5; 16]], calls.clone()));
+        let first = queue.create_job("a", JobType::Download).unwrap();
+        assert_eq!(
+            queue.create_job("b", JobType::Download).unwrap_err(),
+            ErrorCode::TooManyJobs
+        );
+        assert_eq!(calls.get(), 1 + 64);
+        assert_eq!(queue.len(), 1);
+        assert_eq!(names(&queue.jobs()), ["a"]);
+        // Once the first job leaves, its GUID may be issued again.
+        first.cancel().unwrap();
+        let again = queue.create_job("c", JobType::Download).unwrap();
+        assert_eq!(again.id(), first.id());
+        assert!(queue.get_job(&first.id()).unwrap().same_job(&again));
+        // The old handle stays cancelled and cannot touch the new job.
+        assert_eq!(first.cancel(), Err(ErrorCode::InvalidState));
+        assert_eq!(first.state(), JobState::Cancelled);
+        assert_eq!(again.state(), JobState::Suspended);
+        assert_eq!(queue.len(), 1);
+    }
+
+    /// A source that fails: draws again; if it never recovers the call fails
+    /// with too-many-jobs instead of trapping.
+    #[test]
+    fn failing_source_is_retried_then_refused() {
+        struct Flaky {
+            failures_left: u32,
+            calls: Rc<Cell<u32>>,
+        }
+        impl RandomSource for Flaky {
+            fn fill(&mut self, bytes: &mut [u8; 16]) -> Result<(), RandomUnavailable> {
+                self.calls.set(self.calls.get() + 1);
+                if self.failures_left > 0 {
+                    self.failures_left -= 1;
+                    return Err(RandomUnavailable);
+                }
+                bytes.fill(9);
+                Ok(())
+            }
+        }
+        let calls = Rc::new(Cell::new(0));
+        let queue = Queue::new(Flaky {
+            failures_left: 3,
+            calls: calls.clone(),
+        });
+        let job = queue.create_job("a", JobType::Download).unwrap();
+        assert_eq!(job.id(), Guid::new_v4([9; 16]));
+        assert_eq!(calls.get(), 4);
+
+        let calls = Rc::new(Cell::new(0));
+        let queue = Queue::new(Flaky {
+            failures_left: u32::MAX,
+            calls: calls.clone(),
+        });
+        assert_eq!(
+            queue.create_job("a", JobType::Download).unwrap_err(),
+            ErrorCode::TooManyJobs
+        );
+        assert_eq!(calls.get(), MAX_GUID_DRAWS);
+        assert!(queue.is_empty());
+    }
+
+    /// §4: create-job over 256 units is invalid-argument (not
+    /// string-too-long); exactly 256 is fine; empty and duplicate names are
+    /// fine. A refused call draws no randomness.
+    #[test]
+    fn create_job_display_name_rules() {
+        let calls = Rc::new(Cell::new(0));
+        let mut n = 0u8;
+        let counted = calls.clone();
+        let queue = Queue::new(move |bytes: &mut [u8; 16]| {
+            counted.set(counted.get() + 1);
+            n += 1;
+            bytes.fill(n);
+        });
+        for over in [
+            "a".repeat(257),
+            "é".repeat(257),
+            format!("{}😀", "a".repeat(255)),
+            "😀".repeat(129),
+        ] {
+            assert_eq!(
+                queue.create_job(over, JobType::Download).unwrap_err(),
+                ErrorCode::InvalidArgument
+            );
+        }
+        assert_eq!(calls.get(), 0);
+        assert!(queue.is_empty());
+        for at in ["a".repeat(256), "€".repeat(256), "😀".repeat(128)] {
+            let job = queue.create_job(at.clone(), JobType::Download).unwrap();
+            assert_eq!(job.display_name(), at);
+        }
+        queue.create_job("", JobType::Download).unwrap();
+        queue.create_job("same", JobType::Download).unwrap();
+        queue.create_job("same", JobType::Upload).unwrap();
+        assert_eq!(queue.len(), 6);
+        assert_eq!(calls.get(), 6);
+    }
+
+    /// §3: get-job gives a new handle to the same job; all handles see the
+    /// current properties; unknown and all-zero GUIDs are not-found.
+    #[test]
+    fn get_job_and_shared_handles() {
+        let queue = queue();
+        let job = queue.create_job("x", JobType::Download).unwrap();
+        let again = queue.get_job(&job.id()).unwrap();
+        let third = queue.get_job(&job.id()).unwrap();
+        assert!(again.same_job(&job));
+        assert_eq!(again.id(), job.id());
+        again.set_description("seen by all").unwrap();
+        job.set_priority(JobPriority::High).unwrap();
+        third.add_file("http://h/a", "/a").unwrap();
+        third.resume().unwrap();
+        for handle in [&job, &again, &third] {
+            assert_eq!(handle.description(), "seen by all");
+            assert_eq!(handle.priority(), JobPriority::High);
+            assert_eq!(handle.files(), [FileInfo::new("http://h/a", "/a")]);
+            assert_eq!(handle.state(), JobState::Queued);
+        }
+        assert_eq!(queue.get_job(&Guid::NIL).unwrap_err(), ErrorCode::NotFound);
+        let never = guid::parse("{6B29FC40-CA47-4067-B31D-00DD010662DA}").unwrap();
+        assert_eq!(queue.get_job(&never).unwrap_err(), ErrorCode::NotFound);
+    }
+
+    /// §3: dropping handles (or a queue clone) neither removes nor cancels.
+    #[test]
+    fn dropping_handles_keeps_the_job() {
+        let queue = queue();
+        let id = {
+            let manager = queue.clone();
+            let job = manager.create_job("kept", JobType::Download).unwrap();
+            let _other = manager.get_job(&job.id()).unwrap();
+            job.id()
+        };
+        let job = queue.get_job(&id).unwrap();
+        assert_eq!(job.state(), JobState::Suspended);
+        assert_eq!(job.display_name(), "kept");
+        assert_eq!(queue.len(), 1);
+    }
+
+    /// §3: every clone (job-manager) sees the same queue.
+    #[test]
+    fn clones_share_the_queue() {
+        let a = queue();
+        let b = a.clone();
+        let job = a.create_job("one", JobType::Download).unwrap();
+        assert!(b.get_job(&job.id()).unwrap().same_job(&job));
+        b.set_limits(QueueLimits {
+            max_jobs: 7,
+            max_files_per_job: 3,
+        })
+        .unwrap();
+        assert_eq!(a.limits().max_jobs, 7);
+        assert_eq!(names(&b.jobs()), ["one"]);
+    }
+
+    /// §3: enum-jobs is a snapshot in creation order; removal keeps the order
+    /// of the rest; later jobs are not in an earlier snapshot.
+    #[test]
+    fn enum_jobs_in_creation_order() {
+        let queue = queue();
+        let jobs: Vec<_> = (0..6)
+            .map(|n| {
+                queue
+                    .create_job(format!("j{n}"), JobType::Download)
+                    .unwrap()
+            })
+            .collect();
+        let snapshot = queue.jobs();
+        assert_eq!(names(&snapshot), ["j0", "j1", "j2", "j3", "j4", "j5"]);
+        for (a, b) in snapshot.iter().zip(&jobs) {
+            assert!(a.same_job(b));
+        }
+        jobs[2].cancel().unwrap();
+        jobs[0].complete().unwrap();
+        jobs[5].cancel().unwrap();
+        queue.create_job("j6", JobType::Upload).unwrap();
+        assert_eq!(names(&queue.jobs()), ["j1", "j3", "j4", "j6"]);
+        assert_eq!(snapshot.len(), 6, "earlier snapshot unchanged");
+        assert_eq!(queue.len(), 4);
+    }
+
+    /// §3, §5: cancel and complete take the job out; old handles report the
+    /// final state and refuse every change with invalid-state.
+    #[test]
+    fn leaving_the_queue() {
+        for (leave, final_state) in [
+            (
+                JobRef::cancel as fn(&JobRef) -> Result<(), ErrorCode>,
+                JobState::Cancelled,
+            ),
+            (JobRef::complete, JobState::Acknowledged),
+        ] {
+            let queue = queue();
+            let job = queue.create_job("gone", JobType::Download).unwrap();
+            job.add_file("http://h/a", "/a").unwrap();
+            job.set_description("d").unwrap();
+            let other = queue.get_job(&job.id()).unwrap();
+            leave(&job).unwrap();
+            assert_eq!(queue.get_job(&job.id()).unwrap_err(), ErrorCode::NotFound);
+            assert!(queue.jobs().is_empty());
+            assert!(queue.is_empty());
+            for handle in [&job, &other] {
+                assert_eq!(handle.state(), final_state);
+                assert!(!handle.is_queued());
+                assert_eq!(handle.display_name(), "gone");
+                assert_eq!(handle.description(), "d");
+                assert_eq!(handle.job_type(), JobType::Download);
+                assert_eq!(handle.files().len(), 1);
+                assert_eq!(handle.progress().files_total, 1);
+                let e = Err(ErrorCode::InvalidState);
+                assert_eq!(handle.set_display_name("n"), e);
+                assert_eq!(handle.set_description("n"), e);
+                assert_eq!(handle.set_priority(JobPriority::Low), e);
+                assert_eq!(handle.add_file("http://h/b", "/b"), e);
+                assert_eq!(handle.add_files(vec![file(1)]), e);
+                assert_eq!(handle.add_files(Vec::new()), e);
+                assert_eq!(handle.suspend(), e);
+                assert_eq!(handle.resume(), e);
+                assert_eq!(handle.cancel(), e);
+                assert_eq!(handle.complete(), e);
+                assert_eq!(handle.state(), final_state);
+                assert_eq!(handle.files().len(), 1);
+            }
+        }
+    }
+
+    /// §5: an upload job that cannot complete stays in the queue.
+    #[test]
+    fn refused_complete_stays_queued() {
+        let queue = queue();
+        let job = queue.create_job("up", JobType::Upload).unwrap();
+        assert_eq!(job.complete(), Err(ErrorCode::InvalidState));
+        assert!(queue.get_job(&job.id()).is_ok());
+        job.add_file("https://h/u", "C:\\u").unwrap();
+        job.resume().unwrap();
+        job.connect().unwrap();
+        job.start_transfer().unwrap();
+        assert_eq!(job.complete(), Err(ErrorCode::InvalidState));
+        job.file_transferred(5).unwrap();
+        assert_eq!(job.state(), JobState::Transferred);
+        assert_eq!(job.complete(), Ok(()));
+        assert_eq!(job.state(), JobState::Acknowledged);
+        assert!(queue.is_empty());
+    }
+
+    /// §6: defaults, zero refused, too-many-jobs, lowering removes nothing.
+    #[test]
+    fn limits() {
+        let queue = queue();
+        assert_eq!(
+            queue.limits(),
+            QueueLimits {
+                max_jobs: 300,
+                max_files_per_job: 200
+            }
+        );
+        for zero in [
+            QueueLimits {
+                max_jobs: 0,
+                max_files_per_job: 5,
+            },
+            QueueLimits {
+                max_jobs: 5,
+                max_files_per_job: 0,
+            },
+            QueueLimits {
+                max_jobs: 0,
+                max_files_per_job: 0,
+            },
+        ] {
+            assert_eq!(queue.set_limits(zero), Err(ErrorCode::InvalidArgument));
+            assert_eq!(queue.limits(), QueueLimits::default(), "unchanged");
+        }
+        let jobs: Vec<_> = (0..300)
+            .map(|n| queue.create_job(n.to_string(), JobType::Download).unwrap())
+            .collect();
+        assert_eq!(
+            queue.create_job("301", JobType::Download).unwrap_err(),
+            ErrorCode::TooManyJobs
+        );
+        assert_eq!(queue.len(), 300);
+        // Leaving frees a place.
+        jobs[10].cancel().unwrap();
+        queue.create_job("again", JobType::Download).unwrap();
+        assert_eq!(
+            queue.create_job("over", JobType::Download).unwrap_err(),
+            ErrorCode::TooManyJobs
+        );
+        // Lowering below what is there removes nothing, refuses new jobs.
+        queue
+            .set_limits(QueueLimits {
+                max_jobs: 2,
+                max_files_per_job: 1,
+            })
+            .unwrap();
+        assert_eq!(queue.len(), 300);
+        assert_eq!(
+            queue.create_job("x", JobType::Download).unwrap_err(),
+            ErrorCode::TooManyJobs
+        );
+        // Name validation comes first.
+        assert_eq!(
+            queue
+                .create_job("x".repeat(257), JobType::Download)
+                .unwrap_err(),
+            ErrorCode::InvalidArgument
+        );
+        // max-files-per-job applies through the handles, at its current value.
+        let job = &jobs[0];
+        job.add_file("http://h/1", "/1").unwrap();
+        assert_eq!(
+            job.add_file("http://h/2", "/2"),
+            Err(ErrorCode::TooManyFilesInJob)
+        );
+        queue
+            .set_limits(QueueLimits {
+                max_jobs: u32::MAX,
+                max_files_per_job: 3,
+            })
+            .unwrap();
+        assert_eq!(job.add_files(vec![file(2), file(3)]), Ok(()));
+        assert_eq!(
+            job.add_files(vec![file(4)]),
+            Err(ErrorCode::TooManyFilesInJob)
+        );
+        queue
+            .set_limits(QueueLimits {
+                max_jobs: u32::MAX,
+                max_files_per_job: 1,
+            })
+            .unwrap();
+        assert_eq!(job.file_count(), 3, "lowering removes no file");
+        queue.create_job("fits now", JobType::Download).unwrap();
+    }
+
+    /// Not the component's situation (its queue lives as long as the
+    /// instance): a job whose queue is gone is cancelled and refuses changes.
+    #[test]
+    fn dropping_the_last_queue_handle_cancels_its_jobs() {
+        let queue = queue();
+        let job = queue.create_job("orphan", JobType::Download).unwrap();
+        let done = queue.create_job("done", JobType::Download).unwrap();
+        done.complete().unwrap();
+        drop(queue);
+        assert_eq!(job.state(), JobState::Cancelled);
+        assert_eq!(done.state(), JobState::Acknowledged);
+        assert_eq!(
+            job.add_file("http://h/a", "/a"),
+            Err(ErrorCode::InvalidState)
+        );
+        assert_eq!(job.cancel(), Err(ErrorCode::InvalidState));
+    }
+
+    /// Scale: many jobs, removal from the middle, lookups stay correct.
+    #[test]
+    fn many_jobs() {
+        let queue = Queue::new(SplitMix64::new(7));
+        queue
+            .set_limits(QueueLimits {
+                max_jobs: 20_000,
+                max_files_per_job: 1,
+            })
+            .unwrap();
+        let jobs: Vec<_> = (0..20_000)
+            .map(|n| queue.create_job(n.to_string(), JobType::Download).unwrap())
+            .collect();
+        for job in jobs.iter().step_by(2) {
+            job.cancel().unwrap();
+        }
+        assert_eq!(queue.len(), 10_000);
+        for (n, job) in jobs.iter().enumerate() {
+            let found = queue.get_job(&job.id());
+            if n % 2 == 0 {
+                assert_eq!(found.unwrap_err(), ErrorCode::NotFound);
+            } else {
+                assert!(found.unwrap().same_job(job));
+            }
+        }
+        let listed = queue.jobs();
+        assert_eq!(listed.len(), 10_000);
+        assert!(
+            listed
+                .iter()
+                .zip(jobs.iter().skip(1).step_by(2))
+                .all(|(a, b)| a.same_job(b))
+        );
+    }
+
+    /// The order vector is compacted as jobs leave, keeps creation order
+    /// through compactions, and its renumbered slots still take the right
+    /// job out.
+    #[test]
+    fn order_compaction() {
+        let queue = Queue::new(SplitMix64::new(3));
+        queue
+            .set_limits(QueueLimits {
+                max_jobs: 1000,
+                max_files_per_job: 1,
+            })
+            .unwrap();
+        let slots = |queue: &Queue| read(&queue.0).order.len();
+        let keeper = queue.create_job("keeper", JobType::Download).unwrap();
+        // Churn: one long-lived job, thousands created and cancelled behind
+        // it. Without compaction the vector would grow by one each time.
+        for n in 0..5000 {
+            let job = queue.create_job(n.to_string(), JobType::Download).unwrap();
+            job.cancel().unwrap();
+            assert!(slots(&queue) <= 2 * queue.len() + 33, "bounded");
+        }
+        assert_eq!(queue.len(), 1);
+        assert!(keeper.is_queued());
+
+        // Interleave: create 100, remove every third, create more, remove
+        // from the front and back, checking order against a model each time.
+        let mut model: Vec<JobRef> = alloc::vec![keeper];
+        for round in 0..5 {
+            for n in 0..100 {
+                let name = format!("r{round}-{n}");
+                model.push(queue.create_job(name, JobType::Download).unwrap());
+            }
+            let mut n = 0;
+            model.retain(|job| {
+                n += 1;
+                if n % 3 == 0 {
+                    job.cancel().unwrap();
+                    false
+                } else {
+                    true
+                }
+            });
+            let first = model.remove(0);
+            first.complete().unwrap();
+            if let Some(last) = model.pop() {
+                last.cancel().unwrap();
+            }
+            let listed = queue.jobs();
+            assert_eq!(listed.len(), model.len());
+            assert!(listed.iter().zip(&model).all(|(a, b)| a.same_job(b)));
+            for job in &model {
+                assert!(queue.get_job(&job.id()).unwrap().same_job(job));
+            }
+        }
+        // Empty it through the handles: every slot found its job.
+        for job in &model {
+            job.cancel().unwrap();
+        }
+        assert!(queue.is_empty());
+        assert!(queue.jobs().is_empty());
+        assert!(slots(&queue) <= 33);
+    }
+
+    #[test]
+    fn debug_output() {
+        let queue = Queue::new(|bytes: &mut [u8; 16]| bytes.fill(0));
+        let job = queue.create_job("", JobType::Download).unwrap();
+        assert_eq!(
+            format!("{job:?}"),
+            "JobRef { id: Guid { data1: 0, data2: 0, data3: 16384, data4: [128, 0, 0, 0, 0, 0, 0, 0] }, state: Suspended, .. }"
+        );
+        assert_eq!(
+            format!("{queue:?}"),
+            "Queue { len: 1, limits: QueueLimits { max_jobs: 300, max_files_per_job: 200 } }"
+        );
+    }
+}

@@ -1,0 +1,346 @@
+//! Argument rules (contract §4): string lengths in UTF-16 code units, remote URLs
+//! and local paths.
+//!
+//! Pure functions over `&str`, so they never allocate and the job can check
+//! everything before it changes anything.
+
+use bits_queue_contract::ErrorCode;
+
+pub use bits_queue_contract::limits::{
+    MAX_DESCRIPTION, MAX_DISPLAY_NAME, MAX_LOCAL_NAME, MAX_REMOTE_NAME,
+};
+
+/// The length of `text` as Windows counts characters: UTF-16 code units, so
+/// "é" is 1 and "😀" (outside the BMP) is 2.
+pub fn utf16_len(text: &str) -> usize {
+    // Each char's UTF-16 length is at most its UTF-8 length, so the sum is at
+    // most `text.len()` and cannot overflow.
+    text.chars().map(char::len_utf16).sum()
+}
+
+/// Whether `text` is at most `max` UTF-16 code units.
+pub fn fits_utf16(text: &str, max: usize) -> bool {
+    // A char takes at most 3 UTF-8 bytes per UTF-16 unit and at least 1, so
+    // the byte length settles most cases without a scan.
+    if text.len() <= max {
+        return true;
+    }
+    if text.len() / 3 > max {
+        return false;
+    }
+    utf16_len(text) <= max
+}
+
+/// Checks a display name: at most [`MAX_DISPLAY_NAME`] units; empty is fine.
+/// The error is [`ErrorCode::StringTooLong`]; `create-job` turns it into
+/// `invalid-argument` (contract §4).
+pub fn display_name(name: &str) -> Result<(), ErrorCode> {
+    if fits_utf16(name, MAX_DISPLAY_NAME) {
+        Ok(())
+    } else {
+        Err(ErrorCode::StringTooLong)
+    }
+}
+
+/// Checks a description: at most [`MAX_DESCRIPTION`] units, else
+/// [`ErrorCode::StringTooLong`].
+pub fn description(text: &str) -> Result<(), ErrorCode> {
+    if fits_utf16(text, MAX_DESCRIPTION) {
+        Ok(())
+    } else {
+        Err(ErrorCode::StringTooLong)
+    }
+}
+
+/// Whether `url` is an acceptable remote name.
+///
+/// The rules:
+/// - at most [`MAX_REMOTE_NAME`] UTF-16 units;
+/// - the scheme is `http`, `https` or `file` in any case, followed by `://`;
+/// - for `http`/`https`, the authority (up to the first `/`, `?` or `#`) is
+///   not empty, since there is no server to talk to otherwise;
+/// - for `file`, something follows `://` (`file:///C:/x` and
+///   `file://server/share/x` are both fine);
+/// - no whitespace or control characters anywhere: a URL carries those
+///   percent-encoded, and a raw one is at best a typo, at worst an attempt
+///   to smuggle a second line into a request.
+pub fn is_remote_name(url: &str) -> bool {
+    if !fits_utf16(url, MAX_REMOTE_NAME) {
+        return false;
+    }
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return false;
+    }
+    if let Some(rest) = strip_scheme(url, "http").or_else(|| strip_scheme(url, "https")) {
+        let authority_len = rest
+            .bytes()
+            .position(|b| matches!(b, b'/' | b'?' | b'#'))
+            .unwrap_or(rest.len());
+        authority_len > 0
+    } else if let Some(rest) = strip_scheme(url, "file") {
+        !rest.is_empty()
+    } else {
+        false
+    }
+}
+
+/// What follows `scheme://` in `url`, the scheme matched in any case; `None`
+/// if `url` does not start that way. (Byte comparisons rather than
+/// `split_once("://")`, whose substring searcher would cost the component
+/// two kilobytes.)
+fn strip_scheme<'a>(url: &'a str, scheme: &str) -> Option<&'a str> {
+    let prefix_len = scheme.len() + "://".len();
+    let (prefix, rest) = (url.as_bytes().get(..prefix_len)?, url.get(prefix_len..)?);
+    let (name, separator) = prefix.split_at_checked(scheme.len())?;
+    (name.eq_ignore_ascii_case(scheme.as_bytes()) && separator == b"://").then_some(rest)
+}
+
+/// Whether `path` is an acceptable local name.
+///
+/// The rules:
+/// - at most [`MAX_LOCAL_NAME`] UTF-16 units;
+/// - absolute: starts with `/`, or with an ASCII drive letter in either case
+///   followed by `:\` or `:/`;
+/// - no `*` or `?` (wildcards, never a file name);
+/// - no control characters (U+0000..U+001F): Windows allows none of them in
+///   a file name, and no system allows NUL.
+pub fn is_local_name(path: &str) -> bool {
+    if !fits_utf16(path, MAX_LOCAL_NAME) {
+        return false;
+    }
+    let absolute = match path.as_bytes() {
+        [b'/', ..] => true,
+        [drive, b':', b'\\' | b'/', ..] => drive.is_ascii_alphabetic(),
+        _ => false,
+    };
+    absolute && !path.contains(['*', '?']) && !path.chars().any(|c| c < ' ')
+}
+
+/// Checks one file's names: [`ErrorCode::InvalidArgument`] unless both are
+/// acceptable.
+pub fn file(remote_name: &str, local_name: &str) -> Result<(), ErrorCode> {
+    if is_remote_name(remote_name) && is_local_name(local_name) {
+        Ok(())
+    } else {
+        Err(ErrorCode::InvalidArgument)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::format;
+    use alloc::string::String;
+
+    /// `n` copies of `unit`.
+    fn repeat(unit: &str, n: usize) -> String {
+        unit.repeat(n)
+    }
+
+    /// §4: UTF-16 code units, not bytes or chars.
+    #[test]
+    fn utf16_length_counts_code_units() {
+        assert_eq!(utf16_len(""), 0);
+        assert_eq!(utf16_len("abc"), 3);
+        assert_eq!(utf16_len("é"), 1);
+        assert_eq!("é".len(), 2);
+        assert_eq!(utf16_len("€"), 1);
+        assert_eq!("€".len(), 3);
+        assert_eq!(utf16_len("😀"), 2);
+        assert_eq!("😀".len(), 4);
+        assert_eq!(utf16_len("aé€😀"), 5);
+    }
+
+    /// §4: exactly 256 is fine, 257 is not, whichever characters make it up.
+    #[test]
+    fn display_name_boundary_256() {
+        for (unit, units_each) in [("a", 1), ("é", 1), ("€", 1), ("😀", 2)] {
+            let at = repeat(unit, 256 / units_each);
+            assert_eq!(utf16_len(&at), 256);
+            assert_eq!(display_name(&at), Ok(()), "{unit} x256 units");
+            let over = format!("{at}a");
+            assert_eq!(utf16_len(&over), 257);
+            assert_eq!(display_name(&over), Err(ErrorCode::StringTooLong));
+        }
+        // 255 units + one emoji (2 units) = 257.
+        let over = format!("{}😀", repeat("a", 255));
+        assert_eq!(utf16_len(&over), 257);
+        assert_eq!(display_name(&over), Err(ErrorCode::StringTooLong));
+        // 254 + emoji = 256.
+        let at = format!("{}😀", repeat("é", 254));
+        assert_eq!(display_name(&at), Ok(()));
+        // 256 chars but 512 units.
+        assert_eq!(
+            display_name(&repeat("😀", 256)),
+            Err(ErrorCode::StringTooLong)
+        );
+        // 768 bytes, 256 units: the byte length alone must not refuse it.
+        assert_eq!(display_name(&repeat("€", 256)), Ok(()));
+        assert_eq!(display_name(""), Ok(()));
+    }
+
+    /// §4: exactly 1,024 is fine, 1,025 is not.
+    #[test]
+    fn description_boundary_1024() {
+        for (unit, units_each) in [("a", 1), ("é", 1), ("€", 1), ("😀", 2)] {
+            let at = repeat(unit, 1024 / units_each);
+            assert_eq!(description(&at), Ok(()), "{unit}");
+            assert_eq!(
+                description(&format!("{at}é")),
+                Err(ErrorCode::StringTooLong),
+                "{unit}"
+            );
+        }
+        let over = format!("{}😀", repeat("a", 1023));
+        assert_eq!(utf16_len(&over), 1025);
+        assert_eq!(description(&over), Err(ErrorCode::StringTooLong));
+    }
+
+    #[test]
+    fn fits_utf16_agrees_with_utf16_len() {
+        for text in ["", "a", "é", "€€€", "😀😀", "a😀é€"] {
+            for max in 0..10 {
+                assert_eq!(
+                    fits_utf16(text, max),
+                    utf16_len(text) <= max,
+                    "{text} {max}"
+                );
+            }
+        }
+    }
+
+    /// §4: http, https and file URLs, scheme in any case.
+    #[test]
+    fn remote_names_accepted() {
+        for url in [
+            "http://example.com/a.txt",
+            "https://example.com/a.txt",
+            "file://server/share/a.txt",
+            "file:///C:/dir/a.txt",
+            "HTTP://EXAMPLE.COM/A.TXT",
+            "HtTpS://example.com",
+            "FILE:///tmp/x",
+            "http://example.com",
+            "http://user:pw@example.com:8080/p?q=1#f",
+            "https://例え.jp/ファイル",
+            "http://[::1]/x",
+        ] {
+            assert!(is_remote_name(url), "{url}");
+        }
+    }
+
+    #[test]
+    fn remote_names_refused() {
+        for url in [
+            "",
+            "example.com/a.txt",
+            "/a.txt",
+            "C:\\a.txt",
+            "ftp://example.com/a.txt",
+            "smb://server/share",
+            "httpx://example.com/",
+            "http:/example.com/a",
+            "http:example.com",
+            "http//example.com",
+            "://example.com",
+            " http://example.com/a",
+            "http://example.com/a ",
+            "http://exa mple.com/",
+            "http://example.com/a\r\nHost: evil",
+            "http://example.com/\0",
+            "http://",
+            "https://",
+            "file://",
+            "http:///path",
+            "http://?q",
+            "http://#f",
+            "héttp://example.com",
+        ] {
+            assert!(!is_remote_name(url), "{url:?}");
+        }
+    }
+
+    /// §4: at most 2,200 units, counted in UTF-16.
+    #[test]
+    fn remote_name_boundary_2200() {
+        let prefix = "http://example.com/";
+        let at = format!("{prefix}{}", repeat("a", 2200 - prefix.len()));
+        assert_eq!(utf16_len(&at), 2200);
+        assert!(is_remote_name(&at));
+        assert!(!is_remote_name(&format!("{at}a")));
+        // Multibyte path: 2,200 units of "é" after the prefix is still 2,200.
+        let at = format!("{prefix}{}", repeat("é", 2200 - prefix.len()));
+        assert!(is_remote_name(&at));
+        let over = format!("{prefix}{}😀", repeat("é", 2199 - prefix.len()));
+        assert_eq!(utf16_len(&over), 2201);
+        assert!(!is_remote_name(&over));
+    }
+
+    /// §4: absolute local paths.
+    #[test]
+    fn local_names_accepted() {
+        for path in [
+            "/",
+            "/tmp/a.txt",
+            "C:\\a.txt",
+            "C:/a.txt",
+            "c:\\dir\\a.txt",
+            "z:/x",
+            "Z:\\",
+            "/home/ü/😀.txt",
+            "/dir with spaces/a b.txt",
+        ] {
+            assert!(is_local_name(path), "{path}");
+        }
+    }
+
+    #[test]
+    fn local_names_refused() {
+        for path in [
+            "",
+            "a.txt",
+            "dir/a.txt",
+            "./a.txt",
+            "..\\a.txt",
+            "C:",
+            "C:a.txt",
+            "C\\a.txt",
+            "1:\\a.txt",
+            "é:\\a.txt",
+            "\\\\server\\share\\a.txt",
+            "\\a.txt",
+            "~/a.txt",
+            " /tmp/a.txt",
+            "/tmp/*.txt",
+            "/tmp/a?.txt",
+            "C:\\*",
+            "C:/?",
+            "/tmp/a\0b",
+            "/tmp/a\nb",
+            "http://example.com/a",
+        ] {
+            assert!(!is_local_name(path), "{path:?}");
+        }
+    }
+
+    /// §4: at most 260 units, counted in UTF-16.
+    #[test]
+    fn local_name_boundary_260() {
+        let at = format!("/{}", repeat("a", 259));
+        assert!(is_local_name(&at));
+        assert!(!is_local_name(&format!("{at}a")));
+        let at = format!("C:\\{}", repeat("é", 257));
+        assert_eq!(utf16_len(&at), 260);
+        assert!(is_local_name(&at));
+        let over = format!("C:\\{}😀", repeat("é", 256));
+        assert_eq!(utf16_len(&over), 261);
+        assert!(!is_local_name(&over));
+    }
+
+    #[test]
+    fn file_checks_both_names() {
+        assert_eq!(file("http://h/a", "/a"), Ok(()));
+        assert_eq!(file("ftp://h/a", "/a"), Err(ErrorCode::InvalidArgument));
+        assert_eq!(file("http://h/a", "a"), Err(ErrorCode::InvalidArgument));
+    }
+}
