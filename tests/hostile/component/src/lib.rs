@@ -5,12 +5,31 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+#[cfg(not(feature = "alias-list"))]
 wit_bindgen::generate!({
     path: "../../../wit",
     world: "queue",
     additional_derives: [PartialEq],
 });
 
+// The `alias-list` build writes `enum-files`' export by hand (see
+// `alias_list` below), so wit-bindgen must not generate it: no trait method,
+// no export, no post-return. `skip` matches a WIT function's full name, which
+// for a resource method is `[method]<resource>.<method>`. The component's
+// type (embedded from the whole world) is unchanged.
+#[cfg(feature = "alias-list")]
+wit_bindgen::generate!({
+    path: "../../../wit",
+    world: "queue",
+    additional_derives: [PartialEq],
+    skip: ["[method]job.enum-files"],
+});
+
+// The contract's facts (HRESULTs, the registry form, default limits, final
+// states) come from the contract crate, as in the real component.
+bits_queue_contract::wit_conversions!(crate::exports::bits::queue::types);
+
+use bits_queue_contract as contract;
 use exports::bits::queue::manager::{self, GuestJob, GuestJobManager};
 use exports::bits::queue::types::{
     self, ErrorCode, FileInfo, Guid, JobPriority, JobState, JobType, Progress, QueueLimits,
@@ -23,24 +42,61 @@ const HUGE_BYTES: usize = 300 << 20;
 /// The `alias-list` build's `enum-files`: this many entries, each of whose
 /// two strings is the same buffer of `ALIASED_BYTES` — 512 MiB once copied
 /// out, from 4 MiB of guest memory.
+#[cfg(feature = "alias-list")]
 const ALIASES: usize = 64;
+#[cfg(feature = "alias-list")]
 const ALIASED_BYTES: usize = 4 << 20;
 
-/// File infos whose strings all alias one buffer. Never dropped here: the
-/// canonical ABI hands them to the host and frees them after the call,
-/// which no honest component would let happen twice to one buffer — this
-/// one is hostile on purpose.
-fn aliased_files() -> Vec<FileInfo> {
-    let mut buffer = std::mem::ManuallyDrop::new("x".repeat(ALIASED_BYTES));
-    let (ptr, len, cap) = (buffer.as_mut_ptr(), buffer.len(), buffer.capacity());
-    // SAFETY: none — the aliases are the point; see above.
-    let alias = || unsafe { String::from_raw_parts(ptr, len, cap) };
-    (0..ALIASES)
-        .map(|_| FileInfo {
-            remote_name: alias(),
-            local_name: alias(),
-        })
-        .collect()
+/// The `alias-list` build's `enum-files`, written as the raw canonical-ABI
+/// export, because no Rust value can describe what it returns: a
+/// `list<file-info>` whose `2 * ALIASES` strings all point at one buffer.
+/// (Building that as `Vec<FileInfo>` would need many `String`s owning the
+/// same allocation — undefined behaviour — and wit-bindgen's post-return
+/// would then free that allocation over and over.)
+///
+/// It is sound because Rust never sees an alias as an owner: the buffer, the
+/// list's elements and the return area are plain integers in memory this
+/// module owns and never frees or writes again once built; only the host
+/// reads them, after the call. The export has no post-return (the canonical
+/// ABI makes it optional), so nothing frees what the host read — it is built
+/// once and every call returns the same memory.
+#[cfg(feature = "alias-list")]
+mod alias_list {
+    use super::{ALIASED_BYTES, ALIASES};
+    use std::sync::OnceLock;
+
+    /// A `string` or a `list` as the canonical ABI lays it out in memory:
+    /// (pointer, length), pointer-sized (`u32` on wasm32), as wit-bindgen
+    /// writes them.
+    type Slice = [usize; 2];
+
+    /// One `file-info`: `remote-name` then `local-name` (16 bytes, align 4
+    /// on wasm32), i.e. the element layout of `list<file-info>`.
+    type FileInfoElement = [usize; 4];
+
+    /// The return area: the returned list's (pointer, length).
+    static RETURN_AREA: OnceLock<Slice> = OnceLock::new();
+
+    /// Builds the aliased list once and returns its (pointer, length).
+    fn aliased_list() -> Slice {
+        let buffer: &'static [u8] = vec![b'x'; ALIASED_BYTES].leak();
+        let [ptr, len] = [buffer.as_ptr().expose_provenance(), buffer.len()];
+        let files: &'static [FileInfoElement] = vec![[ptr, len, ptr, len]; ALIASES].leak();
+        [files.as_ptr().expose_provenance(), files.len()]
+    }
+
+    /// `bits:queue/manager@0.1.0#[method]job.enum-files` with the signature
+    /// wit-bindgen gives it: the `job` handle's rep in, a pointer to the
+    /// return area out (`(param i32) (result i32)` on wasm32). The job is
+    /// not looked at: every job lists the same aliased files.
+    #[unsafe(export_name = "bits:queue/manager@0.1.0#[method]job.enum-files")]
+    extern "C" fn enum_files(_job: *mut u8) -> *mut u8 {
+        // What every generated export does first.
+        wit_bindgen::rt::run_ctors_once();
+        let area: &'static Slice = RETURN_AREA.get_or_init(aliased_list);
+        // Read-only use: the host reads the area and nothing ever writes it.
+        std::ptr::from_ref(area).cast_mut().cast()
+    }
 }
 
 /// Runs until the host interrupts it.
@@ -75,8 +131,7 @@ type Shared = Rc<RefCell<JobData>>;
 thread_local! {
     static JOBS: RefCell<Vec<Shared>> = const { RefCell::new(Vec::new()) };
     static NEXT: RefCell<u32> = const { RefCell::new(1) };
-    static LIMITS: RefCell<QueueLimits> =
-        const { RefCell::new(QueueLimits { max_jobs: 300, max_files_per_job: 200 }) };
+    static LIMITS: RefCell<QueueLimits> = RefCell::new(contract::QueueLimits::default().into());
 }
 
 /// Serial GUIDs with the version-4 and variant bits set: this component is
@@ -96,31 +151,18 @@ fn next_id() -> Guid {
 }
 
 fn is_final(state: JobState) -> bool {
-    matches!(state, JobState::Cancelled | JobState::Acknowledged)
+    contract::JobState::from(state).is_final()
 }
 
 struct Component;
 
 impl types::Guest for Component {
     fn hresult(code: ErrorCode) -> u32 {
-        match code {
-            ErrorCode::NotFound => 0x8020_0001,
-            ErrorCode::InvalidState => 0x8020_0002,
-            ErrorCode::Empty => 0x8020_0003,
-            ErrorCode::InvalidArgument => 0x8007_0057,
-            ErrorCode::StringTooLong => 0x8020_0021,
-            ErrorCode::TooManyFiles => 0x8020_001C,
-            ErrorCode::TooManyFilesInJob => 0x8020_0051,
-            ErrorCode::TooManyJobs => 0x8020_0049,
-        }
+        contract::ErrorCode::from(code).hresult()
     }
 
     fn guid_to_string(id: Guid) -> String {
-        let d = id.data4;
-        format!(
-            "{{{:08X}-{:04X}-{:04X}-{:02X}{:02X}-{:02X}{:02X}{:02X}{:02X}{:02X}{:02X}}}",
-            id.data1, id.data2, id.data3, d.0, d.1, d.2, d.3, d.4, d.5, d.6, d.7
-        )
+        contract::guid::to_string(&id.into())
     }
 
     fn parse_guid(_text: String) -> Result<Guid, ErrorCode> {
@@ -293,10 +335,9 @@ impl GuestJob for JobResource {
         self.change(|job| job.files.extend(files))
     }
 
+    // The `alias-list` build exports `enum-files` from `alias_list` instead.
+    #[cfg(not(feature = "alias-list"))]
     fn enum_files(&self) -> Vec<FileInfo> {
-        if cfg!(feature = "alias-list") {
-            return aliased_files();
-        }
         self.0.borrow().files.clone()
     }
 
