@@ -27,7 +27,11 @@ fn holds(pooling: bool) {
     drop(manager);
     let again = runtime.new_queue().expect("a freed place");
     assert!(again.dead().is_none());
-    assert!(runtime.new_queue().is_err());
+    assert_eq!(
+        runtime.new_queue().unwrap_err().sandbox_kind(),
+        Some(SandboxErrorKind::InstanceLimit),
+        "full again"
+    );
 }
 
 #[test]
@@ -53,7 +57,11 @@ fn a_dead_instance_frees_its_place_when_dropped() {
     let queue = runtime.new_queue().expect("instantiate");
     let e = queue.parse_guid(&"{".repeat(3 << 20)).unwrap_err();
     assert_eq!(e.sandbox_kind(), Some(SandboxErrorKind::OutOfMemory), "{e}");
-    assert!(runtime.new_queue().is_err());
+    assert_eq!(
+        runtime.new_queue().unwrap_err().sandbox_kind(),
+        Some(SandboxErrorKind::InstanceLimit),
+        "the dead instance still holds its place"
+    );
     drop(queue);
     runtime
         .new_queue()

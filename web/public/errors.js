@@ -6,7 +6,10 @@
 // is the error-code case name, e.g. 'not-found'. The HRESULT comes from the
 // component's own `hresult` function; the names are BITS's, from the contract.
 
-/** error-code case → Windows name (contract §7). */
+// Both tables are the contract crate's (crates/contract/src/error.rs), word
+// for word: tests/tests/web_tables.rs fails when they differ.
+
+/** error-code case → Windows name (contract §7, docs/contract.md). */
 export const WINDOWS_NAMES = Object.freeze({
   'not-found': 'BG_E_NOT_FOUND',
   'invalid-state': 'BG_E_INVALID_STATE',
@@ -18,16 +21,16 @@ export const WINDOWS_NAMES = Object.freeze({
   'too-many-jobs': 'BG_E_TOO_MANY_JOBS_PER_USER',
 });
 
-/** What each refusal means, in words for the page. */
+/** What each refusal means, in the words every host prints. */
 export const EXPLANATIONS = Object.freeze({
   'not-found': 'no job in the queue has that GUID',
-  'invalid-state': "the job's state forbids the call",
-  empty: 'the job has no file left to transfer',
-  'invalid-argument': 'an argument is malformed',
-  'string-too-long': 'a string exceeds its limit',
-  'too-many-files': 'upload jobs hold one file',
-  'too-many-files-in-job': 'the job is at its file limit',
-  'too-many-jobs': 'the queue is at its job limit',
+  'invalid-state': "the job's state does not allow this call",
+  empty: 'the job has no file to transfer',
+  'invalid-argument': 'an argument is not valid',
+  'string-too-long': 'the string is too long',
+  'too-many-files': 'an upload job holds exactly one file',
+  'too-many-files-in-job': 'the job would exceed max-files-per-job',
+  'too-many-jobs': 'the queue would exceed max-jobs',
 });
 
 /** The error-code a queue call was refused with, or null for any other failure. */

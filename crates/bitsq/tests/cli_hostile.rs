@@ -13,11 +13,12 @@ use std::time::{Duration, Instant};
 use bits_queue_hostile::Hostile;
 
 /// The demo up to the hostile call, and that call's 1 s default limit,
-/// must end within this: a bound, not a performance target. Start-up and
+/// must end within this: a bound that turns a hang into a failure, far
+/// above what any machine load makes of 1 s; not a performance target. Start-up and
 /// compiling the component come before the first call, so they are measured
 /// apart (a run with `--max-instances 0` loads the component, then stops)
 /// and not counted.
-const BOUND: Duration = Duration::from_secs(2);
+const BOUND: Duration = Duration::from_secs(30);
 
 /// One bitsq at a time, so the runs being timed do not share the CPU with
 /// each other.

@@ -15,15 +15,38 @@ use crate::instance::Instance;
 use crate::store::StoreData;
 use crate::{FileInfo, Guid, JobPriority, JobState, JobType, Progress, Result};
 
-/// An owned guest handle: released in the guest when dropped.
+/// An owned guest handle: released in the guest by [`Owned::release`], or
+/// when dropped. A release that fails (a hostile destructor) kills the
+/// instance: `release` returns the error, and after a drop every later call
+/// on the instance reports it as the cause.
 struct Owned {
     instance: Arc<Instance>,
     raw: ResourceAny,
+    released: bool,
+}
+
+impl Owned {
+    fn new(instance: Arc<Instance>, raw: ResourceAny) -> Self {
+        Owned {
+            instance,
+            raw,
+            released: false,
+        }
+    }
+
+    fn release(mut self) -> Result<()> {
+        self.released = true;
+        self.instance.release(self.raw)
+    }
 }
 
 impl Drop for Owned {
     fn drop(&mut self) {
-        self.instance.release(self.raw);
+        if !self.released {
+            // Not lost: a failure kills the instance, and its next call
+            // says why (`Instance::release`).
+            let _ = self.instance.release(self.raw);
+        }
     }
 }
 
@@ -35,14 +58,14 @@ pub struct JobManager {
 impl JobManager {
     pub(crate) fn new(instance: Arc<Instance>, raw: ResourceAny) -> Self {
         JobManager {
-            owned: Owned { instance, raw },
+            owned: Owned::new(instance, raw),
         }
     }
 
     /// Creates a suspended job with a new version-4 GUID (`create-job`).
     /// A display name over 256 UTF-16 code units is `InvalidArgument`.
     pub fn create_job(&self, display_name: &str, job_type: JobType) -> Result<Job> {
-        let Owned { instance, raw } = &self.owned;
+        let Owned { instance, raw, .. } = &self.owned;
         instance.check_argument_bytes(display_name.len())?;
         let r = instance
             .call(|store, guest| guest.create_job(store, *raw, display_name, job_type.into()))?;
@@ -51,14 +74,20 @@ impl JobManager {
 
     /// A new handle to the queued job with `id` (`get-job`), else `NotFound`.
     pub fn get_job(&self, id: Guid) -> Result<Job> {
-        let Owned { instance, raw } = &self.owned;
+        let Owned { instance, raw, .. } = &self.owned;
         let r = instance.call(|store, guest| guest.get_job(store, *raw, id.into()))?;
         queue_result::<_, ResourceAny>(r).map(|raw| Job::new(instance.clone(), raw))
     }
 
+    /// Releases the handle in the guest now, returning what dropping it
+    /// would only record: a failure of the guest's destructor.
+    pub fn release(self) -> Result<()> {
+        self.owned.release()
+    }
+
     /// A handle to every queued job, in creation order (`enum-jobs`).
     pub fn jobs(&self) -> Result<Vec<Job>> {
-        let Owned { instance, raw } = &self.owned;
+        let Owned { instance, raw, .. } = &self.owned;
         let raws = instance.call(|store, guest| guest.enum_jobs(store, *raw))?;
         Ok(raws
             .into_iter()
@@ -99,7 +128,7 @@ macro_rules! job_call {
 impl Job {
     fn new(instance: Arc<Instance>, raw: ResourceAny) -> Self {
         Job {
-            owned: Owned { instance, raw },
+            owned: Owned::new(instance, raw),
         }
     }
 
@@ -157,6 +186,19 @@ impl Job {
         /// Acknowledges the job (`complete`): final, it leaves the queue.
         complete => complete -> result
     );
+
+    /// The instance and the raw guest handle, for the call gate's tests.
+    #[cfg(test)]
+    pub(crate) fn parts(&self) -> (Arc<Instance>, ResourceAny) {
+        (self.owned.instance.clone(), self.owned.raw)
+    }
+
+    /// Releases the handle in the guest now, returning what dropping it
+    /// would only record: a failure of the guest's destructor. The job stays
+    /// in the queue.
+    pub fn release(self) -> Result<()> {
+        self.owned.release()
+    }
 
     /// The job's files in the order they were added (`enum-files`).
     pub fn files(&self) -> Result<Vec<FileInfo>> {

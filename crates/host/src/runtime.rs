@@ -259,28 +259,44 @@ fn link_random(linker: &mut Linker<StoreData>, name: &str) -> wasmtime::Result<(
 
 /// Advances the engine's epoch every [`Config::TICK`] while the runtime
 /// lives, so a call's deadline (in ticks) ends a guest that never returns.
+/// The thread holds only the engine; when the runtime's last user (a
+/// `Runtime` clone, a `Queue` or a handle) goes, dropping the ticker stops
+/// the thread and waits for it, so no runtime leaves a thread behind.
 struct Ticker {
     stop: Arc<AtomicBool>,
+    thread: Option<thread::JoinHandle<()>>,
 }
 
 impl Ticker {
+    /// The name of every ticker thread (at most 15 bytes: Linux keeps no
+    /// more of a thread's name).
+    const THREAD_NAME: &'static str = "bitsq-epoch";
+
     fn start(engine: Engine) -> std::io::Result<Self> {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
-        thread::Builder::new()
-            .name("bits-queue-epoch".into())
+        let thread = thread::Builder::new()
+            .name(Self::THREAD_NAME.into())
             .spawn(move || {
                 while !flag.load(Ordering::Relaxed) {
                     thread::sleep(Config::TICK);
                     engine.increment_epoch();
                 }
             })?;
-        Ok(Ticker { stop })
+        Ok(Ticker {
+            stop,
+            thread: Some(thread),
+        })
     }
 }
 
 impl Drop for Ticker {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            // Within one tick. The thread only sleeps and bumps the epoch,
+            // so it cannot panic; if it did, there is nothing left to stop.
+            let _ = thread.join();
+        }
     }
 }
