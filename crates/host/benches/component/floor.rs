@@ -71,6 +71,9 @@ mod generated {
     });
 }
 
+/// The exported interface holding the queue.
+const MANAGER: &str = "bits:queue/manager@0.1.0";
+
 pub type Hresult = TypedFunc<(ErrorCode,), (u32,)>;
 pub type GetId = TypedFunc<(ResourceAny,), (Guid,)>;
 type NewManager = TypedFunc<(), (ResourceAny,)>;
@@ -144,6 +147,39 @@ impl Floor {
         (store, funcs)
     }
 
+    /// A fresh instance through `bindgen!`'s `QueuePre` with one job, for
+    /// `get-id` called as `bindgen!` calls it: through the `Func` its
+    /// bindings looked up and type-checked when the instance was made.
+    pub fn get_id_bindgen(&self) -> (Store<()>, generated::Queue, ResourceAny) {
+        use generated::exports::bits::queue::types::JobType;
+        let (mut store, queue) = self.instantiate_typed();
+        let manager = queue.bits_queue_manager();
+        let jobs = manager
+            .job_manager()
+            .call_constructor(&mut store)
+            .expect("a job manager");
+        let job = manager
+            .job_manager()
+            .call_create_job(&mut store, jobs, "bench job", JobType::Download)
+            .expect("create-job returns")
+            .unwrap_or_else(|_| panic!("create-job refused"));
+        (store, queue, job)
+    }
+
+    /// A fresh instance with one job, for `get-id` called as the host's
+    /// checked-once table calls it: the function found by its export index
+    /// on every call, then called unchecked (its type was checked once).
+    pub fn get_id_table(&self) -> (Store<()>, Instance, ComponentExportIndex, ResourceAny) {
+        let (mut store, instance, job) = self.with_job();
+        let interface = instance
+            .get_export_index(&mut store, None, MANAGER)
+            .expect("exports manager");
+        let index = instance
+            .get_export_index(&mut store, Some(&interface), "[method]job.get-id")
+            .expect("exports get-id");
+        (store, instance, index, job)
+    }
+
     /// The component's `hresult` export of a fresh instance.
     pub fn hresult(&self) -> (Store<()>, Hresult) {
         let (mut store, instance) = self.instantiate();
@@ -153,23 +189,28 @@ impl Floor {
 
     /// A fresh instance with one job, and the `get-id` method to call on it.
     pub fn get_id(&self) -> (Store<()>, GetId, ResourceAny) {
+        let (mut store, instance, job) = self.with_job();
+        let get_id = export(&mut store, &instance, MANAGER, "[method]job.get-id");
+        (store, get_id, job)
+    }
+
+    /// A fresh instance holding one job, and that job's handle.
+    fn with_job(&self) -> (Store<()>, Instance, ResourceAny) {
         let (mut store, instance) = self.instantiate();
-        let interface = "bits:queue/manager@0.1.0";
         let new_manager: NewManager =
-            export(&mut store, &instance, interface, "[constructor]job-manager");
+            export(&mut store, &instance, MANAGER, "[constructor]job-manager");
         let create_job: CreateJob = export(
             &mut store,
             &instance,
-            interface,
+            MANAGER,
             "[method]job-manager.create-job",
         );
-        let get_id = export(&mut store, &instance, interface, "[method]job.get-id");
         let (manager,) = new_manager.call(&mut store, ()).expect("a job manager");
         let (job,) = create_job
             .call(&mut store, (manager, "bench job", JobType::Download))
             .expect("create-job returns");
         let job = job.unwrap_or_else(|_| panic!("create-job refused"));
-        (store, get_id, job)
+        (store, instance, job)
     }
 }
 

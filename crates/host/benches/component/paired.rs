@@ -31,6 +31,10 @@ pub struct Paired {
 /// Calls per side in each round.
 const CALLS: u32 = 20_000;
 
+/// Instances made and dropped per side in each round of the instantiation
+/// pair (each takes microseconds, not nanoseconds).
+const INSTANCES: u32 = 2_000;
+
 /// Times `calls` calls of `f`, in nanoseconds per call.
 fn per_call(calls: u32, f: &mut impl FnMut()) -> f64 {
     let start = Instant::now();
@@ -40,8 +44,21 @@ fn per_call(calls: u32, f: &mut impl FnMut()) -> f64 {
     start.elapsed().as_nanos() as f64 / f64::from(calls)
 }
 
-/// Alternates rounds of `num` and `den`, starting with either in turn.
+/// Alternates rounds of `num` and `den` ([`CALLS`] each), starting with
+/// either in turn.
 fn pair(
+    what: &'static str,
+    target: Option<f64>,
+    rounds: usize,
+    num: impl FnMut(),
+    den: impl FnMut(),
+) -> Paired {
+    pair_of(CALLS, what, target, rounds, num, den)
+}
+
+/// [`pair`] with `calls` per side in each round.
+fn pair_of(
+    calls: u32,
     what: &'static str,
     target: Option<f64>,
     rounds: usize,
@@ -49,16 +66,16 @@ fn pair(
     mut den: impl FnMut(),
 ) -> Paired {
     // Warm both sides up first.
-    per_call(CALLS, &mut num);
-    per_call(CALLS, &mut den);
+    per_call(calls, &mut num);
+    per_call(calls, &mut den);
     let mut ratios: Vec<f64> = (0..rounds)
         .map(|round| {
             if round % 2 == 0 {
-                let n = per_call(CALLS, &mut num);
-                n / per_call(CALLS, &mut den)
+                let n = per_call(calls, &mut num);
+                n / per_call(calls, &mut den)
             } else {
-                let d = per_call(CALLS, &mut den);
-                per_call(CALLS, &mut num) / d
+                let d = per_call(calls, &mut den);
+                per_call(calls, &mut num) / d
             }
         })
         .collect();
@@ -135,6 +152,49 @@ pub fn measure() -> Vec<Paired> {
                 hresult
                     .call(&mut hresult_store, (black_box(floor::ErrorCode::NotFound),))
                     .expect("hresult"),
+            );
+        },
+    ));
+
+    // The host's bindings: `bindgen!`'s (every export looked up and
+    // type-checked per instance, then called through the kept `Func`)
+    // against the table generated from the WIT (checked once per runtime,
+    // found by index on each call). Instances live their whole life (made
+    // and dropped) in each call, as a user's do.
+    out.push(pair_of(
+        INSTANCES,
+        "instantiation: bindgen!'s QueuePre / checked-once table",
+        None,
+        rounds,
+        || drop(black_box(floor.instantiate_typed())),
+        || drop(black_box(floor.instantiate())),
+    ));
+    let (mut table_store, table_instance, table_get_id, table_job) = floor.get_id_table();
+    let (mut bindgen_store, bindgen_queue, bindgen_job) = floor.get_id_bindgen();
+    out.push(pair(
+        "get-id: checked-once table / bindgen!'s kept Func",
+        None,
+        rounds,
+        || {
+            let func = table_instance
+                .get_func(&mut table_store, table_get_id)
+                .expect("get-id");
+            // SAFETY: the contract's `get-id` type, as the host's table
+            // checks once per runtime (crates/host/src/exports.rs).
+            let typed = unsafe { floor::GetId::new_unchecked(func) };
+            black_box(
+                typed
+                    .call(&mut table_store, (black_box(table_job),))
+                    .expect("get-id"),
+            );
+        },
+        || {
+            black_box(
+                bindgen_queue
+                    .bits_queue_manager()
+                    .job()
+                    .call_get_id(&mut bindgen_store, black_box(bindgen_job))
+                    .expect("get-id"),
             );
         },
     ));

@@ -361,7 +361,8 @@ pub fn report(dir: &Path, since: SystemTime, paired: &[Paired]) {
 
     print!("{out}");
     let path = dir.join("bits-queue-report.md");
-    if let Err(e) = std::fs::write(&path, &out) {
+    // A run that timed only the paired ratios made no criterion directory.
+    if let Err(e) = std::fs::create_dir_all(dir).and_then(|()| std::fs::write(&path, &out)) {
         eprintln!("could not write {}: {e}", path.display());
     }
 }
