@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // A tiny static server for the job-queue console: no dependencies, 127.0.0.1
 // only, GET/HEAD only, and only three places on disk — the page (public/),
-// the transpiled component (generated/) and the one file of the preview2
-// shim the page imports (its browser random source).
+// the transpiled component (generated/) and the files of the preview2 shim
+// the page imports (its browser random source and wall clock).
 //
 //   node server.js [--port N]     (or PORT=N; 0 picks a free port)
 
@@ -24,9 +24,12 @@ const ROOTS = [
   ['/', join(webDir, 'public')],
 ];
 
-// The shim's browser random interface (a module with no imports of its own).
-// Listed one by one: nothing else under node_modules is reachable.
-const VENDOR_FILES = new Map([['/vendor/preview2-shim/random.js', join(shimDir, 'random.js')]]);
+// The shim's browser random and clocks interfaces (clocks.js imports
+// ./io.js, which imports nothing). Listed one by one: nothing else under
+// node_modules is reachable.
+const VENDOR_FILES = new Map(
+  ['random.js', 'clocks.js', 'io.js'].map((file) => [`/vendor/preview2-shim/${file}`, join(shimDir, file)]),
+);
 
 const MIME_TYPES = {
   '.html': 'text/html; charset=utf-8',

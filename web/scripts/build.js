@@ -25,8 +25,9 @@ const HOST_PACKAGE = 'bits-queue-host';
 const COMPONENT_FILE = 'bits_queue_component.wasm';
 const MODULE_NAME = 'bits-queue';
 // What the page can supply: the component is no_std and asks only for
-// randomness, which the preview2 shim takes from crypto.getRandomValues.
-const ALLOWED_IMPORTS = new Set(['@bytecodealliance/preview2-shim/random']);
+// randomness, which the preview2 shim takes from crypto.getRandomValues, and
+// the wall clock (job times, retries), which it takes from Date.now.
+const ALLOWED_IMPORTS = new Set(['@bytecodealliance/preview2-shim/random', '@bytecodealliance/preview2-shim/clocks']);
 
 class BuildError extends Error {}
 

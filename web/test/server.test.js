@@ -33,7 +33,7 @@ test('listens on 127.0.0.1 with an ephemeral port for port 0', () => {
   assert.equal(base, `http://127.0.0.1:${port}/`);
 });
 
-test('serves the page, the component and the random shim with their types', async () => {
+test('serves the page, the component and the random and clock shims with their types', async () => {
   const expected = {
     '/': 'text/html; charset=utf-8',
     '/app.js': 'text/javascript; charset=utf-8',
@@ -41,6 +41,8 @@ test('serves the page, the component and the random shim with their types', asyn
     '/generated/bits-queue.js': 'text/javascript; charset=utf-8',
     '/generated/bits-queue.core.wasm': 'application/wasm',
     '/vendor/preview2-shim/random.js': 'text/javascript; charset=utf-8',
+    '/vendor/preview2-shim/clocks.js': 'text/javascript; charset=utf-8',
+    '/vendor/preview2-shim/io.js': 'text/javascript; charset=utf-8',
   };
   for (const [path, type] of Object.entries(expected)) {
     assert.deepEqual(await fetchRaw(path), { status: 200, type }, path);

@@ -3,4 +3,8 @@
 //! both ways, so a case added on either side fails to compile here instead
 //! of being mapped wrongly.
 
-bits_queue_contract::wit_conversions!(crate::bindings::exports::bits::queue::types);
+bits_queue_contract::wit_conversions! {
+    types: crate::bindings::exports::bits::queue::types,
+    clocks: crate::bindings::wasi::clocks::wall_clock,
+    engine: crate::bindings::exports::bits::queue::engine,
+}

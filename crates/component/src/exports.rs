@@ -11,10 +11,13 @@ use bits_queue_logic::queue::{JobRef, Queue};
 use bits_queue_logic::random::GetRandom;
 
 use crate::bindings::export;
+use crate::bindings::exports::bits::queue::engine::{self, Action, FileRef, TransferFailure};
 use crate::bindings::exports::bits::queue::manager::{self, GuestJob, GuestJobManager};
 use crate::bindings::exports::bits::queue::types::{
-    self, ErrorCode, FileInfo, Guid, JobPriority, JobState, JobType, Progress, QueueLimits,
+    self, Datetime, ErrorCode, FileInfo, FileProgress, Guid, JobError, JobPriority, JobState,
+    JobTimes, JobType, Progress, QueueLimits,
 };
+use crate::bindings::wasi::clocks::wall_clock;
 
 /// The instance's one queue (contract §3), made on first use.
 ///
@@ -32,9 +35,12 @@ unsafe impl Sync for InstanceQueue {}
 
 static QUEUE: InstanceQueue = InstanceQueue(OnceCell::new());
 
-/// The instance's queue, drawing GUIDs from the host's `wasi:random`.
+/// The instance's queue, drawing GUIDs from the host's `wasi:random` and
+/// reading the time from its `wasi:clocks/wall-clock`.
 fn queue() -> &'static Queue {
-    QUEUE.0.get_or_init(|| Queue::new(GetRandom))
+    QUEUE
+        .0
+        .get_or_init(|| Queue::with_clock(GetRandom, || wall_clock::now().into()))
 }
 
 struct Component;
@@ -171,6 +177,88 @@ impl GuestJob for JobResource {
 
     fn complete(&self) -> Result<(), ErrorCode> {
         Ok(self.0.complete()?)
+    }
+
+    fn get_times(&self) -> JobTimes {
+        self.0.times().into()
+    }
+
+    fn get_error(&self) -> Option<JobError> {
+        self.0.error().map(Into::into)
+    }
+
+    fn get_file_progress(&self) -> Vec<FileProgress> {
+        self.0.file_progress().into_iter().map(Into::into).collect()
+    }
+
+    fn get_minimum_retry_delay(&self) -> u32 {
+        self.0.minimum_retry_delay()
+    }
+
+    fn set_minimum_retry_delay(&self, seconds: u32) -> Result<(), ErrorCode> {
+        Ok(self.0.set_minimum_retry_delay(seconds)?)
+    }
+
+    fn get_no_progress_timeout(&self) -> u32 {
+        self.0.no_progress_timeout()
+    }
+
+    fn set_no_progress_timeout(&self, seconds: u32) -> Result<(), ErrorCode> {
+        Ok(self.0.set_no_progress_timeout(seconds)?)
+    }
+
+    fn get_notify_flags(&self) -> u32 {
+        self.0.notify_flags()
+    }
+
+    fn set_notify_flags(&self, value: u32) -> Result<(), ErrorCode> {
+        Ok(self.0.set_notify_flags(value)?)
+    }
+}
+
+impl engine::Guest for Component {
+    fn poll() -> Vec<Action> {
+        queue().poll().into_iter().map(Into::into).collect()
+    }
+
+    fn take_file_actions() -> Vec<Action> {
+        queue()
+            .take_file_actions()
+            .into_iter()
+            .map(Into::into)
+            .collect()
+    }
+
+    fn next_wake() -> Option<Datetime> {
+        queue().next_wake().map(Into::into)
+    }
+
+    fn set_background_slots(slots: u32) -> Result<(), ErrorCode> {
+        Ok(queue().set_background_slots(slots)?)
+    }
+
+    fn report_connected(
+        file: FileRef,
+        size: Option<u64>,
+        validator: Option<String>,
+    ) -> Result<(), ErrorCode> {
+        Ok(queue().report_connected(file.into(), size, validator)?)
+    }
+
+    fn report_progress(file: FileRef, bytes_transferred: u64) -> Result<(), ErrorCode> {
+        Ok(queue().report_progress(file.into(), bytes_transferred)?)
+    }
+
+    fn report_done(file: FileRef) -> Result<(), ErrorCode> {
+        Ok(queue().report_done(file.into())?)
+    }
+
+    fn report_failure(file: FileRef, failure: TransferFailure) -> Result<(), ErrorCode> {
+        Ok(queue().report_failure(file.into(), &failure.into())?)
+    }
+
+    fn report_lost(file: FileRef) -> Result<(), ErrorCode> {
+        Ok(queue().report_lost(file.into())?)
     }
 }
 

@@ -22,6 +22,9 @@ mod bindings {
     wit_bindgen::generate!({
         path: "../../wit",
         world: "queue",
+        // The clock's bindings are generated here too (the crate depends on
+        // no other WASI bindings for it).
+        generate_all,
     });
 }
 #[cfg(target_arch = "wasm32")]

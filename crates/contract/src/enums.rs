@@ -133,6 +133,25 @@ macro_rules! with_wit_enums {
                 /// More jobs than `max-jobs`.
                 TooManyJobs => "too-many-jobs",
             }
+            /// Where a job's error arose (`BG_ERROR_CONTEXT`, contract §9).
+            JobErrorContext {
+                /// No error.
+                None => "none",
+                /// The cause is not known.
+                Unknown => "unknown",
+                /// The queue itself.
+                GeneralQueueManager => "general-queue-manager",
+                /// Notifying the job's owner.
+                QueueManagerNotification => "queue-manager-notification",
+                /// The local file.
+                LocalFile => "local-file",
+                /// The remote file.
+                RemoteFile => "remote-file",
+                /// The network or the transfer protocol.
+                GeneralTransport => "general-transport",
+                /// The server application.
+                RemoteApplication => "remote-application",
+            }
         }
     };
 }
@@ -146,7 +165,7 @@ macro_rules! define_wit_enums {
 
 with_wit_enums!([define_wit_enums] []);
 
-display_wit_name!(JobType, JobPriority, JobState);
+display_wit_name!(JobType, JobPriority, JobState, JobErrorContext);
 
 impl JobType {
     /// Whether the job holds exactly one file (upload and upload-reply).

@@ -1,6 +1,8 @@
 //! Why the queue refuses a call (contract §7): the WIT `error-code` cases and the
 //! HRESULTs Windows returns for them.
 
+use alloc::format;
+use alloc::string::String;
 use core::fmt;
 
 pub use crate::enums::ErrorCode;
@@ -51,6 +53,51 @@ impl ErrorCode {
     }
 }
 
+/// The HRESULTs a job's error carries (contract §10), besides the
+/// [`ErrorCode`] ones.
+pub mod hresult {
+    /// An HTTP status `n` from the server is `HTTP_BASE + n`
+    /// (`BG_E_HTTP_ERROR_<n>`): 404 is `0x80190194`.
+    pub const HTTP_BASE: u32 = 0x8019_0000;
+    /// `BG_E_CONNECT_FAILURE`: no connection could be made.
+    pub const CONNECT_FAILURE: u32 = 0x8020_002D;
+    /// `BG_E_CONNECTION_CLOSED`: the connection broke.
+    pub const CONNECTION_CLOSED: u32 = 0x8020_002E;
+    /// `BG_E_INSUFFICIENT_RANGE_SUPPORT`: the server cannot resume.
+    pub const INSUFFICIENT_RANGE_SUPPORT: u32 = 0x8020_0013;
+    /// `BG_E_MISSING_FILE_SIZE`: the server gave no size.
+    pub const MISSING_FILE_SIZE: u32 = 0x8020_0011;
+    /// `ERROR_FILE_NOT_FOUND` as an HRESULT: the remote file is missing.
+    pub const FILE_NOT_FOUND: u32 = 0x8007_0002;
+    /// `E_ACCESSDENIED`: the local file cannot be written.
+    pub const ACCESS_DENIED: u32 = 0x8007_0005;
+    /// `E_NOTIMPL`: the host cannot do this transfer.
+    pub const NOT_IMPLEMENTED: u32 = 0x8000_4001;
+}
+
+/// The Windows name of any HRESULT the queue gives (an error code's, or a
+/// job error's), e.g. `BG_E_HTTP_ERROR_404` for `0x80190194`; `None` for
+/// one it never gives.
+pub fn hresult_name(value: u32) -> Option<String> {
+    if let Some(code) = ErrorCode::ALL.into_iter().find(|c| c.hresult() == value) {
+        return Some(code.windows_name().into());
+    }
+    let name = match value {
+        hresult::CONNECT_FAILURE => "BG_E_CONNECT_FAILURE",
+        hresult::CONNECTION_CLOSED => "BG_E_CONNECTION_CLOSED",
+        hresult::INSUFFICIENT_RANGE_SUPPORT => "BG_E_INSUFFICIENT_RANGE_SUPPORT",
+        hresult::MISSING_FILE_SIZE => "BG_E_MISSING_FILE_SIZE",
+        hresult::FILE_NOT_FOUND => "ERROR_FILE_NOT_FOUND",
+        hresult::ACCESS_DENIED => "E_ACCESSDENIED",
+        hresult::NOT_IMPLEMENTED => "E_NOTIMPL",
+        http if http & 0xFFFF_0000 == hresult::HTTP_BASE && http & 0xFFFF <= 999 => {
+            return Some(format!("BG_E_HTTP_ERROR_{}", http & 0xFFFF));
+        }
+        _ => return None,
+    };
+    Some(name.into())
+}
+
 impl fmt::Display for ErrorCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.windows_name())
@@ -65,6 +112,43 @@ mod tests {
     use alloc::string::ToString;
 
     /// §7: the exact table.
+    /// §10: the job-error HRESULTs have their Windows names.
+    #[test]
+    fn job_error_hresults_have_windows_names() {
+        assert_eq!(
+            hresult_name(0x8019_0194).as_deref(),
+            Some("BG_E_HTTP_ERROR_404")
+        );
+        assert_eq!(
+            hresult_name(0x8019_01F7).as_deref(),
+            Some("BG_E_HTTP_ERROR_503")
+        );
+        assert_eq!(
+            hresult_name(0x8020_002D).as_deref(),
+            Some("BG_E_CONNECT_FAILURE")
+        );
+        assert_eq!(
+            hresult_name(0x8020_002E).as_deref(),
+            Some("BG_E_CONNECTION_CLOSED")
+        );
+        assert_eq!(
+            hresult_name(0x8020_0013).as_deref(),
+            Some("BG_E_INSUFFICIENT_RANGE_SUPPORT")
+        );
+        assert_eq!(
+            hresult_name(0x8020_0011).as_deref(),
+            Some("BG_E_MISSING_FILE_SIZE")
+        );
+        assert_eq!(
+            hresult_name(0x8007_0002).as_deref(),
+            Some("ERROR_FILE_NOT_FOUND")
+        );
+        assert_eq!(hresult_name(0x8007_0005).as_deref(), Some("E_ACCESSDENIED"));
+        assert_eq!(hresult_name(0x8000_4001).as_deref(), Some("E_NOTIMPL"));
+        assert_eq!(hresult_name(0x8020_0001).as_deref(), Some("BG_E_NOT_FOUND"));
+        assert_eq!(hresult_name(0x1234_5678), None);
+    }
+
     #[test]
     fn hresults_match_the_spec_table() {
         let table = [

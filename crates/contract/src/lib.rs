@@ -33,7 +33,15 @@ pub mod error;
 pub mod guid;
 pub mod limits;
 mod records;
+mod time;
+mod transfer;
 
-pub use enums::{ErrorCode, JobPriority, JobState, JobType, UnknownName};
+pub use enums::{ErrorCode, JobErrorContext, JobPriority, JobState, JobType, UnknownName};
+pub use error::hresult_name;
 pub use guid::Guid;
-pub use records::{FileInfo, Progress, QueueLimits};
+pub use records::{FileInfo, FileProgress, Progress, QueueLimits};
+pub use time::Datetime;
+pub use transfer::{
+    Action, FileMove, FileRef, JobError, JobTimes, NotifyEvent, TransferFailure, TransferOrder,
+    notify_flags,
+};

@@ -14,3 +14,15 @@ pub const MAX_LOCAL_NAME: usize = 260;
 pub const DEFAULT_MAX_JOBS: u32 = 300;
 /// Default `max-files-per-job`: the BITS `MaxFilesPerJob` group policy.
 pub const DEFAULT_MAX_FILES_PER_JOB: u32 = 200;
+
+/// Default `minimum-retry-delay`, in seconds (contract §9).
+pub const DEFAULT_MINIMUM_RETRY_DELAY: u32 = 600;
+/// The least `minimum-retry-delay`: a smaller value becomes this.
+pub const LEAST_MINIMUM_RETRY_DELAY: u32 = 5;
+/// Default `no-progress-timeout`, in seconds: 14 days (contract §9).
+pub const DEFAULT_NO_PROGRESS_TIMEOUT: u32 = 1_209_600;
+/// Background jobs one instance transfers at once by default (contract §10).
+pub const DEFAULT_BACKGROUND_SLOTS: u32 = 1;
+/// Most `notify` actions the component keeps for a host that does not poll;
+/// the oldest go first (contract §10).
+pub const MAX_PENDING_NOTIFICATIONS: usize = 1024;

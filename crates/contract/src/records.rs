@@ -61,6 +61,17 @@ impl Default for QueueLimits {
     }
 }
 
+/// One file's progress (`BG_FILE_PROGRESS`, contract §9).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct FileProgress {
+    /// The file's size; [`Progress::SIZE_UNKNOWN`] until it is known.
+    pub bytes_total: u64,
+    /// Bytes that have arrived.
+    pub bytes_transferred: u64,
+    /// Whether the whole file has arrived.
+    pub completed: bool,
+}
+
 /// Hands every plain WIT record of the contract with its fields to a
 /// macro, as [`with_wit_enums`] does for the enums: `with_wit_records!([callback] [args])`
 /// invokes `callback!` with `[args]` and then `$( $Record { $($field),+ } )+`.
@@ -74,6 +85,7 @@ macro_rules! with_wit_records {
             Progress { bytes_total, bytes_transferred, files_total, files_transferred }
             FileInfo { remote_name, local_name }
             QueueLimits { max_jobs, max_files_per_job }
+            FileProgress { bytes_total, bytes_transferred, completed }
         }
     };
 }

@@ -6,14 +6,20 @@
 //! WIT change reaches the host through this file alone: a changed signature
 //! fails to compile at its call site, and a new function (whose generated
 //! call is `#[deny(dead_code)]`) fails to compile until the host calls it.
+//!
+//! A function marked `@since`, or in an interface marked `@since`, was
+//! added after the contract's first release: it is `optional`, and a
+//! component built before it still loads (the host says, when it is
+//! called, that the component lacks it). Every other function is
+//! `required`.
 
 use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::path::Path;
 
 use wit_parser::{
-    Function, FunctionKind, Handle, InterfaceId, Resolve, Type, TypeDefKind, TypeId, TypeOwner,
-    WorldItem,
+    Function, FunctionKind, Handle, InterfaceId, Resolve, Stability, Type, TypeDefKind, TypeId,
+    TypeOwner, WorldItem,
 };
 
 /// Where a type is passed: parameters borrow strings and lists, results own
@@ -49,14 +55,21 @@ pub fn generate(wit_dir: &Path, world: &str) -> String {
     let mut out = String::from("contract! {\n");
     let mut fields = HashSet::new();
     for (key, item) in &resolve.worlds[world].exports {
-        let WorldItem::Interface { id, .. } = item else {
+        let WorldItem::Interface { id, stability, .. } = item else {
             panic!(
                 "the world exports `{}`, which is not an interface; the host calls only interfaces",
                 resolve.name_world_key(key)
             );
         };
         let interface = resolve.name_world_key(key);
+        let added_interface =
+            is_addition(stability) || is_addition(&resolve.interfaces[*id].stability);
         for function in resolve.interfaces[*id].functions.values() {
+            let need = if added_interface || is_addition(&function.stability) {
+                "optional"
+            } else {
+                "required"
+            };
             let field = generator.field_name(function);
             assert!(
                 fields.insert(field.clone()),
@@ -80,7 +93,7 @@ pub fn generate(wit_dir: &Path, world: &str) -> String {
             });
             writeln!(
                 out,
-                "    {field} = {interface:?}.{:?}({params}) -> {result};",
+                "    {field} = {need} {interface:?}.{:?}({params}) -> {result};",
                 function.name
             )
             .expect("writing to a String");
@@ -88,6 +101,11 @@ pub fn generate(wit_dir: &Path, world: &str) -> String {
     }
     out.push_str("}\n");
     out
+}
+
+/// Whether an item carries `@since`: added after the first release.
+fn is_addition(stability: &Stability) -> bool {
+    matches!(stability, Stability::Stable { .. })
 }
 
 struct Generator<'a> {

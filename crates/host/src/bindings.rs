@@ -13,4 +13,6 @@ wasmtime::component::bindgen!({
     path: "../../wit",
 });
 
+pub(crate) use exports::bits::queue::engine;
 pub(crate) use exports::bits::queue::types as wit;
+pub(crate) use wasi::clocks::wall_clock::Datetime;

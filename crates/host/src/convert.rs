@@ -4,7 +4,11 @@
 
 use crate::bindings::wit;
 
-bits_queue_contract::wit_conversions!(crate::bindings::wit);
+bits_queue_contract::wit_conversions! {
+    types: crate::bindings::wit,
+    clocks: crate::bindings::wasi::clocks::wall_clock,
+    engine: crate::bindings::engine,
+}
 
 /// A WIT `result<T, error-code>` as this crate's result.
 pub(crate) fn queue_result<T, U: From<T>>(r: Result<T, wit::ErrorCode>) -> crate::Result<U> {

@@ -25,6 +25,9 @@ pub enum SandboxErrorKind {
     InstanceLimit,
     /// An argument is larger than the host passes into a sandbox.
     ArgumentTooLarge,
+    /// The component lacks the function called: it was built for an
+    /// earlier version of the contract. The instance goes on working.
+    NotExported,
 }
 
 /// The sandbox failed: the call did not get a queue answer.
@@ -76,6 +79,7 @@ impl fmt::Display for SandboxError {
             SandboxErrorKind::Dead => "the instance is dead",
             SandboxErrorKind::InstanceLimit => "too many instances",
             SandboxErrorKind::ArgumentTooLarge => "argument too large",
+            SandboxErrorKind::NotExported => "not in this component",
         };
         write!(f, "{what}: {}", self.message)
     }

@@ -24,46 +24,65 @@ use wasmtime::component::{
 use crate::store::StoreData;
 
 /// Declares each exported function once, giving: a field of [`Exports`]
-/// (where the function is), its name and type for [`Exports::locate`] and
-/// [`Exports::check`], and a method of [`Guest`] calling it with exactly
-/// the types checked.
+/// (where the function is, if the component has it), its name and type for
+/// [`Exports::locate`] and [`Exports::check`], and a method of [`Guest`]
+/// calling it with exactly the types checked.
+///
+/// A `required` function must be there for the component to load; an
+/// `optional` one (added after the contract's first release) may be
+/// missing, and calling it then fails with [`MissingExport`], which names
+/// it and leaves the instance alive.
 macro_rules! contract {
     ($(
-        $field:ident = $interface:literal . $name:literal
+        $field:ident = $need:ident $interface:literal . $name:literal
             ($($arg:ident: $arg_ty:ty),*) -> $ret:ty;
     )*) => {
         /// Where each of the contract's functions is in one component.
         pub(crate) struct Exports {
-            $($field: ComponentExportIndex,)*
+            $($field: Option<ComponentExportIndex>,)*
         }
 
         impl Exports {
             /// Finds every function of the contract in `component`, or says
-            /// which is missing.
+            /// which required one is missing.
             fn locate(component: &Component) -> Result<Self, String> {
                 Ok(Exports {
-                    $($field: function(component, $interface, $name)?,)*
+                    $($field: locate!($need, component, $interface, $name),)*
                 })
             }
 
-            /// Checks every function's type on `instance`, an instance of
-            /// the component `self` was located in, or says which differs
-            /// from the contract and how.
+            /// Checks the type of every function the component has on
+            /// `instance`, an instance of the component `self` was located
+            /// in, or says which differs from the contract and how.
             fn check(
                 &self,
                 store: &mut Store<StoreData>,
                 instance: Instance,
             ) -> Result<(), String> {
                 $(
-                    instance
-                        .get_func(&mut *store, &self.$field)
-                        .ok_or_else(|| format!("`{}` in `{}` is not a function", $name, $interface))?
-                        .typed::<($($arg_ty,)*), ($ret,)>(&*store)
-                        .map_err(|e| {
-                            format!("`{}` in `{}` has the wrong type: {e:#}", $name, $interface)
-                        })?;
+                    if let Some(index) = &self.$field {
+                        instance
+                            .get_func(&mut *store, index)
+                            .ok_or_else(|| format!("`{}` in `{}` is not a function", $name, $interface))?
+                            .typed::<($($arg_ty,)*), ($ret,)>(&*store)
+                            .map_err(|e| {
+                                format!("`{}` in `{}` has the wrong type: {e:#}", $name, $interface)
+                            })?;
+                    }
                 )*
                 Ok(())
+            }
+
+            /// The contract's optional functions this component lacks, as
+            /// `interface#name`.
+            pub(crate) fn missing(&self) -> Vec<String> {
+                let mut missing = Vec::new();
+                $(
+                    if self.$field.is_none() {
+                        missing.push(format!("{}#{}", $interface, $name));
+                    }
+                )*
+                missing
             }
         }
 
@@ -79,9 +98,13 @@ macro_rules! contract {
                     store: &mut Store<StoreData>,
                     $($arg: $arg_ty),*
                 ) -> wasmtime::Result<$ret> {
+                    let index = self.exports.$field.as_ref().ok_or(MissingExport {
+                        interface: $interface,
+                        name: $name,
+                    })?;
                     let func = self
                         .instance
-                        .get_func(&mut *store, &self.exports.$field)
+                        .get_func(&mut *store, index)
                         .ok_or_else(|| wasmtime::format_err!(
                             "`{}` is not exported by this instance", $name
                         ))?;
@@ -101,9 +124,42 @@ macro_rules! contract {
     };
 }
 
+/// Where a function is: a required one must be found, an optional one may
+/// not be.
+macro_rules! locate {
+    (required, $component:expr, $interface:expr, $name:expr) => {
+        Some(function($component, $interface, $name)?)
+    };
+    (optional, $component:expr, $interface:expr, $name:expr) => {
+        function($component, $interface, $name).ok()
+    };
+}
+
 // The table itself, generated from wit/ by build/exports_table.rs: one
-// entry per exported function, `field = "interface"."name"(params) -> result;`.
+// entry per exported function,
+// `field = required|optional "interface"."name"(params) -> result;`.
 include!(concat!(env!("OUT_DIR"), "/exports_table.rs"));
+
+/// A call of a function the component lacks: it was built for an earlier
+/// version of the contract. Not a failure of the instance.
+#[derive(Debug)]
+pub(crate) struct MissingExport {
+    pub(crate) interface: &'static str,
+    pub(crate) name: &'static str,
+}
+
+impl std::fmt::Display for MissingExport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the component does not export `{}` of `{}`: it was built for an earlier \
+             version of the bits:queue@0.1.0 contract",
+            self.name, self.interface
+        )
+    }
+}
+
+impl std::error::Error for MissingExport {}
 
 /// Finds `name` in the exported `interface` of `component`.
 fn function(

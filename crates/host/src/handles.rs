@@ -13,7 +13,10 @@ use crate::convert::queue_result;
 use crate::exports::Guest;
 use crate::instance::Instance;
 use crate::store::StoreData;
-use crate::{FileInfo, Guid, JobPriority, JobState, JobType, Progress, Result};
+use crate::{
+    FileInfo, FileProgress, Guid, JobError, JobPriority, JobState, JobTimes, JobType, Progress,
+    Result,
+};
 
 /// An owned guest handle: released in the guest by [`Owned::release`], or
 /// when dropped. A release that fails (a hostile destructor) kills the
@@ -171,6 +174,25 @@ impl Job {
         progress => get_progress -> Progress
     );
     job_call!(
+        /// Creation, last modification and transfer completion
+        /// (`get-times`).
+        times => get_times -> JobTimes
+    );
+    job_call!(
+        /// The retry delay after a transient error, in seconds
+        /// (`get-minimum-retry-delay`; default 600).
+        minimum_retry_delay => get_minimum_retry_delay -> u32
+    );
+    job_call!(
+        /// Seconds without progress, from the first transient error, before
+        /// the job is in `error` (`get-no-progress-timeout`; default 14 days).
+        no_progress_timeout => get_no_progress_timeout -> u32
+    );
+    job_call!(
+        /// The notify flags (`get-notify-flags`; default 0x3).
+        notify_flags => get_notify_flags -> u32
+    );
+    job_call!(
         /// Pauses the job (`suspend`).
         suspend => suspend -> result
     );
@@ -220,6 +242,41 @@ impl Job {
             .instance
             .check_argument_bytes(description.len())?;
         queue_result(self.call(|guest, store, raw| guest.set_description(store, raw, description))?)
+    }
+
+    /// The last error while the job is in `error` or `transient-error`
+    /// (`get-error`); `None` otherwise.
+    pub fn error(&self) -> Result<Option<JobError>> {
+        let error = self.call(|guest, store, raw| guest.get_error(store, raw))?;
+        Ok(error.map(JobError::from))
+    }
+
+    /// Each file's progress, in order (`get-file-progress`).
+    pub fn file_progress(&self) -> Result<Vec<FileProgress>> {
+        let files = self.call(|guest, store, raw| guest.get_file_progress(store, raw))?;
+        Ok(files.into_iter().map(FileProgress::from).collect())
+    }
+
+    /// Sets the retry delay in seconds (`set-minimum-retry-delay`); under 5
+    /// becomes 5.
+    pub fn set_minimum_retry_delay(&self, seconds: u32) -> Result<()> {
+        queue_result(
+            self.call(|guest, store, raw| guest.set_minimum_retry_delay(store, raw, seconds))?,
+        )
+    }
+
+    /// Sets the no-progress timeout in seconds (`set-no-progress-timeout`);
+    /// 0 makes the first transient error fatal.
+    pub fn set_no_progress_timeout(&self, seconds: u32) -> Result<()> {
+        queue_result(
+            self.call(|guest, store, raw| guest.set_no_progress_timeout(store, raw, seconds))?,
+        )
+    }
+
+    /// Sets the notify flags (`set-notify-flags`): transferred 0x1, error
+    /// 0x2, disable 0x4, modification 0x8; any other bit is refused.
+    pub fn set_notify_flags(&self, value: u32) -> Result<()> {
+        queue_result(self.call(|guest, store, raw| guest.set_notify_flags(store, raw, value))?)
     }
 
     /// Sets the priority (`set-priority`).

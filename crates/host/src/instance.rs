@@ -14,8 +14,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use wasmtime::Store;
 use wasmtime::component::ResourceAny;
 
-use crate::exports::Guest;
-use crate::runtime::RuntimeInner;
+use crate::exports::{Guest, MissingExport};
+use crate::runtime::{QueueOptions, RuntimeInner, system_clock};
 use crate::slots::Slot;
 use crate::store::{MemoryLimitHit, StoreData, new_store};
 use crate::{Result, SandboxError, SandboxErrorKind};
@@ -44,9 +44,10 @@ struct Live {
 }
 
 impl Instance {
-    pub(crate) fn new(runtime: Arc<RuntimeInner>, seed: Option<u64>) -> Result<Arc<Self>> {
+    pub(crate) fn new(runtime: Arc<RuntimeInner>, options: QueueOptions) -> Result<Arc<Self>> {
         let slot = runtime.slots.take()?;
-        let mut store = new_store(&runtime.engine, &runtime.config, seed);
+        let clock = options.clock.unwrap_or_else(system_clock);
+        let mut store = new_store(&runtime.engine, &runtime.config, options.seed, clock);
         // Only the instance: its exports were found and type-checked once,
         // when the runtime loaded (exports.rs).
         let instance = runtime
@@ -96,6 +97,11 @@ impl Instance {
         } = live;
         store.set_epoch_deadline(self.runtime.config.deadline_ticks());
         f(store, Guest::new(&self.runtime.exports, *instance)).map_err(|e| {
+            if let Some(missing) = e.downcast_ref::<MissingExport>() {
+                // Refused before any guest code ran: the instance is fine.
+                return SandboxError::new(SandboxErrorKind::NotExported, missing.to_string())
+                    .into();
+            }
             let err = call_error(e);
             live.dead = Some(err.clone());
             err.into()

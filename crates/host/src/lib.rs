@@ -35,8 +35,10 @@
 //! ```
 
 mod bindings;
+mod clock;
 mod config;
 mod convert;
+mod engine;
 mod error;
 mod exports;
 mod handles;
@@ -50,13 +52,16 @@ mod store;
 /// the component's logic uses, so their facts (WIT names, HRESULTs,
 /// Windows names, limits) exist once.
 pub use bits_queue_contract::{
-    ErrorCode, FileInfo, Guid, JobPriority, JobState, JobType, Progress, QueueLimits, UnknownName,
+    Action, Datetime, ErrorCode, FileInfo, FileMove, FileProgress, FileRef, Guid, JobError,
+    JobErrorContext, JobPriority, JobState, JobTimes, JobType, NotifyEvent, Progress, QueueLimits,
+    TransferFailure, TransferOrder, UnknownName, hresult_name, notify_flags,
 };
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::Config;
 pub use error::{Error, Result, SandboxError, SandboxErrorKind};
 pub use handles::{Job, JobManager};
 pub use queue::Queue;
-pub use runtime::{EMBEDDED_COMPONENT, Runtime};
+pub use runtime::{EMBEDDED_COMPONENT, QueueOptions, Runtime};
 
 /// The README's Rust examples are compiled and run as doctests.
 #[cfg(doctest)]

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::convert::queue_result;
 use crate::instance::Instance;
-use crate::runtime::RuntimeInner;
+use crate::runtime::{QueueOptions, RuntimeInner};
 use crate::{ErrorCode, Guid, JobManager, QueueLimits, Result, Runtime, SandboxError};
 
 /// One instance of the component, holding one queue. Every [`JobManager`]
@@ -21,10 +21,15 @@ pub struct Queue {
 }
 
 impl Queue {
-    pub(crate) fn instantiate(runtime: Arc<RuntimeInner>, seed: Option<u64>) -> Result<Self> {
+    pub(crate) fn instantiate(runtime: Arc<RuntimeInner>, options: QueueOptions) -> Result<Self> {
         Ok(Queue {
-            instance: Instance::new(runtime, seed)?,
+            instance: Instance::new(runtime, options)?,
         })
+    }
+
+    /// The instance, for the engine's calls (engine.rs).
+    pub(crate) fn instance(&self) -> &Arc<Instance> {
+        &self.instance
     }
 
     /// Opens the queue (`job-manager`'s constructor).

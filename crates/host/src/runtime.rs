@@ -9,6 +9,7 @@ use std::thread;
 use wasmtime::component::{Component, InstancePre, Linker};
 use wasmtime::{Enabled, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
+use crate::clock::{Clock, SystemClock};
 use crate::exports::Exports;
 use crate::slots::InstanceSlots;
 use crate::store::{StoreData, new_store};
@@ -17,8 +18,10 @@ use crate::{Config, Queue, Result, SandboxError, SandboxErrorKind};
 /// The component built from `guest/`, embedded at build time.
 pub const EMBEDDED_COMPONENT: &[u8] = include_bytes!(env!("BITS_QUEUE_COMPONENT"));
 
-/// The only import a component gets by default.
+/// The imports a component gets by default: randomness for GUIDs and the
+/// wall clock for job times and retries, nothing else.
 const RANDOM_IMPORT: &str = "wasi:random/random@0.2";
+const CLOCK_IMPORT: &str = "wasi:clocks/wall-clock@0.2";
 
 /// Core instances, memories and tables one component instance may use in the
 /// pooling allocator. The queue uses 3 core instances, 1 memory, 1 table;
@@ -124,7 +127,8 @@ impl Runtime {
         let ticker = Ticker::start(engine.clone())
             .map_err(|e| load_error(format!("cannot start the epoch thread: {e}")))?;
         // A seeded probe: no entropy drawn for an instance that makes no GUID.
-        let exports = Exports::new(&pre, new_store(&engine, &config, Some(0))).map_err(|e| {
+        let probe = new_store(&engine, &config, Some(0), system_clock());
+        let exports = Exports::new(&pre, probe).map_err(|e| {
             load_error(format!(
                 "the component does not export the bits:queue@0.1.0 contract: {e}"
             ))
@@ -141,15 +145,21 @@ impl Runtime {
         })
     }
 
-    /// A new instance with its own empty queue, drawing GUIDs from OS entropy.
+    /// A new instance with its own empty queue, drawing GUIDs from OS
+    /// entropy and reading the system's clock.
     pub fn new_queue(&self) -> Result<Queue> {
-        Queue::instantiate(self.inner.clone(), None)
+        self.new_queue_with(QueueOptions::new())
     }
 
     /// A new instance whose GUIDs come from a stream seeded with `seed`: the
     /// same seed gives the same GUID sequence, on any machine.
     pub fn new_queue_seeded(&self, seed: u64) -> Result<Queue> {
-        Queue::instantiate(self.inner.clone(), Some(seed))
+        self.new_queue_with(QueueOptions::new().seed(seed))
+    }
+
+    /// A new instance with the randomness and clock `options` say.
+    pub fn new_queue_with(&self, options: QueueOptions) -> Result<Queue> {
+        Queue::instantiate(self.inner.clone(), options)
     }
 
     pub(crate) fn from_inner(inner: Arc<RuntimeInner>) -> Self {
@@ -159,6 +169,15 @@ impl Runtime {
     /// The configuration this runtime was made with.
     pub fn config(&self) -> &Config {
         &self.inner.config
+    }
+
+    /// The contract's functions this component lacks, as
+    /// `interface#function`: it was built for an earlier version of the
+    /// contract (say, before the `engine` interface). Calling one gives
+    /// [`SandboxErrorKind::NotExported`]; everything else works. Empty for
+    /// the embedded component.
+    pub fn missing_exports(&self) -> Vec<String> {
+        self.inner.exports.missing()
     }
 
     /// The names of the component's imports (e.g. `wasi:random/random@0.2.4`).
@@ -218,31 +237,50 @@ fn engine_config(config: &Config) -> wasmtime::Config {
     c
 }
 
-/// Links what the component may import: `wasi:random/random` alone, or with
-/// `full_wasi` all of WASI 0.2 with nothing granted. Refuses, naming it, any
-/// import the host does not provide.
+/// Links what the component may import: `wasi:random/random` and
+/// `wasi:clocks/wall-clock` alone, or with `full_wasi` all of WASI 0.2 with
+/// nothing granted. Refuses, naming it, any import the host does not
+/// provide.
 fn linker(engine: &Engine, component: &Component, config: &Config) -> Result<Linker<StoreData>> {
     let mut linker = Linker::new(engine);
     let linked = if config.full_wasi {
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
     } else {
-        for (name, _) in component.component_type().imports(engine) {
-            if !name.starts_with(RANDOM_IMPORT) {
-                return Err(load_error(format!(
-                    "the component imports `{name}`, which this host does not grant \
-                     (it grants only {RANDOM_IMPORT}.x; full WASI can be linked with \
-                     nothing granted: Config::full_wasi, or bitsq --full-wasi)"
-                )));
-            }
-        }
         component
             .component_type()
             .imports(engine)
-            .try_for_each(|(name, _)| link_random(&mut linker, name))
+            .try_for_each(|(name, _)| {
+                if name.starts_with(RANDOM_IMPORT) {
+                    link_random(&mut linker, name)
+                } else if name.starts_with(CLOCK_IMPORT) {
+                    link_clock(&mut linker, name)
+                } else {
+                    Err(wasmtime::Error::new(NotGranted(name.to_string())))
+                }
+            })
     };
-    linked.map_err(|e| load_error(format!("cannot link WASI: {e:#}")))?;
+    linked.map_err(|e| match e.downcast_ref::<NotGranted>() {
+        Some(NotGranted(name)) => load_error(format!(
+            "the component imports `{name}`, which this host does not grant \
+             (it grants only {RANDOM_IMPORT}.x and {CLOCK_IMPORT}.x; full WASI can be \
+             linked with nothing granted: Config::full_wasi, or bitsq --full-wasi)"
+        )),
+        None => load_error(format!("cannot link WASI: {e:#}")),
+    })?;
     Ok(linker)
 }
+
+/// An import the host does not grant.
+#[derive(Debug)]
+struct NotGranted(String);
+
+impl std::fmt::Display for NotGranted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "`{}` is not granted", self.0)
+    }
+}
+
+impl std::error::Error for NotGranted {}
 
 /// `wasi:random/random` under the name the component imports it by, drawing
 /// from the store's own stream: cheaper per instance than wasmtime-wasi's
@@ -255,6 +293,63 @@ fn link_random(linker: &mut Linker<StoreData>, name: &str) -> wasmtime::Result<(
     random.func_wrap("get-random-u64", |mut store, (): ()| {
         Ok((store.data_mut().random_u64(),))
     })
+}
+
+/// `wasi:clocks/wall-clock` under the name the component imports it by,
+/// reading the store's clock (the system's, or a test's).
+fn link_clock(linker: &mut Linker<StoreData>, name: &str) -> wasmtime::Result<()> {
+    let mut clock = linker.instance(name)?;
+    clock.func_wrap("now", |store, (): ()| {
+        Ok((crate::bindings::Datetime::from(store.data().now()),))
+    })?;
+    clock.func_wrap("resolution", |_, (): ()| {
+        Ok((crate::bindings::Datetime {
+            seconds: 0,
+            nanoseconds: 1,
+        },))
+    })
+}
+
+/// The system clock, shared by every queue that is not given another.
+pub(crate) fn system_clock() -> Arc<dyn Clock> {
+    static SYSTEM: std::sync::OnceLock<Arc<dyn Clock>> = std::sync::OnceLock::new();
+    SYSTEM.get_or_init(|| Arc::new(SystemClock)).clone()
+}
+
+/// How a new queue draws its GUIDs and reads the time.
+#[derive(Clone, Default)]
+pub struct QueueOptions {
+    pub(crate) seed: Option<u64>,
+    pub(crate) clock: Option<Arc<dyn Clock>>,
+}
+
+impl QueueOptions {
+    /// OS entropy and the system's clock.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// GUIDs from a ChaCha12 stream seeded with `seed`: the same seed gives
+    /// the same GUIDs, on any machine.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = Some(seed);
+        self
+    }
+
+    /// The time from `clock` (a [`ManualClock`](crate::ManualClock) in tests).
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Some(Arc::new(clock));
+        self
+    }
+}
+
+impl std::fmt::Debug for QueueOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("QueueOptions")
+            .field("seed", &self.seed)
+            .field("clock", &self.clock.as_ref().map(|_| "set"))
+            .finish()
+    }
 }
 
 /// Advances the engine's epoch every [`Config::TICK`] while the runtime

@@ -1,9 +1,10 @@
 //! What each instance's `Store` holds: the stream behind
-//! `wasi:random/random` (or, with full WASI, a WASI context granting nothing
-//! else), and the limiter that enforces the memory limit and records that it
-//! was hit.
+//! `wasi:random/random` and the clock behind `wasi:clocks/wall-clock` (or,
+//! with full WASI, a WASI context granting nothing else), and the limiter
+//! that enforces the memory limit and records that it was hit.
 
 use std::fmt;
+use std::sync::Arc;
 
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -12,6 +13,7 @@ use wasmtime::{Engine, ResourceLimiter, Store};
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 use crate::Config;
+use crate::clock::{Clock, WasiWallClock};
 
 /// Most table elements an instance may have. The queue needs a handful; the
 /// limit only stops a hostile guest from growing tables without bound.
@@ -27,6 +29,8 @@ pub(crate) struct StoreData {
     /// (two of them, in fact: `WasiCtxBuilder::build` makes a fresh builder)
     /// would cost more than the rest of an instance's store.
     random: StdRng,
+    /// The clock `wasi:clocks/wall-clock` reads.
+    clock: Arc<dyn Clock>,
     /// With `Config::full_wasi`: all of WASI, granting nothing; its own
     /// stream (seeded the same way) serves `wasi:random`. `None` otherwise.
     wasi: Option<Box<FullWasi>>,
@@ -39,9 +43,9 @@ struct FullWasi {
 }
 
 impl FullWasi {
-    fn new(random: StdRng, inherit_stdio: bool) -> Self {
+    fn new(random: StdRng, clock: Arc<dyn Clock>, inherit_stdio: bool) -> Self {
         let mut wasi = WasiCtxBuilder::new();
-        wasi.secure_random(random);
+        wasi.secure_random(random).wall_clock(WasiWallClock(clock));
         if inherit_stdio {
             wasi.inherit_stdout().inherit_stderr();
         }
@@ -53,17 +57,28 @@ impl FullWasi {
 }
 
 impl StoreData {
-    /// A sandbox that grants nothing but randomness: OS entropy, or a
-    /// ChaCha12 stream from `seed` (the same on every machine).
-    pub(crate) fn new(config: &Config, seed: Option<u64>) -> Self {
-        let wasi = config
-            .full_wasi
-            .then(|| Box::new(FullWasi::new(stream(seed), config.inherit_stdio)));
+    /// A sandbox that grants nothing but randomness (OS entropy, or a
+    /// ChaCha12 stream from `seed`, the same on every machine) and the time
+    /// from `clock`.
+    pub(crate) fn new(config: &Config, seed: Option<u64>, clock: Arc<dyn Clock>) -> Self {
+        let wasi = config.full_wasi.then(|| {
+            Box::new(FullWasi::new(
+                stream(seed),
+                clock.clone(),
+                config.inherit_stdio,
+            ))
+        });
         StoreData {
             random: stream(seed),
+            clock,
             wasi,
             limiter: Limiter::new(config.memory_limit),
         }
+    }
+
+    /// `wasi:clocks/wall-clock.now`.
+    pub(crate) fn now(&self) -> bits_queue_contract::Datetime {
+        self.clock.now()
     }
 
     /// `wasi:random/random.get-random-u64`, as wasmtime-wasi implements it.
@@ -86,8 +101,13 @@ impl StoreData {
 /// A store for one instance, with the sandbox's limits set: the memory
 /// limiter, a bound on what the host copies out of one call, and the
 /// deadline of a first call.
-pub(crate) fn new_store(engine: &Engine, config: &Config, seed: Option<u64>) -> Store<StoreData> {
-    let mut store = Store::new(engine, StoreData::new(config, seed));
+pub(crate) fn new_store(
+    engine: &Engine,
+    config: &Config,
+    seed: Option<u64>,
+    clock: Arc<dyn Clock>,
+) -> Store<StoreData> {
+    let mut store = Store::new(engine, StoreData::new(config, seed, clock));
     store.limiter(|data| &mut data.limiter);
     // Bounds what the host copies out of one call's results. An honest
     // result lies in the guest's memory without overlap, so it is never
@@ -114,9 +134,14 @@ impl WasiView for StoreData {
         // Only linkers with full WASI call this, and their stores start with
         // a context; any other store gets one granting nothing but its stream.
         let random = &mut self.random;
-        let wasi = self
-            .wasi
-            .get_or_insert_with(|| Box::new(FullWasi::new(StdRng::from_rng(random), false)));
+        let clock = &self.clock;
+        let wasi = self.wasi.get_or_insert_with(|| {
+            Box::new(FullWasi::new(
+                StdRng::from_rng(random),
+                clock.clone(),
+                false,
+            ))
+        });
         WasiCtxView {
             ctx: &mut wasi.ctx,
             table: &mut wasi.table,

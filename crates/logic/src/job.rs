@@ -1,54 +1,94 @@
-//! One job (contract §4, §5): its properties, its files and its state machine.
+//! One job (contract §4, §5, §9, §10): its properties, its files, its
+//! settings, its times and error, and its state machine, including the
+//! transfer side the engine drives.
 //!
-//! A [`Job`] knows nothing of the queue it sits in: leaving the queue, and
-//! reading the queue's limits, are [`crate::queue`]'s business. Every method
-//! that can fail checks everything first and changes nothing unless it
-//! succeeds.
+//! A [`Job`] knows nothing of the queue it sits in, nor of the clock:
+//! leaving the queue, reading the queue's limits, stamping the modification
+//! time and giving notifications are [`crate::queue`]'s and
+//! [`crate::engine`]'s business, and the time comes in as an argument. Every
+//! method that can fail checks everything first and changes nothing unless
+//! it succeeds.
 
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use bits_queue_contract::{ErrorCode, FileInfo, Guid, JobPriority, JobState, JobType, Progress};
+use bits_queue_contract::limits::{
+    DEFAULT_MINIMUM_RETRY_DELAY, DEFAULT_NO_PROGRESS_TIMEOUT, LEAST_MINIMUM_RETRY_DELAY,
+};
+use bits_queue_contract::{
+    Datetime, ErrorCode, FileInfo, FileMove, FileProgress, Guid, JobError, JobPriority, JobState,
+    JobTimes, JobType, Progress, TransferFailure, notify_flags,
+};
 
+use crate::failure;
 use crate::validate;
 
 /// `BG_SIZE_UNKNOWN`: the `bytes-total` of a job with a file of unknown size.
 pub const BG_SIZE_UNKNOWN: u64 = Progress::SIZE_UNKNOWN;
 
-/// A file and what the transfer has learnt about it.
-#[derive(Clone, Debug)]
-struct FileEntry {
-    info: FileInfo,
-    /// `None` until the transfer learns it; files added through the API
-    /// never come with a size.
-    size: Option<u64>,
+/// A file and what its transfers have learnt about it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct FileEntry {
+    pub(crate) info: FileInfo,
+    /// The size the server last reported; `None` until one did.
+    pub(crate) size: Option<u64>,
+    /// Bytes in the temporary file, kept across transfers.
+    pub(crate) transferred: u64,
+    /// Whether the whole file has arrived.
+    pub(crate) completed: bool,
+    /// The ETag (else Last-Modified) the server last reported.
+    pub(crate) validator: Option<String>,
 }
 
-/// One job: identity, properties, files and state.
-#[derive(Clone, Debug)]
+impl FileEntry {
+    fn new(info: FileInfo) -> FileEntry {
+        FileEntry {
+            info,
+            size: None,
+            transferred: 0,
+            completed: false,
+            validator: None,
+        }
+    }
+}
+
+/// One job: identity, properties, files, settings, times and state.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Job {
-    id: Guid,
-    job_type: JobType,
-    state: JobState,
-    display_name: String,
-    description: String,
-    priority: JobPriority,
-    files: Vec<FileEntry>,
+    pub(crate) id: Guid,
+    pub(crate) job_type: JobType,
+    pub(crate) state: JobState,
+    pub(crate) display_name: String,
+    pub(crate) description: String,
+    pub(crate) priority: JobPriority,
+    pub(crate) files: Vec<FileEntry>,
     /// Files transfer in order (BITS is first in, first out), so the first
-    /// `files_transferred` files are the ones that have arrived.
-    files_transferred: usize,
-    /// Bytes of the arrived files, saturating.
-    bytes_transferred: u64,
-    /// Files whose size is still unknown; `bytes-total` is unknown while > 0.
-    sizes_unknown: usize,
-    /// Sum of the known sizes, saturating.
-    bytes_known: u64,
+    /// `files_transferred` files are the completed ones and the next is the
+    /// one a transfer works on.
+    pub(crate) files_transferred: usize,
+    pub(crate) times: JobTimes,
+    /// The last error, kept while the job is in `error` or
+    /// `transient-error` (and while a retry is on its way, so that a
+    /// no-progress timeout can report it).
+    pub(crate) error: Option<JobError>,
+    pub(crate) minimum_retry_delay: u32,
+    pub(crate) no_progress_timeout: u32,
+    pub(crate) notify_flags: u32,
+    /// When a `transient-error` job is queued again.
+    pub(crate) retry_at: Option<Datetime>,
+    /// The first transient error since bytes last arrived: the no-progress
+    /// deadline runs from here.
+    pub(crate) stalled_since: Option<Datetime>,
+    /// When a transfer of this job last started: scheduling runs the least
+    /// recently run first.
+    pub(crate) last_run: Option<Datetime>,
 }
 
 impl Job {
-    /// A new job as `create-job` makes it: suspended, empty description,
-    /// normal priority, no files. The caller has checked `display_name`.
-    pub(crate) fn new(id: Guid, job_type: JobType, display_name: String) -> Job {
+    /// A new job as `create-job` makes it at `now`: suspended, empty
+    /// description, normal priority, no files, default settings. The caller
+    /// has checked `display_name`.
+    pub(crate) fn new(id: Guid, job_type: JobType, display_name: String, now: Datetime) -> Job {
         Job {
             id,
             job_type,
@@ -58,9 +98,18 @@ impl Job {
             priority: JobPriority::Normal,
             files: Vec::new(),
             files_transferred: 0,
-            bytes_transferred: 0,
-            sizes_unknown: 0,
-            bytes_known: 0,
+            times: JobTimes {
+                creation: now,
+                modification: now,
+                transfer_completion: None,
+            },
+            error: None,
+            minimum_retry_delay: DEFAULT_MINIMUM_RETRY_DELAY,
+            no_progress_timeout: DEFAULT_NO_PROGRESS_TIMEOUT,
+            notify_flags: notify_flags::DEFAULT,
+            retry_at: None,
+            stalled_since: None,
+            last_run: None,
         }
     }
 
@@ -104,24 +153,74 @@ impl Job {
         self.files.len()
     }
 
-    /// Bytes and files added and arrived (contract §4): `bytes-total` is 0 with no
-    /// files, [`BG_SIZE_UNKNOWN`] while any file's size is unknown, else the
-    /// sum of the sizes.
+    /// Bytes and files added and arrived (contract §4, §9): `bytes-total`
+    /// is 0 with no files, [`BG_SIZE_UNKNOWN`] while any file's size is
+    /// unknown, else the sum of the sizes; `bytes-transferred` counts what
+    /// the temporary files hold.
     pub fn progress(&self) -> Progress {
-        let bytes_total = if self.files.is_empty() {
-            0
-        } else if self.sizes_unknown > 0 {
-            BG_SIZE_UNKNOWN
-        } else {
-            self.bytes_known
-        };
+        let bytes_total = self
+            .files
+            .iter()
+            .try_fold(0u64, |sum, file| Some(sum.saturating_add(file.size?)))
+            .unwrap_or(BG_SIZE_UNKNOWN);
+        let bytes_transferred = self
+            .files
+            .iter()
+            .fold(0u64, |sum, file| sum.saturating_add(file.transferred));
         Progress {
             bytes_total,
-            bytes_transferred: self.bytes_transferred,
+            bytes_transferred,
             // The limit on files is a u32, so these fit; saturate regardless.
             files_total: saturate_u32(self.files.len()),
             files_transferred: saturate_u32(self.files_transferred),
         }
+    }
+
+    /// Each file's progress, in order (contract §9).
+    pub fn file_progress(&self) -> Vec<FileProgress> {
+        self.files
+            .iter()
+            .map(|file| FileProgress {
+                bytes_total: file.size.unwrap_or(BG_SIZE_UNKNOWN),
+                bytes_transferred: file.transferred,
+                completed: file.completed,
+            })
+            .collect()
+    }
+
+    /// Creation, last modification and transfer completion.
+    pub fn times(&self) -> JobTimes {
+        self.times
+    }
+
+    /// The last error while the job is in `error` or `transient-error`;
+    /// `None` in every other state (contract §9).
+    pub fn error(&self) -> Option<&JobError> {
+        match self.state {
+            JobState::Error | JobState::TransientError => self.error.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// Seconds to wait after a transient error before retrying.
+    pub fn minimum_retry_delay(&self) -> u32 {
+        self.minimum_retry_delay
+    }
+
+    /// Seconds without progress, from the first transient error, before
+    /// the job is in `error`.
+    pub fn no_progress_timeout(&self) -> u32 {
+        self.no_progress_timeout
+    }
+
+    /// The notify flags.
+    pub fn notify_flags(&self) -> u32 {
+        self.notify_flags
+    }
+
+    /// When the job last changed; see [`Job::touch`].
+    pub(crate) fn touch(&mut self, now: Datetime) {
+        self.times.modification = now;
     }
 
     /// `invalid-state` in a final state: every change checks this first.
@@ -160,6 +259,32 @@ impl Job {
         Ok(())
     }
 
+    /// Sets the retry delay (contract §9): a value under 5 becomes 5.
+    pub fn set_minimum_retry_delay(&mut self, seconds: u32) -> Result<(), ErrorCode> {
+        self.check_not_final()?;
+        self.minimum_retry_delay = seconds.max(LEAST_MINIMUM_RETRY_DELAY);
+        Ok(())
+    }
+
+    /// Sets the no-progress timeout (contract §9); 0 makes the first
+    /// transient error fatal.
+    pub fn set_no_progress_timeout(&mut self, seconds: u32) -> Result<(), ErrorCode> {
+        self.check_not_final()?;
+        self.no_progress_timeout = seconds;
+        Ok(())
+    }
+
+    /// Sets the notify flags (contract §9): a bit outside
+    /// [`notify_flags::ALL`] is `invalid-argument`.
+    pub fn set_notify_flags(&mut self, value: u32) -> Result<(), ErrorCode> {
+        self.check_not_final()?;
+        if value & !notify_flags::ALL != 0 {
+            return Err(ErrorCode::InvalidArgument);
+        }
+        self.notify_flags = value;
+        Ok(())
+    }
+
     /// Adds `files` in order, all or none (contract §4).
     ///
     /// Checks, in order: a final state → `invalid-state`; any bad name →
@@ -192,11 +317,10 @@ impl Job {
         if total.is_none_or(|total| total > max) {
             return Err(ErrorCode::TooManyFilesInJob);
         }
-        self.sizes_unknown = self.sizes_unknown.saturating_add(files.len());
-        self.files
-            .extend(files.into_iter().map(|info| FileEntry { info, size: None }));
+        self.files.extend(files.into_iter().map(FileEntry::new));
         if self.state == JobState::Transferred {
             self.state = JobState::Queued;
+            self.times.transfer_completion = None;
         }
         Ok(())
     }
@@ -217,23 +341,26 @@ impl Job {
         self.files_transferred < self.files.len()
     }
 
-    /// Pauses the job (contract §5): any non-final state → `suspended`.
+    /// Pauses the job (contract §5): any non-final state → `suspended`. A
+    /// transfer in flight stops (the engine issues its `stop`); its bytes
+    /// stay. The no-progress deadline and a pending retry end.
     pub fn suspend(&mut self) -> Result<(), ErrorCode> {
         self.check_not_final()?;
         self.state = JobState::Suspended;
+        self.end_waiting();
         Ok(())
     }
 
-    /// Queues the job (contract §5): `empty` without files still to transfer;
-    /// `suspended`, `error`, `transient-error` → `queued`; `queued`,
-    /// `connecting`, `transferring` stay as they are.
+    /// Queues the job (contract §5, §9): `empty` without files still to
+    /// transfer; `suspended`, `error`, `transient-error` → `queued`, the
+    /// error cleared; `queued`, `connecting`, `transferring` stay as they are.
     pub fn resume(&mut self) -> Result<(), ErrorCode> {
         self.check_not_final()?;
         if !self.has_files_to_transfer() {
             return Err(ErrorCode::Empty);
         }
         self.state = match self.state {
-            JobState::Queued | JobState::Connecting | JobState::Transferring => self.state,
+            JobState::Queued | JobState::Connecting | JobState::Transferring => return Ok(()),
             // `transferred` with a file still to transfer cannot happen
             // (adding one re-queues the job); were it to, queue it.
             JobState::Suspended
@@ -242,110 +369,324 @@ impl Job {
             | JobState::Transferred => JobState::Queued,
             JobState::Acknowledged | JobState::Cancelled => return Err(ErrorCode::InvalidState),
         };
+        self.error = None;
+        self.end_waiting();
         Ok(())
     }
 
-    /// Cancels the job (contract §5): any non-final state → `cancelled`. Leaving
-    /// the queue is the queue's part.
+    /// Cancels the job (contract §5): any non-final state → `cancelled`.
+    /// Leaving the queue, and discarding its temporary files, is the
+    /// queue's part.
     pub fn cancel(&mut self) -> Result<(), ErrorCode> {
         self.check_not_final()?;
         self.state = JobState::Cancelled;
+        self.end_waiting();
         Ok(())
     }
 
     /// Acknowledges the job (contract §5): a download job from any non-final
     /// state, an upload or upload-reply job only from `transferred`, else
-    /// `invalid-state`. Leaving the queue is the queue's part.
+    /// `invalid-state`. Leaving the queue, and committing its files, is the
+    /// queue's part.
     pub fn complete(&mut self) -> Result<(), ErrorCode> {
         self.check_not_final()?;
         if self.job_type.is_upload() && self.state != JobState::Transferred {
             return Err(ErrorCode::InvalidState);
         }
         self.state = JobState::Acknowledged;
+        self.end_waiting();
         Ok(())
+    }
+
+    /// No retry pending, no no-progress deadline running.
+    fn end_waiting(&mut self) {
+        self.retry_at = None;
+        self.stalled_since = None;
+    }
+
+    /// The temporary name of file `index`: `BIT` + 8 hex digits + `.tmp`
+    /// in the directory of its local name, the digits a hash of the job's
+    /// GUID and the index, so the name is stable for the file across
+    /// transfers, instances and restarts (contract §10).
+    pub fn temporary_name(&self, index: usize) -> Option<String> {
+        let local = &self.files.get(index)?.info.local_name;
+        let directory_len = local.rfind(['/', '\\']).map_or(0, |at| at + 1);
+        let mut hash = 0x811C_9DC5u32; // FNV-1a
+        let index = u32::try_from(index).unwrap_or(u32::MAX);
+        for byte in self.id.to_bytes().into_iter().chain(index.to_le_bytes()) {
+            hash = (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193);
+        }
+        let mut name = String::with_capacity(directory_len + 15);
+        name.push_str(&local[..directory_len]);
+        name.push_str("BIT");
+        for shift in (0..8).rev() {
+            let digit = (hash >> (shift * 4)) & 0xF;
+            name.push(char::from_digit(digit, 16).map_or('0', |c| c.to_ascii_uppercase()));
+        }
+        name.push_str(".tmp");
+        Some(name)
+    }
+
+    /// The `commit` of `complete`: every fully arrived file's temporary
+    /// name and local name (contract §10).
+    pub fn file_moves(&self) -> Vec<FileMove> {
+        (0..self.files.len())
+            .filter(|&i| self.files[i].completed)
+            .filter_map(|i| {
+                Some(FileMove {
+                    temporary_name: self.temporary_name(i)?,
+                    local_name: self.files[i].info.local_name.clone(),
+                })
+            })
+            .collect()
+    }
+
+    /// The temporary names of the files that may have a temporary file and
+    /// that `keep` does not select, for a `discard`. Only files a transfer
+    /// has reached can: the completed ones and the one after them, once any
+    /// transfer of the job has started. A job that never ran has none, so
+    /// cancelling it leaves nothing for a host to do.
+    pub fn temporary_names(&self, keep: impl Fn(usize) -> bool) -> Vec<String> {
+        let reached = if self.last_run.is_some() {
+            (self.files_transferred + 1).min(self.files.len())
+        } else {
+            0
+        };
+        (0..reached)
+            .filter(|&i| !keep(i))
+            .filter_map(|i| self.temporary_name(i))
+            .collect()
+    }
+
+    /// Whether the job's completed files stay (a download completing); the
+    /// rest of its temporary files go.
+    pub(crate) fn is_completed_file(&self, index: usize) -> bool {
+        self.files.get(index).is_some_and(|file| file.completed)
     }
 }
 
-/// The transfer side of the state machine.
-///
-/// Nothing in the component calls these: it has no network, so no job moves
-/// past `queued` on its own. They are what a transfer engine would call, and
-/// what the tests use to reach `connecting`, `transferring`, `error`,
-/// `transient-error` and `transferred`. Each refuses, with `invalid-state`, a
-/// move the BITS life cycle does not make.
+/// The transfer side of the state machine (contract §10): what the engine
+/// does when it starts a transfer and when a host reports on one. Each
+/// report names the file; one that is not the file in flight is
+/// `invalid-state` and changes nothing.
 impl Job {
-    /// The scheduler picks the job: `queued` → `connecting`.
-    pub fn connect(&mut self) -> Result<(), ErrorCode> {
-        self.transition(&[JobState::Queued], JobState::Connecting)
+    /// The file a transfer of this job works on: the first not yet arrived.
+    pub fn current_file(&self) -> Option<usize> {
+        self.has_files_to_transfer()
+            .then_some(self.files_transferred)
     }
 
-    /// The server answered: `connecting` → `transferring`.
-    pub fn start_transfer(&mut self) -> Result<(), ErrorCode> {
-        self.transition(&[JobState::Connecting], JobState::Transferring)
-    }
-
-    /// The next file arrived, `size` bytes long (now known). Only while
-    /// `transferring`; `empty` if every file has arrived. When the last file
-    /// arrives the job becomes `transferred`.
-    pub fn file_transferred(&mut self, size: u64) -> Result<(), ErrorCode> {
-        if self.state != JobState::Transferring {
-            return Err(ErrorCode::InvalidState);
+    /// The file in flight: the current file while the job is `connecting`
+    /// or `transferring`.
+    pub fn in_flight_file(&self) -> Option<usize> {
+        match self.state {
+            JobState::Connecting | JobState::Transferring => self.current_file(),
+            _ => None,
         }
-        let Some(entry) = self.files.get_mut(self.files_transferred) else {
-            return Err(ErrorCode::Empty);
-        };
-        if entry.size.is_none() {
-            self.sizes_unknown = self.sizes_unknown.saturating_sub(1);
-            self.bytes_known = self.bytes_known.saturating_add(size);
-        }
-        entry.size = Some(size);
-        self.bytes_transferred = self.bytes_transferred.saturating_add(size);
-        self.files_transferred += 1;
-        if !self.has_files_to_transfer() {
-            self.state = JobState::Transferred;
-        }
-        Ok(())
     }
 
-    /// A recoverable error (the server is unreachable, say): `queued`,
-    /// `connecting` or `transferring` → `transient-error`.
-    pub fn transient_error(&mut self) -> Result<(), ErrorCode> {
-        self.transition(
-            &[
-                JobState::Queued,
-                JobState::Connecting,
-                JobState::Transferring,
-            ],
-            JobState::TransientError,
-        )
-    }
-
-    /// A fatal error (access denied, say), or a transient one that lasted
-    /// too long: `queued`, `connecting`, `transferring` or `transient-error`
-    /// → `error`.
-    pub fn fatal_error(&mut self) -> Result<(), ErrorCode> {
-        self.transition(
-            &[
-                JobState::Queued,
-                JobState::Connecting,
-                JobState::Transferring,
-                JobState::TransientError,
-            ],
-            JobState::Error,
-        )
-    }
-
-    fn transition(&mut self, from: &[JobState], to: JobState) -> Result<(), ErrorCode> {
-        if from.contains(&self.state) {
-            self.state = to;
-            Ok(())
+    /// `invalid-state` unless file `index` is in flight.
+    fn check_in_flight(&self, index: u32) -> Result<usize, ErrorCode> {
+        let index = usize::try_from(index).map_err(|_| ErrorCode::InvalidState)?;
+        if self.in_flight_file() == Some(index) {
+            Ok(index)
         } else {
             Err(ErrorCode::InvalidState)
         }
     }
+
+    /// The scheduler issues a `start` at `now`: `queued` → `connecting`.
+    /// Returns the file to transfer.
+    pub fn begin_transfer(&mut self, now: Datetime) -> Result<usize, ErrorCode> {
+        let Some(index) = self.current_file() else {
+            return Err(ErrorCode::Empty);
+        };
+        if self.state != JobState::Queued {
+            return Err(ErrorCode::InvalidState);
+        }
+        self.state = JobState::Connecting;
+        self.last_run = Some(now);
+        Ok(index)
+    }
+
+    /// A transfer in flight is abandoned (pre-emption, or its instance
+    /// stopped it): back to `queued`, its bytes kept.
+    pub fn end_transfer(&mut self) {
+        if self.in_flight_file().is_some() {
+            self.state = JobState::Queued;
+        }
+    }
+
+    /// `report-connected`: the server answered, with `size` and `validator`
+    /// if it gave them. If it changed the file (a validator that differs
+    /// from, or replaces, the one reported before, or another known size),
+    /// the file restarts from 0. The job is `transferring`.
+    pub fn report_connected(
+        &mut self,
+        index: u32,
+        size: Option<u64>,
+        validator: Option<String>,
+    ) -> Result<(), ErrorCode> {
+        let index = self.check_in_flight(index)?;
+        let file = &mut self.files[index];
+        let validator_changed = file.validator.is_some() && validator != file.validator;
+        let size_changed = matches!((file.size, size), (Some(old), Some(new)) if old != new);
+        if validator_changed || size_changed {
+            file.transferred = 0;
+        }
+        file.size = size;
+        file.validator = validator;
+        self.state = JobState::Transferring;
+        Ok(())
+    }
+
+    /// `report-progress`: the file's bytes so far, absolute. Fewer than
+    /// before, or more than its known size, is `invalid-argument`. Bytes
+    /// that arrived end the no-progress deadline; returns whether any did.
+    pub fn report_progress(&mut self, index: u32, bytes: u64) -> Result<bool, ErrorCode> {
+        let index = self.check_in_flight(index)?;
+        let file = &mut self.files[index];
+        if bytes < file.transferred || file.size.is_some_and(|size| bytes > size) {
+            return Err(ErrorCode::InvalidArgument);
+        }
+        let advanced = bytes > file.transferred;
+        file.transferred = bytes;
+        if advanced {
+            self.stalled_since = None;
+        }
+        self.state = JobState::Transferring;
+        Ok(advanced)
+    }
+
+    /// `report-done`: the whole file arrived at `now`. The job goes on with
+    /// its next file (`queued`, for the scheduler) or, with none left, is
+    /// `transferred`; returns whether it is.
+    pub fn report_done(&mut self, index: u32, now: Datetime) -> Result<bool, ErrorCode> {
+        let index = self.check_in_flight(index)?;
+        let file = &mut self.files[index];
+        file.transferred = file.size.unwrap_or(file.transferred);
+        file.size = Some(file.transferred);
+        file.completed = true;
+        self.files_transferred += 1;
+        self.stalled_since = None;
+        if self.has_files_to_transfer() {
+            self.state = JobState::Queued;
+            Ok(false)
+        } else {
+            self.state = JobState::Transferred;
+            self.times.transfer_completion = Some(now);
+            Ok(true)
+        }
+    }
+
+    /// `report-failure` at `now` (contract §10): records the error and
+    /// moves to `error` (returns true) or `transient-error` with a retry
+    /// due after `minimum-retry-delay`. A transient failure is fatal at
+    /// once when `no-progress-timeout` is 0 or below the retry delay, or
+    /// when the no-progress deadline has already passed.
+    pub fn report_failure(
+        &mut self,
+        index: u32,
+        failure: &TransferFailure,
+        now: Datetime,
+    ) -> Result<bool, ErrorCode> {
+        let index = self.check_in_flight(index)?;
+        let classified = failure::classify(failure);
+        self.error = Some(JobError {
+            context: classified.context,
+            hresult: classified.hresult,
+            file_index: u32::try_from(index).ok(),
+            description: classified.description,
+        });
+        if classified.fatal || self.no_progress_timeout < self.minimum_retry_delay {
+            self.fail();
+            return Ok(true);
+        }
+        let since = *self.stalled_since.get_or_insert(now);
+        if self.deadline_from(since) <= now {
+            self.fail();
+            return Ok(true);
+        }
+        self.state = JobState::TransientError;
+        self.retry_at = Some(now.plus_seconds(u64::from(self.minimum_retry_delay)));
+        Ok(false)
+    }
+
+    /// `report-lost`: the transfer died with its host; `queued` at once,
+    /// progress kept, no error; the no-progress deadline keeps running.
+    pub fn report_lost(&mut self, index: u32) -> Result<(), ErrorCode> {
+        self.check_in_flight(index)?;
+        self.state = JobState::Queued;
+        Ok(())
+    }
+
+    /// Into `error` for good: no retry, no deadline. (A `0` timeout is below
+    /// every retry delay, so it lands here on the first failure.)
+    fn fail(&mut self) {
+        self.state = JobState::Error;
+        self.end_waiting();
+    }
+
+    /// The no-progress deadline counted from `since`.
+    fn deadline_from(&self, since: Datetime) -> Datetime {
+        since.plus_seconds(u64::from(self.no_progress_timeout))
+    }
+
+    /// The no-progress deadline, while it runs: from the first transient
+    /// error, while the job is `transient-error`, or retried and `queued` or
+    /// `connecting`.
+    fn running_deadline(&self) -> Option<Datetime> {
+        let since = self.stalled_since?;
+        matches!(
+            self.state,
+            JobState::TransientError | JobState::Queued | JobState::Connecting
+        )
+        .then(|| self.deadline_from(since))
+    }
+
+    /// The earliest time at which [`Job::wake`] has something to do.
+    pub fn next_wake(&self) -> Option<Datetime> {
+        let retry = match self.state {
+            JobState::TransientError => self.retry_at,
+            _ => None,
+        };
+        match (retry, self.running_deadline()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// What the clock does to the job at `now`: a passed no-progress
+    /// deadline puts it in `error` (the last error stays); a due retry
+    /// queues it again.
+    pub fn wake(&mut self, now: Datetime) -> Wake {
+        if self
+            .running_deadline()
+            .is_some_and(|deadline| deadline <= now)
+        {
+            self.fail();
+            return Wake::Failed;
+        }
+        if self.state == JobState::TransientError && self.retry_at.is_some_and(|at| at <= now) {
+            self.state = JobState::Queued;
+            self.retry_at = None;
+            return Wake::Requeued;
+        }
+        Wake::Nothing
+    }
 }
 
-/// `n` as a u32, saturating (only reachable with more than 4 billion files).
+/// What [`Job::wake`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wake {
+    /// Nothing was due.
+    Nothing,
+    /// A retry was due: the job is `queued` again.
+    Requeued,
+    /// The no-progress deadline passed: the job is in `error`.
+    Failed,
+}
+
 fn saturate_u32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
@@ -356,11 +697,14 @@ mod tests {
     use alloc::format;
     use alloc::string::ToString;
     use alloc::vec;
+    use bits_queue_contract::{FileProgress, TransferFailure};
 
     const LIMIT: u32 = 200;
 
+    const T0: Datetime = Datetime::EPOCH;
+
     fn job(job_type: JobType) -> Job {
-        Job::new(Guid::new_v4([7; 16]), job_type, "name".to_string())
+        Job::new(Guid::new_v4([7; 16]), job_type, "name".to_string(), T0)
     }
 
     fn file(n: usize) -> FileInfo {
@@ -373,6 +717,17 @@ mod tests {
     /// One move of the state machine, public or transfer-side.
     type Step = fn(&mut Job) -> Result<(), ErrorCode>;
 
+    /// The transfer side's moves on file 0, for `in_state`.
+    fn begin(job: &mut Job) -> Result<(), ErrorCode> {
+        job.begin_transfer(T0).map(drop)
+    }
+    fn connected(job: &mut Job) -> Result<(), ErrorCode> {
+        job.report_connected(0, Some(10), None)
+    }
+    fn done(job: &mut Job) -> Result<(), ErrorCode> {
+        job.report_done(0, T0).map(drop)
+    }
+
     /// Every state, with a job of `job_type` holding one file brought there
     /// through the public and transfer-side methods.
     fn in_state(job_type: JobType, state: JobState) -> Job {
@@ -381,20 +736,18 @@ mod tests {
         let steps: &[Step] = match state {
             JobState::Suspended => &[],
             JobState::Queued => &[Job::resume],
-            JobState::Connecting => &[Job::resume, Job::connect],
-            JobState::Transferring => &[Job::resume, Job::connect, Job::start_transfer],
-            JobState::TransientError => &[Job::resume, Job::connect, Job::transient_error],
-            JobState::Error => &[Job::resume, Job::connect, Job::fatal_error],
-            JobState::Transferred => &[Job::resume, Job::connect, Job::start_transfer, |j| {
-                j.file_transferred(10)
+            JobState::Connecting => &[Job::resume, begin],
+            JobState::Transferring => &[Job::resume, begin, connected],
+            JobState::TransientError => &[Job::resume, begin, |j| {
+                j.report_failure(0, &TransferFailure::Interrupted("reset".into()), T0)
+                    .map(drop)
             }],
-            JobState::Acknowledged => &[
-                Job::resume,
-                Job::connect,
-                Job::start_transfer,
-                |j| j.file_transferred(10),
-                Job::complete,
-            ],
+            JobState::Error => &[Job::resume, begin, |j| {
+                j.report_failure(0, &TransferFailure::HttpStatus(404), T0)
+                    .map(drop)
+            }],
+            JobState::Transferred => &[Job::resume, begin, connected, done],
+            JobState::Acknowledged => &[Job::resume, begin, connected, done, Job::complete],
             JobState::Cancelled => &[Job::cancel],
         };
         for step in steps {
@@ -772,92 +1125,119 @@ mod tests {
         }
     }
 
-    /// The transfer side: moves the BITS life cycle makes, and only those.
+    /// The transfer side: a start only from `queued`; reports only about
+    /// the file in flight (`connecting` or `transferring`), others are
+    /// `invalid-state` and change nothing.
     #[test]
     fn transfer_side_transitions() {
         use JobState::*;
         for from in ALL_STATES {
             let mut job = in_state(JobType::Download, from);
             let ok = from == Queued;
-            assert_eq!(job.connect().is_ok(), ok, "connect from {from:?}");
+            assert_eq!(job.begin_transfer(T0).is_ok(), ok, "start from {from:?}");
             assert_eq!(job.state(), if ok { Connecting } else { from });
 
+            let in_flight = matches!(from, Connecting | Transferring);
+            let reports: [Step; 5] = [
+                connected,
+                |j| j.report_progress(0, 1).map(drop),
+                done,
+                |j| {
+                    j.report_failure(0, &TransferFailure::SizeUnknown, T0)
+                        .map(drop)
+                },
+                |j| j.report_lost(0),
+            ];
+            for report in reports {
+                let mut job = in_state(JobType::Download, from);
+                let before = job.clone();
+                let result = report(&mut job);
+                if in_flight {
+                    assert_eq!(result, Ok(()), "from {from:?}");
+                } else {
+                    assert_eq!(result, Err(ErrorCode::InvalidState), "from {from:?}");
+                    assert_eq!(job, before, "a refused report changes nothing");
+                }
+            }
+            // Another file than the one in flight: refused.
             let mut job = in_state(JobType::Download, from);
-            let ok = from == Connecting;
-            assert_eq!(job.start_transfer().is_ok(), ok, "start from {from:?}");
-            assert_eq!(job.state(), if ok { Transferring } else { from });
-
-            let mut job = in_state(JobType::Download, from);
-            let ok = matches!(from, Queued | Connecting | Transferring);
-            assert_eq!(job.transient_error().is_ok(), ok, "{from:?}");
-            assert_eq!(job.state(), if ok { TransientError } else { from });
-
-            let mut job = in_state(JobType::Download, from);
-            let ok = matches!(from, Queued | Connecting | Transferring | TransientError);
-            assert_eq!(job.fatal_error().is_ok(), ok, "{from:?}");
-            assert_eq!(job.state(), if ok { Error } else { from });
-
-            let mut job = in_state(JobType::Download, from);
-            let expected = match from {
-                Transferring => Ok(()),
-                _ => Err(ErrorCode::InvalidState),
-            };
-            assert_eq!(job.file_transferred(1), expected, "{from:?}");
+            assert_eq!(
+                job.report_progress(1, 1),
+                Err(ErrorCode::InvalidState),
+                "{from:?}"
+            );
         }
     }
 
     /// Progress follows the transfer; bytes-total becomes known once every
-    /// size is.
+    /// size is; per-file progress says the same file by file.
     #[test]
     fn progress_through_a_transfer() {
         let mut job = job(JobType::Download);
         job.add_files(vec![file(0), file(1)], LIMIT).unwrap();
         job.resume().unwrap();
-        job.connect().unwrap();
-        job.start_transfer().unwrap();
-        job.file_transferred(100).unwrap();
+        assert_eq!(job.begin_transfer(T0), Ok(0));
+        job.report_connected(0, None, None).unwrap();
+        assert_eq!(job.report_progress(0, 60), Ok(true));
+        assert_eq!(job.report_progress(0, 60), Ok(false), "no new byte");
+        assert_eq!(job.report_progress(0, 59), Err(ErrorCode::InvalidArgument));
+        assert_eq!(job.report_done(0, T0), Ok(false));
+        assert_eq!(
+            job.progress(),
+            Progress {
+                bytes_total: u64::MAX,
+                bytes_transferred: 60,
+                files_total: 2,
+                files_transferred: 1
+            }
+        );
+        assert_eq!(job.state(), JobState::Queued, "on to the next file");
+        assert_eq!(job.begin_transfer(T0), Ok(1));
+        job.report_connected(1, Some(40), None).unwrap();
+        assert_eq!(job.report_progress(1, 41), Err(ErrorCode::InvalidArgument));
+        job.report_progress(1, 30).unwrap();
+        let later = T0.plus_seconds(9);
+        assert_eq!(job.report_done(1, later), Ok(true));
+        assert_eq!(
+            job.progress(),
+            Progress {
+                bytes_total: 100,
+                bytes_transferred: 100,
+                files_total: 2,
+                files_transferred: 2
+            }
+        );
+        assert_eq!(job.state(), JobState::Transferred);
+        assert_eq!(job.times().transfer_completion, Some(later));
+        assert_eq!(
+            job.file_progress(),
+            [
+                FileProgress {
+                    bytes_total: 60,
+                    bytes_transferred: 60,
+                    completed: true
+                },
+                FileProgress {
+                    bytes_total: 40,
+                    bytes_transferred: 40,
+                    completed: true
+                },
+            ]
+        );
+
+        // A new file makes the total unknown again and re-queues the job.
+        job.add_file("http://a/2", "/2", LIMIT).unwrap();
+        assert_eq!(job.state(), JobState::Queued);
+        assert_eq!(job.times().transfer_completion, None);
         assert_eq!(
             job.progress(),
             Progress {
                 bytes_total: u64::MAX,
                 bytes_transferred: 100,
-                files_total: 2,
-                files_transferred: 1
-            }
-        );
-        assert_eq!(job.state(), JobState::Transferring);
-        job.file_transferred(23).unwrap();
-        assert_eq!(
-            job.progress(),
-            Progress {
-                bytes_total: 123,
-                bytes_transferred: 123,
-                files_total: 2,
-                files_transferred: 2
-            }
-        );
-        assert_eq!(job.state(), JobState::Transferred);
-        assert_eq!(job.file_transferred(1), Err(ErrorCode::InvalidState));
-
-        // A new file makes the total unknown again and re-queues the job.
-        job.add_file("http://a/2", "/2", LIMIT).unwrap();
-        assert_eq!(job.state(), JobState::Queued);
-        assert_eq!(
-            job.progress(),
-            Progress {
-                bytes_total: u64::MAX,
-                bytes_transferred: 123,
                 files_total: 3,
                 files_transferred: 2
             }
         );
-        // Sizes saturate rather than overflow.
-        job.connect().unwrap();
-        job.start_transfer().unwrap();
-        job.file_transferred(u64::MAX).unwrap();
-        assert_eq!(job.progress().bytes_total, u64::MAX);
-        assert_eq!(job.progress().bytes_transferred, u64::MAX);
-        assert_eq!(job.state(), JobState::Transferred);
     }
 
     /// Resume from error and transient-error re-queues (the retry path).

@@ -2,9 +2,13 @@
 //! they build, are tested and can be benchmarked natively:
 //!
 //! - [`validate`]: UTF-16 length rules, remote URL and local path rules;
-//! - [`job`]: one job's properties, files and state machine;
+//! - [`job`]: one job's properties, files, settings, times and state
+//!   machine, including the transfer side;
 //! - [`queue`]: the queue of jobs by GUID and creation order, under limits;
-//! - [`random`]: where GUIDs get their randomness.
+//! - [`engine`]: scheduling, reports, retries and notifications for a host
+//!   that moves bytes;
+//! - [`failure`]: how each transfer failure ends;
+//! - [`random`], [`clock`]: where GUIDs and times come from.
 //!
 //! The values these rules work on (GUIDs, enums, error codes, limits) are
 //! the contract's, from `bits-queue-contract`. The component
@@ -33,6 +37,9 @@ extern crate alloc;
 #[cfg(test)]
 extern crate std;
 
+pub mod clock;
+pub mod engine;
+pub mod failure;
 pub mod job;
 pub mod queue;
 pub mod random;

@@ -29,9 +29,12 @@ use hashbrown::HashTable;
 
 use bits_queue_contract::guid::GuidHasher;
 use bits_queue_contract::{
-    ErrorCode, FileInfo, Guid, JobPriority, JobState, JobType, Progress, QueueLimits,
+    Action, Datetime, ErrorCode, FileInfo, FileProgress, Guid, JobError, JobPriority, JobState,
+    JobTimes, JobType, NotifyEvent, Progress, QueueLimits,
 };
 
+use crate::clock::{Clock, ManualClock};
+use crate::engine::Engine;
 use crate::job::Job;
 use crate::random::{GetRandom, RandomSource};
 use crate::validate;
@@ -45,15 +48,18 @@ use crate::validate;
 pub const MAX_GUID_DRAWS: u32 = 64;
 
 /// The state every [`Queue`] handle shares.
-struct Inner {
+pub(crate) struct Inner {
     /// Jobs in the queue by GUID: `get-job`.
     /// Keyed by each job's `Shared::id` (see [`hash`]).
     by_id: HashTable<JobRef>,
     /// The same jobs in creation order, with `None` where a job has left:
     /// `enum-jobs`. Each job knows its slot (`Shared::slot`).
-    order: Vec<Option<JobRef>>,
+    pub(crate) order: Vec<Option<JobRef>>,
     limits: QueueLimits,
     random: Box<dyn RandomSource>,
+    clock: Box<dyn Clock>,
+    /// This instance's transfers, pending actions and notifications.
+    pub(crate) engine: Engine,
 }
 
 impl Inner {
@@ -92,8 +98,13 @@ impl Inner {
         self.compact_if_sparse();
     }
 
+    /// The time now.
+    pub(crate) fn now(&mut self) -> Datetime {
+        self.clock.now()
+    }
+
     /// The queued job with GUID `id`.
-    fn find(&self, id: &Guid) -> Option<&JobRef> {
+    pub(crate) fn find(&self, id: &Guid) -> Option<&JobRef> {
         self.by_id.find(hash(id), |job| job.0.id == *id)
     }
 
@@ -132,16 +143,27 @@ impl Drop for Inner {
 /// A handle to one queue. Clones share the same jobs, as every
 /// `job-manager` in an instance does.
 #[derive(Clone)]
-pub struct Queue(Rc<RefCell<Inner>>);
+pub struct Queue(pub(crate) Rc<RefCell<Inner>>);
 
 impl Queue {
-    /// An empty queue with the default limits, drawing GUIDs from `random`.
+    /// An empty queue with the default limits, drawing GUIDs from `random`,
+    /// whose clock stands still at the Unix epoch: for uses that never look
+    /// at times (every job is made and changed "at" the epoch, and no retry
+    /// ever comes due). [`Queue::with_clock`] gives it a clock.
     pub fn new(random: impl RandomSource + 'static) -> Queue {
+        Queue::with_clock(random, ManualClock::default())
+    }
+
+    /// An empty queue with the default limits, drawing GUIDs from `random`
+    /// and reading the time from `clock`.
+    pub fn with_clock(random: impl RandomSource + 'static, clock: impl Clock + 'static) -> Queue {
         Queue(Rc::new(RefCell::new(Inner {
             by_id: HashTable::new(),
             order: Vec::new(),
             limits: QueueLimits::default(),
             random: Box::new(random),
+            clock: Box::new(clock),
+            engine: Engine::default(),
         })))
     }
 
@@ -190,12 +212,13 @@ impl Queue {
             return Err(ErrorCode::TooManyJobs);
         }
         let id = inner.draw_guid()?;
+        let now = inner.now();
 
         let job = JobRef(Rc::new(Shared {
             id,
             slot: Cell::new(inner.order.len()),
             queue: Rc::downgrade(&self.0),
-            job: RefCell::new(Job::new(id, job_type, display_name)),
+            job: RefCell::new(Job::new(id, job_type, display_name, now)),
         }));
         inner
             .by_id
@@ -244,12 +267,12 @@ fn hash(id: &Guid) -> u64 {
 /// the same cell again. So it panics, but with a fixed message: the message
 /// of `RefCell::borrow`'s own panic is formatted, and would pull `core::fmt`
 /// into the component.
-fn read<T>(cell: &RefCell<T>) -> Ref<'_, T> {
+pub(crate) fn read<T>(cell: &RefCell<T>) -> Ref<'_, T> {
     cell.try_borrow().unwrap_or_else(|_| borrow_conflict())
 }
 
 /// Borrows `cell` to change it; see [`read`].
-fn write<T>(cell: &RefCell<T>) -> RefMut<'_, T> {
+pub(crate) fn write<T>(cell: &RefCell<T>) -> RefMut<'_, T> {
     cell.try_borrow_mut().unwrap_or_else(|_| borrow_conflict())
 }
 
@@ -260,7 +283,7 @@ fn borrow_conflict() -> ! {
 }
 
 /// What every handle of one job shares.
-struct Shared {
+pub(crate) struct Shared {
     /// A copy of the job's GUID, readable without borrowing the job.
     id: Guid,
     /// Where the job sits in `Inner::order` while it is in the queue.
@@ -268,7 +291,7 @@ struct Shared {
     /// The queue, to leave it and to read `max-files-per-job`. Weak, so that
     /// jobs and queue do not keep each other alive.
     queue: Weak<RefCell<Inner>>,
-    job: RefCell<Job>,
+    pub(crate) job: RefCell<Job>,
 }
 
 /// A handle to one job (`IBackgroundCopyJob`). Clones are handles to the
@@ -278,7 +301,7 @@ struct Shared {
 /// out while holding the borrow, so no sequence of calls can hit a `RefCell`
 /// double borrow.
 #[derive(Clone)]
-pub struct JobRef(Rc<Shared>);
+pub struct JobRef(pub(crate) Rc<Shared>);
 
 impl JobRef {
     /// Whether `self` and `other` are handles to the same job.
@@ -336,19 +359,83 @@ impl JobRef {
         read(&self.0.job).file_count()
     }
 
+    /// Each file's progress, in order.
+    pub fn file_progress(&self) -> Vec<FileProgress> {
+        read(&self.0.job).file_progress()
+    }
+
+    /// Creation, last modification and transfer completion.
+    pub fn times(&self) -> JobTimes {
+        read(&self.0.job).times()
+    }
+
+    /// The last error, while the job is in `error` or `transient-error`.
+    pub fn error(&self) -> Option<JobError> {
+        read(&self.0.job).error().cloned()
+    }
+
+    /// The retry delay, in seconds.
+    pub fn minimum_retry_delay(&self) -> u32 {
+        read(&self.0.job).minimum_retry_delay()
+    }
+
+    /// The no-progress timeout, in seconds.
+    pub fn no_progress_timeout(&self) -> u32 {
+        read(&self.0.job).no_progress_timeout()
+    }
+
+    /// The notify flags.
+    pub fn notify_flags(&self) -> u32 {
+        read(&self.0.job).notify_flags()
+    }
+
+    /// A copy of the job as it is now.
+    pub fn snapshot(&self) -> Job {
+        read(&self.0.job).clone()
+    }
+
+    /// Runs one change of the job through `f`. When it succeeds the job was
+    /// modified now (contract §9) and gives a `modification` notice if its
+    /// flags ask (§12); when it fails nothing changed.
+    fn change<R>(&self, f: impl FnOnce(&mut Job) -> Result<R, ErrorCode>) -> Result<R, ErrorCode> {
+        let result = f(&mut write(&self.0.job))?;
+        if let Some(queue) = self.0.queue.upgrade() {
+            let mut inner = write(&queue);
+            let now = inner.now();
+            write(&self.0.job).touch(now);
+            inner.engine.notice(self, NotifyEvent::Modification);
+        }
+        Ok(result)
+    }
+
     /// See [`Job::set_display_name`].
     pub fn set_display_name(&self, name: impl Into<String>) -> Result<(), ErrorCode> {
-        write(&self.0.job).set_display_name(name)
+        self.change(|job| job.set_display_name(name))
     }
 
     /// See [`Job::set_description`].
     pub fn set_description(&self, description: impl Into<String>) -> Result<(), ErrorCode> {
-        write(&self.0.job).set_description(description)
+        self.change(|job| job.set_description(description))
     }
 
     /// See [`Job::set_priority`].
     pub fn set_priority(&self, priority: JobPriority) -> Result<(), ErrorCode> {
-        write(&self.0.job).set_priority(priority)
+        self.change(|job| job.set_priority(priority))
+    }
+
+    /// See [`Job::set_minimum_retry_delay`].
+    pub fn set_minimum_retry_delay(&self, seconds: u32) -> Result<(), ErrorCode> {
+        self.change(|job| job.set_minimum_retry_delay(seconds))
+    }
+
+    /// See [`Job::set_no_progress_timeout`].
+    pub fn set_no_progress_timeout(&self, seconds: u32) -> Result<(), ErrorCode> {
+        self.change(|job| job.set_no_progress_timeout(seconds))
+    }
+
+    /// See [`Job::set_notify_flags`].
+    pub fn set_notify_flags(&self, value: u32) -> Result<(), ErrorCode> {
+        self.change(|job| job.set_notify_flags(value))
     }
 
     /// The queue's current `max-files-per-job`. Without a queue the job is
@@ -368,39 +455,74 @@ impl JobRef {
         local_name: impl Into<String>,
     ) -> Result<(), ErrorCode> {
         let max = self.max_files_per_job();
-        write(&self.0.job).add_file(remote_name, local_name, max)
+        self.change(|job| job.add_file(remote_name, local_name, max))
     }
 
     /// Adds several files, all or none, under the queue's
     /// `max-files-per-job`; see [`Job::add_files`].
     pub fn add_files(&self, files: Vec<FileInfo>) -> Result<(), ErrorCode> {
         let max = self.max_files_per_job();
-        write(&self.0.job).add_files(files, max)
+        self.change(|job| job.add_files(files, max))
     }
 
-    /// See [`Job::suspend`].
+    /// Pauses the job; a transfer this instance has in flight is stopped
+    /// (its bytes stay). See [`Job::suspend`].
     pub fn suspend(&self) -> Result<(), ErrorCode> {
-        write(&self.0.job).suspend()
+        self.change(Job::suspend)?;
+        self.with_engine(|engine| engine.stop_if_in_flight(self));
+        Ok(())
     }
 
     /// See [`Job::resume`].
     pub fn resume(&self) -> Result<(), ErrorCode> {
-        write(&self.0.job).resume()
+        self.change(Job::resume)
     }
 
-    /// Cancels the job and takes it out of its queue; see [`Job::cancel`].
+    /// Cancels the job and takes it out of its queue; a transfer this
+    /// instance has in flight is stopped and every temporary file is due
+    /// for `discard` (contract §10). See [`Job::cancel`].
     pub fn cancel(&self) -> Result<(), ErrorCode> {
-        write(&self.0.job).cancel()?;
+        self.change(Job::cancel)?;
+        let discard = read(&self.0.job).temporary_names(|_| false);
+        self.with_engine(|engine| {
+            engine.stop_if_in_flight(self);
+            engine.file_action(Action::Discard(discard));
+        });
         self.leave_queue();
         Ok(())
     }
 
     /// Acknowledges the job and takes it out of its queue; see
-    /// [`Job::complete`].
+    /// [`Job::complete`]. For a download a transfer this instance has in
+    /// flight is stopped, every fully arrived file is due for `commit` to
+    /// its local name and every other temporary file for `discard`
+    /// (contract §10).
     pub fn complete(&self) -> Result<(), ErrorCode> {
-        write(&self.0.job).complete()?;
+        self.change(Job::complete)?;
+        let (download, commit, discard) = {
+            let job = read(&self.0.job);
+            (
+                job.job_type() == JobType::Download,
+                job.file_moves(),
+                job.temporary_names(|i| job.is_completed_file(i)),
+            )
+        };
+        self.with_engine(|engine| {
+            engine.stop_if_in_flight(self);
+            if download {
+                engine.file_action(Action::Commit(commit));
+                engine.file_action(Action::Discard(discard));
+            }
+        });
         self.leave_queue();
         Ok(())
+    }
+
+    /// Runs `f` on the queue's engine, if the queue is still there.
+    fn with_engine(&self, f: impl FnOnce(&mut Engine)) {
+        if let Some(queue) = self.0.queue.upgrade() {
+            f(&mut write(&queue).engine);
+        }
     }
 
     /// Called once the job is final; the job's borrow has ended.
@@ -408,31 +530,6 @@ impl JobRef {
         if let Some(queue) = self.0.queue.upgrade() {
             write(&queue).remove(self);
         }
-    }
-
-    /// Transfer side: see [`Job::connect`].
-    pub fn connect(&self) -> Result<(), ErrorCode> {
-        write(&self.0.job).connect()
-    }
-
-    /// Transfer side: see [`Job::start_transfer`].
-    pub fn start_transfer(&self) -> Result<(), ErrorCode> {
-        write(&self.0.job).start_transfer()
-    }
-
-    /// Transfer side: see [`Job::file_transferred`].
-    pub fn file_transferred(&self, size: u64) -> Result<(), ErrorCode> {
-        write(&self.0.job).file_transferred(size)
-    }
-
-    /// Transfer side: see [`Job::transient_error`].
-    pub fn transient_error(&self) -> Result<(), ErrorCode> {
-        write(&self.0.job).transient_error()
-    }
-
-    /// Transfer side: see [`Job::fatal_error`].
-    pub fn fatal_error(&self) -> Result<(), ErrorCode> {
-        write(&self.0.job).fatal_error()
     }
 }
 
@@ -809,10 +906,14 @@ mod tests {
         assert!(queue.get_job(&job.id()).is_ok());
         job.add_file("https://h/u", "C:\\u").unwrap();
         job.resume().unwrap();
-        job.connect().unwrap();
-        job.start_transfer().unwrap();
+        // The engine drives it to `transferred`, as a host would.
+        let Some(Action::Start(order)) = queue.poll().into_iter().next() else {
+            panic!("a start order");
+        };
+        queue.report_connected(order.file, Some(5), None).unwrap();
+        assert_eq!(job.state(), JobState::Transferring);
         assert_eq!(job.complete(), Err(ErrorCode::InvalidState));
-        job.file_transferred(5).unwrap();
+        queue.report_done(order.file).unwrap();
         assert_eq!(job.state(), JobState::Transferred);
         assert_eq!(job.complete(), Ok(()));
         assert_eq!(job.state(), JobState::Acknowledged);

@@ -10,6 +10,7 @@ wit_bindgen::generate!({
     path: "../../../wit",
     world: "queue",
     additional_derives: [PartialEq],
+    generate_all,
 });
 
 // The `alias-list` build writes `enum-files`' export by hand (see
@@ -23,16 +24,23 @@ wit_bindgen::generate!({
     world: "queue",
     additional_derives: [PartialEq],
     skip: ["[method]job.enum-files"],
+    generate_all,
 });
 
 // The contract's facts (HRESULTs, the registry form, default limits, final
 // states) come from the contract crate, as in the real component.
-bits_queue_contract::wit_conversions!(crate::exports::bits::queue::types);
+bits_queue_contract::wit_conversions! {
+    types: crate::exports::bits::queue::types,
+    clocks: crate::wasi::clocks::wall_clock,
+    engine: crate::exports::bits::queue::engine,
+}
 
 use bits_queue_contract as contract;
+use exports::bits::queue::engine::{self, Action, FileRef, TransferFailure};
 use exports::bits::queue::manager::{self, GuestJob, GuestJobManager};
 use exports::bits::queue::types::{
-    self, ErrorCode, FileInfo, Guid, JobPriority, JobState, JobType, Progress, QueueLimits,
+    self, Datetime, ErrorCode, FileInfo, FileProgress, Guid, JobError, JobPriority, JobState,
+    JobTimes, JobType, Progress, QueueLimits,
 };
 
 /// How much the `huge-getter` build's getter returns: far over any memory
@@ -358,6 +366,98 @@ impl GuestJob for JobResource {
 
     fn complete(&self) -> Result<(), ErrorCode> {
         self.finish(JobState::Acknowledged)
+    }
+
+    // Times, errors and transfer settings: honest minimal answers. This
+    // component never transfers, so its jobs have no error and no progress.
+
+    fn get_times(&self) -> JobTimes {
+        let now = wasi::clocks::wall_clock::now();
+        JobTimes {
+            creation: now,
+            modification: now,
+            transfer_completion: None,
+        }
+    }
+
+    fn get_error(&self) -> Option<JobError> {
+        None
+    }
+
+    fn get_file_progress(&self) -> Vec<FileProgress> {
+        Vec::new()
+    }
+
+    fn get_minimum_retry_delay(&self) -> u32 {
+        contract::limits::DEFAULT_MINIMUM_RETRY_DELAY
+    }
+
+    fn set_minimum_retry_delay(&self, _seconds: u32) -> Result<(), ErrorCode> {
+        self.change(|_| ())
+    }
+
+    fn get_no_progress_timeout(&self) -> u32 {
+        contract::limits::DEFAULT_NO_PROGRESS_TIMEOUT
+    }
+
+    fn set_no_progress_timeout(&self, _seconds: u32) -> Result<(), ErrorCode> {
+        self.change(|_| ())
+    }
+
+    fn get_notify_flags(&self) -> u32 {
+        contract::notify_flags::DEFAULT
+    }
+
+    fn set_notify_flags(&self, _value: u32) -> Result<(), ErrorCode> {
+        self.change(|_| ())
+    }
+}
+
+/// The engine of a queue that never transfers: nothing to do, and every
+/// report is about a file that is not in flight.
+impl engine::Guest for Component {
+    fn poll() -> Vec<Action> {
+        Vec::new()
+    }
+
+    fn take_file_actions() -> Vec<Action> {
+        Vec::new()
+    }
+
+    fn next_wake() -> Option<Datetime> {
+        None
+    }
+
+    fn set_background_slots(slots: u32) -> Result<(), ErrorCode> {
+        if slots == 0 {
+            Err(ErrorCode::InvalidArgument)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn report_connected(
+        _file: FileRef,
+        _size: Option<u64>,
+        _validator: Option<String>,
+    ) -> Result<(), ErrorCode> {
+        Err(ErrorCode::InvalidState)
+    }
+
+    fn report_progress(_file: FileRef, _bytes: u64) -> Result<(), ErrorCode> {
+        Err(ErrorCode::InvalidState)
+    }
+
+    fn report_done(_file: FileRef) -> Result<(), ErrorCode> {
+        Err(ErrorCode::InvalidState)
+    }
+
+    fn report_failure(_file: FileRef, _failure: TransferFailure) -> Result<(), ErrorCode> {
+        Err(ErrorCode::InvalidState)
+    }
+
+    fn report_lost(_file: FileRef) -> Result<(), ErrorCode> {
+        Err(ErrorCode::InvalidState)
     }
 }
 

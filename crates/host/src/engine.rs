@@ -1,0 +1,99 @@
+//! The `engine` interface on a [`Queue`] (contract §10): for hosts that
+//! move bytes. Clients never need it; the transfer service drives it.
+//!
+//! A component built before the engine existed lacks these functions: each
+//! call then fails with [`SandboxErrorKind::NotExported`], naming the
+//! function, and the instance goes on working.
+//!
+//! [`SandboxErrorKind::NotExported`]: crate::SandboxErrorKind::NotExported
+
+use bits_queue_contract::{Action, Datetime, FileRef, TransferFailure};
+
+use crate::bindings::engine as wit;
+use crate::convert::queue_result;
+use crate::{Queue, Result};
+
+impl Queue {
+    /// The actions due now, in order (`poll`): `start` and `stop` orders,
+    /// `commit` and `discard` file actions, notifications.
+    pub fn poll(&self) -> Result<Vec<Action>> {
+        let actions = self.instance().call(|store, guest| guest.poll(store))?;
+        Ok(actions.into_iter().map(Action::from).collect())
+    }
+
+    /// The pending `commit` and `discard` actions only, never a `start`
+    /// (`take-file-actions`): for a host that does not transfer, which
+    /// carries them out before it answers its caller.
+    pub fn take_file_actions(&self) -> Result<Vec<Action>> {
+        let actions = self
+            .instance()
+            .call(|store, guest| guest.take_file_actions(store))?;
+        Ok(actions.into_iter().map(Action::from).collect())
+    }
+
+    /// When `poll` next has something to do on its own (`next-wake`).
+    pub fn next_wake(&self) -> Result<Option<Datetime>> {
+        let at = self
+            .instance()
+            .call(|store, guest| guest.next_wake(store))?;
+        Ok(at.map(Datetime::from))
+    }
+
+    /// How many background jobs this instance transfers at once
+    /// (`set-background-slots`; default 1, 0 refused).
+    pub fn set_background_slots(&self, slots: u32) -> Result<()> {
+        queue_result(
+            self.instance()
+                .call(|store, guest| guest.set_background_slots(store, slots))?,
+        )
+    }
+
+    /// The server answered for `file` (`report-connected`).
+    pub fn report_connected(
+        &self,
+        file: FileRef,
+        size: Option<u64>,
+        validator: Option<&str>,
+    ) -> Result<()> {
+        let validator = validator.map(str::to_owned);
+        if let Some(v) = &validator {
+            self.instance().check_argument_bytes(v.len())?;
+        }
+        queue_result(self.instance().call(|store, guest| {
+            guest.report_connected(store, wit::FileRef::from(file), size, validator)
+        })?)
+    }
+
+    /// The bytes of `file` that have arrived so far (`report-progress`).
+    pub fn report_progress(&self, file: FileRef, bytes_transferred: u64) -> Result<()> {
+        queue_result(self.instance().call(|store, guest| {
+            guest.report_progress(store, wit::FileRef::from(file), bytes_transferred)
+        })?)
+    }
+
+    /// The whole of `file` has arrived (`report-done`).
+    pub fn report_done(&self, file: FileRef) -> Result<()> {
+        queue_result(
+            self.instance()
+                .call(|store, guest| guest.report_done(store, wit::FileRef::from(file)))?,
+        )
+    }
+
+    /// The transfer of `file` failed (`report-failure`).
+    pub fn report_failure(&self, file: FileRef, failure: &TransferFailure) -> Result<()> {
+        let failure = wit::TransferFailure::from(failure.clone());
+        queue_result(
+            self.instance().call(|store, guest| {
+                guest.report_failure(store, wit::FileRef::from(file), failure)
+            })?,
+        )
+    }
+
+    /// The transfer of `file` died with its host (`report-lost`).
+    pub fn report_lost(&self, file: FileRef) -> Result<()> {
+        queue_result(
+            self.instance()
+                .call(|store, guest| guest.report_lost(store, wit::FileRef::from(file)))?,
+        )
+    }
+}

@@ -1,0 +1,437 @@
+//! The engine (contract §10, §12): what a host that moves bytes is told to
+//! do, and what its reports do to the jobs. The component decides —
+//! scheduling, retries, failures, times, notifications — and the host only
+//! carries out [`Action`]s and reports back.
+//!
+//! Scheduling: every `foreground` job runs at once; of the background jobs
+//! at most `background-slots` run at once (per instance: the transfers this
+//! instance ordered), `high` before `normal` before `low`, and among equals
+//! the one that ran least recently (never is least recent; then creation
+//! order). A higher-priority job that finds every slot busy pre-empts the
+//! lowest-priority transfer: `stop`, back to `queued`, progress kept.
+
+use alloc::collections::VecDeque;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use bits_queue_contract::limits::{DEFAULT_BACKGROUND_SLOTS, MAX_PENDING_NOTIFICATIONS};
+use bits_queue_contract::{
+    Action, Datetime, ErrorCode, FileRef, JobPriority, JobState, NotifyEvent, TransferFailure,
+    TransferOrder,
+};
+
+use crate::job::{Job, Wake};
+use crate::queue::{Inner, JobRef, Queue, read, write};
+
+/// One instance's side of the transfers: not part of the queue (never
+/// journaled), since another instance sharing the queue has its own.
+#[derive(Debug)]
+pub(crate) struct Engine {
+    background_slots: u32,
+    /// The transfers this instance ordered and has not seen end.
+    in_flight: Vec<InFlight>,
+    /// `stop`, `commit` and `discard` actions due from client calls, in the
+    /// order they happened.
+    pending: VecDeque<Action>,
+    /// Notifications not yet polled, oldest first, at most
+    /// [`MAX_PENDING_NOTIFICATIONS`].
+    notices: VecDeque<(bits_queue_contract::Guid, NotifyEvent)>,
+}
+
+impl Default for Engine {
+    fn default() -> Engine {
+        Engine {
+            background_slots: DEFAULT_BACKGROUND_SLOTS,
+            in_flight: Vec::new(),
+            pending: VecDeque::new(),
+            notices: VecDeque::new(),
+        }
+    }
+}
+
+/// A transfer this instance ordered.
+#[derive(Clone, Debug)]
+struct InFlight {
+    job: JobRef,
+    file: usize,
+    /// Whether it holds a background slot (the job was not foreground when
+    /// it started).
+    background: bool,
+    priority: JobPriority,
+}
+
+impl InFlight {
+    fn file_ref(&self) -> FileRef {
+        FileRef {
+            job: self.job.id(),
+            file_index: u32::try_from(self.file).unwrap_or(u32::MAX),
+        }
+    }
+}
+
+/// Where a priority ranks: lower runs first.
+fn rank(priority: JobPriority) -> u8 {
+    match priority {
+        JobPriority::Foreground => 0,
+        JobPriority::High => 1,
+        JobPriority::Normal => 2,
+        JobPriority::Low => 3,
+    }
+}
+
+impl Engine {
+    /// Records that `event` happened to `job`, if its notify flags ask for
+    /// it (contract §12). Consecutive `modification` notices for one job
+    /// become one; past [`MAX_PENDING_NOTIFICATIONS`] the oldest goes.
+    pub(crate) fn notice(&mut self, job: &JobRef, event: NotifyEvent) {
+        if !event.wanted_by(job.notify_flags()) {
+            return;
+        }
+        let entry = (job.id(), event);
+        if event == NotifyEvent::Modification && self.notices.back() == Some(&entry) {
+            return;
+        }
+        if self.notices.len() == MAX_PENDING_NOTIFICATIONS {
+            self.notices.pop_front();
+        }
+        self.notices.push_back(entry);
+    }
+
+    /// A `commit` or `discard`, due at once; an empty one is nothing to do.
+    pub(crate) fn file_action(&mut self, action: Action) {
+        let empty = match &action {
+            Action::Commit(moves) => moves.is_empty(),
+            Action::Discard(names) => names.is_empty(),
+            _ => false,
+        };
+        if !empty {
+            self.pending.push_back(action);
+        }
+    }
+
+    /// If this instance has `job` in flight, ends that transfer here and
+    /// issues its `stop`.
+    pub(crate) fn stop_if_in_flight(&mut self, job: &JobRef) {
+        if let Some(at) = self.in_flight.iter().position(|t| t.job.same_job(job)) {
+            let transfer = self.in_flight.swap_remove(at);
+            self.pending.push_back(Action::Stop(transfer.file_ref()));
+        }
+    }
+
+    /// Forgets the transfer of `job`'s file `file`, if this instance ordered
+    /// it (a report ended it).
+    fn forget(&mut self, job: &JobRef, file: usize) {
+        self.in_flight
+            .retain(|t| !(t.job.same_job(job) && t.file == file));
+    }
+}
+
+/// A job's `start` order for file `index`.
+fn order(job: &Job, index: usize) -> TransferOrder {
+    let file = &job.files[index];
+    TransferOrder {
+        file: FileRef {
+            job: job.id(),
+            file_index: u32::try_from(index).unwrap_or(u32::MAX),
+        },
+        job_type: job.job_type(),
+        remote_name: file.info.remote_name.clone(),
+        local_name: file.info.local_name.clone(),
+        temporary_name: job.temporary_name(index).unwrap_or_default(),
+        offset: file.transferred,
+        size: file.size,
+        validator: file.validator.clone(),
+    }
+}
+
+/// The engine's calls (contract §10).
+impl Queue {
+    /// How many background jobs this instance transfers at once; 0 is
+    /// `invalid-argument`.
+    pub fn set_background_slots(&self, slots: u32) -> Result<(), ErrorCode> {
+        if slots == 0 {
+            return Err(ErrorCode::InvalidArgument);
+        }
+        write(&self.0).engine.background_slots = slots;
+        Ok(())
+    }
+
+    /// The actions due now, in order: the `stop`, `commit` and `discard`
+    /// actions client calls caused; then what the clock brings (due retries
+    /// queue their jobs again, passed no-progress deadlines end theirs in
+    /// `error`); `stop` for transfers this instance ordered whose jobs no
+    /// longer transfer that file (changed from elsewhere); pre-emptions and
+    /// `start` orders; and notifications.
+    pub fn poll(&self) -> Vec<Action> {
+        let mut inner = write(&self.0);
+        let now = inner.now();
+        let mut actions: Vec<Action> = inner.engine.pending.drain(..).collect();
+        wake_jobs(&mut inner, now);
+        reconcile(&mut inner, &mut actions);
+        schedule(&mut inner, now, &mut actions);
+        let notices = core::mem::take(&mut inner.engine.notices);
+        actions.extend(
+            notices
+                .into_iter()
+                .map(|(id, event)| Action::Notify(id, event)),
+        );
+        actions
+    }
+
+    /// The pending `commit` and `discard` actions only, for a host that
+    /// does not transfer; never a `start`. Each action is returned once, by
+    /// this or by [`Queue::poll`].
+    pub fn take_file_actions(&self) -> Vec<Action> {
+        let mut inner = write(&self.0);
+        let (file_actions, rest): (Vec<Action>, Vec<Action>) = inner
+            .engine
+            .pending
+            .drain(..)
+            .partition(Action::is_file_action);
+        inner.engine.pending = rest.into();
+        file_actions
+    }
+
+    /// When [`Queue::poll`] next has something to do on its own: the
+    /// earliest retry or no-progress deadline; `None` if nothing waits on
+    /// the clock.
+    pub fn next_wake(&self) -> Option<Datetime> {
+        let inner = read(&self.0);
+        inner
+            .order
+            .iter()
+            .flatten()
+            .filter_map(|job| read(&job.0.job).next_wake())
+            .min()
+    }
+
+    /// `report-connected`: the server answered for `file`.
+    pub fn report_connected(
+        &self,
+        file: FileRef,
+        size: Option<u64>,
+        validator: Option<String>,
+    ) -> Result<(), ErrorCode> {
+        self.report(file, |job, _| {
+            job.report_connected(file.file_index, size, validator)
+                .map(|()| Reported::Changed)
+        })
+    }
+
+    /// `report-progress`: the file's bytes so far (absolute).
+    pub fn report_progress(&self, file: FileRef, bytes: u64) -> Result<(), ErrorCode> {
+        self.report(file, |job, _| {
+            job.report_progress(file.file_index, bytes).map(|advanced| {
+                if advanced {
+                    Reported::Changed
+                } else {
+                    Reported::Unchanged
+                }
+            })
+        })
+    }
+
+    /// `report-done`: the whole file arrived.
+    pub fn report_done(&self, file: FileRef) -> Result<(), ErrorCode> {
+        self.report(file, |job, now| {
+            job.report_done(file.file_index, now).map(|transferred| {
+                if transferred {
+                    Reported::Ended(Some(NotifyEvent::Transferred))
+                } else {
+                    Reported::Ended(None)
+                }
+            })
+        })
+    }
+
+    /// `report-failure`: the transfer failed.
+    pub fn report_failure(
+        &self,
+        file: FileRef,
+        failure: &TransferFailure,
+    ) -> Result<(), ErrorCode> {
+        self.report(file, |job, now| {
+            job.report_failure(file.file_index, failure, now)
+                .map(|fatal| Reported::Ended(fatal.then_some(NotifyEvent::Error)))
+        })
+    }
+
+    /// `report-lost`: the transfer died with its host.
+    pub fn report_lost(&self, file: FileRef) -> Result<(), ErrorCode> {
+        self.report(file, |job, _| {
+            job.report_lost(file.file_index)
+                .map(|()| Reported::Ended(None))
+        })
+    }
+
+    /// Runs one report about `file` through `f`: `not-found` for a job not
+    /// in the queue; `f` refuses a file not in flight. Then the job was
+    /// modified now if anything changed, a transfer that ended frees this
+    /// instance's slot, and notices go out.
+    fn report(
+        &self,
+        file: FileRef,
+        f: impl FnOnce(&mut Job, Datetime) -> Result<Reported, ErrorCode>,
+    ) -> Result<(), ErrorCode> {
+        let mut inner = write(&self.0);
+        let job = inner.find(&file.job).cloned().ok_or(ErrorCode::NotFound)?;
+        let now = inner.now();
+        let outcome = f(&mut write(&job.0.job), now)?;
+        if outcome == Reported::Unchanged {
+            return Ok(());
+        }
+        write(&job.0.job).touch(now);
+        if let Reported::Ended(event) = outcome {
+            let index = usize::try_from(file.file_index).unwrap_or(usize::MAX);
+            inner.engine.forget(&job, index);
+            if let Some(event) = event {
+                inner.engine.notice(&job, event);
+            }
+        }
+        inner.engine.notice(&job, NotifyEvent::Modification);
+        Ok(())
+    }
+}
+
+/// What a report did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reported {
+    /// Nothing (progress that brought no new byte).
+    Unchanged,
+    /// The job changed; its transfer goes on.
+    Changed,
+    /// The transfer ended; the job entered a state that notifies, or not.
+    Ended(Option<NotifyEvent>),
+}
+
+/// Due retries and passed no-progress deadlines.
+fn wake_jobs(inner: &mut Inner, now: Datetime) {
+    let jobs: Vec<JobRef> = inner.order.iter().flatten().cloned().collect();
+    for job in jobs {
+        let woke = write(&job.0.job).wake(now);
+        match woke {
+            Wake::Nothing => continue,
+            Wake::Failed => inner.engine.notice(&job, NotifyEvent::Error),
+            Wake::Requeued => {}
+        }
+        write(&job.0.job).touch(now);
+        inner.engine.notice(&job, NotifyEvent::Modification);
+    }
+}
+
+/// Ends, with a `stop`, each transfer this instance ordered whose job no
+/// longer transfers that file: it left the queue, or changes applied from
+/// elsewhere moved it.
+fn reconcile(inner: &mut Inner, actions: &mut Vec<Action>) {
+    let engine = &mut inner.engine;
+    let mut kept = Vec::with_capacity(engine.in_flight.len());
+    for transfer in engine.in_flight.drain(..) {
+        let still = transfer.job.is_queued()
+            && read(&transfer.job.0.job).in_flight_file() == Some(transfer.file);
+        if still {
+            kept.push(transfer);
+        } else {
+            actions.push(Action::Stop(transfer.file_ref()));
+        }
+    }
+    engine.in_flight = kept;
+}
+
+/// Starts what may run now: every queued foreground job, and background
+/// jobs into free slots, pre-empting lower priorities when none is free.
+fn schedule(inner: &mut Inner, now: Datetime, actions: &mut Vec<Action>) {
+    let mut queued: Vec<(usize, JobRef)> = inner
+        .order
+        .iter()
+        .enumerate()
+        .filter_map(|(at, job)| Some((at, job.clone()?)))
+        .filter(|(_, job)| {
+            let job = read(&job.0.job);
+            job.state() == JobState::Queued && job.current_file().is_some()
+        })
+        .collect();
+    // Foreground jobs take no slot: all of them start, in creation order.
+    queued.retain(|(_, job)| {
+        let foreground = job.priority() == JobPriority::Foreground;
+        if foreground {
+            start(inner, job, now, false, actions);
+        }
+        !foreground
+    });
+    // Background jobs best first: by priority, then the least recently run
+    // (`None`, never, first), then creation order. Picked one at a time
+    // rather than sorted: few start per poll, and a sort would cost the
+    // component kilobytes.
+    while let Some(best) = (0..queued.len()).min_by_key(|&i| {
+        let (at, job) = &queued[i];
+        let job = read(&job.0.job);
+        (rank(job.priority()), job.last_run, *at)
+    }) {
+        let (_, job) = queued.swap_remove(best);
+        if !free_slot(inner, job.priority(), actions) {
+            // The best waiting job found no slot: no other can have one.
+            break;
+        }
+        start(inner, &job, now, true, actions);
+    }
+}
+
+/// Whether a background job of `priority` can have a slot: one is free, or
+/// the lowest-priority background transfer ranks below it and is stopped
+/// to make room.
+fn free_slot(inner: &mut Inner, priority: JobPriority, actions: &mut Vec<Action>) -> bool {
+    let engine = &mut inner.engine;
+    let busy = engine.in_flight.iter().filter(|t| t.background).count();
+    if busy < usize::try_from(engine.background_slots).unwrap_or(usize::MAX) {
+        return true;
+    }
+    let lowest = engine
+        .in_flight
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.background)
+        .max_by_key(|(_, t)| rank(t.priority))
+        .map(|(at, t)| (at, t.priority));
+    match lowest {
+        Some((at, lowest)) if rank(lowest) > rank(priority) => {
+            let transfer = engine.in_flight.swap_remove(at);
+            write(&transfer.job.0.job).end_transfer();
+            let now = inner.now();
+            write(&transfer.job.0.job).touch(now);
+            inner
+                .engine
+                .notice(&transfer.job, NotifyEvent::Modification);
+            actions.push(Action::Stop(transfer.file_ref()));
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Issues `job`'s `start` order: `queued` → `connecting`.
+fn start(
+    inner: &mut Inner,
+    job: &JobRef,
+    now: Datetime,
+    background: bool,
+    actions: &mut Vec<Action>,
+) {
+    let started = {
+        let mut state = write(&job.0.job);
+        state
+            .begin_transfer(now)
+            .map(|index| (index, order(&state, index), state.priority()))
+    };
+    let Ok((file, order, priority)) = started else {
+        return;
+    };
+    write(&job.0.job).touch(now);
+    inner.engine.in_flight.push(InFlight {
+        job: job.clone(),
+        file,
+        background,
+        priority,
+    });
+    inner.engine.notice(job, NotifyEvent::Modification);
+    actions.push(Action::Start(order));
+}
