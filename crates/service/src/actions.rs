@@ -1,0 +1,133 @@
+//! `commit` and `discard` (contract §10): due at once, carried out before
+//! the call that caused them answers its caller. A commit syncs and
+//! renames each temporary file to its local name, then syncs the
+//! directory, so the local name appears only whole; a discard deletes
+//! temporary files. Both stay inside the service's confinement.
+
+use std::fs;
+use std::io;
+use std::path::Path;
+
+use bits_queue_host::{Action, FileMove};
+
+use crate::confine::Confinement;
+
+/// What went wrong with one file of a `commit` or `discard`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileActionError {
+    /// The file.
+    pub path: String,
+    /// Why, in words.
+    pub reason: String,
+}
+
+impl std::fmt::Display for FileActionError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path, self.reason)
+    }
+}
+
+impl std::error::Error for FileActionError {}
+
+/// Carries out `action` if it is a `commit` or `discard` (anything else is
+/// left alone), file by file; returns what failed. A failed file does not
+/// stop the others.
+pub fn carry_out(action: &Action, confinement: &Confinement) -> Vec<FileActionError> {
+    match action {
+        Action::Commit(moves) => moves
+            .iter()
+            .filter_map(|m| commit(m, confinement).err())
+            .collect(),
+        Action::Discard(names) => names
+            .iter()
+            .filter_map(|name| discard(name, confinement).err())
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn error(path: &str, reason: impl ToString) -> FileActionError {
+    FileActionError {
+        path: path.to_string(),
+        reason: reason.to_string(),
+    }
+}
+
+/// Renames the temporary file to the local name, synced. A temporary file
+/// that is gone while the local file is there counts as done (a commit
+/// carried out before a crash).
+fn commit(file: &FileMove, confinement: &Confinement) -> Result<(), FileActionError> {
+    let local = confinement
+        .check_write(Path::new(&file.local_name))
+        .map_err(|e| error(&file.local_name, e))?;
+    let temporary = confinement
+        .check_write(Path::new(&file.temporary_name))
+        .map_err(|e| error(&file.temporary_name, e))?;
+    if !temporary.exists() {
+        return if local.exists() {
+            Ok(())
+        } else {
+            Err(error(
+                &file.temporary_name,
+                "the temporary file is gone and the local file is not there",
+            ))
+        };
+    }
+    let sync = |path: &Path| fs::File::open(path).and_then(|f| f.sync_all());
+    sync(&temporary).map_err(|e| error(&file.temporary_name, e))?;
+    fs::rename(&temporary, &local).map_err(|e| error(&file.local_name, e))?;
+    if let Some(dir) = local.parent() {
+        sync(dir).map_err(|e| error(&dir.display().to_string(), e))?;
+    }
+    Ok(())
+}
+
+/// Deletes a temporary file; one already gone is fine.
+fn discard(name: &str, confinement: &Confinement) -> Result<(), FileActionError> {
+    let path = confinement
+        .check_write(Path::new(name))
+        .map_err(|e| error(name, e))?;
+    match fs::remove_file(&path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(error(name, e)),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commit_renames_and_discard_deletes() {
+        let dir = std::env::temp_dir().join(format!("bits-queue-actions-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        let temporary = dir.join("BIT0000.tmp").display().to_string();
+        let local = dir.join("file.bin").display().to_string();
+        fs::write(&temporary, b"bytes").unwrap();
+        let moves = Action::Commit(vec![FileMove {
+            temporary_name: temporary.clone(),
+            local_name: local.clone(),
+        }]);
+        assert!(carry_out(&moves, &Confinement::none()).is_empty());
+        assert_eq!(fs::read(&local).unwrap(), b"bytes");
+        assert!(!Path::new(&temporary).exists());
+        // Again: the temporary file is gone, the local one there: done.
+        assert!(carry_out(&moves, &Confinement::none()).is_empty());
+
+        fs::write(&temporary, b"x").unwrap();
+        let discard = Action::Discard(vec![temporary.clone(), temporary.clone()]);
+        assert!(carry_out(&discard, &Confinement::none()).is_empty());
+        assert!(!Path::new(&temporary).exists());
+
+        // Outside the confinement nothing is touched.
+        fs::write(&temporary, b"x").unwrap();
+        let other = dir.join("allowed");
+        fs::create_dir_all(&other).unwrap();
+        let confined = Confinement::none().allow_write(&other).unwrap();
+        let errors = carry_out(&Action::Discard(vec![temporary.clone()]), &confined);
+        assert_eq!(errors.len(), 1);
+        assert!(Path::new(&temporary).exists());
+        fs::remove_dir_all(&dir).unwrap();
+    }
+}

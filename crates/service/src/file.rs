@@ -1,0 +1,152 @@
+//! `file://` downloads: copying a local file, resumed at the offset, its
+//! size and modification time standing in for HTTP's Content-Length and
+//! validator.
+
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::PathBuf;
+use std::time::UNIX_EPOCH;
+
+use bits_queue_host::{TransferFailure, TransferOrder};
+
+use crate::transport::{Context, Outcome, Sink, TempFile, Transport, has_scheme};
+
+/// Bytes copied at a time.
+const CHUNK: usize = 64 << 10;
+
+/// `file://` URLs on this machine (`file:///path` or `file://localhost/path`).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FileTransport;
+
+impl FileTransport {
+    fn transfer(
+        &self,
+        order: &TransferOrder,
+        context: &Context,
+        sink: &mut Sink,
+    ) -> Result<(), Outcome> {
+        let path = local_path(&order.remote_name)?;
+        // Missing and not allowed read the same: nothing outside the
+        // allowed directories can be probed.
+        let path = context
+            .confinement
+            .check_read(&path)
+            .ok_or(TransferFailure::RemoteMissing)?;
+        let mut source = File::open(&path).map_err(|_| TransferFailure::RemoteMissing)?;
+        let meta = source
+            .metadata()
+            .map_err(|_| TransferFailure::RemoteMissing)?;
+        if !meta.is_file() {
+            return Err(TransferFailure::RemoteMissing.into());
+        }
+        let validator = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+            .map(|t| format!("mtime {}.{:09}", t.as_secs(), t.subsec_nanos()));
+        let size = meta.len();
+        let mut temp = TempFile::open(order, &context.confinement)?;
+        let offset = sink.connected(Some(size), validator)?;
+        source
+            .seek(SeekFrom::Start(offset))
+            .map_err(|e| TransferFailure::Interrupted(e.to_string()))?;
+        temp.restart_at(offset)?;
+        let mut buffer = vec![0; CHUNK];
+        let mut written = offset;
+        loop {
+            let read = source
+                .read(&mut buffer)
+                .map_err(|e| TransferFailure::Interrupted(e.to_string()))?;
+            if read == 0 {
+                break;
+            }
+            if sink.stopped() {
+                // Stopped while reading: not a byte more into the file.
+                return Err(Outcome::Stopped);
+            }
+            temp.write(&buffer[..read])?;
+            written += read as u64;
+            sink.wrote(read as u64)?;
+        }
+        if written != size {
+            return Err(TransferFailure::Interrupted(format!(
+                "{} changed while it was copied ({written} of {size} bytes)",
+                path.display()
+            ))
+            .into());
+        }
+        temp.sync()?;
+        Ok(())
+    }
+}
+
+impl Transport for FileTransport {
+    fn serves(&self, url: &str) -> bool {
+        has_scheme(url, "file")
+    }
+
+    fn run(&self, order: &TransferOrder, context: &Context, sink: &mut Sink) -> Outcome {
+        match self.transfer(order, context, sink) {
+            Ok(()) => Outcome::Done,
+            Err(outcome) => outcome,
+        }
+    }
+}
+
+/// The path a `file://` URL names, percent-decoded. A host other than
+/// `localhost` (a network share) is not supported here.
+fn local_path(url: &str) -> Result<PathBuf, TransferFailure> {
+    let rest = &url["file://".len()..];
+    let path = match rest.find('/') {
+        Some(0) => rest,
+        Some(at) if rest[..at].eq_ignore_ascii_case("localhost") => &rest[at..],
+        _ => {
+            return Err(TransferFailure::Unsupported(format!(
+                "{url}: file URLs with a host other than localhost"
+            )));
+        }
+    };
+    let path = path.split(['?', '#']).next().unwrap_or(path);
+    let bytes = percent_decode(path)
+        .ok_or_else(|| TransferFailure::Unsupported(format!("{url}: bad percent-encoding")))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| TransferFailure::Unsupported(format!("{url}: not UTF-8 once decoded")))?;
+    Ok(PathBuf::from(text))
+}
+
+fn percent_decode(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len());
+    let mut bytes = text.bytes();
+    while let Some(b) = bytes.next() {
+        if b == b'%' {
+            let hex = [bytes.next()?, bytes.next()?];
+            out.push(u8::from_str_radix(std::str::from_utf8(&hex).ok()?, 16).ok()?);
+        } else {
+            out.push(b);
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_urls_name_local_paths() {
+        assert_eq!(
+            local_path("file:///tmp/a%20b").unwrap(),
+            PathBuf::from("/tmp/a b")
+        );
+        assert_eq!(
+            local_path("FILE://localhost/x").unwrap(),
+            PathBuf::from("/x")
+        );
+        assert_eq!(local_path("file:///x?y#z").unwrap(), PathBuf::from("/x"));
+        assert!(matches!(
+            local_path("file://server/share/x"),
+            Err(TransferFailure::Unsupported(_))
+        ));
+        assert!(local_path("file:///bad%zz").is_err());
+    }
+}

@@ -1,0 +1,47 @@
+//! The service layer of bits-queue: what moves bytes for a queue whose
+//! component decides everything else.
+//!
+//! - [`TransferService`]: the loop that drives one queue's engine, runs
+//!   `start` orders on worker threads, stops them, carries out `commit` and
+//!   `discard`, passes notifications on, and sleeps until `next-wake`;
+//! - [`Transport`] and [`Transports`]: the seam where bytes move —
+//!   [`HttpTransport`] (HTTP and HTTPS with `ureq`, resumed with `Range`
+//!   and `If-Range`) and [`FileTransport`] (`file://` by copying);
+//! - [`Confinement`]: the directories a service may write and read;
+//! - [`carry_out`]: `commit` and `discard`, for hosts that do not transfer
+//!   (a one-shot `complete`) as well.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use bits_queue_host::{JobState, JobType, Runtime};
+//! use bits_queue_service::{ServiceConfig, TransferService};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let queue = Runtime::new()?.new_queue()?;
+//! let job = queue.manager()?.create_job("backup", JobType::Download)?;
+//! job.add_file("https://example.com/backup.tar", "/var/backups/backup.tar")?;
+//! job.resume()?;
+//! let service = TransferService::start(queue.clone(), ServiceConfig::default())?;
+//! service.wait_for(job.id()?, |s| s == JobState::Transferred, Duration::from_secs(600))?;
+//! service.stop()?;
+//! job.complete()?; // the file takes its local name…
+//! for action in queue.take_file_actions()? {
+//!     bits_queue_service::carry_out(&action, &Default::default()); // …here
+//! }
+//! # Ok(())
+//! # }
+//! ```
+
+mod actions;
+mod confine;
+mod file;
+mod http;
+mod service;
+mod transport;
+
+pub use actions::{FileActionError, carry_out};
+pub use confine::Confinement;
+pub use file::FileTransport;
+pub use http::HttpTransport;
+pub use service::{Notification, ServiceConfig, ServiceError, ServiceStats, TransferService};
+pub use transport::{Context, Outcome, Sink, Stopped, TempFile, Transport, Transports};

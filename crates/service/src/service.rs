@@ -1,0 +1,510 @@
+//! [`TransferService`]: the loop that drives one queue's engine (contract
+//! §10). It polls, hands `start` orders to worker threads, stops them when
+//! told, carries out `commit` and `discard` at once, passes notifications
+//! on, reports what the workers saw back to the component, and sleeps until
+//! the next report, a nudge, or the component's `next-wake`.
+//!
+//! Workers never touch the queue: one thread (the loop) makes every call,
+//! so the component sees one report at a time, and progress arrives
+//! coalesced.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use bits_queue_host::{
+    Action, Clock, Error, FileRef, Guid, JobManager, JobState, NotifyEvent, Queue, SystemClock,
+};
+
+use crate::actions::{FileActionError, carry_out};
+use crate::transport::{Context, Report, Sink, Transports};
+
+/// How a [`TransferService`] runs.
+#[derive(Clone)]
+pub struct ServiceConfig {
+    /// The transports (HTTP(S) and `file://` by default).
+    pub transports: Transports,
+    /// Confinement and progress granularity.
+    pub context: Context,
+    /// Background jobs transferred at once (the component's default, 1,
+    /// when `None`).
+    pub background_slots: Option<u32>,
+    /// The clock the queue reads, to sleep until its `next-wake`.
+    pub clock: Arc<dyn Clock>,
+    /// The longest the loop sleeps without a report or a nudge: changes
+    /// made to the queue elsewhere are picked up at least this often.
+    pub max_sleep: Duration,
+}
+
+impl Default for ServiceConfig {
+    fn default() -> Self {
+        ServiceConfig {
+            transports: Transports::standard(),
+            context: Context::default(),
+            background_slots: None,
+            clock: Arc::new(SystemClock),
+            max_sleep: Duration::from_secs(1),
+        }
+    }
+}
+
+/// A job's notification, as the component gave it (contract §12).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Notification {
+    /// The job.
+    pub job: Guid,
+    /// What happened.
+    pub event: NotifyEvent,
+}
+
+/// Why the service could not do what was asked.
+#[derive(Debug)]
+pub enum ServiceError {
+    /// The queue refused or failed (a sandbox failure ends the service).
+    Queue(Error),
+    /// The wait ran out.
+    TimedOut,
+    /// A thread could not be started.
+    Spawn(std::io::Error),
+}
+
+impl std::fmt::Display for ServiceError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ServiceError::Queue(e) => e.fmt(f),
+            ServiceError::TimedOut => f.write_str("timed out waiting for the job"),
+            ServiceError::Spawn(e) => write!(f, "cannot start a thread: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ServiceError {}
+
+impl From<Error> for ServiceError {
+    fn from(e: Error) -> Self {
+        ServiceError::Queue(e)
+    }
+}
+
+/// Counts of what the service did, for benchmarks and monitoring.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ServiceStats {
+    /// Calls into the component made by the loop.
+    pub guest_calls: u64,
+    /// Transfers started.
+    pub transfers_started: u64,
+    /// Bytes the component was told arrived (progress reports' increments).
+    pub bytes_reported: u64,
+}
+
+/// A subscriber's function, called with each notification.
+type Callback = Box<dyn Fn(Notification) + Send>;
+
+/// What the loop and its users share.
+struct Shared {
+    queue: Queue,
+    stop: AtomicBool,
+    status: Mutex<Status>,
+    changed: Condvar,
+    subscribers: Mutex<Vec<Sender<Notification>>>,
+    callbacks: Mutex<Vec<Callback>>,
+    guest_calls: AtomicU64,
+    transfers_started: AtomicU64,
+    bytes_reported: AtomicU64,
+}
+
+#[derive(Default)]
+struct Status {
+    /// Bumped after every round of the loop.
+    generation: u64,
+    /// The sandbox failure that ended the loop.
+    failed: Option<Error>,
+    /// `commit` and `discard` files that failed.
+    file_errors: Vec<FileActionError>,
+    /// Whether the loop has ended.
+    ended: bool,
+}
+
+/// Runs transfers for one queue on a thread of its own until stopped.
+pub struct TransferService {
+    shared: Arc<Shared>,
+    nudge: Sender<Report>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl TransferService {
+    /// Starts the loop for `queue`. Transfers the queue shows in flight
+    /// when it starts died with an earlier host (this service is the one
+    /// that runs them now): they are reported lost and queued again, with
+    /// their progress.
+    pub fn start(queue: Queue, config: ServiceConfig) -> Result<Self, ServiceError> {
+        if let Some(slots) = config.background_slots {
+            queue.set_background_slots(slots)?;
+        }
+        let shared = Arc::new(Shared {
+            queue,
+            stop: AtomicBool::new(false),
+            status: Mutex::new(Status::default()),
+            changed: Condvar::new(),
+            subscribers: Mutex::new(Vec::new()),
+            callbacks: Mutex::new(Vec::new()),
+            guest_calls: AtomicU64::new(0),
+            transfers_started: AtomicU64::new(0),
+            bytes_reported: AtomicU64::new(0),
+        });
+        let manager = shared.queue.manager()?;
+        recover_lost(&shared.queue, &manager)?;
+        let (nudge, reports) = mpsc::channel();
+        let looping = Loop {
+            shared: shared.clone(),
+            config,
+            manager,
+            reports,
+            sender: nudge.clone(),
+            workers: HashMap::new(),
+        };
+        let thread = thread::Builder::new()
+            .name("bitsq-service".into())
+            .spawn(move || looping.run())
+            .map_err(ServiceError::Spawn)?;
+        Ok(TransferService {
+            shared,
+            nudge,
+            thread: Some(thread),
+        })
+    }
+
+    /// The queue the service drives.
+    pub fn queue(&self) -> &Queue {
+        &self.shared.queue
+    }
+
+    /// Tells the loop the queue may have changed (a job resumed, the clock
+    /// moved): it polls now instead of at its next wake.
+    pub fn wake(&self) {
+        let _ = self.nudge.send(Report::Wake);
+    }
+
+    /// A channel that receives every notification from now on.
+    pub fn subscribe(&self) -> Receiver<Notification> {
+        let (sender, receiver) = mpsc::channel();
+        lock(&self.shared.subscribers).push(sender);
+        receiver
+    }
+
+    /// Calls `f` with every notification from now on (on the loop's
+    /// thread: keep it short).
+    pub fn on_notify(&self, f: impl Fn(Notification) + Send + 'static) {
+        lock(&self.shared.callbacks).push(Box::new(f));
+    }
+
+    /// Waits until job `id` is in a state `until` accepts, at most
+    /// `timeout`; returns that state. A job that left the queue is the
+    /// queue's `not-found`; a failed loop is its error.
+    pub fn wait_for(
+        &self,
+        id: Guid,
+        until: impl Fn(JobState) -> bool,
+        timeout: Duration,
+    ) -> Result<JobState, ServiceError> {
+        let deadline = Instant::now() + timeout;
+        let manager = self.shared.queue.manager()?;
+        loop {
+            let generation = {
+                let status = lock(&self.shared.status);
+                if let Some(e) = &status.failed {
+                    return Err(ServiceError::Queue(e.clone()));
+                }
+                status.generation
+            };
+            let state = manager.get_job(id)?.state()?;
+            if until(state) {
+                return Ok(state);
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(ServiceError::TimedOut);
+            }
+            let status = lock(&self.shared.status);
+            if status.generation == generation && !status.ended {
+                let _ = self
+                    .shared
+                    .changed
+                    .wait_timeout(status, (deadline - now).min(Duration::from_millis(100)));
+            }
+        }
+    }
+
+    /// `commit` and `discard` files that failed so far (taken).
+    pub fn take_file_errors(&self) -> Vec<FileActionError> {
+        std::mem::take(&mut lock(&self.shared.status).file_errors)
+    }
+
+    /// What the service has done so far.
+    pub fn stats(&self) -> ServiceStats {
+        ServiceStats {
+            guest_calls: self.shared.guest_calls.load(Ordering::Relaxed),
+            transfers_started: self.shared.transfers_started.load(Ordering::Relaxed),
+            bytes_reported: self.shared.bytes_reported.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Stops the loop: transfers in flight stop (their bytes stay in their
+    /// temporary files) and are reported lost, so their jobs are queued
+    /// again with their progress. Returns the failure that ended the loop
+    /// early, if one did.
+    pub fn stop(mut self) -> Result<(), ServiceError> {
+        self.halt()
+    }
+
+    fn halt(&mut self) -> Result<(), ServiceError> {
+        self.shared.stop.store(true, Ordering::Release);
+        self.wake();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+        match lock(&self.shared.status).failed.clone() {
+            Some(e) => Err(ServiceError::Queue(e)),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for TransferService {
+    fn drop(&mut self) {
+        let _ = self.halt();
+    }
+}
+
+/// Reports lost every transfer the queue shows in flight: at start, none
+/// of them is this service's.
+fn recover_lost(queue: &Queue, manager: &JobManager) -> Result<(), Error> {
+    for job in manager.jobs()? {
+        if matches!(job.state()?, JobState::Connecting | JobState::Transferring) {
+            let in_flight = job.file_progress()?.iter().position(|f| !f.completed);
+            if let Some(index) = in_flight {
+                let file = FileRef {
+                    job: job.id()?,
+                    file_index: u32::try_from(index).unwrap_or(u32::MAX),
+                };
+                // Refused only if the job moved meanwhile: nothing to do.
+                match queue.report_lost(file) {
+                    Err(Error::Sandbox(e)) => return Err(Error::Sandbox(e)),
+                    _ => continue,
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A running transfer.
+struct Worker {
+    stop: Arc<AtomicBool>,
+    _thread: JoinHandle<()>,
+}
+
+/// The loop's own state, owned by its thread.
+struct Loop {
+    shared: Arc<Shared>,
+    config: ServiceConfig,
+    manager: JobManager,
+    reports: Receiver<Report>,
+    sender: Sender<Report>,
+    workers: HashMap<FileRef, Worker>,
+}
+
+impl Loop {
+    fn run(mut self) {
+        let outcome = self.turn_until_stopped();
+        // Stop every transfer; report it lost so its job is queued again
+        // with its progress (it died with this host).
+        for (file, worker) in self.workers.drain() {
+            worker.stop.store(true, Ordering::Release);
+            let _ = self.shared.queue.report_lost(file);
+        }
+        let mut status = lock(&self.shared.status);
+        if let Err(e) = outcome {
+            status.failed = Some(e);
+        }
+        status.ended = true;
+        status.generation += 1;
+        self.shared.changed.notify_all();
+    }
+
+    fn turn_until_stopped(&mut self) -> Result<(), Error> {
+        while !self.shared.stop.load(Ordering::Acquire) {
+            let actions = self.call(|q| q.poll())?;
+            for action in actions {
+                self.carry_out(action);
+            }
+            self.bump();
+            let sleep = self.sleep()?;
+            match self.reports.recv_timeout(sleep) {
+                Ok(report) => self.handle(report)?,
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => return Ok(()),
+            }
+            // Everything else that arrived meanwhile, before polling again.
+            while let Ok(report) = self.reports.try_recv() {
+                self.handle(report)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// One call into the component, counted.
+    fn call<T>(&self, f: impl FnOnce(&Queue) -> Result<T, Error>) -> Result<T, Error> {
+        self.shared.guest_calls.fetch_add(1, Ordering::Relaxed);
+        f(&self.shared.queue)
+    }
+
+    /// Until the component's next wake, at most `max_sleep`.
+    fn sleep(&self) -> Result<Duration, Error> {
+        let Some(wake) = self.call(|q| q.next_wake())? else {
+            return Ok(self.config.max_sleep);
+        };
+        let now = self.config.clock.now();
+        let until = if wake <= now {
+            Duration::ZERO
+        } else {
+            let secs = wake.seconds - now.seconds;
+            Duration::new(secs, 0) + Duration::from_nanos(u64::from(wake.nanoseconds))
+                - Duration::from_nanos(u64::from(now.nanoseconds))
+        };
+        Ok(until.min(self.config.max_sleep))
+    }
+
+    fn bump(&self) {
+        lock(&self.shared.status).generation += 1;
+        self.shared.changed.notify_all();
+    }
+
+    fn carry_out(&mut self, action: Action) {
+        match action {
+            Action::Start(order) => {
+                let stop = Arc::new(AtomicBool::new(false));
+                let sink = Sink::new(
+                    order.file,
+                    order.offset,
+                    self.sender.clone(),
+                    stop.clone(),
+                    &self.config.context,
+                );
+                let transports = self.config.transports.clone();
+                let context = self.config.context.clone();
+                let file = order.file;
+                let spawned = thread::Builder::new()
+                    .name("bitsq-transfer".into())
+                    .spawn(move || transports.run(&order, &context, sink));
+                match spawned {
+                    Ok(thread) => {
+                        self.shared
+                            .transfers_started
+                            .fetch_add(1, Ordering::Relaxed);
+                        self.workers.insert(
+                            file,
+                            Worker {
+                                stop,
+                                _thread: thread,
+                            },
+                        );
+                    }
+                    // No thread for it: the job goes back to the queue.
+                    Err(_) => {
+                        let _ = self.call(|q| q.report_lost(file));
+                    }
+                }
+            }
+            Action::Stop(file) => self.stop_worker(file),
+            Action::Commit(_) | Action::Discard(_) => {
+                let errors = carry_out(&action, &self.config.context.confinement);
+                if !errors.is_empty() {
+                    lock(&self.shared.status).file_errors.extend(errors);
+                }
+            }
+            Action::Notify(job, event) => {
+                let notification = Notification { job, event };
+                lock(&self.shared.subscribers).retain(|s| s.send(notification).is_ok());
+                for callback in lock(&self.shared.callbacks).iter() {
+                    callback(notification);
+                }
+            }
+        }
+    }
+
+    fn stop_worker(&mut self, file: FileRef) {
+        if let Some(worker) = self.workers.remove(&file) {
+            worker.stop.store(true, Ordering::Release);
+        }
+    }
+
+    /// Passes one report to the component. A refusal means the transfer is
+    /// no longer wanted (the job moved on): its worker stops. A sandbox
+    /// failure ends the loop.
+    fn handle(&mut self, report: Report) -> Result<(), Error> {
+        let (file, result, ends) = match report {
+            Report::Wake => return Ok(()),
+            Report::Connected {
+                file,
+                size,
+                validator,
+                reply,
+            } => {
+                let result = self.call(|q| q.report_connected(file, size, validator.as_deref()));
+                let offset = match &result {
+                    Ok(()) => self.bytes_held(file)?,
+                    Err(_) => None,
+                };
+                let _ = reply.send(offset);
+                (file, result, false)
+            }
+            Report::Progress { file, bytes } => {
+                let before = self.bytes_held(file)?.unwrap_or(bytes);
+                let result = self.call(|q| q.report_progress(file, bytes));
+                if result.is_ok() {
+                    self.shared
+                        .bytes_reported
+                        .fetch_add(bytes.saturating_sub(before), Ordering::Relaxed);
+                }
+                (file, result, false)
+            }
+            Report::Done { file } => (file, self.call(|q| q.report_done(file)), true),
+            Report::Failed { file, failure } => {
+                (file, self.call(|q| q.report_failure(file, &failure)), true)
+            }
+            Report::Lost { file } => (file, self.call(|q| q.report_lost(file)), true),
+        };
+        match result {
+            Err(Error::Sandbox(e)) => return Err(Error::Sandbox(e)),
+            Err(Error::Queue(_)) => self.stop_worker(file),
+            Ok(()) if ends => {
+                self.workers.remove(&file);
+            }
+            Ok(()) => {}
+        }
+        Ok(())
+    }
+
+    /// The bytes of `file` the component counts, or `None` if the job is
+    /// gone.
+    fn bytes_held(&self, file: FileRef) -> Result<Option<u64>, Error> {
+        let job = match self.call(|_| self.manager.get_job(file.job)) {
+            Ok(job) => job,
+            Err(Error::Queue(_)) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let progress = self.call(|_| job.file_progress())?;
+        let index = usize::try_from(file.file_index).unwrap_or(usize::MAX);
+        Ok(progress.get(index).map(|f| f.bytes_transferred))
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}

@@ -1,0 +1,345 @@
+//! The seam between the service and the ways bytes move: a [`Transport`]
+//! carries out one `start` order and reports through a [`Sink`]; it never
+//! touches the queue (the service's loop does, one call at a time) and
+//! decides no rule (the component does).
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Sender};
+use std::time::{Duration, Instant};
+
+use bits_queue_host::{FileRef, JobType, TransferFailure, TransferOrder};
+
+use crate::confine::Confinement;
+
+/// One way of moving bytes (HTTP, `file://`, …).
+pub trait Transport: Send + Sync + 'static {
+    /// Whether this transport serves `url` (by its scheme).
+    fn serves(&self, url: &str) -> bool;
+
+    /// Carries out one order to its end, reporting progress through `sink`,
+    /// and says how it ended.
+    fn run(&self, order: &TransferOrder, context: &Context, sink: &mut Sink) -> Outcome;
+}
+
+/// How a transfer ended.
+#[derive(Debug)]
+pub enum Outcome {
+    /// The whole file is in the temporary file, synced to disk.
+    Done,
+    /// It failed; the component decides what that means.
+    Failed(TransferFailure),
+    /// It cannot go on from here (the server sent part of a file the
+    /// component restarted): the job is queued again.
+    Lost,
+    /// The order was stopped, or the service went away: nothing to report.
+    Stopped,
+}
+
+impl From<Stopped> for Outcome {
+    fn from(_: Stopped) -> Outcome {
+        Outcome::Stopped
+    }
+}
+
+impl From<TransferFailure> for Outcome {
+    fn from(failure: TransferFailure) -> Outcome {
+        Outcome::Failed(failure)
+    }
+}
+
+/// What every transfer of a service shares.
+#[derive(Clone, Debug)]
+pub struct Context {
+    /// Where it may write and read.
+    pub confinement: Confinement,
+    /// Progress is reported at most this often in bytes…
+    pub progress_bytes: u64,
+    /// …and in time, whichever comes later.
+    pub progress_interval: Duration,
+}
+
+impl Default for Context {
+    fn default() -> Self {
+        Context {
+            confinement: Confinement::none(),
+            progress_bytes: 64 << 10,
+            progress_interval: Duration::from_millis(100),
+        }
+    }
+}
+
+/// What a transfer tells the service's loop.
+#[derive(Debug)]
+pub(crate) enum Report {
+    /// The server answered; the loop replies with the offset to write from
+    /// (the component's count of the file's bytes, 0 if it restarted the
+    /// file), or `None` if the transfer is no longer wanted.
+    Connected {
+        file: FileRef,
+        size: Option<u64>,
+        validator: Option<String>,
+        reply: Sender<Option<u64>>,
+    },
+    Progress {
+        file: FileRef,
+        bytes: u64,
+    },
+    Done {
+        file: FileRef,
+    },
+    Failed {
+        file: FileRef,
+        failure: TransferFailure,
+    },
+    Lost {
+        file: FileRef,
+    },
+    /// Not from a transfer: the queue may have changed, poll now.
+    Wake,
+}
+
+/// A transfer's line to the service: reports go to the loop, progress
+/// coalesced; the stop flag says when to give up.
+pub struct Sink {
+    file: FileRef,
+    reports: Sender<Report>,
+    stop: Arc<AtomicBool>,
+    progress_bytes: u64,
+    progress_interval: Duration,
+    sent: u64,
+    sent_at: Instant,
+    /// Bytes of the file that are in the temporary file now.
+    bytes: u64,
+}
+
+/// The order was stopped, or the service went away: give up quietly.
+#[derive(Debug)]
+pub struct Stopped;
+
+impl Sink {
+    pub(crate) fn new(
+        file: FileRef,
+        offset: u64,
+        reports: Sender<Report>,
+        stop: Arc<AtomicBool>,
+        context: &Context,
+    ) -> Sink {
+        Sink {
+            file,
+            reports,
+            stop,
+            progress_bytes: context.progress_bytes,
+            progress_interval: context.progress_interval,
+            sent: offset,
+            sent_at: Instant::now(),
+            bytes: offset,
+        }
+    }
+
+    /// Whether the order was stopped.
+    pub fn stopped(&self) -> bool {
+        self.stop.load(Ordering::Acquire)
+    }
+
+    fn send(&self, report: Report) -> Result<(), Stopped> {
+        if self.stopped() {
+            return Err(Stopped);
+        }
+        self.reports.send(report).map_err(|_| Stopped)
+    }
+
+    /// The server answered with `size` and `validator`. Returns the offset
+    /// to write from: the component keeps the bytes so far, or (the file
+    /// changed) starts it again from 0.
+    pub fn connected(
+        &mut self,
+        size: Option<u64>,
+        validator: Option<String>,
+    ) -> Result<u64, Stopped> {
+        let (reply, answer) = mpsc::channel();
+        self.send(Report::Connected {
+            file: self.file,
+            size,
+            validator,
+            reply,
+        })?;
+        let offset = answer.recv().ok().flatten().ok_or(Stopped)?;
+        self.bytes = offset;
+        self.sent = offset;
+        Ok(offset)
+    }
+
+    /// `count` more bytes are in the temporary file. Reported at most every
+    /// `progress_bytes` and `progress_interval`, whichever comes later.
+    pub fn wrote(&mut self, count: u64) -> Result<(), Stopped> {
+        self.bytes = self.bytes.saturating_add(count);
+        if self.stopped() {
+            return Err(Stopped);
+        }
+        let due = self.bytes - self.sent >= self.progress_bytes
+            && self.sent_at.elapsed() >= self.progress_interval;
+        if due {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Reports the bytes so far now, if any arrived since the last report.
+    pub fn flush(&mut self) -> Result<(), Stopped> {
+        if self.bytes > self.sent {
+            self.send(Report::Progress {
+                file: self.file,
+                bytes: self.bytes,
+            })?;
+            self.sent = self.bytes;
+            self.sent_at = Instant::now();
+        }
+        Ok(())
+    }
+
+    /// Reports how the transfer ended; bytes that arrived are reported
+    /// first.
+    pub(crate) fn finish(mut self, outcome: Outcome) {
+        let last = match outcome {
+            Outcome::Done => Report::Done { file: self.file },
+            Outcome::Failed(failure) => Report::Failed {
+                file: self.file,
+                failure,
+            },
+            Outcome::Lost => Report::Lost { file: self.file },
+            Outcome::Stopped => return,
+        };
+        if self.flush().is_ok() {
+            let _ = self.send(last);
+        }
+    }
+}
+
+/// The temporary file of one order: opened in the local name's directory
+/// (checked against the service's confinement), holding `offset` bytes.
+pub struct TempFile {
+    file: File,
+    path: PathBuf,
+}
+
+impl TempFile {
+    /// Opens (or creates) the order's temporary file and cuts it to the
+    /// `offset` bytes the component counts; bytes after them were never
+    /// reported and are dropped.
+    pub fn open(
+        order: &TransferOrder,
+        confinement: &Confinement,
+    ) -> Result<TempFile, TransferFailure> {
+        confinement
+            .check_write(Path::new(&order.local_name))
+            .map_err(TransferFailure::LocalIo)?;
+        let path = confinement
+            .check_write(Path::new(&order.temporary_name))
+            .map_err(TransferFailure::LocalIo)?;
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|e| local_io(&path, &e))?;
+        let held = file.metadata().map_err(|e| local_io(&path, &e))?.len();
+        if held < order.offset {
+            return Err(TransferFailure::LocalIo(format!(
+                "{} holds {held} bytes, fewer than the {} already transferred",
+                path.display(),
+                order.offset
+            )));
+        }
+        let mut temp = TempFile { file, path };
+        temp.restart_at(order.offset)?;
+        Ok(temp)
+    }
+
+    /// Cuts the file to `offset` bytes and writes from there.
+    pub fn restart_at(&mut self, offset: u64) -> Result<(), TransferFailure> {
+        self.file
+            .set_len(offset)
+            .and_then(|()| self.file.seek(SeekFrom::Start(offset)).map(drop))
+            .map_err(|e| local_io(&self.path, &e))
+    }
+
+    /// Appends `bytes`.
+    pub fn write(&mut self, bytes: &[u8]) -> Result<(), TransferFailure> {
+        self.file
+            .write_all(bytes)
+            .map_err(|e| local_io(&self.path, &e))
+    }
+
+    /// Syncs the bytes to disk: the file is complete only once they are.
+    pub fn sync(&mut self) -> Result<(), TransferFailure> {
+        self.file.sync_all().map_err(|e| local_io(&self.path, &e))
+    }
+}
+
+/// A local file error as a failure.
+pub(crate) fn local_io(path: &Path, e: &io::Error) -> TransferFailure {
+    TransferFailure::LocalIo(format!("{}: {e}", path.display()))
+}
+
+/// The transports a service has, chosen by each order's URL; an order none
+/// serves, or an upload, is `unsupported`.
+#[derive(Clone)]
+pub struct Transports(Vec<Arc<dyn Transport>>);
+
+impl Transports {
+    /// HTTP and HTTPS (`ureq`), and `file://` (copying).
+    pub fn standard() -> Self {
+        Transports(vec![
+            Arc::new(crate::http::HttpTransport::new()),
+            Arc::new(crate::file::FileTransport),
+        ])
+    }
+
+    /// Another transport, tried before those already there.
+    pub fn with(mut self, transport: impl Transport) -> Self {
+        self.0.insert(0, Arc::new(transport));
+        self
+    }
+
+    /// Carries out `order` with the transport that serves it.
+    pub(crate) fn run(&self, order: &TransferOrder, context: &Context, mut sink: Sink) {
+        let outcome = if order.job_type != JobType::Download {
+            Outcome::Failed(TransferFailure::Unsupported(
+                "this service transfers downloads only".into(),
+            ))
+        } else {
+            match self.0.iter().find(|t| t.serves(&order.remote_name)) {
+                Some(transport) => transport.run(order, context, &mut sink),
+                None => Outcome::Failed(TransferFailure::Unsupported(format!(
+                    "no transport serves {}",
+                    order.remote_name
+                ))),
+            }
+        };
+        sink.finish(outcome);
+    }
+}
+
+impl Default for Transports {
+    fn default() -> Self {
+        Self::standard()
+    }
+}
+
+impl std::fmt::Debug for Transports {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Transports({})", self.0.len())
+    }
+}
+
+/// Whether `url` has `scheme` (any case) followed by `://`.
+pub(crate) fn has_scheme(url: &str, scheme: &str) -> bool {
+    url.len() > scheme.len() + 3
+        && url[..scheme.len()].eq_ignore_ascii_case(scheme)
+        && url[scheme.len()..].starts_with("://")
+}

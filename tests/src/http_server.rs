@@ -1,0 +1,281 @@
+//! A real HTTP/1.1 server inside the test process, on 127.0.0.1 only, with
+//! faults to inject: the transfers under test talk to it over real sockets.
+//!
+//! It serves files held in memory (each with an ETag that changes when the
+//! file does), answers `Range` requests with `206` and honours `If-Range`,
+//! and logs every request. A path can be given a queue of faults, each used
+//! by one request: a connection dropped after N bytes, a stall, a status, a
+//! `200` to a range, a wrong `Content-Range`, no `Content-Length`.
+
+use std::collections::{HashMap, VecDeque};
+use std::io::{BufRead, BufReader, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread;
+use std::time::Duration;
+
+/// What one request to a path meets instead of the plain answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Fault {
+    /// The headers promise the whole answer; the connection closes after
+    /// this many bytes of body.
+    DropAfter(u64),
+    /// This many bytes of body, then silence for the duration, then close.
+    Stall(u64, Duration),
+    /// This status, with a short body.
+    Status(u16),
+    /// The whole file with `200`, whatever the `Range`.
+    IgnoreRange,
+    /// A `206` whose `Content-Range` starts one byte after the one asked.
+    WrongRange,
+    /// The answer without `Content-Length`, closed at its end.
+    NoLength,
+}
+
+/// One request, as the server saw it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Logged {
+    /// The path asked for.
+    pub path: String,
+    /// The `Range` header, if any.
+    pub range: Option<String>,
+    /// The `If-Range` header, if any.
+    pub if_range: Option<String>,
+    /// The status answered.
+    pub status: u16,
+    /// Body bytes sent.
+    pub body_bytes: u64,
+}
+
+struct File {
+    bytes: Arc<Vec<u8>>,
+    version: u32,
+}
+
+#[derive(Default)]
+struct State {
+    files: HashMap<String, File>,
+    faults: HashMap<String, VecDeque<Fault>>,
+    log: Vec<Logged>,
+}
+
+/// The server; it stops when dropped.
+pub struct TestServer {
+    port: u16,
+    state: Arc<Mutex<State>>,
+    stop: Arc<AtomicBool>,
+}
+
+impl TestServer {
+    /// Starts a server on 127.0.0.1 and a free port.
+    pub fn start() -> TestServer {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+        let port = listener.local_addr().expect("an address").port();
+        let state = Arc::new(Mutex::new(State::default()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (shared, stopping) = (state.clone(), stop.clone());
+        thread::spawn(move || {
+            for stream in listener.incoming() {
+                if stopping.load(Ordering::Acquire) {
+                    break;
+                }
+                let Ok(stream) = stream else { continue };
+                let state = shared.clone();
+                thread::spawn(move || serve(stream, &state));
+            }
+        });
+        TestServer { port, state, stop }
+    }
+
+    /// The URL of `path` (which starts with `/`).
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// Serves `bytes` at `path` (a new version if it was there).
+    pub fn put(&self, path: &str, bytes: Vec<u8>) {
+        let mut state = lock(&self.state);
+        let version = state.files.get(path).map_or(1, |f| f.version + 1);
+        state.files.insert(
+            path.to_string(),
+            File {
+                bytes: Arc::new(bytes),
+                version,
+            },
+        );
+    }
+
+    /// The next request to `path` meets `fault` (after those queued before).
+    pub fn fault(&self, path: &str, fault: Fault) {
+        lock(&self.state)
+            .faults
+            .entry(path.to_string())
+            .or_default()
+            .push_back(fault);
+    }
+
+    /// Every request so far.
+    pub fn log(&self) -> Vec<Logged> {
+        lock(&self.state).log.clone()
+    }
+
+    /// The requests for `path` so far.
+    pub fn requests(&self, path: &str) -> Vec<Logged> {
+        self.log().into_iter().filter(|r| r.path == path).collect()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Release);
+        // Wake the accept loop so it sees the flag.
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+    }
+}
+
+fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
+    state.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// A pseudo-random file of `len` bytes, the same for the same `seed`.
+pub fn test_bytes(len: usize, seed: u64) -> Vec<u8> {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 24) as u8
+        })
+        .collect()
+}
+
+/// Answers one request on `stream`, then closes it.
+fn serve(stream: TcpStream, state: &Mutex<State>) {
+    let mut reader = BufReader::new(match stream.try_clone() {
+        Ok(s) => s,
+        Err(_) => return,
+    });
+    let mut request_line = String::new();
+    if reader.read_line(&mut request_line).is_err() {
+        return;
+    }
+    let path = request_line
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or("/")
+        .to_string();
+    let (mut range, mut if_range) = (None, None);
+    loop {
+        let mut line = String::new();
+        match reader.read_line(&mut line) {
+            Ok(0) | Err(_) => return,
+            Ok(_) if line == "\r\n" || line == "\n" => break,
+            Ok(_) => {}
+        }
+        if let Some((name, value)) = line.split_once(':') {
+            let value = value.trim().to_string();
+            match name.trim().to_ascii_lowercase().as_str() {
+                "range" => range = Some(value),
+                "if-range" => if_range = Some(value),
+                _ => {}
+            }
+        }
+    }
+    let (file, fault) = {
+        let mut state = lock(state);
+        let fault = state.faults.get_mut(&path).and_then(VecDeque::pop_front);
+        let file = state
+            .files
+            .get(&path)
+            .map(|f| (f.bytes.clone(), format!("\"v{}\"", f.version)));
+        (file, fault)
+    };
+    let mut out = stream;
+    let (status, sent) = answer(&mut out, file, fault, range.as_deref(), if_range.as_deref());
+    lock(state).log.push(Logged {
+        path,
+        range,
+        if_range,
+        status,
+        body_bytes: sent,
+    });
+    let _ = out.shutdown(Shutdown::Both);
+}
+
+/// Writes the answer; returns its status and the body bytes sent.
+fn answer(
+    out: &mut TcpStream,
+    file: Option<(Arc<Vec<u8>>, String)>,
+    fault: Option<Fault>,
+    range: Option<&str>,
+    if_range: Option<&str>,
+) -> (u16, u64) {
+    if let Some(Fault::Status(status)) = fault {
+        let body = format!("status {status}\n");
+        let _ = write!(
+            out,
+            "HTTP/1.1 {status} Test\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        return (status, body.len() as u64);
+    }
+    let Some((bytes, etag)) = file else {
+        let _ = out
+            .write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        return (404, 0);
+    };
+    let total = bytes.len() as u64;
+    let wanted = range
+        .and_then(|r| r.strip_prefix("bytes="))
+        .and_then(|r| r.strip_suffix('-'))
+        .and_then(|start| start.parse::<u64>().ok());
+    let same_file = if_range.is_none_or(|v| v == etag);
+    let partial = match (wanted, &fault) {
+        (_, Some(Fault::IgnoreRange)) => None,
+        (Some(start), _) if same_file && start <= total => Some(start),
+        _ => None,
+    };
+    let (status, start) = match partial {
+        Some(start) => (206, start),
+        None => (200, 0),
+    };
+    let body = &bytes[usize::try_from(start).unwrap_or(0)..];
+    let mut head = format!("HTTP/1.1 {status} Test\r\nETag: {etag}\r\nConnection: close\r\n");
+    if fault != Some(Fault::NoLength) {
+        head += &format!("Content-Length: {}\r\n", body.len());
+    }
+    if status == 206 {
+        let shown = if fault == Some(Fault::WrongRange) {
+            start + 1
+        } else {
+            start
+        };
+        head += &format!(
+            "Content-Range: bytes {shown}-{}/{total}\r\n",
+            total.saturating_sub(1)
+        );
+    }
+    head += "\r\n";
+    if out.write_all(head.as_bytes()).is_err() {
+        return (status, 0);
+    }
+    let (limit, stall) = match fault {
+        Some(Fault::DropAfter(n)) => (n.min(body.len() as u64), None),
+        Some(Fault::Stall(n, pause)) => (n.min(body.len() as u64), Some(pause)),
+        _ => (body.len() as u64, None),
+    };
+    let mut sent = 0u64;
+    for chunk in body[..usize::try_from(limit).unwrap_or(0)].chunks(16 << 10) {
+        if out.write_all(chunk).is_err() {
+            return (status, sent);
+        }
+        sent += chunk.len() as u64;
+    }
+    let _ = out.flush();
+    if let Some(pause) = stall {
+        thread::sleep(pause);
+    }
+    (status, sent)
+}
