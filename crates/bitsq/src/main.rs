@@ -6,13 +6,14 @@
 mod demo;
 mod output;
 mod shell;
+mod transfer;
 mod words;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use bits_queue_host::{Config, Queue, Runtime};
+use bits_queue_host::{Config, JobPriority, Queue, Runtime};
 use clap::{Parser, Subcommand};
 
 /// The Windows BITS job queue, run as a sandboxed WebAssembly component.
@@ -66,6 +67,52 @@ enum Command {
     Demo,
     /// Read commands one per line from standard input (`help` lists them).
     Shell,
+    /// Download files as `bitsadmin /transfer` does: create a job, add the
+    /// files, resume it, show its progress, and complete it when every
+    /// file has arrived (exit 0); a job that ends in error is printed,
+    /// cancelled, and exits 1. Transient errors are retried.
+    Transfer(TransferArgs),
+}
+
+/// `bitsq transfer`'s arguments.
+#[derive(clap::Args, Debug)]
+struct TransferArgs {
+    /// The job's display name.
+    #[arg(long, default_value = "bitsq transfer")]
+    name: String,
+
+    /// foreground, high, normal or low.
+    #[arg(long, default_value = "foreground", value_parser = parse_priority)]
+    priority: JobPriority,
+
+    /// Seconds to wait after a transient error before retrying (at least 5).
+    #[arg(long, value_name = "SECS")]
+    retry_delay: Option<u32>,
+
+    /// Seconds without progress, from the first transient error, after
+    /// which the job fails (0: the first error is fatal).
+    #[arg(long, value_name = "SECS")]
+    no_progress_timeout: Option<u32>,
+
+    /// Write only below DIR (repeatable). Without it, the service may write
+    /// wherever this user may.
+    #[arg(long, value_name = "DIR")]
+    allow_write: Vec<PathBuf>,
+
+    /// Read file:// sources only below DIR (repeatable). Without it, any
+    /// file this user may read.
+    #[arg(long, value_name = "DIR")]
+    allow_read: Vec<PathBuf>,
+
+    /// REMOTE LOCAL pairs: an http://, https:// or file:// URL, and where
+    /// the file goes (a relative path is taken from the current directory).
+    #[arg(value_name = "REMOTE LOCAL", required = true, num_args = 2..)]
+    files: Vec<String>,
+}
+
+fn parse_priority(text: &str) -> Result<JobPriority, String> {
+    text.parse()
+        .map_err(|e: bits_queue_host::UnknownName| e.to_string())
 }
 
 fn main() -> ExitCode {
@@ -105,6 +152,7 @@ fn main() -> ExitCode {
     let outcome = match cli.command.unwrap_or(Command::Demo) {
         Command::Demo => demo::run(&runtime, &queue, &source, cli.seed),
         Command::Shell => shell::run(&queue),
+        Command::Transfer(args) => return run_transfer(&queue, args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -119,5 +167,51 @@ fn new_queue(runtime: &Runtime, seed: Option<u64>) -> bits_queue_host::Result<Qu
     match seed {
         Some(seed) => runtime.new_queue_seeded(seed),
         None => runtime.new_queue(),
+    }
+}
+
+fn run_transfer(queue: &Queue, args: TransferArgs) -> ExitCode {
+    if args.files.len() % 2 != 0 {
+        eprintln!("bitsq: transfer takes REMOTE LOCAL pairs; the last REMOTE has no LOCAL");
+        return ExitCode::from(2);
+    }
+    let mut confinement = bits_queue_service::Confinement::none();
+    for dir in &args.allow_write {
+        confinement = match confinement.allow_write(dir) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("bitsq: --allow-write {e}");
+                return ExitCode::from(2);
+            }
+        };
+    }
+    for dir in &args.allow_read {
+        confinement = match confinement.allow_read(dir) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("bitsq: --allow-read {e}");
+                return ExitCode::from(2);
+            }
+        };
+    }
+    let request = transfer::Request {
+        name: args.name,
+        priority: args.priority,
+        retry_delay: args.retry_delay,
+        no_progress_timeout: args.no_progress_timeout,
+        confinement,
+        files: args
+            .files
+            .chunks(2)
+            .map(|pair| (pair[0].clone(), PathBuf::from(&pair[1])))
+            .collect(),
+    };
+    match transfer::run(queue, request) {
+        Ok(transfer::Ended::Transferred) => ExitCode::SUCCESS,
+        Ok(transfer::Ended::Failed) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("bitsq: {e}");
+            ExitCode::FAILURE
+        }
     }
 }

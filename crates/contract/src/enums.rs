@@ -51,7 +51,7 @@ macro_rules! display_wit_name {
     ($($name:ident),+) => {$(
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.wit_name())
+                f.pad(self.wit_name())
             }
         }
     )+};

@@ -1,0 +1,265 @@
+//! `bitsq transfer`: what `bitsadmin /transfer` does. Creates a download
+//! job, adds the files, resumes it, shows its progress while the transfer
+//! service moves the bytes, waits through transient errors (printing
+//! each), and completes the job when every file has arrived: the files
+//! appear at their local names and bitsq exits 0. A job that ends in
+//! `error` is printed with its error, cancelled (its temporary files go),
+//! and bitsq exits 1.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use bits_queue_host::{
+    Error, Job, JobError, JobPriority, JobState, JobType, Progress, Queue, hresult_name,
+};
+use bits_queue_service::{Confinement, ServiceConfig, TransferService, carry_out};
+
+use crate::output::say;
+
+/// What `bitsq transfer` was asked.
+pub struct Request {
+    pub name: String,
+    pub priority: JobPriority,
+    pub retry_delay: Option<u32>,
+    pub no_progress_timeout: Option<u32>,
+    pub confinement: Confinement,
+    /// REMOTE LOCAL pairs.
+    pub files: Vec<(String, PathBuf)>,
+}
+
+/// How the transfer ended.
+pub enum Ended {
+    /// Every file is at its local name.
+    Transferred,
+    /// The job ended in `error` and was cancelled.
+    Failed,
+}
+
+/// How often the display refreshes.
+const TICK: Duration = Duration::from_millis(200);
+/// How often a line is printed when the output is not a terminal.
+const LINE_EVERY: Duration = Duration::from_secs(1);
+
+/// What ends a transfer early: the queue or the service failed.
+pub type Failure = Box<dyn std::error::Error>;
+
+/// Runs the transfer to its end.
+pub fn run(queue: &Queue, request: Request) -> Result<Ended, Failure> {
+    let manager = queue.manager()?;
+    let job = manager.create_job(&request.name, JobType::Download)?;
+    let id = job.id()?;
+    for (remote, local) in &request.files {
+        let local = absolute(local);
+        job.add_file(remote, &local.to_string_lossy())?;
+    }
+    job.set_priority(request.priority)?;
+    if let Some(seconds) = request.retry_delay {
+        job.set_minimum_retry_delay(seconds)?;
+    }
+    if let Some(seconds) = request.no_progress_timeout {
+        job.set_no_progress_timeout(seconds)?;
+    }
+    say!("{id} {:?}: {} file(s)", request.name, request.files.len());
+    job.resume()?;
+
+    let config = ServiceConfig {
+        context: bits_queue_service::Context {
+            confinement: request.confinement.clone(),
+            ..Default::default()
+        },
+        ..ServiceConfig::default()
+    };
+    let service = TransferService::start(queue.clone(), config)?;
+    let mut display = Display::new();
+    let mut seen_error: Option<(u32, String)> = None;
+    let ended = loop {
+        let state = job.state()?;
+        display.show(state, job.progress()?);
+        match state {
+            JobState::Transferred => break Ended::Transferred,
+            JobState::Error => break Ended::Failed,
+            JobState::TransientError => {
+                if let Some(error) = job.error()? {
+                    let key = (error.hresult, error.description.clone());
+                    if seen_error.as_ref() != Some(&key) {
+                        display.clear();
+                        eprintln!(
+                            "transient error, retrying in {} s: {}",
+                            job.minimum_retry_delay()?,
+                            describe(&error, &job)?
+                        );
+                        seen_error = Some(key);
+                    }
+                }
+            }
+            _ => seen_error = None,
+        }
+        std::thread::sleep(TICK);
+    };
+    let error = job.error()?;
+    service.stop()?;
+    display.finish();
+    match ended {
+        Ended::Transferred => {
+            job.complete()?;
+            carry_out_file_actions(queue, &request.confinement)?;
+            let progress = job.progress()?;
+            say!(
+                "transferred {} file(s), {}",
+                progress.files_transferred,
+                bytes(progress.bytes_transferred)
+            );
+        }
+        Ended::Failed => {
+            if let Some(error) = error {
+                eprintln!("error: {}", describe(&error, &job)?);
+            }
+            job.cancel()?;
+            carry_out_file_actions(queue, &request.confinement)?;
+            eprintln!("{id}: cancelled");
+        }
+    }
+    Ok(ended)
+}
+
+/// The `commit` and `discard` a `complete` or `cancel` made due, carried
+/// out now, before bitsq answers.
+pub fn carry_out_file_actions(queue: &Queue, confinement: &Confinement) -> Result<(), Error> {
+    for action in queue.take_file_actions()? {
+        for failure in carry_out(&action, confinement) {
+            eprintln!("warning: {failure}");
+        }
+    }
+    Ok(())
+}
+
+/// A job error for people: `BG_E_HTTP_ERROR_404 (0x80190194) in
+/// remote-file, file 0 (URL): the server answered HTTP 404`.
+pub fn describe(error: &JobError, job: &Job) -> Result<String, Error> {
+    let name = hresult_name(error.hresult).unwrap_or_else(|| "HRESULT".into());
+    let file = match error.file_index {
+        Some(index) => {
+            let files = job.files()?;
+            match files.get(index as usize) {
+                Some(f) => format!(", file {index} ({})", f.remote_name),
+                None => format!(", file {index}"),
+            }
+        }
+        None => String::new(),
+    };
+    Ok(format!(
+        "{name} (0x{:08X}) in {}{file}: {}",
+        error.hresult, error.context, error.description
+    ))
+}
+
+/// `path` made absolute against the current directory (the queue takes
+/// absolute local names only).
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// `1.5 MiB`.
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = n as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+/// The progress display: a bar redrawn in place on a terminal, a line a
+/// second otherwise.
+struct Display {
+    terminal: bool,
+    started: Instant,
+    last_line: Option<Instant>,
+    last_state: Option<JobState>,
+    drawn: bool,
+}
+
+impl Display {
+    fn new() -> Self {
+        Display {
+            terminal: std::io::stdout().is_terminal(),
+            started: Instant::now(),
+            last_line: None,
+            last_state: None,
+            drawn: false,
+        }
+    }
+
+    fn show(&mut self, state: JobState, progress: Progress) {
+        let rate =
+            progress.bytes_transferred as f64 / self.started.elapsed().as_secs_f64().max(0.001);
+        let known = progress.bytes_total != Progress::SIZE_UNKNOWN;
+        let left = known.then(|| {
+            progress
+                .bytes_total
+                .saturating_sub(progress.bytes_transferred)
+        });
+        let eta = match left {
+            Some(left) if rate > 0.0 => format!("{:.0} s left", left as f64 / rate),
+            _ => "time left unknown".into(),
+        };
+        let amount = if known {
+            format!(
+                "{} of {}",
+                bytes(progress.bytes_transferred),
+                bytes(progress.bytes_total)
+            )
+        } else {
+            format!("{} of unknown", bytes(progress.bytes_transferred))
+        };
+        let text = format!(
+            "{state:<15} {amount}, {}/s, {eta}, file {} of {}",
+            bytes(rate as u64),
+            (progress.files_transferred + 1).min(progress.files_total),
+            progress.files_total
+        );
+        if self.terminal {
+            let width = 30;
+            let filled = match progress.bytes_total {
+                0 => width,
+                total if known => {
+                    (progress.bytes_transferred as f64 / total as f64 * width as f64) as usize
+                }
+                _ => 0,
+            }
+            .min(width);
+            let bar = format!("[{}{}]", "#".repeat(filled), "-".repeat(width - filled));
+            let mut out = std::io::stdout().lock();
+            let _ = write!(out, "\r\x1b[2K{bar} {text}");
+            let _ = out.flush();
+            self.drawn = true;
+        } else {
+            let due = self.last_line.is_none_or(|at| at.elapsed() >= LINE_EVERY)
+                || self.last_state != Some(state);
+            if due {
+                say!("{text}");
+                self.last_line = Some(Instant::now());
+            }
+        }
+        self.last_state = Some(state);
+    }
+
+    /// Ends the line the bar is drawn on, before other output.
+    fn clear(&mut self) {
+        if self.terminal && self.drawn {
+            println!();
+            self.drawn = false;
+        }
+    }
+
+    fn finish(&mut self) {
+        self.clear();
+    }
+}
