@@ -95,7 +95,9 @@ pub fn run(queue: &Queue, request: Request) -> Result<Ended, Failure> {
             }
             _ => seen_error = None,
         }
-        std::thread::sleep(TICK);
+        // Woken early by any change the service makes, so the end of the
+        // transfer is seen at once.
+        let _ = service.wait_for(id, |s| s != state, TICK);
     };
     let error = job.error()?;
     service.stop()?;
