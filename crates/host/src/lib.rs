@@ -62,8 +62,3 @@ pub use error::{Error, Result, SandboxError, SandboxErrorKind};
 pub use handles::{Job, JobManager};
 pub use queue::Queue;
 pub use runtime::{EMBEDDED_COMPONENT, QueueOptions, Runtime};
-
-/// The README's Rust examples are compiled and run as doctests.
-#[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
-mod readme {}

@@ -45,3 +45,9 @@ pub use file::FileTransport;
 pub use http::HttpTransport;
 pub use service::{Notification, ServiceConfig, ServiceError, ServiceStats, TransferService};
 pub use transport::{Context, Outcome, Sink, Stopped, TempFile, Transport, Transports};
+
+/// The README's Rust examples are compiled (and run, unless marked
+/// `no_run`) as doctests here, where both the host and the service are.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+mod readme {}
