@@ -455,3 +455,32 @@ fn a_stopped_service_leaves_the_job_queued_and_a_new_one_resumes_it() {
     s.complete(&job);
     assert_eq!(std::fs::read(s.local("long.bin")).unwrap(), bytes);
 }
+
+#[test]
+fn notifications_reach_subscribers_and_callbacks() {
+    let s = Setup::new();
+    let channel = s.service().subscribe();
+    let counted = std::sync::Arc::new(AtomicU32::new(0));
+    let count = counted.clone();
+    s.service().on_notify(move |n| {
+        if n.event == bits_queue_host::NotifyEvent::Transferred {
+            count.fetch_add(1, Ordering::Relaxed);
+        }
+    });
+    s.server.put("/n.bin", test_bytes(1000, 13));
+    let job = s.download(&s.server.url("/n.bin"), "n.bin");
+    s.wait(&job, JobState::Transferred);
+    let notification = channel.recv_timeout(PATIENCE).unwrap();
+    assert_eq!(notification.job, job.id().unwrap());
+    assert_eq!(
+        notification.event,
+        bits_queue_host::NotifyEvent::Transferred
+    );
+    assert_eq!(counted.load(Ordering::Relaxed), 1);
+    // A 404 notifies `error`: default flags ask for it.
+    let failing = s.download(&s.server.url("/absent.bin"), "absent.bin");
+    s.wait(&failing, JobState::Error);
+    let notification = channel.recv_timeout(PATIENCE).unwrap();
+    assert_eq!(notification.job, failing.id().unwrap());
+    assert_eq!(notification.event, bits_queue_host::NotifyEvent::Error);
+}
