@@ -4,6 +4,7 @@
 //! `bitsq shell` reads bitsadmin-like commands, one per line.
 
 mod demo;
+mod interrupt;
 mod output;
 mod shell;
 mod transfer;
@@ -66,12 +67,31 @@ enum Command {
     /// get one back by GUID, move jobs through states, show a refusal.
     Demo,
     /// Read commands one per line from standard input (`help` lists them).
-    Shell,
+    /// A transfer service runs while the shell is open, so resumed jobs
+    /// transfer.
+    Shell(ShellArgs),
     /// Download files as `bitsadmin /transfer` does: create a job, add the
     /// files, resume it, show its progress, and complete it when every
     /// file has arrived (exit 0); a job that ends in error is printed,
     /// cancelled, and exits 1. Transient errors are retried.
     Transfer(TransferArgs),
+}
+
+/// `bitsq shell`'s arguments.
+#[derive(clap::Args, Debug)]
+struct ShellArgs {
+    /// Run no transfer service: resumed jobs stay queued.
+    #[arg(long)]
+    no_transfer: bool,
+
+    /// Write only below DIR (repeatable). Without it, transfers may write
+    /// wherever this user may.
+    #[arg(long, value_name = "DIR")]
+    allow_write: Vec<PathBuf>,
+
+    /// Read file:// sources only below DIR (repeatable).
+    #[arg(long, value_name = "DIR")]
+    allow_read: Vec<PathBuf>,
 }
 
 /// `bitsq transfer`'s arguments.
@@ -151,7 +171,26 @@ fn main() -> ExitCode {
     };
     let outcome = match cli.command.unwrap_or(Command::Demo) {
         Command::Demo => demo::run(&runtime, &queue, &source, cli.seed),
-        Command::Shell => shell::run(&queue),
+        Command::Shell(args) => {
+            let transfers = if args.no_transfer {
+                None
+            } else {
+                match confinement(&args.allow_write, &args.allow_read) {
+                    Ok(confinement) => Some(bits_queue_service::ServiceConfig {
+                        context: bits_queue_service::Context {
+                            confinement,
+                            ..Default::default()
+                        },
+                        ..Default::default()
+                    }),
+                    Err(message) => {
+                        eprintln!("bitsq: {message}");
+                        return ExitCode::from(2);
+                    }
+                }
+            };
+            shell::run(&queue, transfers)
+        }
         Command::Transfer(args) => return run_transfer(&queue, args),
     };
     match outcome {
@@ -171,29 +210,17 @@ fn new_queue(runtime: &Runtime, seed: Option<u64>) -> bits_queue_host::Result<Qu
 }
 
 fn run_transfer(queue: &Queue, args: TransferArgs) -> ExitCode {
-    if args.files.len() % 2 != 0 {
+    if !args.files.len().is_multiple_of(2) {
         eprintln!("bitsq: transfer takes REMOTE LOCAL pairs; the last REMOTE has no LOCAL");
         return ExitCode::from(2);
     }
-    let mut confinement = bits_queue_service::Confinement::none();
-    for dir in &args.allow_write {
-        confinement = match confinement.allow_write(dir) {
-            Ok(c) => c,
-            Err(e) => {
-                eprintln!("bitsq: --allow-write {e}");
-                return ExitCode::from(2);
-            }
-        };
-    }
-    for dir in &args.allow_read {
-        confinement = match confinement.allow_read(dir) {
-            Ok(c) => c,
-            Err(e) => {
-                eprintln!("bitsq: --allow-read {e}");
-                return ExitCode::from(2);
-            }
-        };
-    }
+    let confinement = match confinement(&args.allow_write, &args.allow_read) {
+        Ok(confinement) => confinement,
+        Err(message) => {
+            eprintln!("bitsq: {message}");
+            return ExitCode::from(2);
+        }
+    };
     let request = transfer::Request {
         name: args.name,
         priority: args.priority,
@@ -214,4 +241,23 @@ fn run_transfer(queue: &Queue, args: TransferArgs) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The confinement `--allow-write` and `--allow-read` ask for.
+fn confinement(
+    write: &[PathBuf],
+    read: &[PathBuf],
+) -> Result<bits_queue_service::Confinement, String> {
+    let mut confinement = bits_queue_service::Confinement::none();
+    for dir in write {
+        confinement = confinement
+            .allow_write(dir)
+            .map_err(|e| format!("--allow-write {e}"))?;
+    }
+    for dir in read {
+        confinement = confinement
+            .allow_read(dir)
+            .map_err(|e| format!("--allow-read {e}"))?;
+    }
+    Ok(confinement)
 }

@@ -5,9 +5,13 @@
 
 use std::io::{self, BufRead, IsTerminal, Write};
 
+use std::time::Duration;
+
 use bits_queue_host::{
-    Error, ErrorCode, FileInfo, Guid, Job, JobManager, JobPriority, JobType, Queue, QueueLimits,
+    Datetime, Error, ErrorCode, FileInfo, Guid, Job, JobManager, JobPriority, JobState, JobType,
+    Queue, QueueLimits,
 };
+use bits_queue_service::{Confinement, ServiceConfig, ServiceError, TransferService};
 
 use crate::output::say;
 use crate::words;
@@ -81,6 +85,36 @@ const VERBS: &[Verb] = &[
         about: "acknowledge a job: it leaves the queue",
     },
     Verb {
+        name: "geterror",
+        args: "GUID",
+        about: "show a job's error: Windows name, HRESULT, context, file",
+    },
+    Verb {
+        name: "gettimes",
+        args: "GUID",
+        about: "show a job's creation, modification and completion times",
+    },
+    Verb {
+        name: "setminretrydelay",
+        args: "GUID SECONDS",
+        about: "set the wait after a transient error (at least 5 s)",
+    },
+    Verb {
+        name: "setnoprogresstimeout",
+        args: "GUID SECONDS",
+        about: "set how long without progress a job may retry (0: no retry)",
+    },
+    Verb {
+        name: "setnotifyflags",
+        args: "GUID FLAGS",
+        about: "set notifications: 0x1 transferred, 0x2 error, 0x4 off, 0x8 change",
+    },
+    Verb {
+        name: "monitor",
+        args: "[SECONDS]",
+        about: "show the jobs each second until Ctrl-C, or up to SECONDS while any moves",
+    },
+    Verb {
         name: "limits",
         args: "[MAX_JOBS MAX_FILES]",
         about: "show the queue limits, or set them",
@@ -121,52 +155,104 @@ enum Flow {
     Quit,
 }
 
-/// Runs the shell on standard input until it ends or `quit`.
-pub fn run(queue: &Queue) -> Result<(), Error> {
+/// Runs the shell on standard input until it ends or `quit`. With a
+/// service configuration, a transfer service runs while the shell is open,
+/// so resumed jobs really transfer.
+pub fn run(queue: &Queue, transfers: Option<ServiceConfig>) -> Result<(), Error> {
     let manager = queue.manager()?;
-    let stdin = io::stdin();
-    let interactive = stdin.is_terminal();
-    if interactive {
-        say!("bitsq shell: `help` lists the commands, `quit` or Ctrl-D leaves.");
-    }
-    let mut lines = stdin.lock().lines();
-    loop {
-        if interactive {
-            print!("bitsq> ");
-            let _ = io::stdout().flush();
-        }
-        let line = match lines.next() {
-            None => break,
-            Some(Ok(line)) => line,
-            Some(Err(e)) => {
-                eprintln!("bitsq: cannot read input: {e}");
-                return Ok(());
+    let confinement = transfers
+        .as_ref()
+        .map(|c| c.context.confinement.clone())
+        .unwrap_or_default();
+    let service = match transfers {
+        Some(config) => match TransferService::start(queue.clone(), config) {
+            Ok(service) => Some(service),
+            Err(ServiceError::Queue(e)) => return Err(e),
+            Err(e) => {
+                eprintln!("bitsq: transfers are off: {e}");
+                None
             }
-        };
-        let words = match words::split(&line) {
-            Ok(words) => words,
-            Err(why) => {
-                eprintln!("error: {why}");
+        },
+        None => None,
+    };
+    let shell = Shell {
+        queue,
+        manager: &manager,
+        service: service.as_ref(),
+        confinement: &confinement,
+    };
+    let outcome = shell.read_commands();
+    if let Some(service) = service
+        && let Err(e) = service.stop()
+    {
+        eprintln!("bitsq: the transfer service failed: {e}");
+    }
+    outcome
+}
+
+/// What the shell's commands work on.
+struct Shell<'a> {
+    queue: &'a Queue,
+    manager: &'a JobManager,
+    service: Option<&'a TransferService>,
+    confinement: &'a Confinement,
+}
+
+impl Shell<'_> {
+    fn read_commands(&self) -> Result<(), Error> {
+        let (queue, manager) = (self.queue, self.manager);
+        let stdin = io::stdin();
+        let interactive = stdin.is_terminal();
+        if interactive {
+            say!("bitsq shell: `help` lists the commands, `quit` or Ctrl-D leaves.");
+        }
+        let mut lines = stdin.lock().lines();
+        loop {
+            if interactive {
+                print!("bitsq> ");
+                let _ = io::stdout().flush();
+            }
+            let line = match lines.next() {
+                None => break,
+                Some(Ok(line)) => line,
+                Some(Err(e)) => {
+                    eprintln!("bitsq: cannot read input: {e}");
+                    return Ok(());
+                }
+            };
+            let words = match words::split(&line) {
+                Ok(words) => words,
+                Err(why) => {
+                    eprintln!("error: {why}");
+                    continue;
+                }
+            };
+            let Some((verb, args)) = words.split_first() else {
+                continue;
+            };
+            if verb.starts_with('#') {
                 continue;
             }
-        };
-        let Some((verb, args)) = words.split_first() else {
-            continue;
-        };
-        if verb.starts_with('#') {
-            continue;
-        }
-        match execute(queue, &manager, verb, args) {
-            Ok(Flow::Continue) => {}
-            Ok(Flow::Quit) => break,
-            Err(Failure::Usage(verb)) => eprintln!("usage: {}", usage(verb)),
-            Err(Failure::Refused(code, context)) => {
-                eprintln!("error: {}{context}", Error::Queue(code))
+            let outcome = execute(queue, manager, verb, args, self);
+            // `complete` and `cancel` make `commit` and `discard` due: carried
+            // out before the next command, as Windows renames before `Complete`
+            // returns.
+            crate::transfer::carry_out_file_actions(queue, self.confinement)?;
+            if let Some(service) = self.service {
+                service.wake();
             }
-            Err(Failure::Sandbox(e)) => return Err(e),
+            match outcome {
+                Ok(Flow::Continue) => {}
+                Ok(Flow::Quit) => break,
+                Err(Failure::Usage(verb)) => eprintln!("usage: {}", usage(verb)),
+                Err(Failure::Refused(code, context)) => {
+                    eprintln!("error: {}{context}", Error::Queue(code))
+                }
+                Err(Failure::Sandbox(e)) => return Err(e),
+            }
         }
+        Ok(())
     }
-    Ok(())
 }
 
 fn usage(verb: &Verb) -> String {
@@ -186,6 +272,7 @@ fn execute(
     manager: &JobManager,
     name: &str,
     args: &[String],
+    shell: &Shell<'_>,
 ) -> Result<Flow, Failure> {
     let Some(v) = verb(name) else {
         eprintln!("error: unknown command `{name}`; `help` lists the commands");
@@ -225,6 +312,45 @@ fn execute(
         ("suspend", [id]) => transition(manager, id, Job::suspend)?,
         ("cancel", [id]) => transition(manager, id, Job::cancel)?,
         ("complete", [id]) => transition(manager, id, Job::complete)?,
+        ("geterror", [id]) => {
+            let job = job(manager, id)?;
+            match job.error()? {
+                Some(error) => say!("{}", crate::transfer::describe(&error, &job)?),
+                None => say!("{}: no error ({})", job.id()?, job.state()?),
+            }
+        }
+        ("gettimes", [id]) => times(&job(manager, id)?)?,
+        ("setminretrydelay", [id, seconds]) => {
+            let seconds = seconds.parse().map_err(|_| Failure::Usage(v))?;
+            let job = job(manager, id)?;
+            job.set_minimum_retry_delay(seconds)?;
+            say!(
+                "{}: minimum retry delay {} s",
+                job.id()?,
+                job.minimum_retry_delay()?
+            );
+        }
+        ("setnoprogresstimeout", [id, seconds]) => {
+            let seconds = seconds.parse().map_err(|_| Failure::Usage(v))?;
+            let job = job(manager, id)?;
+            job.set_no_progress_timeout(seconds)?;
+            say!(
+                "{}: no-progress timeout {} s",
+                job.id()?,
+                job.no_progress_timeout()?
+            );
+        }
+        ("setnotifyflags", [id, flags]) => {
+            let flags = parse_flags(flags).ok_or(Failure::Usage(v))?;
+            let job = job(manager, id)?;
+            job.set_notify_flags(flags)?;
+            say!("{}: notify flags 0x{:X}", job.id()?, job.notify_flags()?);
+        }
+        ("monitor", []) => monitor(manager, shell, None)?,
+        ("monitor", [seconds]) => {
+            let seconds: u64 = seconds.parse().map_err(|_| Failure::Usage(v))?;
+            monitor(manager, shell, Some(Duration::from_secs(seconds)))?
+        }
         ("limits", []) => print_limits(queue.limits()?),
         ("limits", [jobs, files]) => {
             let (Ok(max_jobs), Ok(max_files_per_job)) = (jobs.parse(), files.parse()) else {
@@ -322,6 +448,132 @@ fn info(job: &Job) -> Result<(), Failure> {
         "bytes:        {} of {bytes_total} transferred",
         progress.bytes_transferred
     );
+    let files = job.files()?;
+    for (index, (file, progress)) in files.iter().zip(job.file_progress()?).enumerate() {
+        let total = if progress.bytes_total == bits_queue_host::Progress::SIZE_UNKNOWN {
+            "unknown".to_string()
+        } else {
+            progress.bytes_total.to_string()
+        };
+        let done = if progress.completed { ", complete" } else { "" };
+        say!(
+            "file {index}:       {} of {total} bytes{done}: {} -> {}",
+            progress.bytes_transferred,
+            file.remote_name,
+            file.local_name
+        );
+    }
+    match job.error()? {
+        Some(error) => say!("error:        {}", crate::transfer::describe(&error, job)?),
+        None => say!("error:        none"),
+    }
+    times(job)?;
+    say!(
+        "retry:        after {} s, no progress for {} s ends it; notify flags 0x{:X}",
+        job.minimum_retry_delay()?,
+        job.no_progress_timeout()?,
+        job.notify_flags()?
+    );
+    Ok(())
+}
+
+/// A job's times, as seconds since the Unix epoch and as a UTC date.
+fn times(job: &Job) -> Result<(), Failure> {
+    let times = job.times()?;
+    say!("created:      {}", date(times.creation));
+    say!("modified:     {}", date(times.modification));
+    match times.transfer_completion {
+        Some(at) => say!("transferred:  {}", date(at)),
+        None => say!("transferred:  not yet"),
+    }
+    Ok(())
+}
+
+/// `2026-11-30 08:12:01 UTC`.
+fn date(at: Datetime) -> String {
+    let days = at.seconds / 86_400;
+    let rest = at.seconds % 86_400;
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
+        rest / 3600,
+        rest / 60 % 60,
+        rest % 60
+    )
+}
+
+/// `0x8`, `8` or `0b1000`.
+fn parse_flags(text: &str) -> Option<u32> {
+    if let Some(hex) = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+        u32::from_str_radix(hex, 16).ok()
+    } else {
+        text.parse().ok()
+    }
+}
+
+/// The jobs with their progress, redrawn every second: until Ctrl-C on a
+/// terminal; with `limit`, until it passes or no job is left that could
+/// still move (queued, connecting, transferring, transient-error); once
+/// when the output is not a terminal and no limit is given.
+fn monitor(
+    manager: &JobManager,
+    shell: &Shell<'_>,
+    limit: Option<Duration>,
+) -> Result<(), Failure> {
+    let interactive = io::stdout().is_terminal();
+    let until = limit.map(|l| std::time::Instant::now() + l);
+    let interrupted = crate::interrupt::catch();
+    loop {
+        if interactive {
+            print!("\x1b[2J\x1b[H");
+        }
+        list(manager)?;
+        let mut active = false;
+        for job in manager.jobs()? {
+            let state = job.state()?;
+            active |= matches!(
+                state,
+                JobState::Queued
+                    | JobState::Connecting
+                    | JobState::Transferring
+                    | JobState::TransientError
+            );
+            let progress = job.progress()?;
+            if state != JobState::Suspended && progress.files_total > 0 {
+                say!(
+                    "  {}: {} transferred, file {} of {}",
+                    job.id()?,
+                    crate::transfer::bytes(progress.bytes_transferred),
+                    (progress.files_transferred + 1).min(progress.files_total),
+                    progress.files_total
+                );
+            }
+        }
+        // With a limit, the view also ends when nothing is left to watch.
+        let more = match until {
+            Some(until) => active && std::time::Instant::now() < until,
+            None => interactive,
+        };
+        if !more || interrupted.fired() {
+            break;
+        }
+        if let Some(service) = shell.service {
+            service.wake();
+        }
+        std::thread::sleep(Duration::from_secs(1));
+        if interrupted.fired() {
+            break;
+        }
+    }
     Ok(())
 }
 

@@ -23,12 +23,14 @@ fn run(args: &[&str]) -> Output {
         .expect("bitsq runs")
 }
 
-/// Runs `bitsq <args> shell` with `input` on a pipe (so the shell sees a
+/// Runs `bitsq <args> shell --no-transfer` with `input` on a pipe (so the
+/// shell's answers do not race a transfer service; tests/transfer.rs runs
+/// the shell with one) (so the shell sees a
 /// pipe, not a terminal: no prompt, no banner).
 fn shell(args: &[&str], input: &str) -> Output {
     let mut child = bitsq()
         .args(args)
-        .arg("shell")
+        .args(["shell", "--no-transfer"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -192,6 +194,13 @@ state:        queued
 priority:     normal
 files:        0 of 2 transferred
 bytes:        0 of unknown transferred
+file 0:       0 of unknown bytes: https://example.com/a.iso -> /tmp/a.iso
+file 1:       0 of unknown bytes: https://example.com/b.iso -> C:\\data\\b.iso
+error:        none
+created:      TIME
+modified:     TIME
+transferred:  not yet
+retry:        after 600 s, no progress for 1209600 s ends it; notify flags 0x3
 https://example.com/a.iso -> /tmp/a.iso
 https://example.com/b.iso -> C:\\data\\b.iso
 2 file(s)
@@ -203,6 +212,13 @@ state:        queued
 priority:     high
 files:        0 of 2 transferred
 bytes:        0 of unknown transferred
+file 0:       0 of unknown bytes: https://example.com/a.iso -> /tmp/a.iso
+file 1:       0 of unknown bytes: https://example.com/b.iso -> C:\\data\\b.iso
+error:        none
+created:      TIME
+modified:     TIME
+transferred:  not yet
+retry:        after 600 s, no progress for 1209600 s ends it; notify flags 0x3
 {g2}: cancelled
 max-jobs 300, max-files-per-job 200
 max-jobs 10, max-files-per-job 20
@@ -213,7 +229,26 @@ resume GUID
   queue a job for transfer
 "
     );
-    assert_eq!(stdout(&out), expected);
+    // Times come from the system's clock: each is a UTC date, then TIME.
+    let printed = stdout(&out);
+    let mut times = 0;
+    let normalized: Vec<String> = printed
+        .lines()
+        .map(|line| match line.split_once(':') {
+            Some((label @ ("created" | "modified"), date)) => {
+                let date = date.trim_start();
+                assert!(
+                    date.len() == 23 && date.starts_with("20") && date.ends_with(" UTC"),
+                    "{line}"
+                );
+                times += 1;
+                format!("{label}:{}TIME", " ".repeat(13 - label.len()))
+            }
+            _ => line.to_string(),
+        })
+        .collect();
+    assert_eq!(times, 4);
+    assert_eq!(normalized.join("\n") + "\n", expected);
 }
 
 #[test]

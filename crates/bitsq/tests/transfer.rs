@@ -121,3 +121,109 @@ fn transfer_wants_pairs() {
         text(&out.stderr)
     );
 }
+
+/// The shell runs the transfer service while it is open: a resumed job
+/// transfers, `complete` puts the file at its local name, and the new
+/// verbs show errors, times and settings.
+#[test]
+fn the_shell_transfers_resumed_jobs() {
+    use std::io::Write;
+    use std::process::Stdio;
+
+    let server = TestServer::start();
+    let dir = scratch("shell");
+    let bytes = test_bytes(200_000, 23);
+    server.put("/s.bin", bytes.clone());
+    let local = dir.join("s.bin");
+    let script = "create good\ncreate bad\n";
+    let ids = {
+        // The seed makes the two GUIDs known in advance.
+        let mut child = Command::new(env!("CARGO_BIN_EXE_bitsq"))
+            .args(["--seed", "5", "shell", "--no-transfer"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(script.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        text(&out.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    let (good, bad) = (&ids[0], &ids[1]);
+    let script = format!(
+        "create good\ncreate bad\n\
+         addfile {good} {} {}\n\
+         addfile {bad} {} {}\n\
+         setminretrydelay {good} 2\n\
+         setnoprogresstimeout {good} 3600\n\
+         setnotifyflags {good} 0xB\n\
+         resume {good}\nresume {bad}\n\
+         monitor 60\n\
+         info {good}\ngeterror {bad}\ngettimes {good}\n\
+         complete {good}\ncancel {bad}\nlist\n",
+        server.url("/s.bin"),
+        local.display(),
+        server.url("/none.bin"),
+        dir.join("none.bin").display(),
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bitsq"))
+        .args(["--seed", "5", "shell"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(script.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        stdout.contains(&format!("{good}: minimum retry delay 5 s")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("{good}: no-progress timeout 3600 s")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("{good}: notify flags 0xB")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("state:        transferred"), "{stdout}");
+    assert!(
+        stdout.contains("200000 of 200000 bytes, complete"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("BG_E_HTTP_ERROR_404 (0x80190194) in remote-file, file 0"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("transferred:  20"),
+        "a completion date: {stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("{good}: acknowledged")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("no jobs"), "{stdout}");
+    assert_eq!(std::fs::read(&local).unwrap(), bytes);
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        1,
+        "the file, no temporary"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
