@@ -42,6 +42,6 @@ pub use guid::Guid;
 pub use records::{FileInfo, FileProgress, Progress, QueueLimits};
 pub use time::Datetime;
 pub use transfer::{
-    Action, FileMove, FileRef, JobError, JobTimes, NotifyEvent, TransferFailure, TransferOrder,
-    notify_flags,
+    Action, Change, FileMove, FileRef, JobError, JobRecord, JobTimes, NotifyEvent, TransferFailure,
+    TransferOrder, notify_flags,
 };

@@ -156,3 +156,25 @@ pub enum TransferFailure {
     /// The host cannot do this transfer.
     Unsupported(String),
 }
+
+/// One job as the journal stores it (contract §11): its GUID and the
+/// component's own encoding of everything about it. Hosts keep the bytes
+/// as they are.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct JobRecord {
+    /// The job.
+    pub id: Guid,
+    /// The component's versioned encoding of the job.
+    pub bytes: Vec<u8>,
+}
+
+/// One change to store (contract §11), in the order it happened.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Change {
+    /// The job's record replaces the one stored.
+    Put(JobRecord),
+    /// The job left the queue: forget it.
+    Remove(Guid),
+    /// The queue's limits replace the ones stored.
+    Limits(crate::QueueLimits),
+}

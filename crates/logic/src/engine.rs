@@ -281,6 +281,7 @@ impl Queue {
             return Ok(());
         }
         write(&job.0.job).touch(now);
+        inner.mark(&job);
         if let Reported::Ended(event) = outcome {
             let index = usize::try_from(file.file_index).unwrap_or(usize::MAX);
             inner.engine.forget(&job, index);
@@ -316,6 +317,7 @@ fn wake_jobs(inner: &mut Inner, now: Datetime) {
         }
         write(&job.0.job).touch(now);
         inner.engine.notice(&job, NotifyEvent::Modification);
+        inner.mark(&job);
     }
 }
 
@@ -401,6 +403,7 @@ fn free_slot(inner: &mut Inner, priority: JobPriority, actions: &mut Vec<Action>
             inner
                 .engine
                 .notice(&transfer.job, NotifyEvent::Modification);
+            inner.mark(&transfer.job);
             actions.push(Action::Stop(transfer.file_ref()));
             true
         }
@@ -426,6 +429,7 @@ fn start(
         return;
     };
     write(&job.0.job).touch(now);
+    inner.mark(job);
     inner.engine.in_flight.push(InFlight {
         job: job.clone(),
         file,

@@ -41,8 +41,10 @@ pub mod clock;
 pub mod engine;
 pub mod failure;
 pub mod job;
+pub mod journal;
 pub mod queue;
 pub mod random;
+pub mod record;
 pub mod validate;
 
 pub use bits_queue_contract::{

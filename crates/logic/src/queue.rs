@@ -60,6 +60,13 @@ pub(crate) struct Inner {
     clock: Box<dyn Clock>,
     /// This instance's transfers, pending actions and notifications.
     pub(crate) engine: Engine,
+    /// The next job's place in creation order (journal records keep it).
+    pub(crate) next_sequence: u64,
+    /// Jobs changed since the last `take-changes`, in the order of their
+    /// first change (each job once: `Shared::dirty`).
+    pub(crate) journal: Vec<JobRef>,
+    /// Whether the limits changed since the last `take-changes`.
+    pub(crate) limits_dirty: bool,
 }
 
 impl Inner {
@@ -96,6 +103,77 @@ impl Inner {
             *slot = None;
         }
         self.compact_if_sparse();
+    }
+
+    /// Records that `job` changed, for the next `take-changes`.
+    pub(crate) fn mark(&mut self, job: &JobRef) {
+        if !job.0.dirty.replace(true) {
+            self.journal.push(job.clone());
+        }
+    }
+
+    /// Whether `job` (this very job) is in the queue.
+    pub(crate) fn holds(&self, job: &JobRef) -> bool {
+        self.find(&job.0.id).is_some_and(|held| held.same_job(job))
+    }
+
+    /// Takes `job` out of the queue (see [`Inner::remove`]), for `apply`.
+    pub(crate) fn forget(&mut self, job: &JobRef) {
+        self.remove(job);
+    }
+
+    /// Puts a job with GUID `id`, holding `state`, into the queue at its
+    /// place in creation order (by `sequence`), for `apply`.
+    pub(crate) fn insert_at(
+        &mut self,
+        queue: &Rc<RefCell<Inner>>,
+        state: Job,
+        sequence: u64,
+    ) -> JobRef {
+        let id = state.id();
+        // Records mostly arrive in creation order: append; otherwise find
+        // the place and renumber the slots after it.
+        let at = if self
+            .order
+            .iter()
+            .rev()
+            .flatten()
+            .next()
+            .is_none_or(|last| last.0.sequence.get() < sequence)
+        {
+            self.order.len()
+        } else {
+            self.order
+                .partition_point(|held| held.as_ref().is_none_or(|j| j.0.sequence.get() < sequence))
+        };
+        let job = JobRef(Rc::new(Shared {
+            id,
+            slot: Cell::new(at),
+            queue: Rc::downgrade(queue),
+            job: RefCell::new(state),
+            sequence: Cell::new(sequence),
+            dirty: Cell::new(false),
+        }));
+        self.by_id
+            .insert_unique(hash(&id), job.clone(), |held| hash(&held.0.id));
+        self.order.insert(at, Some(job.clone()));
+        for (slot, held) in self.order.iter().enumerate().skip(at + 1) {
+            if let Some(held) = held {
+                held.0.slot.set(slot);
+            }
+        }
+        self.next_sequence = self.next_sequence.max(sequence.saturating_add(1));
+        job
+    }
+
+    /// The queue's limits, replaced by `apply`.
+    pub(crate) fn replace_limits(&mut self, limits: QueueLimits) {
+        self.limits = limits;
+    }
+
+    /// The queue's limits, for `take-changes`.
+    pub(crate) fn current_limits(&self) -> QueueLimits {
+        self.limits
     }
 
     /// The time now.
@@ -164,6 +242,9 @@ impl Queue {
             random: Box::new(random),
             clock: Box::new(clock),
             engine: Engine::default(),
+            next_sequence: 0,
+            journal: Vec::new(),
+            limits_dirty: false,
         })))
     }
 
@@ -178,7 +259,9 @@ impl Queue {
         if limits.max_jobs == 0 || limits.max_files_per_job == 0 {
             return Err(ErrorCode::InvalidArgument);
         }
-        write(&self.0).limits = limits;
+        let mut inner = write(&self.0);
+        inner.limits = limits;
+        inner.limits_dirty = true;
         Ok(())
     }
 
@@ -214,12 +297,17 @@ impl Queue {
         let id = inner.draw_guid()?;
         let now = inner.now();
 
+        let sequence = inner.next_sequence;
+        inner.next_sequence += 1;
         let job = JobRef(Rc::new(Shared {
             id,
             slot: Cell::new(inner.order.len()),
             queue: Rc::downgrade(&self.0),
             job: RefCell::new(Job::new(id, job_type, display_name, now)),
+            sequence: Cell::new(sequence),
+            dirty: Cell::new(false),
         }));
+        inner.mark(&job);
         inner
             .by_id
             .insert_unique(hash(&id), job.clone(), |held| hash(&held.0.id));
@@ -292,6 +380,10 @@ pub(crate) struct Shared {
     /// jobs and queue do not keep each other alive.
     queue: Weak<RefCell<Inner>>,
     pub(crate) job: RefCell<Job>,
+    /// The job's place in creation order, kept in its journal record.
+    pub(crate) sequence: Cell<u64>,
+    /// Whether it waits in `Inner::journal`.
+    pub(crate) dirty: Cell<bool>,
 }
 
 /// A handle to one job (`IBackgroundCopyJob`). Clones are handles to the
@@ -404,6 +496,7 @@ impl JobRef {
             let now = inner.now();
             write(&self.0.job).touch(now);
             inner.engine.notice(self, NotifyEvent::Modification);
+            inner.mark(self);
         }
         Ok(result)
     }
