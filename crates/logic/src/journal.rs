@@ -61,7 +61,7 @@ impl Queue {
                     if job.id() != record.id || (job.state().is_final() && !removed_after()) {
                         return Err(ErrorCode::InvalidArgument);
                     }
-                    Decoded::Put(job, sequence)
+                    Decoded::Put(alloc::boxed::Box::new(job), sequence)
                 }
                 Change::Remove(id) => Decoded::Remove(*id),
                 Change::Limits(limits) => {
@@ -77,16 +77,16 @@ impl Queue {
             match change {
                 Decoded::Put(job, sequence) => match inner.find(&job.id()).cloned() {
                     Some(held) if held.0.sequence.get() == sequence => {
-                        *held.0.job.borrow_mut() = job;
+                        *held.0.job.borrow_mut() = *job;
                     }
                     // Another job under the same GUID (one that left, its
                     // GUID issued again) goes; this one takes its place.
                     Some(held) => {
                         inner.forget(&held);
-                        inner.insert_at(&self.0, job, sequence);
+                        inner.insert_at(&self.0, *job, sequence);
                     }
                     None => {
-                        inner.insert_at(&self.0, job, sequence);
+                        inner.insert_at(&self.0, *job, sequence);
                     }
                 },
                 Decoded::Remove(id) => {
@@ -111,7 +111,7 @@ impl Queue {
 
 /// A change read and checked, ready to apply.
 enum Decoded {
-    Put(crate::job::Job, u64),
+    Put(alloc::boxed::Box<crate::job::Job>, u64),
     Remove(bits_queue_contract::Guid),
     Limits(bits_queue_contract::QueueLimits),
 }
