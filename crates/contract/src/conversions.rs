@@ -17,6 +17,10 @@
 /// Implements the conversions for the generated modules named.
 #[macro_export]
 macro_rules! wit_conversions {
+    (types: $wit:path, clocks: $clocks:path, engine: $engine:path, journal: $journal:path $(,)?) => {
+        $crate::wit_conversions!(types: $wit, clocks: $clocks, engine: $engine);
+        $crate::__wit_journal_conversions!($journal);
+    };
     (types: $wit:path, clocks: $clocks:path, engine: $engine:path $(,)?) => {
         $crate::wit_conversions!($wit);
         $crate::__wit_transfer_conversions!($wit, $clocks, $engine);
@@ -333,6 +337,53 @@ macro_rules! __wit_transfer_conversions {
                         engine::TransferFailure::Unsupported(s) => {
                             $crate::TransferFailure::Unsupported(s)
                         }
+                    }
+                }
+            }
+        };
+    };
+}
+
+/// [`wit_conversions`]'s journal types (contract §11).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __wit_journal_conversions {
+    ($journal:path) => {
+        const _: () = {
+            use $journal as journal;
+
+            impl From<$crate::JobRecord> for journal::JobRecord {
+                fn from(r: $crate::JobRecord) -> journal::JobRecord {
+                    journal::JobRecord {
+                        id: r.id.into(),
+                        bytes: r.bytes,
+                    }
+                }
+            }
+            impl From<journal::JobRecord> for $crate::JobRecord {
+                fn from(r: journal::JobRecord) -> $crate::JobRecord {
+                    $crate::JobRecord {
+                        id: r.id.into(),
+                        bytes: r.bytes,
+                    }
+                }
+            }
+
+            impl From<$crate::Change> for journal::Change {
+                fn from(c: $crate::Change) -> journal::Change {
+                    match c {
+                        $crate::Change::Put(r) => journal::Change::Put(r.into()),
+                        $crate::Change::Remove(id) => journal::Change::Remove(id.into()),
+                        $crate::Change::Limits(l) => journal::Change::Limits(l.into()),
+                    }
+                }
+            }
+            impl From<journal::Change> for $crate::Change {
+                fn from(c: journal::Change) -> $crate::Change {
+                    match c {
+                        journal::Change::Put(r) => $crate::Change::Put(r.into()),
+                        journal::Change::Remove(id) => $crate::Change::Remove(id.into()),
+                        journal::Change::Limits(l) => $crate::Change::Limits(l.into()),
                     }
                 }
             }

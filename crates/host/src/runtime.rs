@@ -370,14 +370,18 @@ impl Ticker {
     fn start(engine: Engine) -> std::io::Result<Self> {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
+        let (started, running) = std::sync::mpsc::sync_channel(0);
         let thread = thread::Builder::new()
             .name(Self::THREAD_NAME.into())
             .spawn(move || {
+                // Running: the thread has its name, and the epoch moves.
+                let _ = started.send(());
                 while !flag.load(Ordering::Relaxed) {
                     thread::sleep(Config::TICK);
                     engine.increment_epoch();
                 }
             })?;
+        let _ = running.recv();
         Ok(Ticker {
             stop,
             thread: Some(thread),
