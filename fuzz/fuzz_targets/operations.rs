@@ -19,8 +19,7 @@ fn runtime() -> &'static Runtime {
 
 fuzz_target!(|input: (u64, Vec<Op>)| {
     let (seed, ops) = input;
-    let queue = runtime().new_queue_seeded(seed).expect("instantiate");
-    let mut run = Run::new(queue).unwrap_or_else(|why| panic!("{why}"));
+    let mut run = Run::new(runtime(), seed).unwrap_or_else(|why| panic!("{why}"));
     for (step, op) in ops.iter().take(64).enumerate() {
         if let Err(why) = run.apply(op) {
             panic!("step {step}, {op:?}: {why}");

@@ -542,7 +542,8 @@ impl Job {
 
     /// `report-progress`: the file's bytes so far, absolute. Fewer than
     /// before, or more than its known size, is `invalid-argument`. Bytes
-    /// that arrived end the no-progress deadline; returns whether any did.
+    /// that arrived make the job `transferring` and end the no-progress
+    /// deadline; returns whether any did (none: nothing changes).
     pub fn report_progress(&mut self, index: u32, bytes: u64) -> Result<bool, ErrorCode> {
         let index = self.check_in_flight(index)?;
         let file = &mut self.files[index];
@@ -550,11 +551,14 @@ impl Job {
             return Err(ErrorCode::InvalidArgument);
         }
         let advanced = bytes > file.transferred;
-        file.transferred = bytes;
         if advanced {
+            // Bytes arrived: the transfer is under way, and the
+            // no-progress deadline ends. A report with no new byte changes
+            // nothing at all.
+            file.transferred = bytes;
             self.stalled_since = None;
+            self.state = JobState::Transferring;
         }
-        self.state = JobState::Transferring;
         Ok(advanced)
     }
 
@@ -568,7 +572,8 @@ impl Job {
         file.size = Some(file.transferred);
         file.completed = true;
         self.files_transferred += 1;
-        self.stalled_since = None;
+        // Only arriving bytes end the no-progress deadline (they come in
+        // `report-progress`); it keeps running for the next file.
         if self.has_files_to_transfer() {
             self.state = JobState::Queued;
             Ok(false)
