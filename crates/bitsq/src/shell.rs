@@ -234,21 +234,27 @@ impl Shell<'_> {
                 continue;
             }
             let outcome = execute(queue, manager, verb, args, self);
+            let flow = match outcome {
+                Ok(flow) => flow,
+                Err(Failure::Usage(verb)) => {
+                    eprintln!("usage: {}", usage(verb));
+                    Flow::Continue
+                }
+                Err(Failure::Refused(code, context)) => {
+                    eprintln!("error: {}{context}", Error::Queue(code));
+                    Flow::Continue
+                }
+                Err(Failure::Sandbox(e)) => return Err(e),
+            };
             // `complete` and `cancel` make `commit` and `discard` due: carried
-            // out before the next command, as Windows renames before `Complete`
-            // returns.
+            // out before the next command, as Windows renames before
+            // `Complete` returns.
             crate::transfer::carry_out_file_actions(queue, self.confinement)?;
             if let Some(service) = self.service {
                 service.wake();
             }
-            match outcome {
-                Ok(Flow::Continue) => {}
-                Ok(Flow::Quit) => break,
-                Err(Failure::Usage(verb)) => eprintln!("usage: {}", usage(verb)),
-                Err(Failure::Refused(code, context)) => {
-                    eprintln!("error: {}{context}", Error::Queue(code))
-                }
-                Err(Failure::Sandbox(e)) => return Err(e),
+            if let Flow::Quit = flow {
+                break;
             }
         }
         Ok(())

@@ -7,4 +7,5 @@ bits_queue_contract::wit_conversions! {
     types: crate::bindings::exports::bits::queue::types,
     clocks: crate::bindings::wasi::clocks::wall_clock,
     engine: crate::bindings::exports::bits::queue::engine,
+    journal: crate::bindings::exports::bits::queue::journal,
 }

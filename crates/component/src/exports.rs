@@ -12,6 +12,7 @@ use bits_queue_logic::random::GetRandom;
 
 use crate::bindings::export;
 use crate::bindings::exports::bits::queue::engine::{self, Action, FileRef, TransferFailure};
+use crate::bindings::exports::bits::queue::journal::{self, Change};
 use crate::bindings::exports::bits::queue::manager::{self, GuestJob, GuestJobManager};
 use crate::bindings::exports::bits::queue::types::{
     self, Datetime, ErrorCode, FileInfo, FileProgress, Guid, JobError, JobPriority, JobState,
@@ -213,6 +214,17 @@ impl GuestJob for JobResource {
 
     fn set_notify_flags(&self, value: u32) -> Result<(), ErrorCode> {
         Ok(self.0.set_notify_flags(value)?)
+    }
+}
+
+impl journal::Guest for Component {
+    fn take_changes() -> Vec<Change> {
+        queue().take_changes().into_iter().map(Into::into).collect()
+    }
+
+    fn apply(changes: Vec<Change>) -> Result<(), ErrorCode> {
+        let changes: Vec<contract::Change> = changes.into_iter().map(Into::into).collect();
+        Ok(queue().apply(&changes)?)
     }
 }
 

@@ -8,6 +8,7 @@ bits_queue_contract::wit_conversions! {
     types: crate::bindings::wit,
     clocks: crate::bindings::wasi::clocks::wall_clock,
     engine: crate::bindings::engine,
+    journal: crate::bindings::exports::bits::queue::journal,
 }
 
 /// A WIT `result<T, error-code>` as this crate's result.

@@ -43,6 +43,7 @@ mod error;
 mod exports;
 mod handles;
 mod instance;
+mod journal;
 mod queue;
 mod runtime;
 mod slots;
@@ -52,9 +53,9 @@ mod store;
 /// the component's logic uses, so their facts (WIT names, HRESULTs,
 /// Windows names, limits) exist once.
 pub use bits_queue_contract::{
-    Action, Datetime, ErrorCode, FileInfo, FileMove, FileProgress, FileRef, Guid, JobError,
-    JobErrorContext, JobPriority, JobState, JobTimes, JobType, NotifyEvent, Progress, QueueLimits,
-    TransferFailure, TransferOrder, UnknownName, hresult_name, notify_flags,
+    Action, Change, Datetime, ErrorCode, FileInfo, FileMove, FileProgress, FileRef, Guid, JobError,
+    JobErrorContext, JobPriority, JobRecord, JobState, JobTimes, JobType, NotifyEvent, Progress,
+    QueueLimits, TransferFailure, TransferOrder, UnknownName, hresult_name, notify_flags,
 };
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::Config;

@@ -9,17 +9,23 @@
 
 use alloc::vec::Vec;
 
-use bits_queue_contract::{Change, ErrorCode, JobRecord, JobState};
+use bits_queue_contract::{Change, ErrorCode, JobRecord, JobState, QueueLimits};
 
-use crate::queue::{Queue, write};
+use crate::queue::{Inner, Queue, write};
 use crate::record;
 
 impl Queue {
     /// The changes since the last call, in the order they happened: a
     /// `put` for each job that changed (and, for one that left the queue,
     /// its final record then `remove`), then `limits` if they changed.
+    ///
+    /// Recording starts with the first `take-changes` or `apply`: the
+    /// jobs already in the queue then (and the limits, if set) count as
+    /// changed, since a store has not seen them. A host that never
+    /// persists pays nothing for the journal.
     pub fn take_changes(&self) -> Vec<Change> {
         let mut inner = write(&self.0);
+        start_journal(&mut inner);
         let jobs = core::mem::take(&mut inner.journal);
         let mut changes = Vec::with_capacity(jobs.len() + 1);
         for job in jobs {
@@ -73,6 +79,7 @@ impl Queue {
             });
         }
         let mut inner = write(&self.0);
+        start_journal(&mut inner);
         for change in decoded {
             match change {
                 Decoded::Put(job, sequence) => match inner.find(&job.id()).cloned() {
@@ -107,6 +114,20 @@ impl Queue {
         }
         Ok(())
     }
+}
+
+/// Starts recording changes, if not yet: every job in the queue, and the
+/// limits if they are not the defaults, count as changed.
+fn start_journal(inner: &mut Inner) {
+    if inner.journaling {
+        return;
+    }
+    inner.journaling = true;
+    let jobs: Vec<_> = inner.order.iter().flatten().cloned().collect();
+    for job in &jobs {
+        inner.mark(job);
+    }
+    inner.limits_dirty = inner.current_limits() != QueueLimits::default();
 }
 
 /// A change read and checked, ready to apply.

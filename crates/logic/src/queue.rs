@@ -67,6 +67,10 @@ pub(crate) struct Inner {
     pub(crate) journal: Vec<JobRef>,
     /// Whether the limits changed since the last `take-changes`.
     pub(crate) limits_dirty: bool,
+    /// Whether a host has asked for changes: until the first
+    /// `take-changes`, nothing is recorded (that call gives every job
+    /// instead), so a host that never persists pays nothing for it.
+    pub(crate) journaling: bool,
 }
 
 impl Inner {
@@ -107,7 +111,7 @@ impl Inner {
 
     /// Records that `job` changed, for the next `take-changes`.
     pub(crate) fn mark(&mut self, job: &JobRef) {
-        if !job.0.dirty.replace(true) {
+        if self.journaling && !job.0.dirty.replace(true) {
             self.journal.push(job.clone());
         }
     }
@@ -245,6 +249,7 @@ impl Queue {
             next_sequence: 0,
             journal: Vec::new(),
             limits_dirty: false,
+            journaling: false,
         })))
     }
 
@@ -261,7 +266,7 @@ impl Queue {
         }
         let mut inner = write(&self.0);
         inner.limits = limits;
-        inner.limits_dirty = true;
+        inner.limits_dirty = inner.journaling;
         Ok(())
     }
 

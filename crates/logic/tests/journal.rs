@@ -277,3 +277,34 @@ fn garbage_never_panics_and_what_reads_back_is_exact() {
     }
     assert!(accepted > 0, "some mutations still make sense");
 }
+
+/// Recording starts with the first `take-changes`: a queue whose host
+/// never persists keeps no journal (nothing piles up), and the first call
+/// gives every job there is, and the limits set.
+#[test]
+fn the_journal_starts_with_the_first_take_changes() {
+    let (queue, _) = queue(8);
+    for i in 0..1000 {
+        let job = queue
+            .create_job(format!("gone {i}"), JobType::Download)
+            .unwrap();
+        job.cancel().unwrap();
+    }
+    let kept = queue.create_job("kept", JobType::Download).unwrap();
+    queue
+        .set_limits(QueueLimits {
+            max_jobs: 10,
+            max_files_per_job: 10,
+        })
+        .unwrap();
+    let first = queue.take_changes();
+    assert_eq!(
+        first.len(),
+        2,
+        "the live job and the limits, not 1,000 leavers"
+    );
+    assert!(matches!(&first[0], Change::Put(r) if r.id == kept.id()));
+    assert!(matches!(first[1], Change::Limits(_)));
+    kept.set_description("now recorded").unwrap();
+    assert_eq!(queue.take_changes().len(), 1);
+}

@@ -33,6 +33,7 @@ bits_queue_contract::wit_conversions! {
     types: crate::exports::bits::queue::types,
     clocks: crate::wasi::clocks::wall_clock,
     engine: crate::exports::bits::queue::engine,
+    journal: crate::exports::bits::queue::journal,
 }
 
 use bits_queue_contract as contract;
@@ -410,6 +411,22 @@ impl GuestJob for JobResource {
 
     fn set_notify_flags(&self, _value: u32) -> Result<(), ErrorCode> {
         self.change(|_| ())
+    }
+}
+
+/// The journal of a queue that keeps nothing: no changes, and no record it
+/// can read.
+impl exports::bits::queue::journal::Guest for Component {
+    fn take_changes() -> Vec<exports::bits::queue::journal::Change> {
+        Vec::new()
+    }
+
+    fn apply(changes: Vec<exports::bits::queue::journal::Change>) -> Result<(), ErrorCode> {
+        if changes.is_empty() {
+            Ok(())
+        } else {
+            Err(ErrorCode::InvalidArgument)
+        }
     }
 }
 

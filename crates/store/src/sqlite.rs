@@ -1,0 +1,272 @@
+//! [`SqliteStore`]: the default store, one SQLite file (built in through
+//! `rusqlite`'s `bundled` feature). WAL journal and `synchronous=FULL`, so
+//! a committed call survives a crash of the process or the machine; each
+//! call is one `BEGIN IMMEDIATE` transaction, which several processes on
+//! the same file take in turn.
+//!
+//! Schema (version 1):
+//! - `meta(key, value)`: `schema` (1) and `version`, the count of commits;
+//! - `jobs(id, record, version)`: each job's record and the commit that
+//!   wrote it;
+//! - `removed(id, version)`: jobs that left, so hosts that knew them catch
+//!   up;
+//! - `limits(one, max_jobs, max_files_per_job, version)`: at most one row.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use bits_queue_host::{Change, Guid, JobRecord, QueueLimits};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::store::{Snapshot, Store, StoreError};
+
+/// The schema this code writes and reads.
+const SCHEMA: i64 = 1;
+
+/// How long a call waits for another process's transaction to end.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A queue kept in one SQLite file.
+pub struct SqliteStore {
+    connection: Connection,
+    path: PathBuf,
+    in_transaction: bool,
+}
+
+fn sql(e: rusqlite::Error) -> StoreError {
+    StoreError::new(format!("SQLite: {e}"))
+}
+
+impl SqliteStore {
+    /// Opens the store at `path`, creating the file (and its schema) on
+    /// first use; its directory must exist.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let path = path.as_ref().to_path_buf();
+        let connection = Connection::open(&path)
+            .map_err(|e| StoreError::new(format!("cannot open {}: {e}", path.display())))?;
+        connection.busy_timeout(BUSY_TIMEOUT).map_err(sql)?;
+        connection
+            .pragma_update(None, "journal_mode", "WAL")
+            .map_err(sql)?;
+        connection
+            .pragma_update(None, "synchronous", "FULL")
+            .map_err(sql)?;
+        connection
+            .execute_batch(
+                "BEGIN IMMEDIATE;
+                 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+                 CREATE TABLE IF NOT EXISTS jobs (
+                     id BLOB PRIMARY KEY, record BLOB NOT NULL, version INTEGER NOT NULL);
+                 CREATE INDEX IF NOT EXISTS jobs_by_version ON jobs (version);
+                 CREATE TABLE IF NOT EXISTS removed (id BLOB PRIMARY KEY, version INTEGER NOT NULL);
+                 CREATE TABLE IF NOT EXISTS limits (
+                     one INTEGER PRIMARY KEY CHECK (one = 1),
+                     max_jobs INTEGER NOT NULL, max_files_per_job INTEGER NOT NULL,
+                     version INTEGER NOT NULL);
+                 INSERT OR IGNORE INTO meta VALUES ('schema', 1), ('version', 0);
+                 COMMIT;",
+            )
+            .map_err(|e| StoreError::new(format!("cannot set up {}: {e}", path.display())))?;
+        let schema: i64 = connection
+            .query_row("SELECT value FROM meta WHERE key = 'schema'", [], |r| {
+                r.get(0)
+            })
+            .map_err(sql)?;
+        if schema != SCHEMA {
+            return Err(StoreError::new(format!(
+                "{} holds schema {schema}; this bitsq reads schema {SCHEMA}",
+                path.display()
+            )));
+        }
+        Ok(SqliteStore {
+            connection,
+            path,
+            in_transaction: false,
+        })
+    }
+
+    fn version(&self) -> Result<u64, StoreError> {
+        let version: i64 = self
+            .connection
+            .query_row("SELECT value FROM meta WHERE key = 'version'", [], |r| {
+                r.get(0)
+            })
+            .map_err(sql)?;
+        Ok(version as u64)
+    }
+
+    /// The changes committed after `seen` (every job when `seen` is 0).
+    fn read_since(&self, seen: u64) -> Result<Snapshot, StoreError> {
+        let version = self.version()?;
+        let mut changes = Vec::new();
+        let mut jobs = self
+            .connection
+            .prepare("SELECT id, record FROM jobs WHERE version > ?1 ORDER BY version, rowid")
+            .map_err(sql)?;
+        let rows = jobs
+            .query_map(params![seen as i64], |row| {
+                Ok((row.get::<_, Vec<u8>>(0)?, row.get::<_, Vec<u8>>(1)?))
+            })
+            .map_err(sql)?;
+        for row in rows {
+            let (id, bytes) = row.map_err(sql)?;
+            changes.push(Change::Put(JobRecord {
+                id: guid(&id)?,
+                bytes,
+            }));
+        }
+        if seen > 0 {
+            let mut removed = self
+                .connection
+                .prepare("SELECT id FROM removed WHERE version > ?1 ORDER BY version")
+                .map_err(sql)?;
+            let rows = removed
+                .query_map(params![seen as i64], |row| row.get::<_, Vec<u8>>(0))
+                .map_err(sql)?;
+            for row in rows {
+                changes.push(Change::Remove(guid(&row.map_err(sql)?)?));
+            }
+        }
+        let limits = self
+            .connection
+            .query_row(
+                "SELECT max_jobs, max_files_per_job FROM limits WHERE version > ?1",
+                params![seen as i64],
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
+            )
+            .optional()
+            .map_err(sql)?;
+        if let Some((max_jobs, max_files_per_job)) = limits {
+            changes.push(Change::Limits(QueueLimits {
+                max_jobs: max_jobs as u32,
+                max_files_per_job: max_files_per_job as u32,
+            }));
+        }
+        Ok(Snapshot { version, changes })
+    }
+
+    fn write(&mut self, changes: &[Change]) -> Result<u64, StoreError> {
+        let version = self.version()? + 1;
+        let v = version as i64;
+        for change in changes {
+            match change {
+                Change::Put(record) => {
+                    let id = record.id.to_bytes();
+                    self.connection
+                        .execute("DELETE FROM removed WHERE id = ?1", params![&id[..]])
+                        .map_err(sql)?;
+                    self.connection
+                        .execute(
+                            "INSERT INTO jobs (id, record, version) VALUES (?1, ?2, ?3)
+                             ON CONFLICT (id) DO UPDATE SET record = ?2, version = ?3",
+                            params![&id[..], &record.bytes, v],
+                        )
+                        .map_err(sql)?;
+                }
+                Change::Remove(id) => {
+                    let id = id.to_bytes();
+                    self.connection
+                        .execute("DELETE FROM jobs WHERE id = ?1", params![&id[..]])
+                        .map_err(sql)?;
+                    self.connection
+                        .execute(
+                            "INSERT INTO removed (id, version) VALUES (?1, ?2)
+                             ON CONFLICT (id) DO UPDATE SET version = ?2",
+                            params![&id[..], v],
+                        )
+                        .map_err(sql)?;
+                }
+                Change::Limits(limits) => {
+                    self.connection
+                        .execute(
+                            "INSERT INTO limits VALUES (1, ?1, ?2, ?3)
+                             ON CONFLICT (one) DO UPDATE SET
+                                 max_jobs = ?1, max_files_per_job = ?2, version = ?3",
+                            params![limits.max_jobs, limits.max_files_per_job, v],
+                        )
+                        .map_err(sql)?;
+                }
+            }
+        }
+        self.connection
+            .execute(
+                "UPDATE meta SET value = ?1 WHERE key = 'version'",
+                params![v],
+            )
+            .map_err(sql)?;
+        Ok(version)
+    }
+}
+
+fn guid(bytes: &[u8]) -> Result<Guid, StoreError> {
+    let bytes: [u8; 16] = bytes
+        .try_into()
+        .map_err(|_| StoreError::new("a job id in the store is not 16 bytes"))?;
+    Ok(Guid::from_bytes(bytes))
+}
+
+impl Store for SqliteStore {
+    fn load(&mut self) -> Result<Snapshot, StoreError> {
+        self.since(0)
+    }
+
+    fn since(&mut self, seen: u64) -> Result<Snapshot, StoreError> {
+        if self.in_transaction {
+            return self.read_since(seen);
+        }
+        // One read transaction: the version and the rows agree.
+        self.connection.execute_batch("BEGIN").map_err(sql)?;
+        let snapshot = self.read_since(seen);
+        let _ = self.connection.execute_batch("COMMIT");
+        snapshot
+    }
+
+    fn begin(&mut self, seen: u64) -> Result<Snapshot, StoreError> {
+        self.abort();
+        self.connection
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(sql)?;
+        self.in_transaction = true;
+        match self.read_since(seen) {
+            Ok(snapshot) => Ok(snapshot),
+            Err(e) => {
+                self.abort();
+                Err(e)
+            }
+        }
+    }
+
+    fn commit(&mut self, changes: &[Change]) -> Result<u64, StoreError> {
+        if !self.in_transaction {
+            return Err(StoreError::new("commit without begin"));
+        }
+        let written = self.write(changes);
+        let result = written.and_then(|version| {
+            self.connection
+                .execute_batch("COMMIT")
+                .map_err(sql)
+                .map(|()| version)
+        });
+        if result.is_err() {
+            let _ = self.connection.execute_batch("ROLLBACK");
+        }
+        self.in_transaction = false;
+        result
+    }
+
+    fn abort(&mut self) {
+        if std::mem::take(&mut self.in_transaction) {
+            let _ = self.connection.execute_batch("ROLLBACK");
+        }
+    }
+
+    fn location(&self) -> String {
+        self.path.display().to_string()
+    }
+}
+
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        self.abort();
+    }
+}
