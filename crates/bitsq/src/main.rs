@@ -1,11 +1,14 @@
 //! `bitsq`: the bits:queue component from the command line.
 //!
 //! With no command it runs a short demonstration on the embedded component;
-//! `bitsq shell` reads bitsadmin-like commands, one per line.
+//! `bitsq shell` reads bitsadmin-like commands, one per line; `bitsq VERB …`
+//! runs one of them on the stored queue; `bitsq service` transfers the
+//! stored queue's jobs; `bitsq transfer` downloads as bitsadmin /transfer.
 
 mod demo;
 mod interrupt;
 mod output;
+mod service_cmd;
 mod shell;
 mod transfer;
 mod words;
@@ -14,13 +17,23 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use bits_queue_host::{Config, JobPriority, Queue, Runtime};
+use std::sync::Arc;
+
+use bits_queue_host::{Config, JobPriority, Queue, QueueOptions, Runtime};
+use bits_queue_store::{PersistentQueue, default_location, open_location};
 use clap::{Parser, Subcommand};
 
 /// The Windows BITS job queue, run as a sandboxed WebAssembly component.
 #[derive(Parser, Debug)]
 #[command(name = "bitsq", version, about, long_about = None)]
 struct Cli {
+    /// Where the queue is kept: a file (SQLite, created on first use), or
+    /// `memory:` (nothing kept). Default: $XDG_DATA_HOME/bitsq/queue.sqlite3,
+    /// else ~/.local/share/bitsq/queue.sqlite3. The shell, `service` and
+    /// the one-shot verbs use it; the demo and `transfer` run in memory.
+    #[arg(long, global = true, value_name = "LOCATION", env = "BITSQ_QUEUE")]
+    queue: Option<String>,
+
     /// Seed the GUID stream: the same seed gives the same GUIDs, on any
     /// machine. Without it GUIDs come from OS entropy.
     #[arg(long, global = true, value_name = "N")]
@@ -75,6 +88,30 @@ enum Command {
     /// file has arrived (exit 0); a job that ends in error is printed,
     /// cancelled, and exits 1. Transient errors are retried.
     Transfer(TransferArgs),
+    /// Transfer the stored queue's jobs until Ctrl-C or SIGTERM: jobs
+    /// resumed by other bitsq commands start within a second; on a signal
+    /// the transfers stop and their progress is stored.
+    Service(ServiceArgs),
+    /// One shell verb on the stored queue, as bitsadmin runs one:
+    /// `bitsq create NAME`, `bitsq addfile JOB REMOTE LOCAL`,
+    /// `bitsq resume JOB`, `bitsq list`, … (`bitsq shell` then `help`
+    /// lists them). JOB is a GUID or a display name only one job has.
+    #[command(external_subcommand)]
+    Verb(Vec<String>),
+}
+
+/// `bitsq service`'s arguments.
+#[derive(clap::Args, Debug)]
+struct ServiceArgs {
+    /// Write only below DIR (repeatable). Without it, the service may write
+    /// wherever this user may.
+    #[arg(long, value_name = "DIR")]
+    allow_write: Vec<PathBuf>,
+
+    /// Read file:// sources only below DIR (repeatable). Without it, any
+    /// file this user may read.
+    #[arg(long, value_name = "DIR")]
+    allow_read: Vec<PathBuf>,
 }
 
 /// `bitsq shell`'s arguments.
@@ -155,6 +192,23 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let command = cli.command.unwrap_or(Command::Demo);
+    if !matches!(command, Command::Demo | Command::Transfer(_)) {
+        let location = match cli
+            .queue
+            .clone()
+            .or_else(|| default_location().map(|p| p.display().to_string()))
+        {
+            Some(location) => location,
+            None => {
+                eprintln!(
+                    "bitsq: no queue location: set --queue, BITSQ_QUEUE, XDG_DATA_HOME or HOME"
+                );
+                return ExitCode::from(2);
+            }
+        };
+        return run_stored(&runtime, cli.seed, &location, command);
+    }
     let queue = match new_queue(&runtime, cli.seed) {
         Ok(q) => q,
         Err(e) => {
@@ -169,29 +223,12 @@ fn main() -> ExitCode {
             bits_queue_host::EMBEDDED_COMPONENT.len()
         ),
     };
-    let outcome = match cli.command.unwrap_or(Command::Demo) {
+    let outcome = match command {
         Command::Demo => demo::run(&runtime, &queue, &source, cli.seed),
-        Command::Shell(args) => {
-            let transfers = if args.no_transfer {
-                None
-            } else {
-                match confinement(&args.allow_write, &args.allow_read) {
-                    Ok(confinement) => Some(bits_queue_service::ServiceConfig {
-                        context: bits_queue_service::Context {
-                            confinement,
-                            ..Default::default()
-                        },
-                        ..Default::default()
-                    }),
-                    Err(message) => {
-                        eprintln!("bitsq: {message}");
-                        return ExitCode::from(2);
-                    }
-                }
-            };
-            shell::run(&queue, transfers)
-        }
         Command::Transfer(args) => return run_transfer(&queue, args),
+        Command::Shell(_) | Command::Service(_) | Command::Verb(_) => {
+            unreachable!("stored-queue commands run in run_stored")
+        }
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -260,4 +297,103 @@ fn confinement(
             .map_err(|e| format!("--allow-read {e}"))?;
     }
     Ok(confinement)
+}
+
+/// The commands that work on the stored queue: the shell, the service and
+/// the one-shot verbs.
+fn run_stored(runtime: &Runtime, seed: Option<u64>, location: &str, command: Command) -> ExitCode {
+    let _lock = match &command {
+        Command::Service(_) => match service_cmd::lock(location) {
+            Ok(lock) => lock,
+            Err(message) => {
+                eprintln!("bitsq: {message}");
+                return ExitCode::from(2);
+            }
+        },
+        _ => None,
+    };
+    let store = match open_location(location) {
+        Ok(store) => store,
+        Err(e) => {
+            eprintln!("bitsq: the queue {location}: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let options = match seed {
+        Some(seed) => QueueOptions::new().seed(seed),
+        None => QueueOptions::new(),
+    };
+    let (write, read) = match &command {
+        Command::Shell(args) => (&args.allow_write[..], &args.allow_read[..]),
+        Command::Service(args) => (&args.allow_write[..], &args.allow_read[..]),
+        _ => (&[][..], &[][..]),
+    };
+    let confinement = match confinement(write, read) {
+        Ok(confinement) => confinement,
+        Err(message) => {
+            eprintln!("bitsq: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    // `commit` and `discard` are carried out before a call's changes are
+    // stored (contract §11), inside the same confinement as the transfers.
+    let actions_confinement = confinement.clone();
+    let file_actions = Box::new(move |action: &bits_queue_host::Action| {
+        for failure in bits_queue_service::carry_out(action, &actions_confinement) {
+            eprintln!("warning: {failure}");
+        }
+    });
+    let backend = match PersistentQueue::open(runtime, options, store, file_actions) {
+        Ok((backend, warnings)) => {
+            for warning in warnings {
+                eprintln!("warning: {warning}");
+            }
+            Arc::new(backend)
+        }
+        Err(e) => {
+            eprintln!("bitsq: the queue {location}: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match command {
+        Command::Shell(args) => {
+            let transfers = (!args.no_transfer).then(|| service_config(confinement));
+            match shell::run(&backend, transfers) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("bitsq: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Service(_) => match service_cmd::run(&backend, service_config(confinement)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(message) => {
+                eprintln!("bitsq: {message}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Verb(words) => match shell::one_shot(&backend, &words) {
+            Ok(shell::Ended::Done) => ExitCode::SUCCESS,
+            Ok(shell::Ended::Refused) => ExitCode::FAILURE,
+            Ok(shell::Ended::Usage) => ExitCode::from(2),
+            Err(e) => {
+                eprintln!("bitsq: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Demo | Command::Transfer(_) => unreachable!("in-memory commands"),
+    }
+}
+
+fn service_config(
+    confinement: bits_queue_service::Confinement,
+) -> bits_queue_service::ServiceConfig {
+    bits_queue_service::ServiceConfig {
+        context: bits_queue_service::Context {
+            confinement,
+            ..Default::default()
+        },
+        ..Default::default()
+    }
 }

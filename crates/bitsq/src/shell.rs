@@ -11,7 +11,10 @@ use bits_queue_host::{
     Datetime, Error, ErrorCode, FileInfo, Guid, Job, JobManager, JobPriority, JobState, JobType,
     Queue, QueueLimits,
 };
-use bits_queue_service::{Confinement, ServiceConfig, ServiceError, TransferService};
+use std::sync::Arc;
+
+use bits_queue_service::{ServiceConfig, ServiceError, TransferService};
+use bits_queue_store::{PersistError, PersistentQueue};
 
 use crate::output::say;
 use crate::words;
@@ -155,17 +158,13 @@ enum Flow {
     Quit,
 }
 
-/// Runs the shell on standard input until it ends or `quit`. With a
-/// service configuration, a transfer service runs while the shell is open,
-/// so resumed jobs really transfer.
-pub fn run(queue: &Queue, transfers: Option<ServiceConfig>) -> Result<(), Error> {
-    let manager = queue.manager()?;
-    let confinement = transfers
-        .as_ref()
-        .map(|c| c.context.confinement.clone())
-        .unwrap_or_default();
+/// Runs the shell on standard input until it ends or `quit`, on the
+/// queue `backend` keeps: every command is one call, stored with its
+/// changes. With a service configuration, a transfer service runs while
+/// the shell is open, so resumed jobs really transfer.
+pub fn run(backend: &Arc<PersistentQueue>, transfers: Option<ServiceConfig>) -> Result<(), Error> {
     let service = match transfers {
-        Some(config) => match TransferService::start(queue.clone(), config) {
+        Some(config) => match TransferService::start(backend.clone(), config) {
             Ok(service) => Some(service),
             Err(ServiceError::Queue(e)) => return Err(e),
             Err(e) => {
@@ -176,10 +175,8 @@ pub fn run(queue: &Queue, transfers: Option<ServiceConfig>) -> Result<(), Error>
         None => None,
     };
     let shell = Shell {
-        queue,
-        manager: &manager,
+        backend,
         service: service.as_ref(),
-        confinement: &confinement,
     };
     let outcome = shell.read_commands();
     if let Some(service) = service
@@ -190,17 +187,118 @@ pub fn run(queue: &Queue, transfers: Option<ServiceConfig>) -> Result<(), Error>
     outcome
 }
 
-/// What the shell's commands work on.
-struct Shell<'a> {
-    queue: &'a Queue,
-    manager: &'a JobManager,
-    service: Option<&'a TransferService>,
-    confinement: &'a Confinement,
+/// How one command ended, for a one-shot `bitsq VERB …`.
+pub enum Ended {
+    /// It ran.
+    Done,
+    /// The queue refused it, or its store failed.
+    Refused,
+    /// Its words were wrong.
+    Usage,
 }
 
+/// Runs one command, as `bitsq VERB ARGS…` does: on the stored queue, with
+/// its file actions carried out before it returns.
+pub fn one_shot(backend: &Arc<PersistentQueue>, words: &[String]) -> Result<Ended, Error> {
+    let Some((verb, args)) = words.split_first() else {
+        return Ok(Ended::Usage);
+    };
+    let shell = Shell {
+        backend,
+        service: None,
+    };
+    shell.command(verb, args).map(|(_, ended)| ended)
+}
+
+/// What the shell's commands work on.
+struct Shell<'a> {
+    backend: &'a Arc<PersistentQueue>,
+    service: Option<&'a TransferService<Arc<PersistentQueue>>>,
+}
+
+/// Verbs that only read the queue: they take no store lock.
+const READING: &[&str] = &[
+    "list", "info", "files", "geterror", "gettimes", "monitor", "help", "quit",
+];
+
 impl Shell<'_> {
+    /// Runs one command as one call on the stored queue, and says how it
+    /// went; a sandbox failure is the shell's end.
+    fn command(&self, verb: &str, args: &[String]) -> Result<(Flow, Ended), Error> {
+        if verb.eq_ignore_ascii_case("monitor") {
+            let limit = match args {
+                [] => None,
+                [seconds] => match seconds.parse::<u64>() {
+                    Ok(seconds) => Some(Duration::from_secs(seconds)),
+                    Err(_) => {
+                        eprintln!("usage: {}", usage(self::verb("monitor").expect("listed")));
+                        return Ok((Flow::Continue, Ended::Usage));
+                    }
+                },
+                _ => {
+                    eprintln!("usage: {}", usage(self::verb("monitor").expect("listed")));
+                    return Ok((Flow::Continue, Ended::Usage));
+                }
+            };
+            return match self.monitor(limit) {
+                Ok(()) => Ok((Flow::Continue, Ended::Done)),
+                Err(PersistError::Queue(Error::Queue(code))) => {
+                    eprintln!("error: {}", Error::Queue(code));
+                    Ok((Flow::Continue, Ended::Refused))
+                }
+                Err(PersistError::Queue(e)) => Err(e),
+                Err(PersistError::Store(e)) => {
+                    eprintln!("error: the queue's store failed: {e}");
+                    Ok((Flow::Continue, Ended::Refused))
+                }
+            };
+        }
+        let reading = READING.iter().any(|r| r.eq_ignore_ascii_case(verb))
+            || (verb.eq_ignore_ascii_case("limits") && args.is_empty());
+        let run = |queue: &Queue| -> bits_queue_host::Result<Result<Flow, Failure>> {
+            let manager = queue.manager()?;
+            match execute(queue, &manager, verb, args) {
+                Err(Failure::Sandbox(e)) => Err(e),
+                other => Ok(other),
+            }
+        };
+        // A changing command's lines are shown once its changes are stored.
+        let (outcome, lines) = crate::output::hold(|| {
+            if reading {
+                self.backend.read(run)
+            } else {
+                self.backend.change(run)
+            }
+        });
+        let outcome = match outcome {
+            Ok(outcome) => {
+                crate::output::release(&lines);
+                outcome
+            }
+            Err(PersistError::Queue(e)) => return Err(e),
+            Err(PersistError::Store(e)) => {
+                eprintln!("error: the queue's store failed, nothing was stored: {e}");
+                return Ok((Flow::Continue, Ended::Refused));
+            }
+        };
+        if let Some(service) = self.service {
+            service.wake();
+        }
+        Ok(match outcome {
+            Ok(flow) => (flow, Ended::Done),
+            Err(Failure::Usage(verb)) => {
+                eprintln!("usage: {}", usage(verb));
+                (Flow::Continue, Ended::Usage)
+            }
+            Err(Failure::Refused(code, context)) => {
+                eprintln!("error: {}{context}", Error::Queue(code));
+                (Flow::Continue, Ended::Refused)
+            }
+            Err(Failure::Sandbox(e)) => return Err(e),
+        })
+    }
+
     fn read_commands(&self) -> Result<(), Error> {
-        let (queue, manager) = (self.queue, self.manager);
         let stdin = io::stdin();
         let interactive = stdin.is_terminal();
         if interactive {
@@ -233,26 +331,7 @@ impl Shell<'_> {
             if verb.starts_with('#') {
                 continue;
             }
-            let outcome = execute(queue, manager, verb, args, self);
-            let flow = match outcome {
-                Ok(flow) => flow,
-                Err(Failure::Usage(verb)) => {
-                    eprintln!("usage: {}", usage(verb));
-                    Flow::Continue
-                }
-                Err(Failure::Refused(code, context)) => {
-                    eprintln!("error: {}{context}", Error::Queue(code));
-                    Flow::Continue
-                }
-                Err(Failure::Sandbox(e)) => return Err(e),
-            };
-            // `complete` and `cancel` make `commit` and `discard` due: carried
-            // out before the next command, as Windows renames before
-            // `Complete` returns.
-            crate::transfer::carry_out_file_actions(queue, self.confinement)?;
-            if let Some(service) = self.service {
-                service.wake();
-            }
+            let (flow, _) = self.command(verb, args)?;
             if let Flow::Quit = flow {
                 break;
             }
@@ -278,7 +357,6 @@ fn execute(
     manager: &JobManager,
     name: &str,
     args: &[String],
-    shell: &Shell<'_>,
 ) -> Result<Flow, Failure> {
     let Some(v) = verb(name) else {
         eprintln!("error: unknown command `{name}`; `help` lists the commands");
@@ -352,11 +430,9 @@ fn execute(
             job.set_notify_flags(flags)?;
             say!("{}: notify flags 0x{:X}", job.id()?, job.notify_flags()?);
         }
-        ("monitor", []) => monitor(manager, shell, None)?,
-        ("monitor", [seconds]) => {
-            let seconds: u64 = seconds.parse().map_err(|_| Failure::Usage(v))?;
-            monitor(manager, shell, Some(Duration::from_secs(seconds)))?
-        }
+        // `monitor` runs between calls, so the service keeps transferring
+        // (Shell::command).
+        ("monitor", []) | ("monitor", [_]) => {}
         ("limits", []) => print_limits(queue.limits()?),
         ("limits", [jobs, files]) => {
             let (Ok(max_jobs), Ok(max_files_per_job)) = (jobs.parse(), files.parse()) else {
@@ -379,12 +455,38 @@ fn execute(
     Ok(Flow::Continue)
 }
 
-/// The job with the GUID `text`, through `get-job`.
+/// The job `text` names: its GUID (through `get-job`), or a display name
+/// that exactly one job has, as bitsadmin allows.
 fn job(manager: &JobManager, text: &str) -> Result<Job, Failure> {
-    let id: Guid = text
-        .parse()
-        .map_err(|code| Failure::Refused(code, format!(" (`{text}` is not a GUID)")))?;
-    Ok(manager.get_job(id)?)
+    if let Ok(id) = text.parse::<Guid>() {
+        return Ok(manager.get_job(id)?);
+    }
+    let mut named = Vec::new();
+    for job in manager.jobs()? {
+        if job.display_name()? == text {
+            named.push(job);
+        }
+    }
+    match named.len() {
+        1 => Ok(named.remove(0)),
+        0 => Err(Failure::Refused(
+            ErrorCode::NotFound,
+            format!(" (`{text}` is neither a GUID nor a job's display name)"),
+        )),
+        n => {
+            let ids: Vec<String> = named
+                .iter()
+                .map(|j| j.id().map(|id| id.to_string()))
+                .collect::<Result<_, _>>()?;
+            Err(Failure::Refused(
+                ErrorCode::InvalidArgument,
+                format!(
+                    " ({n} jobs are named `{text}`: {}; give a GUID)",
+                    ids.join(", ")
+                ),
+            ))
+        }
+    }
 }
 
 fn create(manager: &JobManager, name: &str, job_type: JobType) -> Result<(), Failure> {
@@ -526,61 +628,71 @@ fn parse_flags(text: &str) -> Option<u32> {
     }
 }
 
-/// The jobs with their progress, redrawn every second: until Ctrl-C on a
-/// terminal; with `limit`, until it passes or no job is left that could
-/// still move (queued, connecting, transferring, transient-error); once
-/// when the output is not a terminal and no limit is given.
-fn monitor(
-    manager: &JobManager,
-    shell: &Shell<'_>,
-    limit: Option<Duration>,
-) -> Result<(), Failure> {
-    let interactive = io::stdout().is_terminal();
-    let until = limit.map(|l| std::time::Instant::now() + l);
-    let interrupted = crate::interrupt::catch();
-    loop {
-        if interactive {
-            print!("\x1b[2J\x1b[H");
-        }
-        list(manager)?;
-        let mut active = false;
-        for job in manager.jobs()? {
-            let state = job.state()?;
-            active |= matches!(
-                state,
-                JobState::Queued
-                    | JobState::Connecting
-                    | JobState::Transferring
-                    | JobState::TransientError
-            );
-            let progress = job.progress()?;
-            if state != JobState::Suspended && progress.files_total > 0 {
-                say!(
-                    "  {}: {} transferred, file {} of {}",
-                    job.id()?,
-                    crate::transfer::bytes(progress.bytes_transferred),
-                    (progress.files_transferred + 1).min(progress.files_total),
-                    progress.files_total
-                );
+impl Shell<'_> {
+    /// The jobs with their progress, redrawn every second: until Ctrl-C on
+    /// a terminal; with `limit`, until it passes or no job is left that
+    /// could still move (queued, connecting, transferring,
+    /// transient-error); once when the output is not a terminal and no
+    /// limit is given. Each view is one reading call, so the service goes
+    /// on between them.
+    fn monitor(&self, limit: Option<Duration>) -> Result<(), PersistError> {
+        let interactive = io::stdout().is_terminal();
+        let until = limit.map(|l| std::time::Instant::now() + l);
+        let interrupted = crate::interrupt::catch();
+        loop {
+            let active = self.backend.read(|queue| {
+                if interactive {
+                    print!("\x1b[2J\x1b[H");
+                }
+                let manager = queue.manager()?;
+                show_jobs(&manager)
+            })?;
+            // With a limit, the view also ends when nothing is left to watch.
+            let more = match until {
+                Some(until) => active && std::time::Instant::now() < until,
+                None => interactive,
+            };
+            if !more || interrupted.fired() {
+                return Ok(());
+            }
+            if let Some(service) = self.service {
+                service.wake();
+            }
+            std::thread::sleep(Duration::from_secs(1));
+            if interrupted.fired() {
+                return Ok(());
             }
         }
-        // With a limit, the view also ends when nothing is left to watch.
-        let more = match until {
-            Some(until) => active && std::time::Instant::now() < until,
-            None => interactive,
-        };
-        if !more || interrupted.fired() {
-            break;
-        }
-        if let Some(service) = shell.service {
-            service.wake();
-        }
-        std::thread::sleep(Duration::from_secs(1));
-        if interrupted.fired() {
-            break;
+    }
+}
+
+/// One view of `monitor`; says whether any job can still move.
+fn show_jobs(manager: &JobManager) -> bits_queue_host::Result<bool> {
+    if let Err(Failure::Sandbox(e)) = list(manager) {
+        return Err(e);
+    }
+    let mut active = false;
+    for job in manager.jobs()? {
+        let state = job.state()?;
+        active |= matches!(
+            state,
+            JobState::Queued
+                | JobState::Connecting
+                | JobState::Transferring
+                | JobState::TransientError
+        );
+        let progress = job.progress()?;
+        if state != JobState::Suspended && progress.files_total > 0 {
+            say!(
+                "  {}: {} transferred, file {} of {}",
+                job.id()?,
+                crate::transfer::bytes(progress.bytes_transferred),
+                (progress.files_transferred + 1).min(progress.files_total),
+                progress.files_total
+            );
         }
     }
-    Ok(())
+    Ok(active)
 }
 
 fn files(job: &Job) -> Result<(), Failure> {

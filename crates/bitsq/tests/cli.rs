@@ -30,7 +30,7 @@ fn run(args: &[&str]) -> Output {
 fn shell(args: &[&str], input: &str) -> Output {
     let mut child = bitsq()
         .args(args)
-        .args(["shell", "--no-transfer"])
+        .args(["--queue", "memory:", "shell", "--no-transfer"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -306,7 +306,7 @@ list
         stderr(&out),
         "error: BG_E_EMPTY (0x80200003): the job has no file to transfer
 error: BG_E_NOT_FOUND (0x80200001): no job in the queue has that GUID
-error: E_INVALIDARG (0x80070057): an argument is not valid (`not-a-guid` is not a GUID)
+error: BG_E_NOT_FOUND (0x80200001): no job in the queue has that GUID (`not-a-guid` is neither a GUID nor a job's display name)
 error: E_INVALIDARG (0x80070057): an argument is not valid
 error: E_INVALIDARG (0x80070057): an argument is not valid
 error: BG_E_STRING_TOO_LONG (0x80200021): the string is too long
@@ -389,7 +389,7 @@ fn a_missing_component_file_exits_2_with_a_clear_message() {
     let path = path.to_str().unwrap();
     for args in [
         vec!["--component", path],
-        vec!["--component", path, "shell"],
+        vec!["--component", path, "--queue", "memory:", "shell"],
     ] {
         let out = run(&args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");

@@ -100,7 +100,7 @@ fn shell_with_a_getter_that_returns_hundreds_of_aliased_megabytes() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_bitsq"))
         .arg("--component")
         .arg(Hostile::AliasList.path())
-        .args(["--full-wasi", "shell"])
+        .args(["--full-wasi", "--queue", "memory:", "shell"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -139,7 +139,14 @@ fn the_shell_transfers_resumed_jobs() {
     let ids = {
         // The seed makes the two GUIDs known in advance.
         let mut child = Command::new(env!("CARGO_BIN_EXE_bitsq"))
-            .args(["--seed", "5", "shell", "--no-transfer"])
+            .args([
+                "--seed",
+                "5",
+                "--queue",
+                "memory:",
+                "shell",
+                "--no-transfer",
+            ])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -174,7 +181,7 @@ fn the_shell_transfers_resumed_jobs() {
         dir.join("none.bin").display(),
     );
     let mut child = Command::new(env!("CARGO_BIN_EXE_bitsq"))
-        .args(["--seed", "5", "shell"])
+        .args(["--seed", "5", "--queue", "memory:", "shell"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -1,7 +1,8 @@
 //! The service layer of bits-queue: what moves bytes for a queue whose
 //! component decides everything else.
 //!
-//! - [`TransferService`]: the loop that drives one queue's engine, runs
+//! - [`TransferService`]: the loop that drives one queue's engine (a queue
+//!   in memory, or one kept in a store: [`Backend`]), runs
 //!   `start` orders on worker threads, stops them, carries out `commit` and
 //!   `discard`, passes notifications on, and sleeps until `next-wake`;
 //! - [`Transport`] and [`Transports`]: the seam where bytes move —
@@ -33,6 +34,7 @@
 //! ```
 
 mod actions;
+mod backend;
 mod confine;
 mod file;
 mod http;
@@ -40,6 +42,7 @@ mod service;
 mod transport;
 
 pub use actions::{FileActionError, carry_out};
+pub use backend::{Backend, Failure};
 pub use confine::Confinement;
 pub use file::FileTransport;
 pub use http::HttpTransport;

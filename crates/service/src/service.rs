@@ -16,10 +16,11 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use bits_queue_host::{
-    Action, Clock, Error, FileRef, Guid, JobManager, JobState, NotifyEvent, Queue, SystemClock,
+    Action, Clock, Error, FileRef, Guid, JobState, NotifyEvent, Queue, SystemClock,
 };
 
 use crate::actions::{FileActionError, carry_out};
+use crate::backend::{Backend, Failure};
 use crate::transport::{Context, Report, Sink, Transports};
 
 /// How a [`TransferService`] runs.
@@ -65,6 +66,8 @@ pub struct Notification {
 pub enum ServiceError {
     /// The queue refused or failed (a sandbox failure ends the service).
     Queue(Error),
+    /// The queue's store failed (this ends the service too).
+    Store(String),
     /// The wait ran out.
     TimedOut,
     /// A thread could not be started.
@@ -75,6 +78,7 @@ impl std::fmt::Display for ServiceError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ServiceError::Queue(e) => e.fmt(f),
+            ServiceError::Store(e) => write!(f, "the queue's store failed: {e}"),
             ServiceError::TimedOut => f.write_str("timed out waiting for the job"),
             ServiceError::Spawn(e) => write!(f, "cannot start a thread: {e}"),
         }
@@ -86,6 +90,15 @@ impl std::error::Error for ServiceError {}
 impl From<Error> for ServiceError {
     fn from(e: Error) -> Self {
         ServiceError::Queue(e)
+    }
+}
+
+impl From<Failure> for ServiceError {
+    fn from(e: Failure) -> Self {
+        match e {
+            Failure::Queue(e) => ServiceError::Queue(e),
+            Failure::Store(e) => ServiceError::Store(e.to_string()),
+        }
     }
 }
 
@@ -104,8 +117,8 @@ pub struct ServiceStats {
 type Callback = Box<dyn Fn(Notification) + Send>;
 
 /// What the loop and its users share.
-struct Shared {
-    queue: Queue,
+struct Shared<B> {
+    backend: B,
     stop: AtomicBool,
     status: Mutex<Status>,
     changed: Condvar,
@@ -120,32 +133,36 @@ struct Shared {
 struct Status {
     /// Bumped after every round of the loop.
     generation: u64,
-    /// The sandbox failure that ended the loop.
-    failed: Option<Error>,
+    /// The failure that ended the loop.
+    failed: Option<String>,
+    /// …when it was the queue's, the error itself.
+    failed_queue: Option<Error>,
     /// `commit` and `discard` files that failed.
     file_errors: Vec<FileActionError>,
     /// Whether the loop has ended.
     ended: bool,
 }
 
-/// Runs transfers for one queue on a thread of its own until stopped.
-pub struct TransferService {
-    shared: Arc<Shared>,
+/// Runs transfers for one queue on a thread of its own until stopped. The
+/// queue is a [`Queue`] in memory, or an `Arc<PersistentQueue>` whose
+/// every call is stored ([`Backend`]).
+pub struct TransferService<B: Backend = Queue> {
+    shared: Arc<Shared<B>>,
     nudge: Sender<Report>,
     thread: Option<JoinHandle<()>>,
 }
 
-impl TransferService {
-    /// Starts the loop for `queue`. Transfers the queue shows in flight
-    /// when it starts died with an earlier host (this service is the one
-    /// that runs them now): they are reported lost and queued again, with
-    /// their progress.
-    pub fn start(queue: Queue, config: ServiceConfig) -> Result<Self, ServiceError> {
+impl<B: Backend> TransferService<B> {
+    /// Starts the loop for `backend`'s queue. Transfers the queue shows in
+    /// flight when it starts died with an earlier host (this service is the
+    /// one that runs them now): they are reported lost and queued again,
+    /// with their progress.
+    pub fn start(backend: B, config: ServiceConfig) -> Result<Self, ServiceError> {
         if let Some(slots) = config.background_slots {
-            queue.set_background_slots(slots)?;
+            backend.change(|q| q.set_background_slots(slots))?;
         }
         let shared = Arc::new(Shared {
-            queue,
+            backend,
             stop: AtomicBool::new(false),
             status: Mutex::new(Status::default()),
             changed: Condvar::new(),
@@ -155,13 +172,11 @@ impl TransferService {
             transfers_started: AtomicU64::new(0),
             bytes_reported: AtomicU64::new(0),
         });
-        let manager = shared.queue.manager()?;
-        recover_lost(&shared.queue, &manager)?;
+        shared.backend.change(recover_lost)?;
         let (nudge, reports) = mpsc::channel();
         let looping = Loop {
             shared: shared.clone(),
             config,
-            manager,
             reports,
             sender: nudge.clone(),
             workers: HashMap::new(),
@@ -178,8 +193,8 @@ impl TransferService {
     }
 
     /// The queue the service drives.
-    pub fn queue(&self) -> &Queue {
-        &self.shared.queue
+    pub fn backend(&self) -> &B {
+        &self.shared.backend
     }
 
     /// Tells the loop the queue may have changed (a job resumed, the clock
@@ -211,16 +226,18 @@ impl TransferService {
         timeout: Duration,
     ) -> Result<JobState, ServiceError> {
         let deadline = Instant::now() + timeout;
-        let manager = self.shared.queue.manager()?;
         loop {
             let generation = {
                 let status = lock(&self.shared.status);
-                if let Some(e) = &status.failed {
-                    return Err(ServiceError::Queue(e.clone()));
+                if let Some(e) = status.failure() {
+                    return Err(e);
                 }
                 status.generation
             };
-            let state = manager.get_job(id)?.state()?;
+            let state = self
+                .shared
+                .backend
+                .read(|q| q.manager()?.get_job(id)?.state())?;
             if until(state) {
                 return Ok(state);
             }
@@ -235,6 +252,15 @@ impl TransferService {
                     .changed
                     .wait_timeout(status, (deadline - now).min(Duration::from_millis(100)));
             }
+        }
+    }
+
+    /// The failure that ended the loop, if one did (the service then
+    /// transfers nothing more).
+    pub fn check(&self) -> Result<(), ServiceError> {
+        match lock(&self.shared.status).failure() {
+            Some(e) => Err(e),
+            None => Ok(()),
         }
     }
 
@@ -266,14 +292,25 @@ impl TransferService {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
-        match lock(&self.shared.status).failed.clone() {
-            Some(e) => Err(ServiceError::Queue(e)),
+        match lock(&self.shared.status).failure() {
+            Some(e) => Err(e),
             None => Ok(()),
         }
     }
 }
 
-impl Drop for TransferService {
+impl Status {
+    /// The failure that ended the loop, as an error.
+    fn failure(&self) -> Option<ServiceError> {
+        match (&self.failed_queue, &self.failed) {
+            (Some(e), _) => Some(ServiceError::Queue(e.clone())),
+            (None, Some(e)) => Some(ServiceError::Store(e.clone())),
+            (None, None) => None,
+        }
+    }
+}
+
+impl<B: Backend> Drop for TransferService<B> {
     fn drop(&mut self) {
         let _ = self.halt();
     }
@@ -281,8 +318,8 @@ impl Drop for TransferService {
 
 /// Reports lost every transfer the queue shows in flight: at start, none
 /// of them is this service's.
-fn recover_lost(queue: &Queue, manager: &JobManager) -> Result<(), Error> {
-    for job in manager.jobs()? {
+fn recover_lost(queue: &Queue) -> Result<(), Error> {
+    for job in queue.manager()?.jobs()? {
         if matches!(job.state()?, JobState::Connecting | JobState::Transferring) {
             let in_flight = job.file_progress()?.iter().position(|f| !f.completed);
             if let Some(index) = in_flight {
@@ -308,34 +345,39 @@ struct Worker {
 }
 
 /// The loop's own state, owned by its thread.
-struct Loop {
-    shared: Arc<Shared>,
+struct Loop<B> {
+    shared: Arc<Shared<B>>,
     config: ServiceConfig,
-    manager: JobManager,
     reports: Receiver<Report>,
     sender: Sender<Report>,
     workers: HashMap<FileRef, Worker>,
 }
 
-impl Loop {
+impl<B: Backend> Loop<B> {
     fn run(mut self) {
         let outcome = self.turn_until_stopped();
         // Stop every transfer; report it lost so its job is queued again
         // with its progress (it died with this host).
         for (file, worker) in self.workers.drain() {
             worker.stop.store(true, Ordering::Release);
-            let _ = self.shared.queue.report_lost(file);
+            let _ = self.shared.backend.change(|q| q.report_lost(file));
         }
+        let _ = self.shared.backend.flush();
         let mut status = lock(&self.shared.status);
-        if let Err(e) = outcome {
-            status.failed = Some(e);
+        match outcome {
+            Err(Failure::Queue(e)) => {
+                status.failed = Some(e.to_string());
+                status.failed_queue = Some(e);
+            }
+            Err(Failure::Store(e)) => status.failed = Some(e.to_string()),
+            Ok(()) => {}
         }
         status.ended = true;
         status.generation += 1;
         self.shared.changed.notify_all();
     }
 
-    fn turn_until_stopped(&mut self) -> Result<(), Error> {
+    fn turn_until_stopped(&mut self) -> Result<(), Failure> {
         while !self.shared.stop.load(Ordering::Acquire) {
             let actions = self.call(|q| q.poll())?;
             for action in actions {
@@ -352,19 +394,28 @@ impl Loop {
             while let Ok(report) = self.reports.try_recv() {
                 self.handle(report)?;
             }
+            // Coalesced progress is stored within about a second even when
+            // no further report comes (a stalled transfer).
+            self.shared.backend.flush_if_due()?;
         }
         Ok(())
     }
 
-    /// One call into the component, counted.
-    fn call<T>(&self, f: impl FnOnce(&Queue) -> Result<T, Error>) -> Result<T, Error> {
+    /// One changing call into the component, counted.
+    fn call<T>(&self, f: impl FnOnce(&Queue) -> Result<T, Error>) -> Result<T, Failure> {
         self.shared.guest_calls.fetch_add(1, Ordering::Relaxed);
-        f(&self.shared.queue)
+        self.shared.backend.change(f)
+    }
+
+    /// One reading call into the component, counted.
+    fn read<T>(&self, f: impl FnOnce(&Queue) -> Result<T, Error>) -> Result<T, Failure> {
+        self.shared.guest_calls.fetch_add(1, Ordering::Relaxed);
+        self.shared.backend.read(f)
     }
 
     /// Until the component's next wake, at most `max_sleep`.
-    fn sleep(&self) -> Result<Duration, Error> {
-        let Some(wake) = self.call(|q| q.next_wake())? else {
+    fn sleep(&self) -> Result<Duration, Failure> {
+        let Some(wake) = self.read(|q| q.next_wake())? else {
             return Ok(self.config.max_sleep);
         };
         let now = self.config.clock.now();
@@ -443,9 +494,9 @@ impl Loop {
     }
 
     /// Passes one report to the component. A refusal means the transfer is
-    /// no longer wanted (the job moved on): its worker stops. A sandbox
-    /// failure ends the loop.
-    fn handle(&mut self, report: Report) -> Result<(), Error> {
+    /// no longer wanted (the job moved on): its worker stops. A sandbox or
+    /// store failure ends the loop.
+    fn handle(&mut self, report: Report) -> Result<(), Failure> {
         let (file, result, ends) = match report {
             Report::Wake => return Ok(()),
             Report::Connected {
@@ -464,7 +515,11 @@ impl Loop {
             }
             Report::Progress { file, bytes } => {
                 let before = self.bytes_held(file)?.unwrap_or(bytes);
-                let result = self.call(|q| q.report_progress(file, bytes));
+                self.shared.guest_calls.fetch_add(1, Ordering::Relaxed);
+                let result = self
+                    .shared
+                    .backend
+                    .change_progress(|q| q.report_progress(file, bytes));
                 if result.is_ok() {
                     self.shared
                         .bytes_reported
@@ -479,8 +534,8 @@ impl Loop {
             Report::Lost { file } => (file, self.call(|q| q.report_lost(file)), true),
         };
         match result {
-            Err(Error::Sandbox(e)) => return Err(Error::Sandbox(e)),
-            Err(Error::Queue(_)) => self.stop_worker(file),
+            Err(Failure::Queue(Error::Queue(_))) => self.stop_worker(file),
+            Err(e) => return Err(e),
             Ok(()) if ends => {
                 self.workers.remove(&file);
             }
@@ -491,15 +546,14 @@ impl Loop {
 
     /// The bytes of `file` the component counts, or `None` if the job is
     /// gone.
-    fn bytes_held(&self, file: FileRef) -> Result<Option<u64>, Error> {
-        let job = match self.call(|_| self.manager.get_job(file.job)) {
-            Ok(job) => job,
-            Err(Error::Queue(_)) => return Ok(None),
-            Err(e) => return Err(e),
-        };
-        let progress = self.call(|_| job.file_progress())?;
+    fn bytes_held(&self, file: FileRef) -> Result<Option<u64>, Failure> {
         let index = usize::try_from(file.file_index).unwrap_or(usize::MAX);
-        Ok(progress.get(index).map(|f| f.bytes_transferred))
+        let progress = self.read(|q| q.manager()?.get_job(file.job)?.file_progress());
+        match progress {
+            Ok(progress) => Ok(progress.get(index).map(|f| f.bytes_transferred)),
+            Err(Failure::Queue(Error::Queue(_))) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 }
 

@@ -135,7 +135,12 @@ impl Sink {
             progress_bytes: context.progress_bytes,
             progress_interval: context.progress_interval,
             sent: offset,
-            sent_at: Instant::now(),
+            // As if the last report were an interval ago: the first 64 KiB
+            // are reported at once, so a transfer that stalls after its
+            // first burst still shows (and stores) what arrived.
+            sent_at: Instant::now()
+                .checked_sub(context.progress_interval)
+                .unwrap_or_else(Instant::now),
             bytes: offset,
         }
     }

@@ -155,6 +155,16 @@ impl PersistentQueue {
         self.call(Storing::Now, |_| Ok(()))
     }
 
+    /// Stores the coalesced changes if they have waited their second: a
+    /// transfer that stalls after a burst still has its progress stored.
+    pub fn flush_if_due(&self) -> Result<(), PersistError> {
+        let due = {
+            let state = self.lock();
+            !state.pending.is_empty() && state.stored_at.elapsed() >= self.coalesce
+        };
+        if due { self.flush() } else { Ok(()) }
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state
             .lock()

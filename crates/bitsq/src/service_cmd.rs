@@ -1,0 +1,65 @@
+//! `bitsq service`: runs the transfers of the stored queue until SIGINT or
+//! SIGTERM. Jobs resumed by other invocations start within a second; on a
+//! signal the transfers stop, their progress is stored, and bitsq exits 0.
+//!
+//! One service runs a queue file at a time: it holds an exclusive lock on
+//! `<queue file>.service-lock` while it lives (the system drops it when
+//! the process dies, however it dies). So a service that starts knows the
+//! transfers the store shows in flight died with an earlier one, and
+//! reports them lost: they are queued again with their progress.
+
+use std::fs::{File, OpenOptions};
+use std::os::fd::AsRawFd;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bits_queue_service::{ServiceConfig, TransferService};
+use bits_queue_store::PersistentQueue;
+
+use crate::output::say;
+
+/// The lock that makes this the queue's one service.
+pub struct ServiceLock {
+    _file: File,
+}
+
+/// Takes the service lock of the queue at `location` (a file), or says
+/// that another service holds it. `memory:` needs none.
+pub fn lock(location: &str) -> Result<Option<ServiceLock>, String> {
+    if location == "memory:" {
+        return Ok(None);
+    }
+    let path = format!("{location}.service-lock");
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(Path::new(&path))
+        .map_err(|e| format!("cannot open {path}: {e}"))?;
+    // SAFETY: flock on a file descriptor this process owns.
+    let taken = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0;
+    if !taken {
+        return Err(format!(
+            "another bitsq service runs the queue {location} (it holds {path})"
+        ));
+    }
+    Ok(Some(ServiceLock { _file: file }))
+}
+
+/// Runs the service until a signal; its failure, if one ends it.
+pub fn run(backend: &Arc<PersistentQueue>, config: ServiceConfig) -> Result<(), String> {
+    let stop = crate::interrupt::catch_stop();
+    let service = TransferService::start(backend.clone(), config).map_err(|e| e.to_string())?;
+    say!(
+        "bitsq service: transferring the jobs of {} (stop with Ctrl-C or SIGTERM)",
+        backend.location()
+    );
+    while !stop.fired() {
+        std::thread::sleep(Duration::from_millis(100));
+        service.check().map_err(|e| e.to_string())?;
+    }
+    service.stop().map_err(|e| e.to_string())?;
+    say!("bitsq service: stopped; progress stored");
+    Ok(())
+}
