@@ -248,7 +248,7 @@ impl PersistentQueue {
             Change::Put(r) => !theirs.contains(&r.id),
             _ => true,
         });
-        match state.queue.apply(&snapshot.changes) {
+        match apply_in_parts(&state.queue, &snapshot.changes) {
             Ok(()) => {
                 state.seen = snapshot.version;
                 Ok(())
@@ -282,7 +282,7 @@ fn restore(
     let snapshot = store.load()?;
     let queue = runtime.new_queue_with(options.clone())?;
     let mut warnings = Vec::new();
-    if queue.apply(&snapshot.changes).is_err() {
+    if apply_in_parts(&queue, &snapshot.changes).is_err() {
         // Some record cannot be read: apply them one by one, leaving out
         // (and naming) each that is refused.
         let queue = runtime.new_queue_with(options.clone())?;
@@ -302,4 +302,30 @@ fn restore(
         return Ok((queue, snapshot.version, warnings));
     }
     Ok((queue, snapshot.version, warnings))
+}
+
+/// Bytes of records passed to the component in one `apply`: well under the
+/// host's default argument limit (1 MiB), so a large store loads in a few
+/// calls, not one per job.
+const APPLY_PART_BYTES: usize = 256 << 10;
+
+/// Applies `changes` in parts of at most [`APPLY_PART_BYTES`] of records.
+/// Each part is all or nothing; a part that is refused stops the rest (the
+/// callers then start again from the store).
+fn apply_in_parts(queue: &Queue, changes: &[Change]) -> bits_queue_host::Result<()> {
+    let mut start = 0;
+    let mut bytes = 0;
+    for (at, change) in changes.iter().enumerate() {
+        let size = match change {
+            Change::Put(record) => record.bytes.len() + 24,
+            _ => 24,
+        };
+        if bytes + size > APPLY_PART_BYTES && at > start {
+            queue.apply(&changes[start..at])?;
+            start = at;
+            bytes = 0;
+        }
+        bytes += size;
+    }
+    queue.apply(&changes[start..])
 }

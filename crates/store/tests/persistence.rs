@@ -228,3 +228,48 @@ fn a_call_stores_what_changed_even_when_it_ends_refused() {
     assert_eq!(again.read(|q| Ok(q.manager()?.jobs()?.len())).unwrap(), 1);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// A store larger than one call's argument limit (1 MiB by default) opens
+/// whole: it is applied in parts, every job once, in creation order.
+#[test]
+fn a_store_larger_than_one_call_opens_whole() {
+    let dir = scratch();
+    let path = dir.join("large.sqlite3");
+    const JOBS: u32 = 12_000;
+    {
+        let (queue, _) = open(Box::new(SqliteStore::open(&path).unwrap()));
+        queue
+            .change(|q| {
+                q.set_limits(QueueLimits {
+                    max_jobs: JOBS,
+                    max_files_per_job: 1,
+                })?;
+                let manager = q.manager()?;
+                for i in 0..JOBS {
+                    let job = manager.create_job(&format!("job {i}"), JobType::Download)?;
+                    job.set_description(&"d".repeat(100))?;
+                }
+                Ok(())
+            })
+            .unwrap();
+    }
+    let (reopened, warnings) = open(Box::new(SqliteStore::open(&path).unwrap()));
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let names = reopened
+        .read(|q| {
+            q.manager()?
+                .jobs()?
+                .iter()
+                .map(|j| j.display_name())
+                .collect::<bits_queue_host::Result<Vec<_>>>()
+        })
+        .unwrap();
+    assert_eq!(names.len(), JOBS as usize);
+    assert!(
+        names
+            .iter()
+            .enumerate()
+            .all(|(i, n)| *n == format!("job {i}"))
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
