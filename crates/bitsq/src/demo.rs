@@ -9,6 +9,7 @@ use crate::output::say;
 pub fn run(runtime: &Runtime, queue: &Queue, source: &str, seed: Option<u64>) -> Result<()> {
     say!("bitsq: the Windows BITS job queue in a WebAssembly sandbox");
     say!("component: {source}");
+    say!("queue:     memory: (nothing is kept; the shell and `bitsq VERB` keep theirs)");
     say!("imports:   {}", runtime.imports().join(", "));
     match seed {
         Some(seed) => say!("GUIDs:     from a stream seeded with {seed} (reproducible)"),

@@ -39,12 +39,19 @@ fn sql(e: rusqlite::Error) -> StoreError {
 
 impl SqliteStore {
     /// Opens the store at `path`, creating the file (and its schema) on
-    /// first use; its directory must exist.
+    /// first use; its directory must exist. A call waits up to 30 s for
+    /// another process's transaction.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        Self::open_waiting(path, BUSY_TIMEOUT)
+    }
+
+    /// [`SqliteStore::open`], waiting at most `busy` for other processes'
+    /// transactions before a call fails with a store error.
+    pub fn open_waiting(path: impl AsRef<Path>, busy: Duration) -> Result<Self, StoreError> {
         let path = path.as_ref().to_path_buf();
         let connection = Connection::open(&path)
             .map_err(|e| StoreError::new(format!("cannot open {}: {e}", path.display())))?;
-        connection.busy_timeout(BUSY_TIMEOUT).map_err(sql)?;
+        connection.busy_timeout(busy).map_err(sql)?;
         connection
             .pragma_update(None, "journal_mode", "WAL")
             .map_err(sql)?;

@@ -273,3 +273,41 @@ fn a_store_larger_than_one_call_opens_whole() {
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// A store that cannot be written is a distinct error to the caller; the
+/// call's changes are not kept in memory either (the queue is the store's),
+/// and once the store can be written again, calls go on.
+#[test]
+fn a_store_that_cannot_be_written_is_a_distinct_error_and_changes_nothing() {
+    let dir = scratch();
+    let path = dir.join("locked.sqlite3");
+    let store = SqliteStore::open_waiting(&path, std::time::Duration::from_millis(100)).unwrap();
+    let (queue, _) = open(Box::new(store));
+    // Another process holds the file's write lock.
+    let other = rusqlite::Connection::open(&path).unwrap();
+    other.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    let refused = queue.change(|q| {
+        q.manager()?
+            .create_job("blocked", JobType::Download)
+            .map(drop)
+    });
+    match refused {
+        Err(bits_queue_store::PersistError::Store(e)) => {
+            assert!(e.to_string().contains("locked"), "{e}")
+        }
+        other => panic!("a store error, not {other:?}"),
+    }
+    other.execute_batch("ROLLBACK").unwrap();
+    let count = queue.read(|q| Ok(q.manager()?.jobs()?.len())).unwrap();
+    assert_eq!(count, 0, "nothing happened in memory either");
+    queue
+        .change(|q| {
+            q.manager()?
+                .create_job("later", JobType::Download)
+                .map(drop)
+        })
+        .unwrap();
+    let (again, _) = open(Box::new(SqliteStore::open(&path).unwrap()));
+    assert_eq!(again.read(|q| Ok(q.manager()?.jobs()?.len())).unwrap(), 1);
+    std::fs::remove_dir_all(dir).unwrap();
+}
