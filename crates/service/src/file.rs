@@ -3,16 +3,13 @@
 //! validator.
 
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
+use std::io::{Seek, SeekFrom};
 use std::path::PathBuf;
 use std::time::UNIX_EPOCH;
 
 use bits_queue_host::{TransferFailure, TransferOrder};
 
 use crate::transport::{Context, Outcome, Sink, TempFile, Transport, has_scheme};
-
-/// Bytes copied at a time.
-const CHUNK: usize = 64 << 10;
 
 /// `file://` URLs on this machine (`file:///path` or `file://localhost/path`).
 #[derive(Clone, Copy, Debug, Default)]
@@ -51,23 +48,7 @@ impl FileTransport {
             .seek(SeekFrom::Start(offset))
             .map_err(|e| TransferFailure::Interrupted(e.to_string()))?;
         temp.restart_at(offset)?;
-        let mut buffer = vec![0; CHUNK];
-        let mut written = offset;
-        loop {
-            let read = source
-                .read(&mut buffer)
-                .map_err(|e| TransferFailure::Interrupted(e.to_string()))?;
-            if read == 0 {
-                break;
-            }
-            if sink.stopped() {
-                // Stopped while reading: not a byte more into the file.
-                return Err(Outcome::Stopped);
-            }
-            temp.write(&buffer[..read])?;
-            written += read as u64;
-            sink.wrote(read as u64)?;
-        }
+        let written = offset + temp.copy_from(&mut source, sink)?;
         if written != size {
             return Err(TransferFailure::Interrupted(format!(
                 "{} changed while it was copied ({written} of {size} bytes)",

@@ -17,9 +17,6 @@ use ureq::http::Response;
 
 use crate::transport::{Context, Outcome, Sink, TempFile, Transport, has_scheme};
 
-/// Bytes read from the server at a time.
-const CHUNK: usize = 64 << 10;
-
 /// HTTP and HTTPS, through one `ureq` agent (its connections are reused).
 #[derive(Debug, Clone)]
 pub struct HttpTransport {
@@ -94,23 +91,7 @@ impl HttpTransport {
             skip(&mut body, offset - starts_at)?;
         }
         temp.restart_at(offset)?;
-        let mut written = offset;
-        let mut buffer = vec![0; CHUNK];
-        loop {
-            let read = body
-                .read(&mut buffer)
-                .map_err(|e| TransferFailure::Interrupted(e.to_string()))?;
-            if read == 0 {
-                break;
-            }
-            if sink.stopped() {
-                // Stopped while reading: not a byte more into the file.
-                return Err(Outcome::Stopped);
-            }
-            temp.write(&buffer[..read])?;
-            written += read as u64;
-            sink.wrote(read as u64)?;
-        }
+        let written = offset + temp.copy_from(&mut body, sink)?;
         if let Some(size) = size
             && written != size
         {

@@ -4,7 +4,7 @@
 //! decides no rule (the component does).
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, Seek, SeekFrom, Write};
+use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -14,6 +14,9 @@ use std::time::{Duration, Instant};
 use bits_queue_host::{FileRef, JobType, TransferFailure, TransferOrder};
 
 use crate::confine::Confinement;
+
+/// Bytes read from the source at a time.
+const CHUNK: usize = 64 << 10;
 
 /// One way of moving bytes (HTTP, `file://`, …).
 pub trait Transport: Send + Sync + 'static {
@@ -278,6 +281,29 @@ impl TempFile {
         self.file
             .write_all(bytes)
             .map_err(|e| local_io(&self.path, &e))
+    }
+
+    /// Appends everything `source` gives, reporting through `sink`; returns
+    /// the bytes written. A read that fails is an `interrupted` failure; a
+    /// stop ends the copy before another byte is written.
+    pub fn copy_from(&mut self, source: &mut impl Read, sink: &mut Sink) -> Result<u64, Outcome> {
+        let mut buffer = vec![0; CHUNK];
+        let mut written = 0u64;
+        loop {
+            let read = source
+                .read(&mut buffer)
+                .map_err(|e| TransferFailure::Interrupted(e.to_string()))?;
+            if read == 0 {
+                return Ok(written);
+            }
+            if sink.stopped() {
+                // Stopped while reading: not a byte more into the file.
+                return Err(Outcome::Stopped);
+            }
+            self.write(&buffer[..read])?;
+            written += read as u64;
+            sink.wrote(read as u64)?;
+        }
     }
 
     /// Syncs the bytes to disk: the file is complete only once they are.
