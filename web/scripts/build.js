@@ -32,13 +32,16 @@ const ALLOWED_IMPORTS = new Set(['@bytecodealliance/preview2-shim/random', '@byt
 class BuildError extends Error {}
 
 /**
- * Runs `cargo build --release -p bits-queue-host` and returns the path of the
+ * Runs `cargo build --release --workspace` and returns the path of the
  * component its build script produced, read from cargo's JSON messages (so a
  * CARGO_TARGET_DIR elsewhere is found too).
  */
 function buildComponent() {
   const cargo = process.env.CARGO || 'cargo';
-  const args = ['build', '--release', '-p', HOST_PACKAGE, '--message-format=json-render-diagnostics'];
+  // The whole workspace, as `cargo test --release --workspace` builds it:
+  // building one package alone unifies dependency features differently and
+  // would compile wasmtime a second time.
+  const args = ['build', '--release', '--workspace', '--message-format=json-render-diagnostics'];
   console.log(`build: ${cargo} ${args.join(' ')}`);
   return new Promise((resolve, reject) => {
     const child = spawn(cargo, args, { cwd: repoDir, stdio: ['ignore', 'pipe', 'inherit'] });
