@@ -4,38 +4,25 @@
 //! tests set, so no test sleeps through a retry delay.
 
 use std::path::PathBuf;
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use bits_queue_host::{
-    Datetime, Job, JobErrorContext, JobState, JobType, ManualClock, Queue, QueueOptions, Runtime,
+    Datetime, Job, JobErrorContext, JobState, JobType, ManualClock, Queue, QueueOptions,
 };
 use bits_queue_service::{
     Confinement, Context, HttpTransport, ServiceConfig, TransferService, Transports, carry_out,
 };
 use bits_queue_tests::http_server::{Fault, TestServer, test_bytes};
+use bits_queue_tests::{runtime, scratch_dir};
 
 /// Far above what any of these transfers takes on a loaded machine: it
 /// turns a hang into a failure, it is no performance bound.
 const PATIENCE: Duration = Duration::from_secs(60);
 
-fn runtime() -> &'static Runtime {
-    static RUNTIME: OnceLock<Runtime> = OnceLock::new();
-    RUNTIME.get_or_init(|| Runtime::new().expect("the embedded component loads"))
-}
-
-/// A fresh directory of its own under the system's temporary directory.
+/// A fresh directory of its own.
 fn scratch() -> PathBuf {
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "bits-queue-transfers-{}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    scratch_dir("transfers")
 }
 
 /// A queue on a manual clock, a server, a directory, a running service.

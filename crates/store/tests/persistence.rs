@@ -4,29 +4,14 @@
 //! loaded and is named.
 
 use std::path::PathBuf;
-use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU32, Ordering};
 
-use bits_queue_host::{
-    FileInfo, JobPriority, JobState, JobType, Queue, QueueLimits, QueueOptions, Runtime,
-};
+use bits_queue_host::{FileInfo, JobPriority, JobState, JobType, Queue, QueueLimits, QueueOptions};
 use bits_queue_store::{MemoryStore, PersistentQueue, SqliteStore, Store};
+use bits_queue_tests::{runtime, scratch_dir};
 
-fn runtime() -> &'static Runtime {
-    static RUNTIME: OnceLock<Runtime> = OnceLock::new();
-    RUNTIME.get_or_init(|| Runtime::new().expect("the embedded component loads"))
-}
-
+/// A fresh directory of its own.
 fn scratch() -> PathBuf {
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "bits-queue-store-{}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    scratch_dir("store")
 }
 
 fn open(store: Box<dyn Store>) -> (PersistentQueue, Vec<String>) {
