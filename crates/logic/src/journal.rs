@@ -89,7 +89,7 @@ impl Queue {
                     // Another job under the same GUID (one that left, its
                     // GUID issued again) goes; this one takes its place.
                     Some(held) => {
-                        inner.forget(&held);
+                        inner.remove(&held);
                         inner.insert_at(&self.0, *job, sequence);
                     }
                     None => {
@@ -106,7 +106,7 @@ impl Queue {
                             job.state = JobState::Cancelled;
                         }
                         drop(job);
-                        inner.forget(&held);
+                        inner.remove(&held);
                     }
                 }
                 Decoded::Limits(limits) => inner.replace_limits(limits),

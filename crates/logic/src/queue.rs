@@ -92,7 +92,7 @@ impl Inner {
     }
 
     /// Takes `job` out of the map and its slot, if they hold this very job.
-    fn remove(&mut self, job: &JobRef) {
+    pub(crate) fn remove(&mut self, job: &JobRef) {
         // The identity check guards against a GUID reissued after its first
         // job left: the table then holds the new job under the same GUID.
         if let Ok(entry) = self
@@ -119,11 +119,6 @@ impl Inner {
     /// Whether `job` (this very job) is in the queue.
     pub(crate) fn holds(&self, job: &JobRef) -> bool {
         self.find(&job.0.id).is_some_and(|held| held.same_job(job))
-    }
-
-    /// Takes `job` out of the queue (see [`Inner::remove`]), for `apply`.
-    pub(crate) fn forget(&mut self, job: &JobRef) {
-        self.remove(job);
     }
 
     /// Puts a job with GUID `id`, holding `state`, into the queue at its

@@ -342,6 +342,9 @@ fn recover_lost(queue: &Queue) -> Result<(), Error> {
 struct Worker {
     stop: Arc<AtomicBool>,
     _thread: JoinHandle<()>,
+    /// The bytes of its file the component counts, as last reported: the
+    /// increments feed `bytes_reported` without a call to ask.
+    counted: u64,
 }
 
 /// The loop's own state, owned by its thread.
@@ -447,7 +450,7 @@ impl<B: Backend> Loop<B> {
                 );
                 let transports = self.config.transports.clone();
                 let context = self.config.context.clone();
-                let file = order.file;
+                let (file, offset) = (order.file, order.offset);
                 let spawned = thread::Builder::new()
                     .name("bitsq-transfer".into())
                     .spawn(move || transports.run(&order, &context, sink));
@@ -461,6 +464,7 @@ impl<B: Backend> Loop<B> {
                             Worker {
                                 stop,
                                 _thread: thread,
+                                counted: offset,
                             },
                         );
                     }
@@ -510,20 +514,26 @@ impl<B: Backend> Loop<B> {
                     Ok(()) => self.bytes_held(file)?,
                     Err(_) => None,
                 };
+                if let (Some(offset), Some(worker)) = (offset, self.workers.get_mut(&file)) {
+                    worker.counted = offset;
+                }
                 let _ = reply.send(offset);
                 (file, result, false)
             }
             Report::Progress { file, bytes } => {
-                let before = self.bytes_held(file)?.unwrap_or(bytes);
                 self.shared.guest_calls.fetch_add(1, Ordering::Relaxed);
                 let result = self
                     .shared
                     .backend
                     .change_progress(|q| q.report_progress(file, bytes));
-                if result.is_ok() {
+                if result.is_ok()
+                    && let Some(worker) = self.workers.get_mut(&file)
+                {
+                    let arrived = bytes.saturating_sub(worker.counted);
+                    worker.counted = bytes;
                     self.shared
                         .bytes_reported
-                        .fetch_add(bytes.saturating_sub(before), Ordering::Relaxed);
+                        .fetch_add(arrived, Ordering::Relaxed);
                 }
                 (file, result, false)
             }
