@@ -11,6 +11,7 @@ use bits_queue_host::{Error, ErrorCode, JobManager, Queue, Runtime};
 
 pub mod http_server;
 pub mod model;
+pub mod postgres;
 mod snapshot;
 mod text;
 

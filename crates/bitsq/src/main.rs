@@ -20,15 +20,16 @@ use std::time::Duration;
 use std::sync::Arc;
 
 use bits_queue_host::{Config, JobPriority, Queue, QueueOptions, Runtime};
-use bits_queue_store::{PersistentQueue, default_location, open_location};
+use bits_queue_store::{PersistentQueue, PostgresOptions, default_location, open_location_with};
 use clap::{Parser, Subcommand};
 
 /// The Windows BITS job queue, run as a sandboxed WebAssembly component.
 #[derive(Parser, Debug)]
 #[command(name = "bitsq", version, about, long_about = None)]
 struct Cli {
-    /// Where the queue is kept: a file (SQLite, created on first use), or
-    /// `memory:` (nothing kept). Default: $XDG_DATA_HOME/bitsq/queue.sqlite3,
+    /// Where the queue is kept: a file (SQLite, created on first use),
+    /// `postgres://USER@HOST/DB` (a queue many hosts share), or `memory:`
+    /// (nothing kept). Default: $XDG_DATA_HOME/bitsq/queue.sqlite3,
     /// else ~/.local/share/bitsq/queue.sqlite3. The shell, `service` and
     /// the one-shot verbs use it; the demo and `transfer` run in memory.
     #[arg(long, global = true, value_name = "LOCATION", env = "BITSQ_QUEUE")]
@@ -112,6 +113,13 @@ struct ServiceArgs {
     /// file this user may read.
     #[arg(long, value_name = "DIR")]
     allow_read: Vec<PathBuf>,
+
+    /// On a PostgreSQL queue, how long this service's hold on a transfer
+    /// lasts without renewal: if it dies, another host resumes its
+    /// transfers this long after.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    lease: u64,
 }
 
 /// `bitsq shell`'s arguments.
@@ -312,7 +320,11 @@ fn run_stored(runtime: &Runtime, seed: Option<u64>, location: &str, command: Com
         },
         _ => None,
     };
-    let store = match open_location(location) {
+    let mut postgres = PostgresOptions::default();
+    if let Command::Service(args) = &command {
+        postgres.lease = Duration::from_secs(args.lease);
+    }
+    let store = match open_location_with(location, postgres) {
         Ok(store) => store,
         Err(e) => {
             eprintln!("bitsq: the queue {location}: {e}");

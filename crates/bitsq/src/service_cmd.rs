@@ -7,6 +7,11 @@
 //! the process dies, however it dies). So a service that starts knows the
 //! transfers the store shows in flight died with an earlier one, and
 //! reports them lost: they are queued again with their progress.
+//!
+//! On a PostgreSQL queue many services run at once, on one machine or many:
+//! each transfer is leased to the service that started it (`--lease`), and
+//! a service that dies leaves its transfers to the others once its leases
+//! run out.
 
 use std::fs::{File, OpenOptions};
 use std::os::fd::AsRawFd;
@@ -25,9 +30,10 @@ pub struct ServiceLock {
 }
 
 /// Takes the service lock of the queue at `location` (a file), or says
-/// that another service holds it. `memory:` needs none.
+/// that another service holds it. `memory:` needs none, and neither does a
+/// PostgreSQL queue: its services share it, each transfer under a lease.
 pub fn lock(location: &str) -> Result<Option<ServiceLock>, String> {
-    if location == "memory:" {
+    if location == "memory:" || bits_queue_store::is_shared_location(location) {
         return Ok(None);
     }
     let path = format!("{location}.service-lock");

@@ -251,6 +251,11 @@ impl Shell<'_> {
                     eprintln!("error: the queue's store failed: {e}");
                     Ok((Flow::Continue, Ended::Refused))
                 }
+                // Only transfer reports are made under a lease.
+                Err(e @ PersistError::LeaseLost(_)) => {
+                    eprintln!("error: {e}");
+                    Ok((Flow::Continue, Ended::Refused))
+                }
             };
         }
         let reading = READING.iter().any(|r| r.eq_ignore_ascii_case(verb))
@@ -278,6 +283,11 @@ impl Shell<'_> {
             Err(PersistError::Queue(e)) => return Err(e),
             Err(PersistError::Store(e)) => {
                 eprintln!("error: the queue's store failed, nothing was stored: {e}");
+                return Ok((Flow::Continue, Ended::Refused));
+            }
+            // Only transfer reports are made under a lease.
+            Err(e @ PersistError::LeaseLost(_)) => {
+                eprintln!("error: {e}");
                 return Ok((Flow::Continue, Ended::Refused));
             }
         };

@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
-use bits_queue_host::{Error, Queue};
-use bits_queue_store::{PersistError, PersistentQueue, StoreError};
+use bits_queue_host::{Action, Error, FileRef, Queue};
+use bits_queue_store::{PersistError, PersistentQueue, StoreError, Watch, in_flight};
 
 /// A call that could not be made.
 #[derive(Debug)]
@@ -14,6 +14,9 @@ pub enum Failure {
     Queue(Error),
     /// The store could not be read or written.
     Store(StoreError),
+    /// This host no longer holds the lease of the file it reported about:
+    /// another host transfers it now, and this host's transfer stops.
+    LeaseLost(FileRef),
 }
 
 impl From<PersistError> for Failure {
@@ -21,6 +24,7 @@ impl From<PersistError> for Failure {
         match e {
             PersistError::Queue(e) => Failure::Queue(e),
             PersistError::Store(e) => Failure::Store(e),
+            PersistError::LeaseLost(file) => Failure::LeaseLost(file),
         }
     }
 }
@@ -36,6 +40,7 @@ impl std::fmt::Display for Failure {
         match self {
             Failure::Queue(e) => e.fmt(f),
             Failure::Store(e) => write!(f, "the queue's store failed: {e}"),
+            Failure::LeaseLost(file) => PersistError::LeaseLost(*file).fmt(f),
         }
     }
 }
@@ -53,6 +58,67 @@ pub trait Backend: Send + Sync + 'static {
         f: impl FnOnce(&Queue) -> bits_queue_host::Result<T>,
     ) -> Result<T, Failure> {
         self.change(f)
+    }
+
+    /// `poll`: in a store that hosts share, this host takes the lease of
+    /// each file it is told to `start`, and gives up those it must `stop`,
+    /// in the same transaction.
+    fn poll(&self) -> Result<Vec<Action>, Failure> {
+        self.change(|q| q.poll())
+    }
+
+    /// A report about this host's transfer of `file`; `ends`: it ends the
+    /// transfer (done, failed, lost). Where hosts share the store, it is
+    /// made only while this host holds the file's lease
+    /// ([`Failure::LeaseLost`] otherwise), and an ending report gives the
+    /// lease up. Progress may be stored coalesced.
+    fn report(
+        &self,
+        file: FileRef,
+        ends: bool,
+        f: impl FnOnce(&Queue) -> bits_queue_host::Result<()>,
+    ) -> Result<(), Failure> {
+        let _ = file;
+        if ends {
+            self.change(f)
+        } else {
+            self.change_progress(f)
+        }
+    }
+
+    /// Reports lost the transfers whose host died: at a service's start,
+    /// every transfer the queue shows in flight (this service runs the
+    /// queue alone); where hosts share the store, those whose lease ran out.
+    fn recover_lost(&self, at_start: bool) -> Result<Vec<FileRef>, Failure> {
+        if !at_start {
+            return Ok(Vec::new());
+        }
+        self.change(|q| {
+            let mut lost = Vec::new();
+            for file in in_flight(q)? {
+                match q.report_lost(file) {
+                    Ok(()) => lost.push(file),
+                    // Refused only if the job moved meanwhile.
+                    Err(Error::Queue(_)) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            Ok(lost)
+        })
+    }
+
+    /// Each turn of the loop: stores what has waited long enough; where
+    /// hosts share the store, renews this host's leases and takes back the
+    /// transfers of hosts whose leases ran out.
+    fn tend(&self) -> Result<(), Failure> {
+        self.flush_if_due()
+    }
+
+    /// Calls `wake` when another host changes the queue, while the watch
+    /// lives (`None`: the loop looks every `max_sleep` instead).
+    fn watch(&self, wake: Box<dyn Fn() + Send>) -> Result<Option<Watch>, Failure> {
+        let _ = wake;
+        Ok(None)
     }
 
     /// A call that only reads.
@@ -107,5 +173,31 @@ impl Backend for Arc<PersistentQueue> {
 
     fn flush_if_due(&self) -> Result<(), Failure> {
         Ok(PersistentQueue::flush_if_due(self)?)
+    }
+
+    fn poll(&self) -> Result<Vec<Action>, Failure> {
+        Ok(PersistentQueue::poll(self)?)
+    }
+
+    fn report(
+        &self,
+        file: FileRef,
+        ends: bool,
+        f: impl FnOnce(&Queue) -> bits_queue_host::Result<()>,
+    ) -> Result<(), Failure> {
+        Ok(PersistentQueue::report(self, file, ends, f)?)
+    }
+
+    fn recover_lost(&self, at_start: bool) -> Result<Vec<FileRef>, Failure> {
+        Ok(PersistentQueue::recover_lost(self, at_start)?)
+    }
+
+    fn tend(&self) -> Result<(), Failure> {
+        PersistentQueue::tend(self)?;
+        Ok(())
+    }
+
+    fn watch(&self, wake: Box<dyn Fn() + Send>) -> Result<Option<Watch>, Failure> {
+        Ok(PersistentQueue::watch(self, wake)?)
     }
 }

@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use bits_queue_host::{
     Action, Clock, Error, FileRef, Guid, JobState, NotifyEvent, Queue, SystemClock,
 };
+use bits_queue_store::Watch;
 
 use crate::actions::{FileActionError, carry_out};
 use crate::backend::{Backend, Failure};
@@ -98,6 +99,7 @@ impl From<Failure> for ServiceError {
         match e {
             Failure::Queue(e) => ServiceError::Queue(e),
             Failure::Store(e) => ServiceError::Store(e.to_string()),
+            e @ Failure::LeaseLost(_) => ServiceError::Store(e.to_string()),
         }
     }
 }
@@ -141,6 +143,8 @@ struct Status {
     file_errors: Vec<FileActionError>,
     /// Whether the loop has ended.
     ended: bool,
+    /// The store's server is out of reach (the loop waits and tries again).
+    store_trouble: Option<String>,
 }
 
 /// Runs transfers for one queue on a thread of its own until stopped. The
@@ -150,6 +154,7 @@ pub struct TransferService<B: Backend = Queue> {
     shared: Arc<Shared<B>>,
     nudge: Sender<Report>,
     thread: Option<JoinHandle<()>>,
+    _watch: Option<Watch>,
 }
 
 impl<B: Backend> TransferService<B> {
@@ -172,14 +177,21 @@ impl<B: Backend> TransferService<B> {
             transfers_started: AtomicU64::new(0),
             bytes_reported: AtomicU64::new(0),
         });
-        shared.backend.change(recover_lost)?;
+        shared.backend.recover_lost(true)?;
         let (nudge, reports) = mpsc::channel();
+        // Another host's commit wakes the loop at once (PostgreSQL's
+        // NOTIFY); other stores are looked at every `max_sleep`.
+        let waker = Mutex::new(nudge.clone());
+        let watch = shared.backend.watch(Box::new(move || {
+            let _ = lock(&waker).send(Report::Wake);
+        }))?;
         let looping = Loop {
             shared: shared.clone(),
             config,
             reports,
             sender: nudge.clone(),
             workers: HashMap::new(),
+            orphans: Vec::new(),
         };
         let thread = thread::Builder::new()
             .name("bitsq-service".into())
@@ -189,6 +201,7 @@ impl<B: Backend> TransferService<B> {
             shared,
             nudge,
             thread: Some(thread),
+            _watch: watch,
         })
     }
 
@@ -264,6 +277,12 @@ impl<B: Backend> TransferService<B> {
         }
     }
 
+    /// Why the store is out of reach, while it is (the service goes on and
+    /// reconnects; its transfers resume once the store answers).
+    pub fn store_trouble(&self) -> Option<String> {
+        lock(&self.shared.status).store_trouble.clone()
+    }
+
     /// `commit` and `discard` files that failed so far (taken).
     pub fn take_file_errors(&self) -> Vec<FileActionError> {
         std::mem::take(&mut lock(&self.shared.status).file_errors)
@@ -316,28 +335,6 @@ impl<B: Backend> Drop for TransferService<B> {
     }
 }
 
-/// Reports lost every transfer the queue shows in flight: at start, none
-/// of them is this service's.
-fn recover_lost(queue: &Queue) -> Result<(), Error> {
-    for job in queue.manager()?.jobs()? {
-        if matches!(job.state()?, JobState::Connecting | JobState::Transferring) {
-            let in_flight = job.file_progress()?.iter().position(|f| !f.completed);
-            if let Some(index) = in_flight {
-                let file = FileRef {
-                    job: job.id()?,
-                    file_index: u32::try_from(index).unwrap_or(u32::MAX),
-                };
-                // Refused only if the job moved meanwhile: nothing to do.
-                match queue.report_lost(file) {
-                    Err(Error::Sandbox(e)) => return Err(Error::Sandbox(e)),
-                    _ => continue,
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
 /// A running transfer.
 struct Worker {
     stop: Arc<AtomicBool>,
@@ -354,6 +351,8 @@ struct Loop<B> {
     reports: Receiver<Report>,
     sender: Sender<Report>,
     workers: HashMap<FileRef, Worker>,
+    /// Transfers stopped when the store went away, to report lost.
+    orphans: Vec<FileRef>,
 }
 
 impl<B: Backend> Loop<B> {
@@ -363,7 +362,10 @@ impl<B: Backend> Loop<B> {
         // with its progress (it died with this host).
         for (file, worker) in self.workers.drain() {
             worker.stop.store(true, Ordering::Release);
-            let _ = self.shared.backend.change(|q| q.report_lost(file));
+            let _ = self
+                .shared
+                .backend
+                .report(file, true, |q| q.report_lost(file));
         }
         let _ = self.shared.backend.flush();
         let mut status = lock(&self.shared.status);
@@ -373,6 +375,7 @@ impl<B: Backend> Loop<B> {
                 status.failed_queue = Some(e);
             }
             Err(Failure::Store(e)) => status.failed = Some(e.to_string()),
+            Err(e @ Failure::LeaseLost(_)) => status.failed = Some(e.to_string()),
             Ok(()) => {}
         }
         status.ended = true;
@@ -382,32 +385,78 @@ impl<B: Backend> Loop<B> {
 
     fn turn_until_stopped(&mut self) -> Result<(), Failure> {
         while !self.shared.stop.load(Ordering::Acquire) {
-            let actions = self.call(|q| q.poll())?;
-            for action in actions {
-                self.carry_out(action);
+            match self.turn() {
+                Ok(true) => {}
+                Ok(false) => return Ok(()),
+                // The store's server went away: this host's transfers stop
+                // (what they reported may not be stored), and once the
+                // store answers again they are reported lost and queued
+                // again with their progress. Other failures end the loop.
+                Err(Failure::Store(e)) if e.is_disconnected() => {
+                    for (file, worker) in self.workers.drain() {
+                        worker.stop.store(true, Ordering::Release);
+                        self.orphans.push(file);
+                    }
+                    lock(&self.shared.status).store_trouble = Some(e.to_string());
+                    let pause = self.config.max_sleep.min(Duration::from_secs(1));
+                    let _ = self.reports.recv_timeout(pause);
+                }
+                Err(e) => return Err(e),
             }
-            self.bump();
-            let sleep = self.sleep()?;
-            match self.reports.recv_timeout(sleep) {
-                Ok(report) => self.handle(report)?,
-                Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => return Ok(()),
-            }
-            // Everything else that arrived meanwhile, before polling again.
-            while let Ok(report) = self.reports.try_recv() {
-                self.handle(report)?;
-            }
-            // Coalesced progress is stored within about a second even when
-            // no further report comes (a stalled transfer).
-            self.shared.backend.flush_if_due()?;
         }
         Ok(())
     }
 
-    /// One changing call into the component, counted.
-    fn call<T>(&self, f: impl FnOnce(&Queue) -> Result<T, Error>) -> Result<T, Failure> {
+    /// One turn: poll and carry out, wait for a report or the next wake,
+    /// pass on what arrived, tend the store. `false` when the reports'
+    /// channel is gone.
+    fn turn(&mut self) -> Result<bool, Failure> {
+        self.report_orphans()?;
         self.shared.guest_calls.fetch_add(1, Ordering::Relaxed);
-        self.shared.backend.change(f)
+        let actions = self.shared.backend.poll()?;
+        for action in actions {
+            self.carry_out(action);
+        }
+        self.bump();
+        let sleep = self.sleep()?;
+        match self.reports.recv_timeout(sleep) {
+            Ok(report) => self.handle(report)?,
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => return Ok(false),
+        }
+        // Everything else that arrived meanwhile, before polling again.
+        while let Ok(report) = self.reports.try_recv() {
+            self.handle(report)?;
+        }
+        // Coalesced progress is stored within about a second even when no
+        // further report comes (a stalled transfer); leases are renewed,
+        // and those of dead hosts taken back.
+        self.shared.backend.tend()?;
+        Ok(true)
+    }
+
+    /// Reports lost the transfers stopped when the store went away.
+    fn report_orphans(&mut self) -> Result<(), Failure> {
+        while let Some(&file) = self.orphans.last() {
+            match self.end(file, |q| q.report_lost(file)) {
+                Ok(()) | Err(Failure::Queue(Error::Queue(_))) | Err(Failure::LeaseLost(_)) => {
+                    self.orphans.pop();
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        lock(&self.shared.status).store_trouble = None;
+        Ok(())
+    }
+
+    /// A report that ends this host's transfer of `file`, counted.
+    fn end(
+        &self,
+        file: FileRef,
+        f: impl FnOnce(&Queue) -> Result<(), Error>,
+    ) -> Result<(), Failure> {
+        self.shared.guest_calls.fetch_add(1, Ordering::Relaxed);
+        self.shared.backend.report(file, true, f)
     }
 
     /// One reading call into the component, counted.
@@ -470,7 +519,10 @@ impl<B: Backend> Loop<B> {
                     }
                     // No thread for it: the job goes back to the queue.
                     Err(_) => {
-                        let _ = self.call(|q| q.report_lost(file));
+                        let _ = self
+                            .shared
+                            .backend
+                            .report(file, true, |q| q.report_lost(file));
                     }
                 }
             }
@@ -509,7 +561,10 @@ impl<B: Backend> Loop<B> {
                 validator,
                 reply,
             } => {
-                let result = self.call(|q| q.report_connected(file, size, validator.as_deref()));
+                self.shared.guest_calls.fetch_add(1, Ordering::Relaxed);
+                let result = self.shared.backend.report(file, false, |q| {
+                    q.report_connected(file, size, validator.as_deref())
+                });
                 let offset = match &result {
                     Ok(()) => self.bytes_held(file)?,
                     Err(_) => None,
@@ -525,7 +580,7 @@ impl<B: Backend> Loop<B> {
                 let result = self
                     .shared
                     .backend
-                    .change_progress(|q| q.report_progress(file, bytes));
+                    .report(file, false, |q| q.report_progress(file, bytes));
                 if result.is_ok()
                     && let Some(worker) = self.workers.get_mut(&file)
                 {
@@ -537,14 +592,20 @@ impl<B: Backend> Loop<B> {
                 }
                 (file, result, false)
             }
-            Report::Done { file } => (file, self.call(|q| q.report_done(file)), true),
-            Report::Failed { file, failure } => {
-                (file, self.call(|q| q.report_failure(file, &failure)), true)
-            }
-            Report::Lost { file } => (file, self.call(|q| q.report_lost(file)), true),
+            Report::Done { file } => (file, self.end(file, |q| q.report_done(file)), true),
+            Report::Failed { file, failure } => (
+                file,
+                self.end(file, |q| q.report_failure(file, &failure)),
+                true,
+            ),
+            Report::Lost { file } => (file, self.end(file, |q| q.report_lost(file)), true),
         };
         match result {
-            Err(Failure::Queue(Error::Queue(_))) => self.stop_worker(file),
+            // Refused (the job moved on), or the file is another host's
+            // now: this transfer is not wanted.
+            Err(Failure::Queue(Error::Queue(_))) | Err(Failure::LeaseLost(_)) => {
+                self.stop_worker(file)
+            }
             Err(e) => return Err(e),
             Ok(()) if ends => {
                 self.workers.remove(&file);

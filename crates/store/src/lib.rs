@@ -4,6 +4,8 @@
 //!   version, and one locked transaction per changing call;
 //! - [`MemoryStore`] (`memory:`) and [`SqliteStore`] (a file: WAL,
 //!   `synchronous=FULL`, shared by several processes);
+//! - [`PostgresStore`] (`postgres://…`): one queue many hosts share, with
+//!   leases ([`Leases`]) so a file is transferred by one host at a time;
 //! - [`PersistentQueue`]: a queue whose every changing call is stored with
 //!   its changes, and that applies what other hosts committed first;
 //! - [`open_location`]: a store from a `--queue` location.
@@ -11,11 +13,13 @@
 mod location;
 mod memory;
 mod persistent;
+mod postgresql;
 mod sqlite;
 mod store;
 
-pub use location::{default_location, open_location};
+pub use location::{default_location, is_shared_location, open_location, open_location_with};
 pub use memory::MemoryStore;
-pub use persistent::{FileActions, PersistError, PersistentQueue};
+pub use persistent::{FileActions, LeaseChange, PersistError, PersistentQueue, in_flight};
+pub use postgresql::{PostgresOptions, PostgresStore};
 pub use sqlite::SqliteStore;
-pub use store::{Snapshot, Store, StoreError};
+pub use store::{Leases, Snapshot, Store, StoreError, Watch};

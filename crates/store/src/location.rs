@@ -1,22 +1,31 @@
 //! Where `--queue LOCATION` (or `BITSQ_QUEUE`) points: a file path
-//! (SQLite), `memory:` (nothing kept), and, later, `postgres://…`.
+//! (SQLite), `memory:` (nothing kept), or `postgres://…` (a database many
+//! hosts share).
 
 use std::path::PathBuf;
 
 use crate::memory::MemoryStore;
+use crate::postgresql::{PostgresOptions, PostgresStore};
 use crate::sqlite::SqliteStore;
 use crate::store::{Store, StoreError};
 
 /// The store a location names. The file of a path is created on first
 /// use; for the default location its directory is created too.
 pub fn open_location(location: &str) -> Result<Box<dyn Store>, StoreError> {
+    open_location_with(location, PostgresOptions::default())
+}
+
+/// [`open_location`], with this host's name and lease duration for a
+/// PostgreSQL queue.
+pub fn open_location_with(
+    location: &str,
+    postgres: PostgresOptions,
+) -> Result<Box<dyn Store>, StoreError> {
     if location == "memory:" {
         return Ok(Box::new(MemoryStore::new()));
     }
-    if location.starts_with("postgres://") || location.starts_with("postgresql://") {
-        return Err(StoreError::new(
-            "PostgreSQL queues are not supported by this build yet; use a file path or memory:",
-        ));
+    if is_shared_location(location) {
+        return Ok(Box::new(PostgresStore::open_with(location, postgres)?));
     }
     if location.is_empty() {
         return Err(StoreError::new("the queue location is empty"));
@@ -29,6 +38,12 @@ pub fn open_location(location: &str) -> Result<Box<dyn Store>, StoreError> {
             .map_err(|e| StoreError::new(format!("cannot create {}: {e}", dir.display())))?;
     }
     Ok(Box::new(SqliteStore::open(&path)?))
+}
+
+/// Whether `location` names a queue that many hosts share (PostgreSQL),
+/// whose services coordinate through leases rather than a lock file.
+pub fn is_shared_location(location: &str) -> bool {
+    location.starts_with("postgres://") || location.starts_with("postgresql://")
 }
 
 /// The default queue: `$XDG_DATA_HOME/bitsq/queue.sqlite3`, else

@@ -16,7 +16,7 @@
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use bits_queue_host::{Action, Change, Error, Queue, QueueOptions, Runtime};
+use bits_queue_host::{Action, Change, Error, FileRef, JobState, Queue, QueueOptions, Runtime};
 
 use crate::store::{Store, StoreError};
 
@@ -29,6 +29,10 @@ pub enum PersistError {
     /// The store could not be read or written: the call's changes are not
     /// stored, and the queue in memory was rebuilt from the store.
     Store(StoreError),
+    /// A report about a transfer whose lease this host no longer holds (it
+    /// ran out and another host took the file over): nothing was called,
+    /// and this host must stop that transfer.
+    LeaseLost(FileRef),
 }
 
 impl std::fmt::Display for PersistError {
@@ -36,6 +40,11 @@ impl std::fmt::Display for PersistError {
         match self {
             PersistError::Queue(e) => e.fmt(f),
             PersistError::Store(e) => write!(f, "the queue's store failed: {e}"),
+            PersistError::LeaseLost(file) => write!(
+                f,
+                "the lease of file {} of job {} ran out: another host transfers it",
+                file.file_index, file.job
+            ),
         }
     }
 }
@@ -67,6 +76,34 @@ enum Storing {
     Coalesced,
 }
 
+/// A lease this host takes or gives up with a call (contract §10: a file
+/// is transferred by one host at a time). Stores that one service runs
+/// alone keep no leases and ignore these.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LeaseChange {
+    /// A `start` order for the file was issued to this host.
+    Claim(FileRef),
+    /// This host's transfer of the file ended (done, failed, lost, stopped).
+    Release(FileRef),
+}
+
+/// What a call made inside the store's transaction: its answer, and
+/// whether it wrote to the store beside the queue's changes (leases), so
+/// the transaction must be committed even without them.
+struct Outcome<T> {
+    answer: Result<T, PersistError>,
+    wrote: bool,
+}
+
+impl<T> Outcome<T> {
+    fn of(answer: bits_queue_host::Result<T>) -> Self {
+        Outcome {
+            answer: answer.map_err(PersistError::Queue),
+            wrote: false,
+        }
+    }
+}
+
 struct State {
     queue: Queue,
     store: Box<dyn Store>,
@@ -75,6 +112,12 @@ struct State {
     /// Coalesced changes not stored yet.
     pending: Vec<Change>,
     stored_at: Instant,
+    /// The instance may hold changes the store does not (a rebuild after a
+    /// failure failed too): the next call rebuilds it before anything.
+    stale: bool,
+    /// When this host's leases were last renewed, and expired ones looked
+    /// for.
+    tended_at: Instant,
 }
 
 /// A queue kept in a [`Store`]. `Send + Sync`; calls are serialised.
@@ -105,6 +148,8 @@ impl PersistentQueue {
                 seen,
                 pending: Vec::new(),
                 stored_at: Instant::now(),
+                stale: false,
+                tended_at: Instant::now(),
             }),
             runtime: runtime.clone(),
             options,
@@ -125,7 +170,7 @@ impl PersistentQueue {
         &self,
         f: impl FnOnce(&Queue) -> bits_queue_host::Result<T>,
     ) -> Result<T, PersistError> {
-        self.call(Storing::Now, f)
+        self.call(Storing::Now, |queue, _| Ok(Outcome::of(f(queue))))
     }
 
     /// A changing call whose changes may wait up to a second to be stored
@@ -135,7 +180,175 @@ impl PersistentQueue {
         &self,
         f: impl FnOnce(&Queue) -> bits_queue_host::Result<T>,
     ) -> Result<T, PersistError> {
-        self.call(Storing::Coalesced, f)
+        self.call(Storing::Coalesced, |queue, _| Ok(Outcome::of(f(queue))))
+    }
+
+    /// A changing call that starts or ends transfers: `leases` says, from
+    /// its answer, which leases this host takes or gives up, in the same
+    /// transaction (`poll`: a claim for each `start`, a release for each
+    /// `stop`).
+    pub fn change_leasing<T>(
+        &self,
+        f: impl FnOnce(&Queue) -> bits_queue_host::Result<T>,
+        leases: impl FnOnce(&bits_queue_host::Result<T>) -> Vec<LeaseChange>,
+    ) -> Result<T, PersistError> {
+        self.call(Storing::Now, |queue, store| {
+            let answer = f(queue);
+            if let Err(Error::Sandbox(_)) = &answer {
+                return Ok(Outcome::of(answer));
+            }
+            let changes = leases(&answer);
+            let wrote = match store.leases() {
+                Some(held) if !changes.is_empty() => {
+                    for change in changes {
+                        match change {
+                            LeaseChange::Claim(file) => held.claim(file)?,
+                            LeaseChange::Release(file) => held.release(file)?,
+                        }
+                    }
+                    true
+                }
+                _ => false,
+            };
+            Ok(Outcome {
+                answer: answer.map_err(PersistError::Queue),
+                wrote,
+            })
+        })
+    }
+
+    /// `poll` (contract §10), taking the lease of each file it orders this
+    /// host to `start` and giving up those it must `stop`, in the same
+    /// transaction: no two hosts ever start one file.
+    pub fn poll(&self) -> Result<Vec<Action>, PersistError> {
+        let leases = |actions: &bits_queue_host::Result<Vec<Action>>| {
+            let Ok(actions) = actions else {
+                return Vec::new();
+            };
+            actions
+                .iter()
+                .filter_map(|action| match action {
+                    Action::Start(order) => Some(LeaseChange::Claim(order.file)),
+                    Action::Stop(file) => Some(LeaseChange::Release(*file)),
+                    _ => None,
+                })
+                .collect()
+        };
+        self.change_leasing(|q| q.poll(), leases)
+    }
+
+    /// A report about this host's transfer of `file`, made only while this
+    /// host holds its lease (else [`PersistError::LeaseLost`], and nothing
+    /// is called). `ends`: the report ends the transfer (done, failed,
+    /// lost) and the lease is given up with it. Progress (`!ends`) may be
+    /// stored coalesced.
+    pub fn report<T>(
+        &self,
+        file: FileRef,
+        ends: bool,
+        f: impl FnOnce(&Queue) -> bits_queue_host::Result<T>,
+    ) -> Result<T, PersistError> {
+        let storing = if ends {
+            Storing::Now
+        } else {
+            Storing::Coalesced
+        };
+        self.call(storing, |queue, store| {
+            let Some(held) = store.leases() else {
+                return Ok(Outcome::of(f(queue)));
+            };
+            if !held.holds(file)? {
+                return Ok(Outcome {
+                    answer: Err(PersistError::LeaseLost(file)),
+                    wrote: false,
+                });
+            }
+            let answer = f(queue);
+            let wrote = ends && !matches!(answer, Err(Error::Sandbox(_)));
+            if wrote {
+                held.release(file)?;
+            }
+            Ok(Outcome {
+                answer: answer.map_err(PersistError::Queue),
+                wrote,
+            })
+        })
+    }
+
+    /// Reports lost the transfers whose host died, and returns them: in a
+    /// store with leases, those whose lease ran out (and, `at_start`, those
+    /// in flight that no live lease covers); in a store one service runs
+    /// alone, at its start, every transfer in flight. They are queued again
+    /// with their progress (contract §10–§11).
+    pub fn recover_lost(&self, at_start: bool) -> Result<Vec<FileRef>, PersistError> {
+        self.call(Storing::Now, |queue, store| {
+            let Some(held) = store.leases() else {
+                if !at_start {
+                    return Ok(Outcome::of(Ok(Vec::new())));
+                }
+                let lost = in_flight(queue).and_then(|files| report_lost(queue, files));
+                return Ok(Outcome::of(lost));
+            };
+            let mut dead = held.expired()?;
+            if at_start {
+                let live = held.live()?;
+                let files = match in_flight(queue) {
+                    Ok(files) => files,
+                    Err(e) => return Ok(Outcome::of(Err(e))),
+                };
+                dead.extend(files.into_iter().filter(|f| !live.contains(f)));
+                dead.sort_by_key(|f| (f.job, f.file_index));
+                dead.dedup();
+            }
+            for file in &dead {
+                held.forget(*file)?;
+            }
+            let wrote = !dead.is_empty();
+            Ok(Outcome {
+                answer: report_lost(queue, dead).map_err(PersistError::Queue),
+                wrote,
+            })
+        })
+    }
+
+    /// What a transferring host does every turn of its loop: stores
+    /// coalesced progress that has waited its second, and, in a store with
+    /// leases, every third of a lease's time renews this host's leases and
+    /// reports lost the transfers whose lease ran out (returned).
+    pub fn tend(&self) -> Result<Vec<FileRef>, PersistError> {
+        self.flush_if_due()?;
+        let due = {
+            let mut guard = self.lock();
+            let state = &mut *guard;
+            let Some(held) = state.store.leases() else {
+                return Ok(Vec::new());
+            };
+            let due = state.tended_at.elapsed() >= held.duration() / 3;
+            if due {
+                held.renew()?;
+                state.tended_at = Instant::now();
+            }
+            due
+        };
+        if due {
+            self.recover_lost(false)
+        } else {
+            Ok(Vec::new())
+        }
+    }
+
+    /// Calls `wake` whenever another host commits to the store, until the
+    /// returned watch is dropped (`None`: the store cannot tell).
+    pub fn watch(
+        &self,
+        wake: Box<dyn Fn() + Send>,
+    ) -> Result<Option<crate::store::Watch>, PersistError> {
+        Ok(self.lock().store.watch(wake)?)
+    }
+
+    /// Whether the store is shared by transferring hosts through leases.
+    pub fn leases_transfers(&self) -> bool {
+        self.lock().store.leases().is_some()
     }
 
     /// A reading call, after applying what others committed (no lock).
@@ -144,6 +357,7 @@ impl PersistentQueue {
         f: impl FnOnce(&Queue) -> bits_queue_host::Result<T>,
     ) -> Result<T, PersistError> {
         let mut state = self.lock();
+        self.refresh(&mut state)?;
         let seen = state.seen;
         let snapshot = state.store.since(seen)?;
         self.catch_up(&mut state, snapshot)?;
@@ -152,7 +366,7 @@ impl PersistentQueue {
 
     /// Stores the coalesced changes now (a service that stops calls this).
     pub fn flush(&self) -> Result<(), PersistError> {
-        self.call(Storing::Now, |_| Ok(()))
+        self.change(|_| Ok(()))
     }
 
     /// Stores the coalesced changes if they have waited their second: a
@@ -171,23 +385,44 @@ impl PersistentQueue {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// Rebuilds an instance left stale by a failed rebuild.
+    fn refresh(&self, state: &mut State) -> Result<(), PersistError> {
+        if state.stale {
+            self.rebuild(state)?;
+        }
+        Ok(())
+    }
+
+    /// One call in one transaction of the store: lock and catch up, `f`
+    /// (the call into the component, and what it writes to the store
+    /// beside), the call's file actions, then its changes committed.
     fn call<T>(
         &self,
         storing: Storing,
-        f: impl FnOnce(&Queue) -> bits_queue_host::Result<T>,
+        f: impl FnOnce(&Queue, &mut dyn Store) -> Result<Outcome<T>, StoreError>,
     ) -> Result<T, PersistError> {
         let mut state = self.lock();
+        self.refresh(&mut state)?;
         let seen = state.seen;
         let snapshot = state.store.begin(seen)?;
         if let Err(e) = self.catch_up(&mut state, snapshot) {
             state.store.abort();
             return Err(e);
         }
-        let answer = f(&state.queue);
-        if let Err(Error::Sandbox(_)) = &answer {
+        let state = &mut *state;
+        let outcome = match f(&state.queue, state.store.as_mut()) {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                state.store.abort();
+                self.rebuild(state)?;
+                return Err(e.into());
+            }
+        };
+        let answer = outcome.answer;
+        if let Err(PersistError::Queue(Error::Sandbox(_))) = &answer {
             state.store.abort();
-            self.rebuild(&mut state)?;
-            return answer.map_err(PersistError::Queue);
+            self.rebuild(state)?;
+            return answer;
         }
         let taken = state.queue.take_changes().and_then(|changes| {
             let actions = state.queue.take_file_actions()?;
@@ -197,7 +432,7 @@ impl PersistentQueue {
             Ok(taken) => taken,
             Err(e) => {
                 state.store.abort();
-                self.rebuild(&mut state)?;
+                self.rebuild(state)?;
                 return Err(e.into());
             }
         };
@@ -209,19 +444,19 @@ impl PersistentQueue {
         let wait = storing == Storing::Coalesced
             && only_progress
             && state.stored_at.elapsed() < self.coalesce;
-        if state.pending.is_empty() || wait {
+        if !outcome.wrote && (state.pending.is_empty() || wait) {
             state.store.abort();
-            return answer.map_err(PersistError::Queue);
+            return answer;
         }
         let pending = std::mem::take(&mut state.pending);
         match state.store.commit(&pending) {
             Ok(version) => {
                 state.seen = version;
                 state.stored_at = Instant::now();
-                answer.map_err(PersistError::Queue)
+                answer
             }
             Err(e) => {
-                self.rebuild(&mut state)?;
+                self.rebuild(state)?;
                 Err(e.into())
             }
         }
@@ -262,14 +497,51 @@ impl PersistentQueue {
         }
     }
 
-    /// Drops the instance and makes a fresh one from the store.
+    /// Drops the instance and makes a fresh one from the store. If that
+    /// fails too (the store is out of reach), the instance is marked stale
+    /// and the next call tries again before anything else: memory never
+    /// answers with changes the store does not hold.
     fn rebuild(&self, state: &mut State) -> Result<(), PersistError> {
+        state.pending.clear();
+        state.stale = true;
         let (queue, seen, _) = restore(&self.runtime, &self.options, state.store.as_mut())?;
         state.queue = queue;
         state.seen = seen;
-        state.pending.clear();
+        state.stale = false;
         Ok(())
     }
+}
+
+/// The files the queue shows in flight: the file being transferred of each
+/// `connecting` or `transferring` job.
+pub fn in_flight(queue: &Queue) -> bits_queue_host::Result<Vec<FileRef>> {
+    let mut files = Vec::new();
+    for job in queue.manager()?.jobs()? {
+        if matches!(job.state()?, JobState::Connecting | JobState::Transferring) {
+            let index = job.file_progress()?.iter().position(|f| !f.completed);
+            if let Some(index) = index {
+                files.push(FileRef {
+                    job: job.id()?,
+                    file_index: u32::try_from(index).unwrap_or(u32::MAX),
+                });
+            }
+        }
+    }
+    Ok(files)
+}
+
+/// Reports each of `files` lost; a refusal (the job moved meanwhile) is
+/// skipped. Returns the files the queue took back.
+fn report_lost(queue: &Queue, files: Vec<FileRef>) -> bits_queue_host::Result<Vec<FileRef>> {
+    let mut lost = Vec::with_capacity(files.len());
+    for file in files {
+        match queue.report_lost(file) {
+            Ok(()) => lost.push(file),
+            Err(Error::Queue(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(lost)
 }
 
 /// A fresh instance with the store's records applied, the version they

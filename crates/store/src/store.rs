@@ -2,7 +2,9 @@
 //! records are the component's; a store only keeps them, versioned, so
 //! that each host sharing it can catch up with what the others committed.
 
-use bits_queue_host::Change;
+use std::time::Duration;
+
+use bits_queue_host::{Change, FileRef};
 
 /// What a store holds since some version: the changes to apply, and the
 /// version they bring the reader to.
@@ -19,6 +21,7 @@ pub struct Snapshot {
 #[derive(Debug)]
 pub struct StoreError {
     message: String,
+    disconnected: bool,
 }
 
 impl StoreError {
@@ -26,13 +29,33 @@ impl StoreError {
     pub fn new(message: impl Into<String>) -> Self {
         StoreError {
             message: message.into(),
+            disconnected: false,
         }
+    }
+
+    /// The connection to a store server was lost: the call was not stored
+    /// (never half of it), and the next call connects again.
+    pub fn disconnected(message: impl Into<String>) -> Self {
+        StoreError {
+            message: message.into(),
+            disconnected: true,
+        }
+    }
+
+    /// Whether the connection to the store's server was lost (a server
+    /// restarted, a network dropped), as opposed to the store refusing.
+    pub fn is_disconnected(&self) -> bool {
+        self.disconnected
     }
 }
 
 impl std::fmt::Display for StoreError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
+        if self.disconnected {
+            write!(f, "connection lost: {}", self.message)
+        } else {
+            f.write_str(&self.message)
+        }
     }
 }
 
@@ -62,4 +85,77 @@ pub trait Store: Send {
 
     /// Where the store is, for messages (a path, `memory:`).
     fn location(&self) -> String;
+
+    /// The leases of a store that several transferring hosts share; `None`
+    /// for a store one service runs at a time (memory, a SQLite file under
+    /// bitsq's service lock), where every transfer in flight at a service's
+    /// start died with an earlier one.
+    fn leases(&mut self) -> Option<&mut dyn Leases> {
+        None
+    }
+
+    /// Calls `wake` (from a thread of its own) whenever another host
+    /// commits, until the returned watch is dropped; `None` for a store
+    /// that cannot tell (its readers look every so often instead).
+    fn watch(&self, wake: Box<dyn Fn() + Send>) -> Result<Option<Watch>, StoreError> {
+        let _ = wake;
+        Ok(None)
+    }
+}
+
+/// Who transfers which file, in a store that several hosts share
+/// (contract §10: a file is transferred by one host at a time). A lease
+/// names this host and runs out [`Leases::duration`] after it was taken or
+/// last renewed; when a host dies, its leases run out and another host
+/// reports those transfers lost and resumes them from the stored offset.
+///
+/// Every method but [`Leases::renew`] runs inside the transaction that
+/// [`Store::begin`] opened, so a lease changes with the call that needs it.
+pub trait Leases {
+    /// How long a lease lasts without renewal.
+    fn duration(&self) -> Duration;
+
+    /// This host takes the lease of `file` (its `start` order was issued).
+    fn claim(&mut self, file: FileRef) -> Result<(), StoreError>;
+
+    /// This host gives up its lease of `file`, if it holds it.
+    fn release(&mut self, file: FileRef) -> Result<(), StoreError>;
+
+    /// The lease of `file` is gone, whoever held it (it ran out and the
+    /// transfer was reported lost).
+    fn forget(&mut self, file: FileRef) -> Result<(), StoreError>;
+
+    /// Whether this host holds the lease of `file` now.
+    fn holds(&mut self, file: FileRef) -> Result<bool, StoreError>;
+
+    /// The files whose lease ran out.
+    fn expired(&mut self) -> Result<Vec<FileRef>, StoreError>;
+
+    /// The files whose lease has not run out, whoever holds it.
+    fn live(&mut self) -> Result<Vec<FileRef>, StoreError>;
+
+    /// Renews every lease this host holds, in a transaction of its own
+    /// (outside [`Store::begin`]).
+    fn renew(&mut self) -> Result<(), StoreError>;
+}
+
+/// A running [`Store::watch`]: the watching ends when this is dropped.
+pub struct Watch {
+    stop: Box<dyn FnOnce() + Send>,
+}
+
+impl Watch {
+    /// A watch that runs `stop` when dropped.
+    pub fn new(stop: impl FnOnce() + Send + 'static) -> Self {
+        Watch {
+            stop: Box::new(stop),
+        }
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        let stop = std::mem::replace(&mut self.stop, Box::new(|| {}));
+        stop();
+    }
 }

@@ -1,0 +1,594 @@
+//! [`PostgresStore`]: a queue that many hosts share, kept in a PostgreSQL
+//! database (`postgres://USER@HOST/DB`), through the synchronous `postgres`
+//! crate.
+//!
+//! - Each call is one transaction. A changing call first locks the one row
+//!   of `bitsq_state` (`SELECT … FOR UPDATE`): changing calls are serialised
+//!   per queue, and the changes committed since the caller's version are
+//!   read under that lock, so no host acts on a stale job. Reads take one
+//!   repeatable-read snapshot, and so see committed state only.
+//! - Every commit sends `NOTIFY bitsq_changes`; [`Store::watch`] listens on
+//!   a connection of its own and wakes the services of other hosts.
+//! - A lost connection is [`StoreError::disconnected`]: the call is not
+//!   stored (a commit whose answer was lost is looked up after the
+//!   reconnect, so the caller learns whether it was), and the next call
+//!   connects again.
+//! - Transfers hold leases ([`Leases`]) named after this host, taken in the
+//!   transaction of the `poll` that issued the `start`, renewed by every
+//!   commit of this host and by [`Leases::renew`].
+//!
+//! The schema is created on first use and migrated by [`schema`], under an
+//! advisory lock, so hosts that start together do it once.
+
+mod schema;
+
+use std::time::Duration;
+
+use bits_queue_host::{Change, FileRef, Guid, JobRecord, QueueLimits};
+use postgres::{Client, NoTls, Statement};
+
+use crate::store::{Leases, Snapshot, Store, StoreError, Watch};
+
+/// How a [`PostgresStore`] takes part in a shared queue.
+#[derive(Clone, Debug)]
+pub struct PostgresOptions {
+    /// How long a transfer's lease lasts without renewal: when a host dies,
+    /// another resumes its transfers this long after its last word.
+    pub lease: Duration,
+    /// This host's name in leases: unique among the hosts sharing the
+    /// queue (by default the machine's name, the process id and the time).
+    pub host: String,
+}
+
+impl Default for PostgresOptions {
+    fn default() -> Self {
+        PostgresOptions {
+            lease: Duration::from_secs(30),
+            host: default_host(),
+        }
+    }
+}
+
+/// This machine's name, this process and the time it asked: no two live
+/// processes share it.
+fn default_host() -> String {
+    let machine = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .map(|name| name.trim().to_string())
+        .unwrap_or_default();
+    let machine = if machine.is_empty() {
+        "host".to_string()
+    } else {
+        machine
+    };
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!("{machine}/{}/{:x}", std::process::id(), nanos as u64)
+}
+
+/// The statements of one connection, prepared once.
+struct Statements {
+    state: Statement,
+    lock: Statement,
+    jobs_since: Statement,
+    removed_since: Statement,
+    limits_since: Statement,
+    put: Statement,
+    unremove: Statement,
+    remove: Statement,
+    tombstone: Statement,
+    limits: Statement,
+    set_state: Statement,
+    renew: Statement,
+    claim: Statement,
+    release: Statement,
+    forget: Statement,
+    holder: Statement,
+    expired: Statement,
+    live: Statement,
+}
+
+impl Statements {
+    fn prepare(client: &mut Client) -> Result<Self, postgres::Error> {
+        Ok(Statements {
+            state: client.prepare("SELECT version, writer FROM bitsq_state WHERE one = 1")?,
+            lock: client.prepare("SELECT version FROM bitsq_state WHERE one = 1 FOR UPDATE")?,
+            jobs_since: client.prepare(
+                "SELECT id, record FROM bitsq_jobs WHERE version > $1 ORDER BY version, id",
+            )?,
+            removed_since: client
+                .prepare("SELECT id FROM bitsq_removed WHERE version > $1 ORDER BY version, id")?,
+            limits_since: client.prepare(
+                "SELECT max_jobs, max_files_per_job FROM bitsq_limits WHERE version > $1",
+            )?,
+            put: client.prepare(
+                "INSERT INTO bitsq_jobs (id, record, version) VALUES ($1, $2, $3)
+                 ON CONFLICT (id) DO UPDATE SET record = $2, version = $3",
+            )?,
+            unremove: client.prepare("DELETE FROM bitsq_removed WHERE id = $1")?,
+            remove: client.prepare("DELETE FROM bitsq_jobs WHERE id = $1")?,
+            tombstone: client.prepare(
+                "INSERT INTO bitsq_removed (id, version) VALUES ($1, $2)
+                 ON CONFLICT (id) DO UPDATE SET version = $2",
+            )?,
+            limits: client.prepare(
+                "INSERT INTO bitsq_limits VALUES (1, $1, $2, $3)
+                 ON CONFLICT (one) DO UPDATE
+                 SET max_jobs = $1, max_files_per_job = $2, version = $3",
+            )?,
+            set_state: client
+                .prepare("UPDATE bitsq_state SET version = $1, writer = $2 WHERE one = 1")?,
+            renew: client.prepare(
+                "UPDATE bitsq_leases SET expires = now() + $2::float8 * interval '1 second'
+                 WHERE host = $1",
+            )?,
+            claim: client.prepare(
+                "INSERT INTO bitsq_leases (job, file_index, host, expires)
+                 VALUES ($1, $2, $3, now() + $4::float8 * interval '1 second')
+                 ON CONFLICT (job, file_index) DO UPDATE SET host = $3, expires = excluded.expires",
+            )?,
+            release: client.prepare(
+                "DELETE FROM bitsq_leases WHERE job = $1 AND file_index = $2 AND host = $3",
+            )?,
+            forget: client
+                .prepare("DELETE FROM bitsq_leases WHERE job = $1 AND file_index = $2")?,
+            holder: client
+                .prepare("SELECT host FROM bitsq_leases WHERE job = $1 AND file_index = $2")?,
+            expired: client.prepare(
+                "SELECT job, file_index FROM bitsq_leases WHERE expires < clock_timestamp()
+                 ORDER BY job, file_index",
+            )?,
+            live: client.prepare(
+                "SELECT job, file_index FROM bitsq_leases WHERE expires >= clock_timestamp()
+                 ORDER BY job, file_index",
+            )?,
+        })
+    }
+}
+
+/// One connection and its statements.
+struct Connection {
+    client: Client,
+    statements: Statements,
+}
+
+/// A queue kept in a PostgreSQL database, shared by every host that opens
+/// it.
+pub struct PostgresStore {
+    config: postgres::Config,
+    location: String,
+    options: PostgresOptions,
+    connection: Option<Connection>,
+    in_transaction: bool,
+    /// Commits this store made, for the `writer` token of each.
+    commits: u64,
+}
+
+impl PostgresStore {
+    /// Connects to the database at `url` (`postgres://USER[:PASSWORD]@HOST
+    /// [:PORT]/DB`, or any form the `postgres` crate reads), creating or
+    /// migrating the queue's schema on first use.
+    pub fn open(url: &str) -> Result<Self, StoreError> {
+        Self::open_with(url, PostgresOptions::default())
+    }
+
+    /// [`PostgresStore::open`] with this host's name and lease duration.
+    pub fn open_with(url: &str, options: PostgresOptions) -> Result<Self, StoreError> {
+        let location = redact(url);
+        let mut config: postgres::Config = url
+            .parse()
+            .map_err(|e| StoreError::new(format!("{location} is not a PostgreSQL URL: {e}")))?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(Duration::from_secs(10));
+        }
+        if config.get_application_name().is_none() {
+            config.application_name("bitsq");
+        }
+        if options.lease.is_zero() {
+            return Err(StoreError::new("a lease must last longer than 0 s"));
+        }
+        let mut store = PostgresStore {
+            config,
+            location,
+            options,
+            connection: None,
+            in_transaction: false,
+            commits: 0,
+        };
+        store.connection()?;
+        Ok(store)
+    }
+
+    /// This host's name in leases.
+    pub fn host(&self) -> &str {
+        &self.options.host
+    }
+
+    /// The live connection, connecting (and setting up the schema) first
+    /// when there is none.
+    fn connection(&mut self) -> Result<&mut Connection, StoreError> {
+        if self
+            .connection
+            .as_ref()
+            .is_some_and(|c| c.client.is_closed())
+        {
+            self.connection = None;
+        }
+        if self.connection.is_none() {
+            let mut client = self.config.connect(NoTls).map_err(|e| {
+                StoreError::disconnected(format!("cannot connect to {}: {e}", self.location))
+            })?;
+            schema::migrate(&mut client, &self.location)?;
+            let statements = Statements::prepare(&mut client).map_err(|e| self.failed(e))?;
+            self.connection = Some(Connection { client, statements });
+        }
+        Ok(self.connection.as_mut().expect("connected above"))
+    }
+
+    /// A failure of the server or the connection, in words; a closed
+    /// connection is dropped, to be made again by the next call.
+    fn failed(&mut self, e: postgres::Error) -> StoreError {
+        // The server ending the session (a restart, an administrator) says
+        // so with a code before the socket closes.
+        let ended = e.code().is_some_and(|code| {
+            let code = code.code();
+            code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03")
+        });
+        let closed = ended
+            || e.is_closed()
+            || self
+                .connection
+                .as_ref()
+                .is_none_or(|c| c.client.is_closed());
+        if closed {
+            self.connection = None;
+            self.in_transaction = false;
+            StoreError::disconnected(format!("{}: {e}", self.location))
+        } else {
+            StoreError::new(format!("PostgreSQL ({}): {}", self.location, detail(&e)))
+        }
+    }
+
+    /// Runs `f` on the connection, turning its failure into words.
+    fn with<T>(
+        &mut self,
+        f: impl FnOnce(&mut Client, &Statements) -> Result<T, postgres::Error>,
+    ) -> Result<T, StoreError> {
+        let connection = self.connection()?;
+        let result = f(&mut connection.client, &connection.statements);
+        result.map_err(|e| self.failed(e))
+    }
+
+    /// The changes committed after `seen` (every job when `seen` is 0), in
+    /// the transaction open on the connection.
+    fn read_since(&mut self, seen: u64) -> Result<Snapshot, StoreError> {
+        let seen = to_sql(seen)?;
+        let rows = self.with(|client, st| {
+            let version: i64 = client.query_one(&st.state, &[])?.get(0);
+            let jobs = client.query(&st.jobs_since, &[&seen])?;
+            let removed = if seen > 0 {
+                client.query(&st.removed_since, &[&seen])?
+            } else {
+                Vec::new()
+            };
+            let limits = client.query_opt(&st.limits_since, &[&seen])?;
+            Ok((version, jobs, removed, limits))
+        })?;
+        let (version, jobs, removed, limits) = rows;
+        let mut changes = Vec::with_capacity(jobs.len() + removed.len() + 1);
+        for row in jobs {
+            changes.push(Change::Put(JobRecord {
+                id: guid(row.get(0))?,
+                bytes: row.get(1),
+            }));
+        }
+        for row in removed {
+            changes.push(Change::Remove(guid(row.get(0))?));
+        }
+        if let Some(row) = limits {
+            changes.push(Change::Limits(QueueLimits {
+                max_jobs: from_sql(row.get(0))?,
+                max_files_per_job: from_sql(row.get(1))?,
+            }));
+        }
+        Ok(Snapshot {
+            version: version as u64,
+            changes,
+        })
+    }
+
+    /// Writes `changes` as version `version`, renews this host's leases and
+    /// tells the other hosts, in the open transaction.
+    fn write(&mut self, changes: &[Change], version: i64, writer: &str) -> Result<(), StoreError> {
+        let lease = lease_seconds(self.options.lease);
+        let host = self.options.host.clone();
+        self.with(|client, st| {
+            for change in changes {
+                match change {
+                    Change::Put(record) => {
+                        let id = &record.id.to_bytes()[..];
+                        client.execute(&st.unremove, &[&id])?;
+                        client.execute(&st.put, &[&id, &record.bytes, &version])?;
+                    }
+                    Change::Remove(id) => {
+                        let id = &id.to_bytes()[..];
+                        client.execute(&st.remove, &[&id])?;
+                        client.execute(&st.tombstone, &[&id, &version])?;
+                    }
+                    Change::Limits(limits) => {
+                        let (jobs, files) = (
+                            i64::from(limits.max_jobs),
+                            i64::from(limits.max_files_per_job),
+                        );
+                        client.execute(&st.limits, &[&jobs, &files, &version])?;
+                    }
+                }
+            }
+            client.execute(&st.set_state, &[&version, &writer])?;
+            client.execute(&st.renew, &[&host, &lease])?;
+            client.batch_execute(&format!("NOTIFY {CHANNEL}, '{version}'"))?;
+            Ok(())
+        })
+    }
+
+    /// After a `COMMIT` whose answer was lost: whether it was stored (the
+    /// state row names the writer of the latest version).
+    fn committed(&mut self, version: i64, writer: &str) -> Result<bool, StoreError> {
+        let row = self.with(|client, st| client.query_one(&st.state, &[]))?;
+        Ok(row.get::<_, i64>(0) == version && row.get::<_, String>(1) == writer)
+    }
+
+    /// The row of a file's lease, as SQL parameters.
+    fn key(file: FileRef) -> (Vec<u8>, i64) {
+        (file.job.to_bytes().to_vec(), i64::from(file.file_index))
+    }
+}
+
+/// The channel every commit notifies.
+const CHANNEL: &str = "bitsq_changes";
+
+impl Store for PostgresStore {
+    fn load(&mut self) -> Result<Snapshot, StoreError> {
+        self.since(0)
+    }
+
+    fn since(&mut self, seen: u64) -> Result<Snapshot, StoreError> {
+        if self.in_transaction {
+            return self.read_since(seen);
+        }
+        // One snapshot: the version and the rows agree.
+        self.with(|client, _| {
+            client.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        })?;
+        let snapshot = self.read_since(seen);
+        let _ = self.with(|client, _| client.batch_execute("COMMIT"));
+        snapshot
+    }
+
+    fn begin(&mut self, seen: u64) -> Result<Snapshot, StoreError> {
+        self.abort();
+        // Under READ COMMITTED each statement after the lock sees every
+        // commit made before the lock was granted.
+        self.with(|client, st| {
+            client.batch_execute("BEGIN")?;
+            client.query_one(&st.lock, &[])
+        })?;
+        self.in_transaction = true;
+        match self.read_since(seen) {
+            Ok(snapshot) => Ok(snapshot),
+            Err(e) => {
+                self.abort();
+                Err(e)
+            }
+        }
+    }
+
+    fn commit(&mut self, changes: &[Change]) -> Result<u64, StoreError> {
+        if !self.in_transaction {
+            return Err(StoreError::new("commit without begin"));
+        }
+        self.commits += 1;
+        let writer = format!("{}#{}", self.options.host, self.commits);
+        let result = self
+            .with(|client, st| client.query_one(&st.state, &[]))
+            .map(|row| row.get::<_, i64>(0) + 1)
+            .and_then(|version| {
+                self.write(changes, version, &writer)?;
+                Ok(version)
+            });
+        let version = match result {
+            Ok(version) => version,
+            Err(e) => {
+                self.abort();
+                return Err(e);
+            }
+        };
+        self.in_transaction = false;
+        match self.with(|client, _| client.batch_execute("COMMIT")) {
+            Ok(()) => Ok(version as u64),
+            Err(e) if e.is_disconnected() => {
+                // The server may have committed before the connection went:
+                // ask it, on a new connection.
+                match self.committed(version, &writer) {
+                    Ok(true) => Ok(version as u64),
+                    Ok(false) => Err(StoreError::disconnected(format!(
+                        "{}: the connection went before the commit; nothing was stored",
+                        self.location
+                    ))),
+                    Err(_) => Err(e),
+                }
+            }
+            Err(e) => {
+                let _ = self.with(|client, _| client.batch_execute("ROLLBACK"));
+                Err(e)
+            }
+        }
+    }
+
+    fn abort(&mut self) {
+        if std::mem::take(&mut self.in_transaction)
+            && let Some(connection) = self.connection.as_mut()
+            && connection.client.batch_execute("ROLLBACK").is_err()
+        {
+            // A connection that cannot roll back is not used again.
+            self.connection = None;
+        }
+    }
+
+    fn location(&self) -> String {
+        self.location.clone()
+    }
+
+    fn leases(&mut self) -> Option<&mut dyn Leases> {
+        Some(self)
+    }
+
+    fn watch(&self, wake: Box<dyn Fn() + Send>) -> Result<Option<Watch>, StoreError> {
+        Ok(Some(watch::start(
+            self.config.clone(),
+            self.location.clone(),
+            wake,
+        )?))
+    }
+}
+
+impl Leases for PostgresStore {
+    fn duration(&self) -> Duration {
+        self.options.lease
+    }
+
+    fn claim(&mut self, file: FileRef) -> Result<(), StoreError> {
+        let (job, index) = Self::key(file);
+        let (host, lease) = (self.options.host.clone(), lease_seconds(self.options.lease));
+        self.with(|client, st| client.execute(&st.claim, &[&job, &index, &host, &lease]))?;
+        Ok(())
+    }
+
+    fn release(&mut self, file: FileRef) -> Result<(), StoreError> {
+        let (job, index) = Self::key(file);
+        let host = self.options.host.clone();
+        self.with(|client, st| client.execute(&st.release, &[&job, &index, &host]))?;
+        Ok(())
+    }
+
+    fn forget(&mut self, file: FileRef) -> Result<(), StoreError> {
+        let (job, index) = Self::key(file);
+        self.with(|client, st| client.execute(&st.forget, &[&job, &index]))?;
+        Ok(())
+    }
+
+    fn holds(&mut self, file: FileRef) -> Result<bool, StoreError> {
+        let (job, index) = Self::key(file);
+        let row = self.with(|client, st| client.query_opt(&st.holder, &[&job, &index]))?;
+        Ok(row.is_some_and(|row| row.get::<_, String>(0) == self.options.host))
+    }
+
+    fn expired(&mut self) -> Result<Vec<FileRef>, StoreError> {
+        let rows = self.with(|client, st| client.query(&st.expired, &[]))?;
+        rows.iter()
+            .map(|row| file_ref(row.get(0), row.get(1)))
+            .collect()
+    }
+
+    fn live(&mut self) -> Result<Vec<FileRef>, StoreError> {
+        let rows = self.with(|client, st| client.query(&st.live, &[]))?;
+        rows.iter()
+            .map(|row| file_ref(row.get(0), row.get(1)))
+            .collect()
+    }
+
+    fn renew(&mut self) -> Result<(), StoreError> {
+        if self.in_transaction {
+            return Err(StoreError::new("renew inside a transaction"));
+        }
+        let (host, lease) = (self.options.host.clone(), lease_seconds(self.options.lease));
+        self.with(|client, st| client.execute(&st.renew, &[&host, &lease]))?;
+        Ok(())
+    }
+}
+
+impl Drop for PostgresStore {
+    fn drop(&mut self) {
+        self.abort();
+    }
+}
+
+mod watch;
+
+/// `url` without its password, for messages.
+fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let (authority, tail) = match rest.find('/') {
+        Some(at) => rest.split_at(at),
+        None => (rest, ""),
+    };
+    match authority.rsplit_once('@') {
+        Some((user, host)) => {
+            let user = user.split_once(':').map_or(user, |(name, _)| name);
+            format!("{scheme}://{user}@{host}{tail}")
+        }
+        None => url.to_string(),
+    }
+}
+
+/// The server's own words for a database error (its message and code),
+/// else the client's.
+fn detail(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{} ({})", db.message(), db.code().code()),
+        None => e.to_string(),
+    }
+}
+
+/// A lease's length as SQL takes it: seconds, as a double.
+fn lease_seconds(lease: Duration) -> f64 {
+    lease.as_secs_f64()
+}
+
+fn to_sql(version: u64) -> Result<i64, StoreError> {
+    i64::try_from(version).map_err(|_| StoreError::new(format!("version {version} out of range")))
+}
+
+fn from_sql(value: i64) -> Result<u32, StoreError> {
+    u32::try_from(value).map_err(|_| StoreError::new(format!("a limit of {value} in the store")))
+}
+
+fn guid(bytes: Vec<u8>) -> Result<Guid, StoreError> {
+    let bytes: [u8; 16] = bytes
+        .try_into()
+        .map_err(|_| StoreError::new("a job id in the store is not 16 bytes"))?;
+    Ok(Guid::from_bytes(bytes))
+}
+
+fn file_ref(job: Vec<u8>, index: i64) -> Result<FileRef, StoreError> {
+    Ok(FileRef {
+        job: guid(job)?,
+        file_index: u32::try_from(index)
+            .map_err(|_| StoreError::new(format!("a lease of file {index}")))?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn a_password_never_reaches_a_message() {
+        assert_eq!(
+            redact("postgres://ann:secret@db.example:5432/queue"),
+            "postgres://ann@db.example:5432/queue"
+        );
+        assert_eq!(
+            redact("postgres://ann@127.0.0.1/q"),
+            "postgres://ann@127.0.0.1/q"
+        );
+        assert_eq!(
+            redact("postgresql://127.0.0.1/q"),
+            "postgresql://127.0.0.1/q"
+        );
+    }
+}

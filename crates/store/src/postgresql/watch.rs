@@ -1,0 +1,75 @@
+//! [`start`]: `LISTEN bitsq_changes` on a connection of its own, calling
+//! `wake` for each commit any host makes, until the [`Watch`] is dropped.
+//! A lost connection is made again (once a second at most); `wake` is
+//! called after each reconnect too, since commits may have been missed.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use postgres::NoTls;
+use postgres::fallible_iterator::FallibleIterator;
+
+use super::CHANNEL;
+use crate::store::{StoreError, Watch};
+
+/// How often the watching thread looks whether it should end.
+const TICK: Duration = Duration::from_millis(200);
+
+pub fn start(
+    config: postgres::Config,
+    location: String,
+    wake: Box<dyn Fn() + Send>,
+) -> Result<Watch, StoreError> {
+    // The first connection is made here, so a watch that cannot start says
+    // so to its caller.
+    let mut client = listen(&config)
+        .map_err(|e| StoreError::disconnected(format!("cannot watch {location}: {e}")))?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let stopping = stop.clone();
+    let thread = std::thread::Builder::new()
+        .name("bitsq-store-watch".into())
+        .spawn(move || {
+            while !stopping.load(Ordering::Acquire) {
+                let mut woken = false;
+                let mut notifications = client.notifications();
+                let mut iter = notifications.timeout_iter(TICK);
+                let lost = loop {
+                    match iter.next() {
+                        Ok(Some(_)) => woken = true,
+                        Ok(None) => break false,
+                        Err(_) => break true,
+                    }
+                };
+                drop(iter);
+                drop(notifications);
+                if woken {
+                    wake();
+                }
+                if lost || client.is_closed() {
+                    loop {
+                        if stopping.load(Ordering::Acquire) {
+                            return;
+                        }
+                        std::thread::sleep(Duration::from_secs(1));
+                        if let Ok(again) = listen(&config) {
+                            client = again;
+                            wake();
+                            break;
+                        }
+                    }
+                }
+            }
+        })
+        .map_err(|e| StoreError::new(format!("cannot start watching {location}: {e}")))?;
+    Ok(Watch::new(move || {
+        stop.store(true, Ordering::Release);
+        let _ = thread.join();
+    }))
+}
+
+fn listen(config: &postgres::Config) -> Result<postgres::Client, postgres::Error> {
+    let mut client = config.connect(NoTls)?;
+    client.batch_execute(&format!("LISTEN {CHANNEL}"))?;
+    Ok(client)
+}
