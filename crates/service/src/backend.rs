@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use bits_queue_host::{Action, Error, FileRef, Queue};
-use bits_queue_store::{PersistError, PersistentQueue, StoreError, Watch, in_flight};
+use bits_queue_store::{PersistError, PersistentQueue, ReportKind, StoreError, Watch, in_flight};
 
 /// A call that could not be made.
 #[derive(Debug)]
@@ -67,22 +67,20 @@ pub trait Backend: Send + Sync + 'static {
         self.change(|q| q.poll())
     }
 
-    /// A report about this host's transfer of `file`; `ends`: it ends the
-    /// transfer (done, failed, lost). Where hosts share the store, it is
-    /// made only while this host holds the file's lease
+    /// A report about this host's transfer of `file`. Where hosts share
+    /// the store, it is made only while this host holds the file's lease
     /// ([`Failure::LeaseLost`] otherwise), and an ending report gives the
     /// lease up. Progress may be stored coalesced.
     fn report(
         &self,
         file: FileRef,
-        ends: bool,
+        kind: ReportKind,
         f: impl FnOnce(&Queue) -> bits_queue_host::Result<()>,
     ) -> Result<(), Failure> {
         let _ = file;
-        if ends {
-            self.change(f)
-        } else {
-            self.change_progress(f)
+        match kind {
+            ReportKind::Progress => self.change_progress(f),
+            ReportKind::Connected | ReportKind::End => self.change(f),
         }
     }
 
@@ -182,10 +180,10 @@ impl Backend for Arc<PersistentQueue> {
     fn report(
         &self,
         file: FileRef,
-        ends: bool,
+        kind: ReportKind,
         f: impl FnOnce(&Queue) -> bits_queue_host::Result<()>,
     ) -> Result<(), Failure> {
-        Ok(PersistentQueue::report(self, file, ends, f)?)
+        Ok(PersistentQueue::report(self, file, kind, f)?)
     }
 
     fn recover_lost(&self, at_start: bool) -> Result<Vec<FileRef>, Failure> {

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use bits_queue_host::{
     Action, Clock, Error, FileRef, Guid, JobState, NotifyEvent, Queue, SystemClock,
 };
-use bits_queue_store::Watch;
+use bits_queue_store::{ReportKind, Watch};
 
 use crate::actions::{FileActionError, carry_out};
 use crate::backend::{Backend, Failure};
@@ -365,7 +365,7 @@ impl<B: Backend> Loop<B> {
             let _ = self
                 .shared
                 .backend
-                .report(file, true, |q| q.report_lost(file));
+                .report(file, ReportKind::End, |q| q.report_lost(file));
         }
         let _ = self.shared.backend.flush();
         let mut status = lock(&self.shared.status);
@@ -456,7 +456,7 @@ impl<B: Backend> Loop<B> {
         f: impl FnOnce(&Queue) -> Result<(), Error>,
     ) -> Result<(), Failure> {
         self.shared.guest_calls.fetch_add(1, Ordering::Relaxed);
-        self.shared.backend.report(file, true, f)
+        self.shared.backend.report(file, ReportKind::End, f)
     }
 
     /// One reading call into the component, counted.
@@ -522,7 +522,7 @@ impl<B: Backend> Loop<B> {
                         let _ = self
                             .shared
                             .backend
-                            .report(file, true, |q| q.report_lost(file));
+                            .report(file, ReportKind::End, |q| q.report_lost(file));
                     }
                 }
             }
@@ -562,9 +562,12 @@ impl<B: Backend> Loop<B> {
                 reply,
             } => {
                 self.shared.guest_calls.fetch_add(1, Ordering::Relaxed);
-                let result = self.shared.backend.report(file, false, |q| {
-                    q.report_connected(file, size, validator.as_deref())
-                });
+                let result = self
+                    .shared
+                    .backend
+                    .report(file, ReportKind::Connected, |q| {
+                        q.report_connected(file, size, validator.as_deref())
+                    });
                 let offset = match &result {
                     Ok(()) => self.bytes_held(file)?,
                     Err(_) => None,
@@ -577,10 +580,9 @@ impl<B: Backend> Loop<B> {
             }
             Report::Progress { file, bytes } => {
                 self.shared.guest_calls.fetch_add(1, Ordering::Relaxed);
-                let result = self
-                    .shared
-                    .backend
-                    .report(file, false, |q| q.report_progress(file, bytes));
+                let result = self.shared.backend.report(file, ReportKind::Progress, |q| {
+                    q.report_progress(file, bytes)
+                });
                 if result.is_ok()
                     && let Some(worker) = self.workers.get_mut(&file)
                 {

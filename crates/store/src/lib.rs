@@ -19,7 +19,9 @@ mod store;
 
 pub use location::{default_location, is_shared_location, open_location, open_location_with};
 pub use memory::MemoryStore;
-pub use persistent::{FileActions, LeaseChange, PersistError, PersistentQueue, in_flight};
+pub use persistent::{
+    FileActions, LeaseChange, PersistError, PersistentQueue, ReportKind, in_flight,
+};
 pub use postgresql::{PostgresOptions, PostgresStore};
 pub use sqlite::SqliteStore;
 pub use store::{Leases, Snapshot, Store, StoreError, Watch};

@@ -87,6 +87,18 @@ pub enum LeaseChange {
     Release(FileRef),
 }
 
+/// What a report about a transfer does to it, and so how it is stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReportKind {
+    /// `report-connected`: stored with the call; the transfer goes on.
+    Connected,
+    /// `report-progress`: may be stored coalesced; the transfer goes on.
+    Progress,
+    /// `report-done`, `report-failure`, `report-lost`: stored with the
+    /// call, and the transfer's lease is given up with it.
+    End,
+}
+
 /// What a call made inside the store's transaction: its answer, and
 /// whether it wrote to the store beside the queue's changes (leases), so
 /// the transaction must be committed even without them.
@@ -239,20 +251,19 @@ impl PersistentQueue {
 
     /// A report about this host's transfer of `file`, made only while this
     /// host holds its lease (else [`PersistError::LeaseLost`], and nothing
-    /// is called). `ends`: the report ends the transfer (done, failed,
-    /// lost) and the lease is given up with it. Progress (`!ends`) may be
-    /// stored coalesced.
+    /// is called). An ending report gives the lease up with it; progress
+    /// may be stored coalesced.
     pub fn report<T>(
         &self,
         file: FileRef,
-        ends: bool,
+        kind: ReportKind,
         f: impl FnOnce(&Queue) -> bits_queue_host::Result<T>,
     ) -> Result<T, PersistError> {
-        let storing = if ends {
-            Storing::Now
-        } else {
-            Storing::Coalesced
+        let storing = match kind {
+            ReportKind::Progress => Storing::Coalesced,
+            ReportKind::Connected | ReportKind::End => Storing::Now,
         };
+        let ends = kind == ReportKind::End;
         self.call(storing, |queue, store| {
             let Some(held) = store.leases() else {
                 return Ok(Outcome::of(f(queue)));

@@ -15,7 +15,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use bits_queue_host::{Action, ErrorCode, FileRef, JobState, JobType, QueueLimits};
-use bits_queue_store::{PersistError, PersistentQueue, PostgresOptions, PostgresStore, Store};
+use bits_queue_store::{
+    PersistError, PersistentQueue, PostgresOptions, PostgresStore, ReportKind, Store,
+};
 use bits_queue_tests::postgres::TestDatabase;
 use suite::{names, open};
 
@@ -296,12 +298,16 @@ fn a_transfer_is_leased_to_its_host_until_the_lease_runs_out() {
             .iter()
             .any(|x| matches!(x, Action::Start(_)))
     );
-    let refused = b.report(file, false, |q| q.report_connected(file, Some(10), None));
+    let refused = b.report(file, ReportKind::Connected, |q| {
+        q.report_connected(file, Some(10), None)
+    });
     assert!(matches!(refused, Err(PersistError::LeaseLost(f)) if f == file));
     // a's reports go through.
-    a.report(file, false, |q| q.report_connected(file, Some(10), None))
-        .unwrap();
-    a.report(file, false, |q| q.report_progress(file, 4))
+    a.report(file, ReportKind::Connected, |q| {
+        q.report_connected(file, Some(10), None)
+    })
+    .unwrap();
+    a.report(file, ReportKind::Progress, |q| q.report_progress(file, 4))
         .unwrap();
     a.flush().unwrap();
     // a goes silent; once its lease has run out, b takes the file back
@@ -325,7 +331,7 @@ fn a_transfer_is_leased_to_its_host_until_the_lease_runs_out() {
         .expect("b starts the file");
     assert_eq!(order.offset, 4);
     // a's late word about the file is refused: the file is b's now.
-    let late = a.report(file, true, |q| q.report_done(file));
+    let late = a.report(file, ReportKind::End, |q| q.report_done(file));
     assert!(matches!(late, Err(PersistError::LeaseLost(_))), "{late:?}");
     assert_eq!(
         b.read(|q| q.manager()?.get_job(id)?.state()).unwrap(),

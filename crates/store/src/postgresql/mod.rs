@@ -76,9 +76,7 @@ struct Statements {
     removed_since: Statement,
     limits_since: Statement,
     put: Statement,
-    unremove: Statement,
     remove: Statement,
-    tombstone: Statement,
     limits: Statement,
     set_state: Statement,
     renew: Statement,
@@ -103,14 +101,16 @@ impl Statements {
             limits_since: client.prepare(
                 "SELECT max_jobs, max_files_per_job FROM bitsq_limits WHERE version > $1",
             )?,
+            // Each change one statement (one round trip while the lock is
+            // held): the row and its tombstone together.
             put: client.prepare(
-                "INSERT INTO bitsq_jobs (id, record, version) VALUES ($1, $2, $3)
+                "WITH back AS (DELETE FROM bitsq_removed WHERE id = $1)
+                 INSERT INTO bitsq_jobs (id, record, version) VALUES ($1, $2, $3)
                  ON CONFLICT (id) DO UPDATE SET record = $2, version = $3",
             )?,
-            unremove: client.prepare("DELETE FROM bitsq_removed WHERE id = $1")?,
-            remove: client.prepare("DELETE FROM bitsq_jobs WHERE id = $1")?,
-            tombstone: client.prepare(
-                "INSERT INTO bitsq_removed (id, version) VALUES ($1, $2)
+            remove: client.prepare(
+                "WITH gone AS (DELETE FROM bitsq_jobs WHERE id = $1)
+                 INSERT INTO bitsq_removed (id, version) VALUES ($1, $2)
                  ON CONFLICT (id) DO UPDATE SET version = $2",
             )?,
             limits: client.prepare(
@@ -118,8 +118,15 @@ impl Statements {
                  ON CONFLICT (one) DO UPDATE
                  SET max_jobs = $1, max_files_per_job = $2, version = $3",
             )?,
-            set_state: client
-                .prepare("UPDATE bitsq_state SET version = $1, writer = $2 WHERE one = 1")?,
+            // The new version, this host's leases renewed, and the other
+            // hosts told (delivered at commit), in one round trip.
+            set_state: client.prepare(&format!(
+                "WITH state AS (UPDATE bitsq_state SET version = $1, writer = $2 WHERE one = 1),
+                      renewed AS (UPDATE bitsq_leases
+                                  SET expires = now() + $4::float8 * interval '1 second'
+                                  WHERE host = $3)
+                 SELECT pg_notify('{CHANNEL}', ($1::bigint)::text)"
+            ))?,
             renew: client.prepare(
                 "UPDATE bitsq_leases SET expires = now() + $2::float8 * interval '1 second'
                  WHERE host = $1",
@@ -162,6 +169,8 @@ pub struct PostgresStore {
     options: PostgresOptions,
     connection: Option<Connection>,
     in_transaction: bool,
+    /// The version read under the lock of the open transaction.
+    locked_version: i64,
     /// Commits this store made, for the `writer` token of each.
     commits: u64,
 }
@@ -195,6 +204,7 @@ impl PostgresStore {
             options,
             connection: None,
             in_transaction: false,
+            locked_version: 0,
             commits: 0,
         };
         store.connection()?;
@@ -263,10 +273,21 @@ impl PostgresStore {
 
     /// The changes committed after `seen` (every job when `seen` is 0), in
     /// the transaction open on the connection.
-    fn read_since(&mut self, seen: u64) -> Result<Snapshot, StoreError> {
+    /// `version`: the queue's version if the caller just read it (under
+    /// the lock); nothing more is read when it is the one already seen.
+    fn read_since(&mut self, seen: u64, version: Option<i64>) -> Result<Snapshot, StoreError> {
         let seen = to_sql(seen)?;
+        if version == Some(seen) {
+            return Ok(Snapshot {
+                version: seen as u64,
+                changes: Vec::new(),
+            });
+        }
         let rows = self.with(|client, st| {
-            let version: i64 = client.query_one(&st.state, &[])?.get(0);
+            let version: i64 = match version {
+                Some(version) => version,
+                None => client.query_one(&st.state, &[])?.get(0),
+            };
             let jobs = client.query(&st.jobs_since, &[&seen])?;
             let removed = if seen > 0 {
                 client.query(&st.removed_since, &[&seen])?
@@ -309,13 +330,11 @@ impl PostgresStore {
                 match change {
                     Change::Put(record) => {
                         let id = &record.id.to_bytes()[..];
-                        client.execute(&st.unremove, &[&id])?;
                         client.execute(&st.put, &[&id, &record.bytes, &version])?;
                     }
                     Change::Remove(id) => {
                         let id = &id.to_bytes()[..];
-                        client.execute(&st.remove, &[&id])?;
-                        client.execute(&st.tombstone, &[&id, &version])?;
+                        client.execute(&st.remove, &[&id, &version])?;
                     }
                     Change::Limits(limits) => {
                         let (jobs, files) = (
@@ -326,9 +345,7 @@ impl PostgresStore {
                     }
                 }
             }
-            client.execute(&st.set_state, &[&version, &writer])?;
-            client.execute(&st.renew, &[&host, &lease])?;
-            client.batch_execute(&format!("NOTIFY {CHANNEL}, '{version}'"))?;
+            client.execute(&st.set_state, &[&version, &writer, &host, &lease])?;
             Ok(())
         })
     }
@@ -356,13 +373,13 @@ impl Store for PostgresStore {
 
     fn since(&mut self, seen: u64) -> Result<Snapshot, StoreError> {
         if self.in_transaction {
-            return self.read_since(seen);
+            return self.read_since(seen, None);
         }
         // One snapshot: the version and the rows agree.
         self.with(|client, _| {
             client.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         })?;
-        let snapshot = self.read_since(seen);
+        let snapshot = self.read_since(seen, None);
         let _ = self.with(|client, _| client.batch_execute("COMMIT"));
         snapshot
     }
@@ -371,12 +388,15 @@ impl Store for PostgresStore {
         self.abort();
         // Under READ COMMITTED each statement after the lock sees every
         // commit made before the lock was granted.
-        self.with(|client, st| {
-            client.batch_execute("BEGIN")?;
-            client.query_one(&st.lock, &[])
-        })?;
+        let version: i64 = self
+            .with(|client, st| {
+                client.batch_execute("BEGIN")?;
+                client.query_one(&st.lock, &[])
+            })?
+            .get(0);
         self.in_transaction = true;
-        match self.read_since(seen) {
+        self.locked_version = version;
+        match self.read_since(seen, Some(version)) {
             Ok(snapshot) => Ok(snapshot),
             Err(e) => {
                 self.abort();
@@ -391,13 +411,8 @@ impl Store for PostgresStore {
         }
         self.commits += 1;
         let writer = format!("{}#{}", self.options.host, self.commits);
-        let result = self
-            .with(|client, st| client.query_one(&st.state, &[]))
-            .map(|row| row.get::<_, i64>(0) + 1)
-            .and_then(|version| {
-                self.write(changes, version, &writer)?;
-                Ok(version)
-            });
+        let version = self.locked_version + 1;
+        let result = self.write(changes, version, &writer).map(|()| version);
         let version = match result {
             Ok(version) => version,
             Err(e) => {
