@@ -1,0 +1,104 @@
+//! The transfer service on a PostgreSQL queue (`BITSQ_TEST_POSTGRES`; see
+//! tests/src/postgres.rs): when the server drops the service's connections
+//! mid-transfer, the service does not end — it stops its transfers, and
+//! once the store answers again queues them with their progress and
+//! resumes them with a `Range` request.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bits_queue_host::{JobState, JobType, QueueOptions};
+use bits_queue_service::{Confinement, Context, ServiceConfig, TransferService, carry_out};
+use bits_queue_store::{PersistentQueue, PostgresStore};
+use bits_queue_tests::http_server::{Fault, TestServer, test_bytes};
+use bits_queue_tests::postgres::TestDatabase;
+use bits_queue_tests::{runtime, scratch_dir};
+
+/// Far above what any step takes: turns a hang into a failure.
+const PATIENCE: Duration = Duration::from_secs(60);
+
+fn queue_on(url: &str) -> Arc<PersistentQueue> {
+    let confinement = Confinement::none();
+    let store = Box::new(PostgresStore::open(url).unwrap());
+    let actions = Box::new(move |action: &bits_queue_host::Action| {
+        carry_out(action, &confinement);
+    });
+    Arc::new(
+        PersistentQueue::open(runtime(), QueueOptions::new(), store, actions)
+            .unwrap()
+            .0,
+    )
+}
+
+/// Waits until `check` holds of what another host reads; read failures
+/// (the server dropping connections) are waited through.
+fn until(reader: &PersistentQueue, what: &str, check: impl Fn(&PersistentQueue) -> Option<bool>) {
+    let started = Instant::now();
+    while check(reader) != Some(true) {
+        assert!(started.elapsed() < PATIENCE, "never {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_service_rides_out_lost_connections_and_resumes_from_the_stored_offset() {
+    let Some(db) = TestDatabase::create("service_reconnects") else {
+        return;
+    };
+    let server = TestServer::start();
+    let bytes = test_bytes(2 << 20, 11);
+    server.put("/r.bin", bytes.clone());
+    // Half a MiB, then silence: the transfer is in flight when the
+    // connections go.
+    server.fault("/r.bin", Fault::Stall(512 << 10, Duration::from_secs(20)));
+    let dir = scratch_dir("shared-store");
+    let local = dir.join("r.bin");
+
+    let queue = queue_on(db.url());
+    let config = ServiceConfig {
+        context: Context::default(),
+        ..ServiceConfig::default()
+    };
+    let service = TransferService::start(queue.clone(), config).unwrap();
+    let id = queue
+        .change(|q| {
+            let job = q.manager()?.create_job("reconnects", JobType::Download)?;
+            job.add_file(&server.url("/r.bin"), local.to_str().unwrap())?;
+            job.resume()?;
+            job.id()
+        })
+        .unwrap();
+    service.wake();
+
+    let reader = queue_on(db.url());
+    let stored_bytes = |q: &PersistentQueue| {
+        q.read(|q| q.manager()?.get_job(id)?.progress())
+            .ok()
+            .map(|p| p.bytes_transferred)
+    };
+    until(&reader, "progress stored", |q| {
+        stored_bytes(q).map(|b| b > 0)
+    });
+    let stored = stored_bytes(&reader).unwrap();
+    assert!(db.drop_connections() >= 2, "the service's and the reader's");
+
+    until(&reader, "transferred", |q| {
+        q.read(|q| q.manager()?.get_job(id)?.state())
+            .ok()
+            .map(|s| s == JobState::Transferred)
+    });
+    service.check().expect("the service went on");
+    let resumed = server.requests("/r.bin");
+    let resumed = resumed.last().expect("a second request");
+    let range = resumed.range.as_deref().expect("a Range request");
+    let offset: u64 = range["bytes=".len()..range.len() - 1].parse().unwrap();
+    assert!(offset >= stored, "resumed at {offset}, stored {stored}");
+    assert_eq!(resumed.status, 206);
+
+    queue
+        .change(|q| q.manager()?.get_job(id)?.complete())
+        .unwrap();
+    assert_eq!(std::fs::read(&local).unwrap(), bytes);
+    service.stop().unwrap();
+    std::fs::remove_dir_all(dir).unwrap();
+}
