@@ -4,39 +4,22 @@
 //! from the stored offset; and a process killed at random moments never
 //! losing a job or a change it reported.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use bits_queue_tests::http_server::{Fault, TestServer, test_bytes};
+use common::{Service, bitsq, ok, range_start, text, wait_for, wait_for_stored_bytes};
 
-/// Far above what any step here takes: turns a hang into a failure.
-const PATIENCE: Duration = Duration::from_secs(60);
+use bits_queue_tests::http_server::{Fault, TestServer, test_bytes};
 
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("bitsq-persist-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-fn bitsq(queue: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bitsq"))
-        .arg("--queue")
-        .arg(queue)
-        .args(args)
-        .output()
-        .expect("bitsq runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn ok(out: Output) -> String {
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    text(&out.stdout)
 }
 
 #[test]
@@ -82,57 +65,6 @@ fn a_job_created_in_one_process_is_listed_by_the_next() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
-/// A `bitsq service` child, killed when dropped.
-struct Service(Child);
-
-impl Service {
-    fn start(queue: &Path) -> Service {
-        let child = Command::new(env!("CARGO_BIN_EXE_bitsq"))
-            .arg("--queue")
-            .arg(queue)
-            .arg("service")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("bitsq service starts");
-        // Running once it says so.
-        let mut child = child;
-        let mut line = String::new();
-        BufReader::new(child.stdout.as_mut().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert!(line.contains("transferring the jobs of"), "{line}");
-        Service(child)
-    }
-
-    fn signal(&mut self, signal: libc::c_int) {
-        // SAFETY: a signal to our own child.
-        unsafe {
-            libc::kill(self.0.id() as libc::pid_t, signal);
-        }
-    }
-}
-
-impl Drop for Service {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Waits until `bitsq info JOB` shows `needle`.
-fn wait_for(queue: &Path, id: &str, needle: &str) -> String {
-    let started = Instant::now();
-    loop {
-        let info = ok(bitsq(queue, &["info", id]));
-        if info.contains(needle) {
-            return info;
-        }
-        assert!(started.elapsed() < PATIENCE, "never `{needle}`:\n{info}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 #[test]
 fn the_service_transfers_what_other_invocations_resume() {
     let server = TestServer::start();
@@ -140,7 +72,7 @@ fn the_service_transfers_what_other_invocations_resume() {
     let queue = dir.join("queue.sqlite3");
     let bytes = test_bytes(300_000, 41);
     server.put("/s.bin", bytes.clone());
-    let mut service = Service::start(&queue);
+    let mut service = Service::start(&queue, &[]);
     let second = Command::new(env!("CARGO_BIN_EXE_bitsq"))
         .arg("--queue")
         .arg(&queue)
@@ -201,33 +133,18 @@ fn a_service_killed_mid_transfer_resumes_from_the_stored_offset() {
         ],
     ));
     ok(bitsq(&queue, &["resume", &id]));
-    let mut first = Service::start(&queue);
-    // Progress is stored at most a second late; wait until some is.
+    let mut first = Service::start(&queue, &[]);
     wait_for(&queue, &id, "state:        transferring");
-    let started = Instant::now();
-    let stored = loop {
-        let info = ok(bitsq(&queue, &["info", &id]));
-        let bytes: u64 = info
-            .lines()
-            .find_map(|l| l.strip_prefix("bytes:        "))
-            .and_then(|l| l.split(' ').next())
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(0);
-        if bytes > 0 {
-            break bytes;
-        }
-        assert!(started.elapsed() < PATIENCE, "no progress stored");
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let stored = wait_for_stored_bytes(&queue, &id);
     first.signal(libc::SIGKILL);
     first.0.wait().unwrap();
-    let _second = Service::start(&queue);
+    let _second = Service::start(&queue, &[]);
 
     wait_for(&queue, &id, "state:        transferred");
     let requests = server.requests("/k.bin");
     let resumed = requests.last().unwrap();
     let range = resumed.range.as_deref().expect("a Range request");
-    let offset: u64 = range["bytes=".len()..range.len() - 1].parse().unwrap();
+    let offset = range_start(range);
     assert!(offset >= stored, "resumed at {offset}, stored {stored}");
     assert_eq!(resumed.status, 206);
     ok(bitsq(&queue, &["complete", &id]));

@@ -5,15 +5,17 @@
 //! server's log says so); a service killed mid-transfer leaves its file to
 //! the other once its lease runs out, resumed from the stored offset.
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+mod common;
+
+use std::ffi::OsStr;
+use std::io::Write;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use common::{Service, bitsq, ok, range_start, text, wait_for, wait_for_stored_bytes};
 
 use bits_queue_tests::http_server::{Fault, TestServer, test_bytes};
 use bits_queue_tests::postgres::TestDatabase;
-
-/// Far above what any step here takes: turns a hang into a failure.
-const PATIENCE: Duration = Duration::from_secs(120);
 
 /// The test's own database, or the test passes saying it was skipped.
 macro_rules! database {
@@ -23,29 +25,6 @@ macro_rules! database {
             None => return,
         }
     };
-}
-
-fn bitsq(url: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bitsq"))
-        .args(["--queue", url])
-        .args(args)
-        .output()
-        .expect("bitsq runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn ok(out: Output) -> String {
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    text(&out.stdout)
 }
 
 /// `bitsq shell --no-transfer` fed `lines`, as one process.
@@ -160,47 +139,17 @@ fn every_verb_works_on_a_postgres_queue() {
     assert!(stderr.contains("cannot connect"), "{stderr}");
 }
 
-/// A `bitsq service` child on `url`, killed when dropped.
-struct Service(Child);
-
-impl Service {
-    fn start(url: &str, lease_seconds: u32, write_dir: &std::path::Path) -> Service {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_bitsq"))
-            .args(["--queue", url, "service", "--lease"])
-            .arg(lease_seconds.to_string())
-            .arg("--allow-write")
-            .arg(write_dir)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("bitsq service starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.as_mut().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert!(line.contains("transferring the jobs of"), "{line}");
-        Service(child)
-    }
-}
-
-impl Drop for Service {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Waits until `bitsq info JOB` shows `needle`.
-fn wait_for(url: &str, id: &str, needle: &str) -> String {
-    let started = Instant::now();
-    loop {
-        let info = ok(bitsq(url, &["info", id]));
-        if info.contains(needle) {
-            return info;
-        }
-        assert!(started.elapsed() < PATIENCE, "never `{needle}`:\n{info}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+/// A `bitsq service` on `url` whose leases last `lease_seconds`, writing
+/// only below `write_dir`.
+fn service(url: &str, lease_seconds: u32, write_dir: &std::path::Path) -> Service {
+    let lease = lease_seconds.to_string();
+    let extra: [&OsStr; 4] = [
+        "--lease".as_ref(),
+        lease.as_ref(),
+        "--allow-write".as_ref(),
+        write_dir.as_os_str(),
+    ];
+    Service::start(url, &extra)
 }
 
 fn scratch(name: &str) -> std::path::PathBuf {
@@ -225,8 +174,8 @@ fn two_services_transfer_each_of_twenty_files_exactly_once() {
     let server = TestServer::start();
     let dir = scratch("two-services");
     // Background jobs take one slot per host: two services share them.
-    let _a = Service::start(url, 30, &dir);
-    let _b = Service::start(url, 30, &dir);
+    let _a = service(url, 30, &dir);
+    let _b = service(url, 30, &dir);
     let mut jobs = Vec::new();
     for n in 0..20 {
         let path = format!("/f{n}.bin");
@@ -261,36 +210,21 @@ fn a_killed_service_leaves_its_transfer_to_another_after_its_lease() {
     server.fault("/k.bin", Fault::Stall(1 << 20, Duration::from_secs(60)));
     let local = dir.join("k.bin");
     let id = download(url, "killed", &server.url("/k.bin"), &local);
-    let mut first = Service::start(url, 2, &dir);
+    let mut first = service(url, 2, &dir);
     wait_for(url, &id, "state:        transferring");
-    // Progress is stored at most a second late; wait until some is.
-    let started = Instant::now();
-    let stored = loop {
-        let info = ok(bitsq(url, &["info", &id]));
-        let bytes: u64 = info
-            .lines()
-            .find_map(|l| l.strip_prefix("bytes:        "))
-            .and_then(|l| l.split(' ').next())
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(0);
-        if bytes > 0 {
-            break bytes;
-        }
-        assert!(started.elapsed() < PATIENCE, "no progress stored");
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let stored = wait_for_stored_bytes(url, &id);
     first.0.kill().unwrap();
     first.0.wait().unwrap();
     // The second service finds the file in flight under a lease that has
     // not run out yet: it waits for it, then resumes from the stored bytes.
-    let _second = Service::start(url, 2, &dir);
+    let _second = service(url, 2, &dir);
     wait_for(url, &id, "state:        transferred");
     // The server logs a request when its answer ends: the first one still
     // stalls, so the one logged is the second service's resume.
     let requests = server.requests("/k.bin");
     let resumed = requests.last().expect("the resumed request");
     let range = resumed.range.as_deref().expect("a Range request");
-    let offset: u64 = range["bytes=".len()..range.len() - 1].parse().unwrap();
+    let offset = range_start(range);
     assert!(offset >= stored, "resumed at {offset}, stored {stored}");
     assert_eq!(resumed.status, 206);
     assert_eq!(resumed.body_bytes, bytes.len() as u64 - offset);
@@ -311,7 +245,7 @@ fn a_service_writes_only_where_its_own_host_allows() {
     // not write: it ends in error, and nothing is written there.
     let local = elsewhere.join("c.bin");
     let id = download(url, "outside", &server.url("/c.bin"), &local);
-    let _service = Service::start(url, 30, &allowed);
+    let _service = service(url, 30, &allowed);
     let info = wait_for(url, &id, "state:        error");
     assert!(info.contains("0x80070005"), "{info}");
     assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0);
