@@ -43,6 +43,7 @@ test('serves the page, the component and the random and clock shims with their t
     '/vendor/preview2-shim/random.js': 'text/javascript; charset=utf-8',
     '/vendor/preview2-shim/clocks.js': 'text/javascript; charset=utf-8',
     '/vendor/preview2-shim/io.js': 'text/javascript; charset=utf-8',
+    '/vendor/preview2-shim/common.js': 'text/javascript; charset=utf-8',
   };
   for (const [path, type] of Object.entries(expected)) {
     assert.deepEqual(await fetchRaw(path), { status: 200, type }, path);
@@ -54,7 +55,7 @@ test('refuses traversal, other methods and anything not listed', async () => {
   for (const path of ['/../server.js', '/generated/../../server.js', '/%2e%2e/package.json', '/generated/%2e%2e%2f%2e%2e%2fserver.js', '/a%5c..%5cserver.js', '/%E0%A4%A']) {
     assert.equal((await fetchRaw(path)).status, 400, path);
   }
-  for (const path of ['/server.js', '/package.json', '/vendor/preview2-shim/cli.js', '/vendor/preview2-shim/common.js', '/node_modules/playwright-core/package.json', '/generated/SOURCE', '/missing.js']) {
+  for (const path of ['/server.js', '/package.json', '/vendor/preview2-shim/cli.js', '/vendor/preview2-shim/filesystem.js', '/node_modules/playwright-core/package.json', '/generated/SOURCE', '/missing.js']) {
     assert.equal((await fetchRaw(path)).status, 404, path);
   }
   assert.equal((await fetchRaw('/', 'POST')).status, 405);
