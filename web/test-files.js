@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 
 const MiB = 1024 * 1024;
 const CHUNK = 64 * 1024;
+const DROP_STALL_MS = 1000;
 
 /** name → size and pace (bytes per second; Infinity = as fast as the socket takes them). */
 export const TEST_FILES = Object.freeze({
@@ -108,20 +109,27 @@ export function serveTestFile(name, request, response, state) {
   send(response, start, end, dropAt, file.rate, entry);
 }
 
-/** Writes [start, end) in 64 KiB chunks at `rate`, waiting for the socket when it is full. */
+/**
+ * Writes [start, end) in 64 KiB chunks at `rate`, waiting for the socket when
+ * it is full. At `dropAt` the connection stalls, then is destroyed: once
+ * what was written has left and a second has passed, so the client has read
+ * it (a browser that sees the connection fail drops what it has not yet
+ * handed to the page, and the drop would look like nothing arrived).
+ */
 function send(response, start, end, dropAt, rate, entry) {
   const began = Date.now();
   let at = start;
   const next = () => {
     while (at < end && !response.destroyed) {
+      const to = Math.min(end, at + CHUNK, dropAt);
+      const chunk = testFileBytes(at, to);
+      at = to;
       if (at >= dropAt) {
         entry.dropped = true;
-        response.destroy();
+        response.write(chunk, () => setTimeout(() => response.destroy(), DROP_STALL_MS));
         return;
       }
-      const to = Math.min(end, at + CHUNK, dropAt);
-      const full = !response.write(testFileBytes(at, to));
-      at = to;
+      const full = !response.write(chunk);
       if (at >= end) break;
       const due = began + ((at - start) / rate) * 1000;
       const wait = due - Date.now();
