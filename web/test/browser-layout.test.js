@@ -62,6 +62,12 @@ test('a 256-character name without spaces stays inside its card, at 1280 and at 
     assert.equal(await page.textContent('#jobs-body tr:last-child td.name'), name);
     assert.ok((await pageWidth(page)) <= 1280, `page width ${await pageWidth(page)} at 1280`);
     assert.ok((await tableOverhang(page)) <= 0.5, 'the table stays in its card');
+    // At this width the name wraps: the table needs no sideways scrolling.
+    const { table, room } = await page.$eval('#jobs-body', (body) => ({
+      table: body.closest('table').getBoundingClientRect().width,
+      room: body.closest('.table-scroll').clientWidth,
+    }));
+    assert.ok(table <= room + 0.5, `the table (${table} px) fits its ${room} px`);
 
     await page.setViewportSize({ width: 420, height: 900 });
     assert.ok((await pageWidth(page)) <= 420, `page width ${await pageWidth(page)} at 420`);
