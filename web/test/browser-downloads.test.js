@@ -68,6 +68,9 @@ test('a reload mid-download resumes from the stored offset', { timeout: 300_000 
     await page.click('[data-test-file="64MiB.bin"]');
     await page.waitForFunction((at) => Number(document.getElementById('details').dataset.bytes) >= at, 8 * MiB, { timeout: 120_000 });
     const guid = await page.getAttribute('#details', 'data-guid');
+    // The bar's text: bytes, share, rate and time left.
+    await page.waitForFunction(() => / of 64 MiB \(\d+%\) · 0 of 1 files · [\d.]+ MiB\/s · .+ left$/.test(document.getElementById('details-progress').textContent));
+    assert.equal(await page.textContent('#details-completed'), '—', 'no transfer time yet');
     await page.screenshot({ path: join(ARTIFACTS, 'console-downloading.png'), fullPage: true });
     // Let the journal catch up with what the page showed, then reload.
     const seen = await bytesShown(page);
@@ -78,6 +81,7 @@ test('a reload mid-download resumes from the stored offset', { timeout: 300_000 
     // The queue came back from IndexedDB; select the job and watch it finish.
     await page.click(`#jobs-body tr[data-guid="${guid}"]`);
     await waitForState(page, 'transferred', 240_000);
+    assert.notEqual(await page.textContent('#details-completed'), '—', 'the transfer time is shown');
     const ranged = server.state.requests.filter((request) => request.range !== null);
     assert.equal(ranged.length, 1, `one Range request after the reload: ${JSON.stringify(server.state.requests)}`);
     const offset = Number(/^bytes=(\d+)-$/.exec(ranged[0].range)[1]);

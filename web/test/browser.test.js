@@ -78,6 +78,30 @@ test('the console creates, lists, looks up and cancels jobs in Chromium', { time
   await page.waitForFunction(() => document.querySelector('#jobs-body tr')?.cells[5].textContent === 'high');
   assert.equal(await rows.first().locator('td').nth(6).textContent(), '1', 'file count in the table');
 
+  // Retry settings: bad input is refused and changes nothing; good input is set.
+  await page.fill('#details-retry-delay', '30');
+  await page.fill('#details-no-progress', 'soon');
+  await page.click('#retry-form button');
+  await page.waitForSelector('#error', { state: 'visible' });
+  assert.match(await page.textContent('#error-text'), /whole number of seconds/);
+  await page.fill('#details-no-progress', '3600');
+  await page.click('#retry-form button');
+  await page.waitForSelector('#error', { state: 'hidden' });
+  // Notify flags: modification (0x8) on, so the next change is announced in the log.
+  await page.check('#notify-form input[value="8"]');
+  await page.click('#notify-form button');
+  await page.waitForFunction(() => document.getElementById('log').textContent.includes('notify modification: "Nightly backup"'));
+  // Read back from the job (the inputs are redrawn from it when another job is selected and back).
+  await page.click('#jobs-body tr:nth-child(2)');
+  await page.waitForFunction((guid) => document.getElementById('details-guid').textContent !== guid, backup.guid);
+  await rows.first().click();
+  await page.waitForFunction((guid) => document.getElementById('details-guid').textContent === guid, backup.guid);
+  assert.equal(await page.inputValue('#details-retry-delay'), '30');
+  assert.equal(await page.inputValue('#details-no-progress'), '3600');
+  assert.equal(await page.isChecked('#notify-form input[value="8"]'), true);
+  assert.equal(await page.isChecked('#notify-form input[value="1"]'), true, 'the default transferred flag stays');
+  assert.notEqual(await page.textContent('#details-created'), '—');
+
   // Look the firmware job up by its GUID, typed without braces in lower case.
   await page.fill('#lookup-guid', firmware.guid.slice(1, -1).toLowerCase());
   await page.click('#lookup-submit');
