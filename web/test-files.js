@@ -12,7 +12,7 @@ const DROP_STALL_MS = 1000;
 /** name → size and pace (bytes per second; Infinity = as fast as the socket takes them). */
 export const TEST_FILES = Object.freeze({
   '1MiB.bin': { size: MiB, rate: Infinity },
-  '64MiB.bin': { size: 64 * MiB, rate: 8 * MiB },
+  '64MiB.bin': { size: 64 * MiB, rate: 4 * MiB },
 });
 
 /**

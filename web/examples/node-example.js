@@ -19,7 +19,7 @@ const [urlArgument, dirArgument] = process.argv.slice(2);
 let server;
 let url = urlArgument;
 if (!url) {
-  // The dev server on 127.0.0.1, in this process, paced at 8 MiB/s so the progress shows.
+  // The dev server on 127.0.0.1, in this process, paced at 4 MiB/s so the progress shows.
   server = await startServer({ port: 0 });
   url = new URL('files/64MiB.bin', server.url).href;
 }
