@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 // A tiny static server for the job-queue console: no dependencies, 127.0.0.1
-// only, GET/HEAD only, and only three places on disk — the page (public/),
-// the transpiled component (generated/) and the files of the preview2 shim
-// the page imports (its browser random source and wall clock).
+// only, GET/HEAD only (but for the one switch below), and only three places
+// on disk — the page (public/), the transpiled component (generated/) and the
+// files of the preview2 shim the page imports (its browser random source and
+// wall clock). It also serves test downloads made on the fly (test-files.js)
+// under /files/, with Range support, and a switch to drop the next one
+// halfway: POST /control/drop-next?on=1 (GET /control/state reads it).
 //
 //   node server.js [--port N]     (or PORT=N; 0 picks a free port)
 
@@ -11,9 +14,11 @@ import { stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { TEST_FILES, serveTestFile } from './test-files.js';
 
 const webDir = fileURLToPath(new URL('.', import.meta.url));
-const shimDir = join(webDir, 'node_modules', '@bytecodealliance', 'preview2-shim', 'lib', 'browser');
+// preview2-shim 0.26 ships its browser build as dist/browser/.
+const shimDir = join(webDir, 'node_modules', '@bytecodealliance', 'preview2-shim', 'dist', 'browser');
 
 export const HOST = '127.0.0.1';
 export const DEFAULT_PORT = 8080;
@@ -24,11 +29,12 @@ const ROOTS = [
   ['/', join(webDir, 'public')],
 ];
 
-// The shim's browser random and clocks interfaces (clocks.js imports
-// ./io.js, which imports nothing). Listed one by one: nothing else under
-// node_modules is reachable.
+// The shim's browser random and clocks interfaces and what they import
+// (random.js imports ./common.js; clocks.js imports ./common.js and ./io.js;
+// io.js imports ./common.js, which imports nothing). Listed one by one:
+// nothing else under node_modules is reachable.
 const VENDOR_FILES = new Map(
-  ['random.js', 'clocks.js', 'io.js'].map((file) => [`/vendor/preview2-shim/${file}`, join(shimDir, file)]),
+  ['random.js', 'clocks.js', 'io.js', 'common.js'].map((file) => [`/vendor/preview2-shim/${file}`, join(shimDir, file)]),
 );
 
 const MIME_TYPES = {
@@ -67,18 +73,41 @@ export function resolveRequestPath(urlPath) {
   return { file };
 }
 
-async function handle(request, response) {
+/** The switch and the test files' list, as the page reads them. */
+function controlState(state) {
+  const files = Object.entries(TEST_FILES).map(([name, { size }]) => ({ name, size, url: `/files/${name}` }));
+  return { dropNext: state.dropNext, files };
+}
+
+async function handle(request, response, state) {
   const send = (status, text) => {
     response.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
     response.end(request.method === 'HEAD' ? undefined : `${text}\n`);
   };
+  const sendJson = (value) => {
+    response.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
+    response.end(JSON.stringify(value));
+  };
+  // The raw path, not a URL-normalised one, so `..` is refused, not resolved.
+  const [pathname, query = ''] = request.url.split('#', 1)[0].split('?', 2);
+
+  if (pathname === '/control/drop-next') {
+    if (request.method !== 'POST') {
+      response.setHeader('Allow', 'POST');
+      return send(405, 'method not allowed');
+    }
+    const on = new URLSearchParams(query).get('on');
+    if (on !== '0' && on !== '1') return send(400, 'say on=1 or on=0');
+    state.dropNext = on === '1';
+    return sendJson(controlState(state));
+  }
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     response.setHeader('Allow', 'GET, HEAD');
     return send(405, 'method not allowed');
   }
+  if (pathname === '/control/state') return sendJson(controlState(state));
+  if (pathname.startsWith('/files/')) return serveTestFile(pathname.slice('/files/'.length), request, response, state);
 
-  // The raw path, not a URL-normalised one, so `..` is refused, not resolved.
-  const pathname = request.url.split(/[?#]/, 1)[0];
   const { file, status } = resolveRequestPath(pathname);
   if (!file) return send(status, status === 400 ? 'bad request' : 'not found');
 
@@ -99,10 +128,15 @@ async function handle(request, response) {
     .pipe(response);
 }
 
-/** Starts serving on 127.0.0.1:`port` (0 = any free port); resolves to the server and its URL. */
+/**
+ * Starts serving on 127.0.0.1:`port` (0 = any free port); resolves to the
+ * server, its URL and its state: the drop switch and the log of test-file
+ * requests ({ name, range, status, dropped }).
+ */
 export function startServer({ port = DEFAULT_PORT } = {}) {
+  const state = { dropNext: false, requests: [] };
   const server = createServer((request, response) => {
-    handle(request, response).catch((error) => {
+    handle(request, response, state).catch((error) => {
       console.error(`server: ${request.method} ${request.url}: ${error.message}`);
       if (!response.headersSent) response.writeHead(500);
       response.end();
@@ -113,7 +147,7 @@ export function startServer({ port = DEFAULT_PORT } = {}) {
     server.listen(port, HOST, () => {
       server.off('error', reject);
       const { port: bound } = server.address();
-      resolvePromise({ server, url: `http://${HOST}:${bound}/` });
+      resolvePromise({ server, url: `http://${HOST}:${bound}/`, state });
     });
   });
 }

@@ -15,6 +15,17 @@ export function dispose(handle) {
 export function snapshot(job, types, { withFiles = false } = {}) {
   const id = job.getId();
   const progress = job.getProgress();
+  const details = withFiles
+    ? {
+        files: job.enumFiles(),
+        fileProgress: job.getFileProgress(),
+        times: job.getTimes(),
+        error: job.getError(),
+        minimumRetryDelay: job.getMinimumRetryDelay(),
+        noProgressTimeout: job.getNoProgressTimeout(),
+        notifyFlags: job.getNotifyFlags(),
+      }
+    : {};
   return {
     id,
     guid: types.guidToString(id),
@@ -25,7 +36,7 @@ export function snapshot(job, types, { withFiles = false } = {}) {
     description: job.getDescription(),
     progress,
     fileCount: progress.filesTotal,
-    files: withFiles ? job.enumFiles() : undefined,
+    ...details,
   };
 }
 

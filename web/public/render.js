@@ -1,6 +1,8 @@
 // Drawing the console's parts from plain snapshots (see jobs.js). Nothing
 // here touches the component.
 
+import { formatBytes, formatDatetime, formatDuration } from './format.js';
+import { describeJobError } from './job-errors.js';
 import { SIZE_UNKNOWN, isFinal } from './jobs.js';
 
 const $ = (id) => document.getElementById(id);
@@ -19,73 +21,174 @@ function badge(state) {
   return span;
 }
 
-/** The jobs table: one row per snapshot; `onSelect(row)` on click or Enter. */
+/** A name as shown: a blank or whitespace-only one (set by another host) reads "(no name)". */
+export function shownName(name) {
+  return name.trim() === '' ? '(no name)' : name;
+}
+
+/** The fraction done (0..1), or null while the total is unknown or zero. */
+function fraction({ bytesTotal, bytesTransferred }) {
+  if (bytesTotal === SIZE_UNKNOWN || bytesTotal === 0n) return null;
+  return Number(bytesTransferred) / Number(bytesTotal);
+}
+
+const moving = (state) => state === 'transferring' || state === 'connecting';
+
+/** A bar's value: the fraction done; indeterminate (no value) only while an unknown size is moving. */
+function setBar(bar, progress, state) {
+  const done = fraction(progress);
+  if (done !== null) bar.value = done;
+  else if (moving(state)) bar.removeAttribute('value');
+  else bar.value = 0;
+}
+
+function progressBar(progress, state) {
+  const bar = document.createElement('progress');
+  bar.max = 1;
+  setBar(bar, progress, state);
+  return bar;
+}
+
+/** guid → { key, tr }: rows are rebuilt only when what they show changed. */
+const rowCache = new Map();
+
+function rowKey(row, selected) {
+  const { bytesTotal, bytesTransferred } = row.progress;
+  return [row.name, row.type, row.state, row.priority, row.fileCount, bytesTotal, bytesTransferred, selected].join('\u0000');
+}
+
+function buildRow(row, selected, onSelect) {
+  const tr = document.createElement('tr');
+  tr.dataset.guid = row.guid;
+  tr.tabIndex = 0;
+  if (selected) tr.classList.add('selected');
+  const guid = cell('', 'guid');
+  const code = document.createElement('code');
+  code.textContent = row.guid;
+  guid.append(code);
+  const state = cell('');
+  state.append(badge(row.state));
+  const progress = cell('', 'bar');
+  progress.append(progressBar(row.progress, row.state));
+  tr.append(guid, cell(shownName(row.name), 'name'), cell(row.type), state, progress, cell(row.priority), cell(String(row.fileCount), 'num'));
+  tr.addEventListener('click', () => onSelect(row));
+  tr.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter') onSelect(row);
+  });
+  return tr;
+}
+
+/**
+ * The jobs table: one row per snapshot; `onSelect(row)` on click or Enter.
+ * Rows whose job did not change are kept as they are, so the table does not
+ * flicker, lose focus or move under the pointer while transfers report.
+ */
 export function renderJobs(rows, selectedGuid, onSelect) {
   const body = $('jobs-body');
-  body.replaceChildren(
-    ...rows.map((row) => {
-      const tr = document.createElement('tr');
-      tr.dataset.guid = row.guid;
-      tr.tabIndex = 0;
-      if (row.guid === selectedGuid) tr.classList.add('selected');
-      const guid = cell('', 'guid');
-      const code = document.createElement('code');
-      code.textContent = row.guid;
-      guid.append(code);
-      const state = cell('');
-      state.append(badge(row.state));
-      tr.append(guid, cell(row.name || '(no name)'), cell(row.type), state, cell(row.priority), cell(String(row.fileCount), 'num'));
-      tr.addEventListener('click', () => onSelect(row));
-      tr.addEventListener('keydown', (event) => {
-        if (event.key === 'Enter') onSelect(row);
-      });
-      return tr;
-    }),
-  );
+  const trs = rows.map((row) => {
+    const selected = row.guid === selectedGuid;
+    const key = rowKey(row, selected);
+    const cached = rowCache.get(row.guid);
+    if (cached?.key === key) return cached.tr;
+    const tr = buildRow(row, selected, onSelect);
+    rowCache.set(row.guid, { key, tr });
+    return tr;
+  });
+  const listed = new Set(rows.map((row) => row.guid));
+  for (const guid of rowCache.keys()) if (!listed.has(guid)) rowCache.delete(guid);
+  const same = trs.length === body.children.length && trs.every((tr, i) => body.children[i] === tr);
+  if (!same) body.replaceChildren(...trs);
   $('job-count').textContent = String(rows.length);
   $('jobs-empty').hidden = rows.length > 0;
 }
 
-function describeProgress({ bytesTotal, bytesTransferred, filesTotal, filesTransferred }) {
+/** "12.0 MiB of 64.0 MiB (19%) · 8.0 MiB/s · 7 s left", from a job's progress and rate. */
+export function describeProgress(progress, rate, state) {
+  const { bytesTotal, bytesTransferred, filesTotal, filesTransferred } = progress;
+  const done = fraction(progress);
   const bytes =
     bytesTotal === SIZE_UNKNOWN
-      ? `${bytesTransferred} bytes (total unknown)`
-      : `${bytesTransferred} of ${bytesTotal} bytes`;
-  return `${filesTransferred} of ${filesTotal} files, ${bytes}`;
+      ? `${formatBytes(bytesTransferred)} (total unknown)`
+      : `${formatBytes(bytesTransferred)} of ${formatBytes(bytesTotal)}${done === null ? '' : ` (${Math.floor(done * 100)}%)`}`;
+  const parts = [bytes, `${filesTransferred} of ${filesTotal} files`];
+  if (moving(state) && rate !== null) {
+    parts.push(`${formatBytes(Math.max(0, rate))}/s`);
+    if (bytesTotal !== SIZE_UNKNOWN && rate > 0) parts.push(`${formatDuration(Number(bytesTotal - bytesTransferred) / rate)} left`);
+  }
+  return parts.join(' · ');
+}
+
+/**
+ * Sets an edit control from the job unless the visitor is editing it: the
+ * value is replaced only when the job or its stored value changed, so a
+ * redraw during a download does not undo what is being typed.
+ */
+function setEditable(control, guid, value, property = 'value') {
+  const saved = String(value);
+  if (control.dataset.guid !== guid || control.dataset.saved !== saved) {
+    control[property] = property === 'checked' ? value : saved;
+    control.dataset.guid = guid;
+    control.dataset.saved = saved;
+  }
+}
+
+function renderJobError(error) {
+  const box = $('details-error');
+  box.hidden = !error;
+  if (!error) return;
+  const described = describeJobError(error);
+  $('details-error-name').textContent = described.name;
+  $('details-error-hresult').textContent = described.hex;
+  $('details-error-context').textContent = described.context;
+  $('details-error-text').textContent = described.text;
 }
 
 /** The details panel for one job snapshot (with files), or hidden for null. */
-export function renderDetails(job) {
+export function renderDetails(job, rate) {
   const panel = $('details');
   panel.hidden = job === null;
   if (job === null) return;
   const final = isFinal(job.state);
   panel.dataset.guid = job.guid;
-  $('details-name').textContent = job.name || '(no name)';
+  panel.dataset.bytes = String(job.progress.bytesTransferred);
+  $('details-name').textContent = shownName(job.name);
   const state = $('details-state');
   state.className = `badge state-${job.state}`;
   state.textContent = job.state;
   $('details-guid').textContent = job.guid;
   $('details-type').textContent = job.type;
-  $('details-progress').textContent = describeProgress(job.progress);
+  setBar($('details-bar'), job.progress, job.state);
+  $('details-progress').textContent = describeProgress(job.progress, rate, job.state);
+  renderJobError(job.error);
+  $('details-created').textContent = formatDatetime(job.times.creation);
+  $('details-modified').textContent = formatDatetime(job.times.modification);
+  $('details-completed').textContent = formatDatetime(job.times.transferCompletion);
   $('details-final').hidden = !final;
-  $('details-priority').value = job.priority;
-  // Keep what the user is typing unless the job's description changed.
-  const description = $('details-description');
-  if (description.dataset.guid !== job.guid || description.dataset.saved !== job.description) {
-    description.value = job.description;
-    description.dataset.guid = job.guid;
-    description.dataset.saved = job.description;
+
+  setEditable($('details-priority'), job.guid, job.priority);
+  setEditable($('details-description'), job.guid, job.description);
+  setEditable($('details-retry-delay'), job.guid, job.minimumRetryDelay);
+  setEditable($('details-no-progress'), job.guid, job.noProgressTimeout);
+  for (const box of document.querySelectorAll('#notify-form input[type=checkbox]')) {
+    setEditable(box, job.guid, (job.notifyFlags & Number(box.value)) !== 0, 'checked');
   }
+
   $('files-body').replaceChildren(
-    ...job.files.map((file) => {
+    ...job.files.map((file, index) => {
       const tr = document.createElement('tr');
-      tr.append(cell(file.remoteName, 'path'), cell(file.localName, 'path'));
+      const progress = job.fileProgress[index];
+      const text = progress
+        ? progress.bytesTotal === SIZE_UNKNOWN
+          ? formatBytes(progress.bytesTransferred)
+          : `${formatBytes(progress.bytesTransferred)} of ${formatBytes(progress.bytesTotal)}`
+        : '';
+      tr.append(cell(file.remoteName, 'path'), cell(file.localName, 'path'), cell(text, 'num'));
       return tr;
     }),
   );
   $('files-empty').hidden = job.files.length > 0;
   for (const control of panel.querySelectorAll('button, select, textarea, input')) control.disabled = final;
+  if (final) $('cancel-confirm').hidden = true;
 }
 
 /** Shows a refusal (`{ name, hex, explanation }` plus what was attempted), or hides the banner for null. */
@@ -98,18 +201,45 @@ export function renderError(failure) {
   $('error-text').textContent = failure.text;
 }
 
-/** Adds a line to the activity log (newest first, the last 12 kept). */
+const LOG_KEPT = 12;
+let logged = 0;
+
+/**
+ * Adds a line to the activity log, newest first, the last 12 kept. Each
+ * entry keeps the number it was given, so older ones do not renumber.
+ */
 export function logActivity(text, kind = 'ok') {
   const list = $('log');
   const item = document.createElement('li');
+  logged += 1;
+  item.value = logged;
   item.className = `log-${kind}`;
   item.textContent = text;
   list.prepend(item);
-  while (list.children.length > 12) list.lastElementChild.remove();
+  while (list.children.length > LOG_KEPT) list.lastElementChild.remove();
 }
 
 export function renderStatus(text, kind) {
   const status = $('status');
   status.textContent = text;
   status.className = `status status-${kind}`;
+}
+
+/** The committed files kept in the page's storage (`{ path, url }`, url a blob: URL), each with a link that saves it. */
+export function renderStoredFiles(files) {
+  const list = $('stored-files');
+  list.replaceChildren(
+    ...files.map(({ path, url }) => {
+      const item = document.createElement('li');
+      const link = document.createElement('a');
+      link.href = url;
+      link.download = path.split('/').at(-1);
+      link.textContent = `Save ${path}`;
+      link.className = 'path';
+      link.dataset.path = path;
+      item.append(link);
+      return item;
+    }),
+  );
+  $('stored-empty').hidden = files.length > 0;
 }

@@ -139,6 +139,9 @@ async function transpileComponent(wasmPath) {
     await writeFile(target, bytes);
   }
   await writeFile(join(stagingDir, 'SOURCE'), stamp);
+  // The component itself, for test/jco-bug.test.js (it transpiles it again
+  // without the fixups, to see whether jco still needs them).
+  await writeFile(join(stagingDir, 'component.wasm'), component);
   await rm(generatedDir, { recursive: true, force: true });
   await rename(stagingDir, generatedDir);
   const sizes = Object.entries(files).map(([name, bytes]) => `${name} (${bytes.length} bytes)`);

@@ -1,7 +1,8 @@
 // One correction to jco's output, applied by build.js right after transpiling.
 //
-// The bug (seen in jco 1.25.2, which this package pins, and still in 1.35.0): when a function returns a
-// list of owned resources — here `enum-jobs: func() -> list<job>` — the
+// The bug (seen in jco 1.25.2 and still in 1.35.0, which this package pins;
+// test/jco-bug.test.js fails once jco gets it right, so this file can go):
+// when a function returns a list of owned resources — here `enum-jobs: func() -> list<job>` — the
 // generated loop declares each element's handle and wrapper with `var`:
 //
 //     for (let i = 0; i < len4; i++) {

@@ -2,64 +2,26 @@
 // never downloads a browser of its own), against server.js on 127.0.0.1.
 
 import assert from 'node:assert/strict';
-import { access, mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { startServer } from '../server.js';
+import { ARTIFACTS, checkPrerequisites, openBrowser } from './browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const ARTIFACTS = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
 const SCREENSHOT = join(ARTIFACTS, 'console.png');
 const REGISTRY_FORM = /^\{[0-9A-F]{8}-[0-9A-F]{4}-4[0-9A-F]{3}-[89AB][0-9A-F]{3}-[0-9A-F]{12}\}$/;
 const UNISSUED = '{0F1E2D3C-4B5A-4978-8695-A4B3C2D1E0F0}';
 
-let server;
-let context;
-let userDataDir;
+let browser;
 
 before(async () => {
-  await access(CHROMIUM).catch(() => {
-    throw new Error(`${CHROMIUM} is missing: install Debian's Chromium (apt-get install chromium)`);
-  });
-  await access(new URL('../generated/bits-queue.js', import.meta.url)).catch(() => {
-    throw new Error('web/generated/ is missing: run `npm run build` before `npm test`');
-  });
-  server = await startServer({ port: 0 });
-  userDataDir = await mkdtemp(join(tmpdir(), 'bits-queue-chromium-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1280, height: 900 },
-  });
+  await checkPrerequisites();
+  browser = await openBrowser();
 });
 
-after(async () => {
-  await context?.close();
-  await new Promise((resolve) => (server ? server.server.close(resolve) : resolve()));
-  if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
-});
+after(() => browser?.close());
 
 test('the console creates, lists, looks up and cancels jobs in Chromium', { timeout: 120_000 }, async () => {
-  const page = await context.newPage();
-  const pageErrors = [];
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  page.on('console', (message) => {
-    if (message.type() === 'error') pageErrors.push(message.text());
-  });
+  const { server, errors: pageErrors } = browser;
+  const page = await browser.newPage();
   // Count the calls the preview2 shim makes for the component's randomness.
   await page.addInitScript(() => {
     const original = crypto.getRandomValues.bind(crypto);
@@ -97,8 +59,9 @@ test('the console creates, lists, looks up and cancels jobs in Chromium', { time
     assert.equal(row.cells[0], row.guid, 'the GUID column shows the registry form');
   }
   assert.notEqual(backup.guid, firmware.guid);
-  assert.deepEqual(backup.cells.slice(1), ['Nightly backup', 'download', 'suspended', 'normal', '0']);
-  assert.deepEqual(firmware.cells.slice(1), ['Firmware upload', 'upload', 'suspended', 'normal', '0']);
+  // Name, type, state, progress (a bar, no text), priority, files.
+  assert.deepEqual(backup.cells.slice(1), ['Nightly backup', 'download', 'suspended', '', 'normal', '0']);
+  assert.deepEqual(firmware.cells.slice(1), ['Firmware upload', 'upload', 'suspended', '', 'normal', '0']);
   assert.equal(await page.textContent('#job-count'), '2');
 
   // Select the backup job from the table and give it a file and a description.
@@ -112,8 +75,32 @@ test('the console creates, lists, looks up and cancels jobs in Chromium', { time
   await page.click('#description-form button');
   await page.selectOption('#details-priority', 'high');
   await page.click('#priority-form button');
-  await page.waitForFunction(() => document.querySelector('#jobs-body tr')?.cells[4].textContent === 'high');
-  assert.equal(await rows.first().locator('td').nth(5).textContent(), '1', 'file count in the table');
+  await page.waitForFunction(() => document.querySelector('#jobs-body tr')?.cells[5].textContent === 'high');
+  assert.equal(await rows.first().locator('td').nth(6).textContent(), '1', 'file count in the table');
+
+  // Retry settings: bad input is refused and changes nothing; good input is set.
+  await page.fill('#details-retry-delay', '30');
+  await page.fill('#details-no-progress', 'soon');
+  await page.click('#retry-form button');
+  await page.waitForSelector('#error', { state: 'visible' });
+  assert.match(await page.textContent('#error-text'), /whole number of seconds/);
+  await page.fill('#details-no-progress', '3600');
+  await page.click('#retry-form button');
+  await page.waitForSelector('#error', { state: 'hidden' });
+  // Notify flags: modification (0x8) on, so the next change is announced in the log.
+  await page.check('#notify-form input[value="8"]');
+  await page.click('#notify-form button');
+  await page.waitForFunction(() => document.getElementById('log').textContent.includes('notify modification: "Nightly backup"'));
+  // Read back from the job (the inputs are redrawn from it when another job is selected and back).
+  await page.click('#jobs-body tr:nth-child(2)');
+  await page.waitForFunction((guid) => document.getElementById('details-guid').textContent !== guid, backup.guid);
+  await rows.first().click();
+  await page.waitForFunction((guid) => document.getElementById('details-guid').textContent === guid, backup.guid);
+  assert.equal(await page.inputValue('#details-retry-delay'), '30');
+  assert.equal(await page.inputValue('#details-no-progress'), '3600');
+  assert.equal(await page.isChecked('#notify-form input[value="8"]'), true);
+  assert.equal(await page.isChecked('#notify-form input[value="1"]'), true, 'the default transferred flag stays');
+  assert.notEqual(await page.textContent('#details-created'), '—');
 
   // Look the firmware job up by its GUID, typed without braces in lower case.
   await page.fill('#lookup-guid', firmware.guid.slice(1, -1).toLowerCase());
@@ -122,8 +109,9 @@ test('the console creates, lists, looks up and cancels jobs in Chromium', { time
   assert.equal(await page.textContent('#details-name'), 'Firmware upload');
   assert.equal(await page.getAttribute(`#jobs-body tr[data-guid="${firmware.guid}"]`, 'class'), 'selected');
 
-  // Cancel it: it leaves the list, and its handle shows the final state.
-  await page.click('[data-action="cancel"]');
+  // Cancel it (the page asks first): it leaves the list, and its handle shows the final state.
+  await page.click('#cancel-job');
+  await page.click('#cancel-yes');
   await page.waitForFunction(() => document.querySelectorAll('#jobs-body tr').length === 1);
   assert.equal(await rows.first().getAttribute('data-guid'), backup.guid);
   assert.equal(await page.locator(`#jobs-body tr[data-guid="${firmware.guid}"]`).count(), 0);
@@ -157,7 +145,6 @@ test('the console creates, lists, looks up and cancels jobs in Chromium', { time
   await page.fill('#lookup-guid', UNISSUED);
   await page.click('#lookup-submit');
   await page.waitForFunction(() => document.getElementById('error-name').textContent === 'BG_E_NOT_FOUND');
-  await mkdir(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: SCREENSHOT, fullPage: true });
 
   assert.deepEqual(pageErrors, [], 'no errors in the page or its console');

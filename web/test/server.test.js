@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, test } from 'node:test';
 import { resolveRequestPath, startServer } from '../server.js';
+import { testFileBytes } from '../test-files.js';
 
 let server;
 let base;
@@ -43,6 +44,7 @@ test('serves the page, the component and the random and clock shims with their t
     '/vendor/preview2-shim/random.js': 'text/javascript; charset=utf-8',
     '/vendor/preview2-shim/clocks.js': 'text/javascript; charset=utf-8',
     '/vendor/preview2-shim/io.js': 'text/javascript; charset=utf-8',
+    '/vendor/preview2-shim/common.js': 'text/javascript; charset=utf-8',
   };
   for (const [path, type] of Object.entries(expected)) {
     assert.deepEqual(await fetchRaw(path), { status: 200, type }, path);
@@ -54,7 +56,7 @@ test('refuses traversal, other methods and anything not listed', async () => {
   for (const path of ['/../server.js', '/generated/../../server.js', '/%2e%2e/package.json', '/generated/%2e%2e%2f%2e%2e%2fserver.js', '/a%5c..%5cserver.js', '/%E0%A4%A']) {
     assert.equal((await fetchRaw(path)).status, 400, path);
   }
-  for (const path of ['/server.js', '/package.json', '/vendor/preview2-shim/cli.js', '/vendor/preview2-shim/common.js', '/node_modules/playwright-core/package.json', '/generated/SOURCE', '/missing.js']) {
+  for (const path of ['/server.js', '/package.json', '/vendor/preview2-shim/cli.js', '/vendor/preview2-shim/filesystem.js', '/node_modules/playwright-core/package.json', '/generated/SOURCE', '/missing.js']) {
     assert.equal((await fetchRaw(path)).status, 404, path);
   }
   assert.equal((await fetchRaw('/', 'POST')).status, 405);
@@ -65,4 +67,62 @@ test('resolveRequestPath keeps every file inside its root', () => {
   assert.equal(resolveRequestPath('/x\0.js').status, 400);
   assert.match(resolveRequestPath('/').file, /public[/\\]index\.html$/);
   assert.match(resolveRequestPath('/generated/bits-queue.js').file, /generated[/\\]bits-queue\.js$/);
+});
+
+/** A GET with headers; resolves to status, headers and the body's bytes (or the error that ended it). */
+function get(path, headers = {}) {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = request({ hostname, port, path, headers }, (res) => {
+      const chunks = [];
+      res.on('data', (chunk) => chunks.push(chunk));
+      const done = (error) => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks), error });
+      res.on('end', () => done(null));
+      res.on('error', done);
+      res.on('aborted', () => done(new Error('aborted')));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('test files: whole, ranged (206 with Content-Range), unsatisfiable (416), unknown (404)', async () => {
+  const whole = await get('/files/1MiB.bin');
+  assert.equal(whole.status, 200);
+  assert.equal(whole.headers['content-length'], '1048576');
+  assert.equal(whole.headers['accept-ranges'], 'bytes');
+  assert.deepEqual(whole.body, testFileBytes(0, 1048576));
+
+  const ranged = await get('/files/1MiB.bin', { Range: 'bytes=1000000-', 'If-Range': whole.headers.etag });
+  assert.equal(ranged.status, 206);
+  assert.equal(ranged.headers['content-range'], 'bytes 1000000-1048575/1048576');
+  assert.deepEqual(ranged.body, testFileBytes(1000000, 1048576));
+
+  // If-Range with another validator: the file changed, so all of it.
+  assert.equal((await get('/files/1MiB.bin', { Range: 'bytes=10-', 'If-Range': '"other"' })).status, 200);
+  assert.equal((await get('/files/1MiB.bin', { Range: 'bytes=1048576-' })).status, 416);
+  assert.equal((await get('/files/missing.bin')).status, 404);
+  assert.equal((await get('/files/constructor')).status, 404, 'no property of an object is a file');
+});
+
+test('the drop switch ends the next download halfway, once', async () => {
+  const { hostname, port } = new URL(base);
+  const post = (path) =>
+    new Promise((resolve, reject) => {
+      const req = request({ hostname, port, path, method: 'POST' }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  assert.equal(await post('/control/drop-next?on=maybe'), 400);
+  assert.equal(await post('/control/drop-next?on=1'), 200);
+  const dropped = await get('/files/1MiB.bin');
+  assert.ok(dropped.error, 'the connection ended early');
+  assert.ok(dropped.body.length <= 524288, `at most half arrived: ${dropped.body.length}`);
+  assert.deepEqual(dropped.body, testFileBytes(0, dropped.body.length), 'what arrived is the file');
+  const next = await get('/files/1MiB.bin');
+  assert.equal(next.error, null, 'the switch turned itself off');
+  assert.equal(next.body.length, 1048576);
 });

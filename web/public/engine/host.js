@@ -1,0 +1,276 @@
+// The engine and journal host (contract §10–§12), shared by the page and
+// Node: it polls the component, carries out its actions (start, stop,
+// commit, discard, notify), passes the transfers' reports back, keeps the
+// journal stored after every changing call and wakes at `next-wake`.
+//
+// The platform supplies two small layers (see platform/ and ../../node/):
+//   files:   open(temporaryName, localName) → { size, truncate, write, flush, close },
+//            commit(moves) → [{ path, reason }], discard(names) → [{ path, reason }]
+//   journal: load() → changes to `apply`, save(changes) (in order, one after another)
+//
+// Every call into the component is synchronous, so the host needs no locks;
+// what it orders is its own asynchronous work: one "turn" at a time (poll,
+// take the changes, carry out the file actions, then store the changes, as
+// §10 asks: file actions first, then the call's changes), and every
+// changing call is followed by a turn.
+
+import { runTransfer } from './transfer.js';
+
+const fileKey = (types, file) => `${types.guidToString(file.job)}#${file.fileIndex}`;
+
+/** Whether `error` is the queue refusing a call (jco's ComponentError with an error-code). */
+const isRefusal = (error) => error instanceof Error && typeof error.payload === 'string';
+
+export class EngineHost {
+  #component;
+  #files;
+  #journal;
+  #fetch;
+  #events;
+  #manager;
+  /** fileKey → { file, temporaryName, controller, done } for transfers this host runs. */
+  #transfers = new Map();
+  /** temporaryName → promise settled when the transfer writing it has closed the file. */
+  #writing = new Map();
+  #turns = Promise.resolve();
+  #turnPending = false;
+  #timer = null;
+  #closed = false;
+
+  /**
+   * @param component  the transpiled module (its manager, engine, journal, types)
+   * @param files, journal  the platform layers
+   * @param fetch  the fetch() to transfer with
+   * @param events  optional callbacks: notify({ job, guid, event }), turn(),
+   *   progress({ guid, fileIndex, bytes }), fileError({ path, reason }), error(error)
+   */
+  constructor({ component, files, journal, fetch = globalThis.fetch.bind(globalThis), events = {} }) {
+    this.#component = component;
+    this.#files = files;
+    this.#journal = journal;
+    this.#fetch = fetch;
+    this.#events = events;
+    this.#manager = new component.manager.JobManager();
+  }
+
+  /** The transfers running now, as `guid#fileIndex` keys. */
+  get running() {
+    return [...this.#transfers.keys()];
+  }
+
+  /**
+   * Restores the stored queue (`apply`), queues again the transfers that
+   * died with the last host (`report-lost`), and starts transferring.
+   */
+  async open() {
+    const stored = await this.#journal.load();
+    const { journal } = this.#component;
+    if (stored.length > 0) {
+      try {
+        journal.apply(stored);
+      } catch (error) {
+        if (isRefusal(error)) throw new Error(`the stored queue cannot be read (${error.payload}); nothing was restored`);
+        throw error;
+      }
+    }
+    this.#recoverLost();
+    await this.#schedule();
+  }
+
+  /**
+   * Runs `call` (a changing call into the queue: create-job, resume, cancel,
+   * set-limits, …), then a turn: its file actions are done and its changes
+   * stored when the promise resolves. A refusal rejects it and changes nothing.
+   */
+  async change(call) {
+    if (this.#closed) throw new Error('the engine host is closed');
+    const result = call();
+    await this.#schedule();
+    return result;
+  }
+
+  /** Stops every transfer (they are reported lost, so they resume next time) and stores the queue. */
+  async close() {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    for (const entry of this.#transfers.values()) {
+      entry.controller.abort();
+      this.#call(() => this.#component.engine.reportLost(entry.file));
+    }
+    this.#transfers.clear();
+    await Promise.all(this.#writing.values());
+    await this.#turns;
+    await this.#save();
+    this.#manager[Symbol.dispose ?? Symbol.for('dispose')]?.();
+  }
+
+  /** Jobs stored as connecting or transferring had their transfer die with the last host. */
+  #recoverLost() {
+    const handles = this.#manager.enumJobs();
+    try {
+      for (const job of handles) {
+        const state = job.getState();
+        if (state !== 'connecting' && state !== 'transferring') continue;
+        const fileIndex = job.getFileProgress().findIndex((file) => !file.completed);
+        if (fileIndex >= 0) this.#call(() => this.#component.engine.reportLost({ job: job.getId(), fileIndex }));
+      }
+    } finally {
+      for (const job of handles) job[Symbol.dispose ?? Symbol.for('dispose')]?.();
+    }
+  }
+
+  /** Queues one turn after those pending; callers joining a turn not yet begun share it. */
+  #schedule() {
+    if (!this.#turnPending) {
+      this.#turnPending = true;
+      this.#turns = this.#turns.then(() => {
+        this.#turnPending = false;
+        return this.#turn().catch((error) => this.#events.error?.(error));
+      });
+    }
+    return this.#turns;
+  }
+
+  async #turn() {
+    if (this.#closed) return;
+    clearTimeout(this.#timer);
+    const { engine } = this.#component;
+    const actions = engine.poll();
+    const changes = this.#component.journal.takeChanges();
+    for (const action of actions) await this.#carryOut(action);
+    await this.#journal.save(changes);
+    this.#events.turn?.();
+    this.#wakeAt(engine.nextWake());
+  }
+
+  /** Stores what changed outside a turn (close's report-lost calls). */
+  async #save() {
+    await this.#journal.save(this.#component.journal.takeChanges());
+  }
+
+  /** A timer for `next-wake`: the component has something to do then on its own. */
+  #wakeAt(wake) {
+    if (wake === undefined || this.#closed) return;
+    const at = Number(wake.seconds) * 1000 + Math.floor(wake.nanoseconds / 1e6);
+    // setTimeout holds at most 2^31-1 ms; a later wake is re-armed then.
+    const delay = Math.min(Math.max(0, at - Date.now()), 0x7fff_ffff);
+    this.#timer = setTimeout(() => this.#schedule(), delay);
+    // In Node a pending retry does not keep the process alive by itself.
+    this.#timer?.unref?.();
+  }
+
+  async #carryOut(action) {
+    switch (action.tag) {
+      case 'start':
+        return this.#start(action.val);
+      case 'stop':
+        return this.#stop(action.val);
+      case 'commit':
+        await this.#afterWriters(action.val.map((move) => move.temporaryName));
+        return this.#reportFileErrors(await this.#files.commit(action.val));
+      case 'discard':
+        await this.#afterWriters(action.val);
+        return this.#reportFileErrors(await this.#files.discard(action.val));
+      case 'notify': {
+        const [job, event] = action.val;
+        return this.#events.notify?.({ job, guid: this.#component.types.guidToString(job), event });
+      }
+      default:
+        throw new Error(`unknown engine action ${action.tag}`);
+    }
+  }
+
+  /** A stopped transfer may still be closing its file: commit and discard wait for it. */
+  async #afterWriters(temporaryNames) {
+    await Promise.all(temporaryNames.map((name) => this.#writing.get(name)));
+  }
+
+  #reportFileErrors(errors) {
+    for (const error of errors) this.#events.fileError?.(error);
+  }
+
+  #start(order) {
+    const key = fileKey(this.#component.types, order.file);
+    const entry = { file: order.file, temporaryName: order.temporaryName, controller: new AbortController() };
+    const sink = {
+      connected: (size, validator) => this.#connected(entry, size, validator),
+      progress: (bytes) => this.#progress(entry, bytes),
+    };
+    entry.done = runTransfer(order, { files: this.#files, fetch: this.#fetch, signal: entry.controller.signal, sink })
+      .catch((error) => ({ failure: { tag: 'local-io', val: String(error?.message ?? error) } }))
+      .then((outcome) => this.#finish(key, entry, outcome));
+    this.#transfers.set(key, entry);
+    const writing = entry.done.then(() => {
+      if (this.#writing.get(order.temporaryName) === writing) this.#writing.delete(order.temporaryName);
+    });
+    this.#writing.set(order.temporaryName, writing);
+  }
+
+  #stop(file) {
+    const key = fileKey(this.#component.types, file);
+    this.#transfers.get(key)?.controller.abort();
+    this.#transfers.delete(key);
+  }
+
+  /** A report: true if the queue took it; a refusal ends the transfer (the job moved on). */
+  #report(entry, call) {
+    if (entry.controller.signal.aborted) return false;
+    const taken = this.#call(call);
+    if (!taken) {
+      entry.controller.abort();
+      this.#transfers.forEach((value, key) => value === entry && this.#transfers.delete(key));
+    }
+    this.#schedule();
+    return taken;
+  }
+
+  /** Calls into the queue; false for a refusal (anything else propagates). */
+  #call(call) {
+    try {
+      call();
+      return true;
+    } catch (error) {
+      if (isRefusal(error)) return false;
+      throw error;
+    }
+  }
+
+  #connected(entry, size, validator) {
+    if (!this.#report(entry, () => this.#component.engine.reportConnected(entry.file, size, validator))) return null;
+    return this.#bytesHeld(entry.file);
+  }
+
+  #progress(entry, bytes) {
+    const taken = this.#report(entry, () => this.#component.engine.reportProgress(entry.file, bytes));
+    if (taken) {
+      const guid = this.#component.types.guidToString(entry.file.job);
+      this.#events.progress?.({ guid, fileIndex: entry.file.fileIndex, bytes });
+    }
+    return taken;
+  }
+
+  /** The bytes of the file the component counts (0 when it restarted the file), or null if it is gone. */
+  #bytesHeld(file) {
+    let job;
+    try {
+      job = this.#manager.getJob(file.job);
+      return job.getFileProgress()[file.fileIndex]?.bytesTransferred ?? null;
+    } catch (error) {
+      if (isRefusal(error)) return null;
+      throw error;
+    } finally {
+      job?.[Symbol.dispose ?? Symbol.for('dispose')]?.();
+    }
+  }
+
+  #finish(key, entry, outcome) {
+    if (this.#transfers.get(key) === entry) this.#transfers.delete(key);
+    if (outcome.stopped || entry.controller.signal.aborted || this.#closed) return;
+    const { engine } = this.#component;
+    if (outcome.done) this.#call(() => engine.reportDone(entry.file));
+    else if (outcome.lost) this.#call(() => engine.reportLost(entry.file));
+    else this.#call(() => engine.reportFailure(entry.file, outcome.failure));
+    this.#schedule();
+  }
+}

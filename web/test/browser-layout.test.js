@@ -1,0 +1,120 @@
+// What was seen when the console was tried as a person would, each checked
+// in Debian's Chromium: long queues, long names, narrow windows, bad names,
+// the activity log's numbers, and a component that fails to load.
+
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import { checkPrerequisites, openConsole, withBrowser } from './browser.js';
+
+before(checkPrerequisites);
+
+/** Creates jobs through the page's own form, waiting for each to be listed. */
+function createThroughForm(page, names) {
+  return page.evaluate(async (names) => {
+    const count = () => Number(document.getElementById('job-count').textContent);
+    for (const name of names) {
+      const before = count();
+      document.getElementById('create-name').value = name;
+      document.getElementById('create-form').requestSubmit();
+      while (count() === before) await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }, names);
+}
+
+/** Whether the element is at least partly inside the viewport. */
+const onScreen = (page, selector) =>
+  page.$eval(selector, (element) => {
+    const box = element.getBoundingClientRect();
+    return box.bottom > 0 && box.top < window.innerHeight && box.height > 0;
+  });
+
+const pageWidth = (page) => page.evaluate(() => document.documentElement.scrollWidth);
+
+/** How far the jobs table's box sticks out of its card on the right (≤ 0: it does not). */
+const tableOverhang = (page) =>
+  page.evaluate(() => {
+    const card = document.getElementById('jobs-body').closest('.card').getBoundingClientRect();
+    const scroller = document.getElementById('jobs-body').closest('.table-scroll').getBoundingClientRect();
+    return scroller.right - card.right;
+  });
+
+test('with 300 jobs, selecting the last row shows its details on screen', { timeout: 300_000 }, () =>
+  withBrowser(async (browser) => {
+    const page = await browser.newPage();
+    await openConsole(page, browser.server);
+    await createThroughForm(page, Array.from({ length: 300 }, (_, i) => `job ${i + 1}`));
+    assert.equal(await page.textContent('#job-count'), '300');
+    const last = page.locator('#jobs-body tr').last();
+    await last.scrollIntoViewIfNeeded();
+    await last.click();
+    await page.waitForFunction(() => document.getElementById('details-name').textContent === 'job 300');
+    assert.equal(await onScreen(page, '#details-name'), true, 'the details are in view');
+    assert.ok((await page.evaluate(() => document.documentElement.scrollHeight)) < 5000, 'the page is not 10,000 px tall');
+  }));
+
+test('a 256-character name without spaces stays inside its card, at 1280 and at 420 px', { timeout: 120_000 }, () =>
+  withBrowser(async (browser) => {
+    const page = await browser.newPage();
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await openConsole(page, browser.server);
+    const name = 'N'.repeat(256);
+    await createThroughForm(page, [name]);
+    assert.equal(await page.textContent('#jobs-body tr:last-child td.name'), name);
+    assert.ok((await pageWidth(page)) <= 1280, `page width ${await pageWidth(page)} at 1280`);
+    assert.ok((await tableOverhang(page)) <= 0.5, 'the table stays in its card');
+    // At this width the name wraps: the table needs no sideways scrolling.
+    const { table, room } = await page.$eval('#jobs-body', (body) => ({
+      table: body.closest('table').getBoundingClientRect().width,
+      room: body.closest('.table-scroll').clientWidth,
+    }));
+    assert.ok(table <= room + 0.5, `the table (${table} px) fits its ${room} px`);
+
+    await page.setViewportSize({ width: 420, height: 900 });
+    assert.ok((await pageWidth(page)) <= 420, `page width ${await pageWidth(page)} at 420`);
+    assert.ok((await tableOverhang(page)) <= 0.5, 'the table stays in its card at 420 px');
+  }));
+
+test('a name stops at 256 characters, saying so; a blank name is refused, changing nothing', { timeout: 120_000 }, () =>
+  withBrowser(async (browser) => {
+    const page = await browser.newPage();
+    await openConsole(page, browser.server);
+    const jobsBefore = await page.textContent('#job-count');
+    await page.fill('#create-name', 'x'.repeat(300));
+    assert.equal((await page.inputValue('#create-name')).length, 256, 'the input stops at 256');
+    assert.match(await page.textContent('#create-name-hint'), /at most 256 characters · 256\/256/);
+
+    for (const blank of ['', '   ', '\t ']) {
+      await page.fill('#create-name', blank);
+      await page.click('#create-submit');
+      await page.waitForSelector('#error', { state: 'visible' });
+      assert.match(await page.textContent('#error-text'), /a display name is required/);
+      assert.equal(await page.textContent('#job-count'), jobsBefore, 'nothing was created');
+      await page.click('#error-dismiss');
+    }
+  }));
+
+test('activity entries keep their numbers as the log scrolls', { timeout: 120_000 }, () =>
+  withBrowser(async (browser) => {
+    const page = await browser.newPage();
+    await openConsole(page, browser.server);
+    await createThroughForm(page, Array.from({ length: 15 }, (_, i) => `logged ${i + 1}`));
+    const entries = await page.$$eval('#log li', (items) => items.map((item) => ({ value: item.value, text: item.textContent })));
+    const numbers = entries.map((entry) => entry.value);
+    assert.equal(numbers.length, 12, 'the last 12 are kept');
+    assert.deepEqual(numbers, Array.from({ length: 12 }, (_, i) => 15 - i), `newest is 15, oldest kept is 4: ${JSON.stringify(entries)}`);
+  }));
+
+test('when the component fails to load, nothing can be submitted', { timeout: 120_000 }, () =>
+  withBrowser(async (browser) => {
+    const page = await browser.newPage();
+    await page.route('**/generated/bits-queue.js', (route) => route.fulfill({ status: 404, body: 'missing' }));
+    await page.goto(browser.server.url);
+    await page.waitForFunction(() => document.getElementById('status').className.includes('status-failed'));
+    assert.match(await page.textContent('#status'), /Could not load the component/);
+    await page.evaluate(() => (window.stillHere = true));
+    assert.equal(await page.isDisabled('#create-submit'), true);
+    assert.equal(await page.isDisabled('#create-name'), true);
+    await page.click('#create-submit', { force: true });
+    await page.click('#lookup-submit', { force: true });
+    assert.equal(await page.evaluate(() => window.stillHere), true, 'the page did not reload');
+  }, { allowed: /status of 404|Failed to fetch dynamically imported module|bits-queue\.js/ }));
