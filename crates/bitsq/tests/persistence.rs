@@ -4,14 +4,14 @@
 //! from the stored offset; and a process killed at random moments never
 //! losing a job or a change it reported.
 
-mod common;
+mod stored;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Service, bitsq, ok, range_start, text, wait_for, wait_for_stored_bytes};
+use stored::{Service, bitsq, ok, range_start, text, wait_for, wait_for_stored_bytes};
 
 use bits_queue_tests::http_server::{Fault, TestServer, test_bytes};
 

@@ -5,14 +5,14 @@
 //! server's log says so); a service killed mid-transfer leaves its file to
 //! the other once its lease runs out, resumed from the stored offset.
 
-mod common;
+mod stored;
 
 use std::ffi::OsStr;
 use std::io::Write;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::{Service, bitsq, ok, range_start, text, wait_for, wait_for_stored_bytes};
+use stored::{Service, bitsq, ok, range_start, text, wait_for, wait_for_stored_bytes};
 
 use bits_queue_tests::http_server::{Fault, TestServer, test_bytes};
 use bits_queue_tests::postgres::TestDatabase;
