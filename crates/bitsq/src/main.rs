@@ -17,6 +17,7 @@ mod interrupt;
 mod output;
 mod service_cmd;
 mod shell;
+mod shell_transfers;
 mod transfer;
 mod words;
 

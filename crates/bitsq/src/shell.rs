@@ -17,7 +17,7 @@ use bits_queue_host::{
 };
 use std::sync::Arc;
 
-use bits_queue_service::{ServiceConfig, ServiceError, TransferService};
+use bits_queue_service::ServiceConfig;
 use bits_queue_store::{PersistError, PersistentQueue};
 
 use crate::budget::{self, Grant};
@@ -25,6 +25,7 @@ use crate::editor::{Editor, Typed};
 use crate::exit::Status;
 use crate::input::{self, Next};
 use crate::output::{Shown, cut, say, tell};
+use crate::shell_transfers::Transfers;
 use crate::words;
 
 /// One shell verb: its name, its arguments and what it does.
@@ -219,35 +220,25 @@ pub fn run(
     grant: Grant,
     transfers: Option<ServiceConfig>,
 ) -> Status {
-    let service = match transfers {
-        Some(config) => match TransferService::start(backend.clone(), config) {
-            Ok(service) => Some(service),
-            Err(ServiceError::Queue(e)) => {
+    let transfers = match transfers {
+        Some(config) => match Transfers::start(backend, config) {
+            Ok(transfers) => transfers,
+            Err(e) => {
                 tell!("bitsq: {e}");
                 return Status::Component;
             }
-            Err(e) => {
-                tell!("bitsq: transfers are off: {e}");
-                None
-            }
         },
-        None => None,
+        None => Transfers::none(backend),
     };
-    let (outcome, sandbox_failed) = {
-        let shell = Shell {
-            backend,
-            service: service.as_ref(),
-            grant,
-            sandbox_failed: Cell::new(false),
-        };
-        let outcome = shell.read_commands();
-        (outcome, shell.sandbox_failed.get())
+    let shell = Shell {
+        backend,
+        transfers,
+        grant,
+        sandbox_failed: Cell::new(false),
     };
-    if let Some(service) = service
-        && let Err(e) = service.stop()
-    {
-        tell!("bitsq: the transfer service failed: {e}");
-    }
+    let outcome = shell.read_commands();
+    let sandbox_failed = shell.sandbox_failed.get();
+    shell.transfers.stop();
     let status = match outcome {
         Ok(status) => status,
         Err(e) => {
@@ -270,7 +261,7 @@ pub fn one_shot(backend: &Arc<PersistentQueue>, grant: Grant, words: &[String]) 
     };
     let shell = Shell {
         backend,
-        service: None,
+        transfers: Transfers::none(backend),
         grant,
         sandbox_failed: Cell::new(false),
     };
@@ -286,7 +277,8 @@ pub fn one_shot(backend: &Arc<PersistentQueue>, grant: Grant, words: &[String]) 
 /// What the shell's commands work on.
 struct Shell<'a> {
     backend: &'a Arc<PersistentQueue>,
-    service: Option<&'a TransferService<Arc<PersistentQueue>>>,
+    /// The transfer service, if one runs while the shell is open.
+    transfers: Transfers,
     /// What the sandbox grants: `limits` refuses what it cannot serve.
     grant: Grant,
     /// Whether a call failed in the sandbox (the shell's exit status).
@@ -303,6 +295,8 @@ impl Shell<'_> {
     /// went. Only a queue that cannot be reloaded after a sandbox failure
     /// is an error.
     fn command(&self, verb: &str, args: &[String]) -> Result<(Flow, Ended), Error> {
+        // A service ended by an earlier failure runs again.
+        self.transfers.revive();
         if verb.eq_ignore_ascii_case("monitor") {
             return self.monitor_command(args);
         }
@@ -338,9 +332,7 @@ impl Shell<'_> {
                 return Ok((Flow::Continue, Ended::Refused));
             }
         };
-        if let Some(service) = self.service {
-            service.wake();
-        }
+        self.transfers.wake();
         Ok(match outcome {
             Ok(flow) => (flow, Ended::Done),
             Err(failure) => (Flow::Continue, report(failure)),
@@ -370,6 +362,7 @@ impl Shell<'_> {
             Ok(None) => {
                 tell!("error: {e}; the command changed nothing (the queue was reloaded)");
                 self.sandbox_failed.set(true);
+                self.transfers.revive();
                 Ok((Flow::Continue, Ended::Failed))
             }
             _ => Err(e),
@@ -950,9 +943,7 @@ impl Shell<'_> {
             if !more || interrupted.fired() {
                 return Ok(());
             }
-            if let Some(service) = self.service {
-                service.wake();
-            }
+            self.transfers.wake();
             std::thread::sleep(Duration::from_secs(1));
             if interrupted.fired() {
                 return Ok(());

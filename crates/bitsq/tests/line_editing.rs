@@ -84,10 +84,20 @@ fn open_pty() -> (File, File) {
     unsafe { (File::from_raw_fd(master), File::from_raw_fd(slave)) }
 }
 
+/// Kills the shell if the test fails before it ends.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 #[test]
 fn the_shell_on_a_terminal_edits_lines_and_keeps_a_history() {
     let (master, slave) = open_pty();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bitsq"))
+    let child = Command::new(env!("CARGO_BIN_EXE_bitsq"))
         .args(["--queue", "memory:", "shell", "--no-transfer"])
         .env("TERM", "xterm")
         .stdin(Stdio::from(slave.try_clone().unwrap()))
@@ -95,6 +105,7 @@ fn the_shell_on_a_terminal_edits_lines_and_keeps_a_history() {
         .stderr(Stdio::from(slave))
         .spawn()
         .expect("bitsq starts");
+    let mut child = KillOnDrop(child);
     let seen = Arc::new(Mutex::new(Vec::new()));
     let mut output = master.try_clone().unwrap();
     let reader = {
@@ -137,11 +148,10 @@ fn the_shell_on_a_terminal_edits_lines_and_keeps_a_history() {
     term.keys("\x04");
     let started = Instant::now();
     let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
+        if let Some(status) = child.0.try_wait().unwrap() {
             break status;
         }
         if started.elapsed() > HANG {
-            let _ = child.kill();
             panic!("bitsq did not leave on Ctrl-D:\n{:?}", term.text());
         }
         thread::sleep(Duration::from_millis(10));
