@@ -152,6 +152,9 @@ enum Failure {
     /// A wrong argument, found by bitsq before the queue saw it: the
     /// message says which and why.
     Bad(String),
+    /// Values the sandbox could not serve (limits over its memory or
+    /// handles): refused by bitsq, like the queue's own refusals.
+    Unservable(String),
     /// The queue refused: the error code, and what bitsq can tell about
     /// why (empty, or `: reason`, or ` (context)`).
     Refused(ErrorCode, String),
@@ -499,6 +502,10 @@ fn report(failure: Failure) -> Ended {
             tell!("error: {message}");
             Ended::Usage
         }
+        Failure::Unservable(message) => {
+            tell!("error: {message}");
+            Ended::Refused
+        }
         Failure::Refused(code, detail) => {
             tell!("error: {}", refusal_text(code, &detail));
             Ended::Refused
@@ -682,7 +689,7 @@ fn execute(
                 max_files_per_job,
             };
             if let Some(why) = budget::refusal(limits, grant) {
-                return Err(Failure::Bad(format!(
+                return Err(Failure::Unservable(format!(
                     "limits {max_jobs} {max_files_per_job}: {why}; nothing changed"
                 )));
             }

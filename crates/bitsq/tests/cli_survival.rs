@@ -253,6 +253,12 @@ fn limits_the_host_cannot_serve_are_refused() {
     );
     assert!(errors[1].contains("over --memory-limit"), "{}", errors[1]);
     assert_eq!(ran.stdout, "max-jobs 300, max-files-per-job 200\n");
+    // From the command line: a refusal (1), not a usage error (2).
+    let out = bitsq()
+        .args(["--queue", "memory:", "limits", "4294967295", "1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
 }
 
 /// Case 6, the other side: at the most jobs `limits` accepts, `list`
@@ -271,7 +277,11 @@ fn the_most_jobs_accepted_can_all_be_listed() {
     assert_eq!(ran.code(), Some(0));
     let errors: Vec<&str> = ran.stderr.lines().collect();
     assert_eq!(errors.len(), 2, "{}", ran.stderr);
-    assert!(errors[0].contains("max-jobs may be at most 99,000"), "{}", errors[0]);
+    assert!(
+        errors[0].contains("max-jobs may be at most 99,000"),
+        "{}",
+        errors[0]
+    );
     assert!(errors[1].contains("BG_E_TOO_MANY_JOBS"), "{}", errors[1]);
     assert!(ran.stdout.ends_with("\n99000 job(s)\n"));
 }
