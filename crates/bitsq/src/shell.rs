@@ -418,6 +418,10 @@ impl Shell<'_> {
     }
 
     fn read_terminal(&self, mut editor: Editor) -> Result<Status, Error> {
+        // Ctrl-C while a command runs must not end the shell (and, for a
+        // `memory:` queue, its jobs): at the prompt it cancels the line,
+        // and `monitor` ends its view on it.
+        let _no_kill = crate::interrupt::catch();
         say!("bitsq shell: `help` lists the commands, `quit` or Ctrl-D leaves.");
         loop {
             match editor.read("bitsq> ") {
