@@ -385,6 +385,7 @@ fn run_stored(
             for warning in warnings {
                 tell!("warning: {warning}");
             }
+            warn_if_unservable(&backend, grant);
             Arc::new(backend)
         }
         Err(bits_queue_store::PersistError::Store(e)) => {
@@ -422,5 +423,23 @@ fn service_config(
             ..Default::default()
         },
         ..Default::default()
+    }
+}
+
+/// Warns when the queue's stored limits are more than the sandbox flags
+/// can serve (limits set under larger flags, or flags lowered since): a
+/// job at those limits could run the component out of memory, or be too
+/// large to load back from the store (it would be left out, with a
+/// warning, until bitsq runs with larger flags).
+fn warn_if_unservable(backend: &PersistentQueue, grant: budget::Grant) {
+    if let Ok(limits) = backend.read(|queue| queue.limits())
+        && let Some(why) = budget::refusal(limits, grant)
+    {
+        tell!(
+            "warning: the queue's limits (max-jobs {}, max-files-per-job {}) are more than \
+             these flags serve: {why}",
+            limits.max_jobs,
+            limits.max_files_per_job
+        );
     }
 }
