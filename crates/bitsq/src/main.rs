@@ -5,27 +5,45 @@
 //! runs one of them on the stored queue; `bitsq service` transfers the
 //! stored queue's jobs; `bitsq transfer` downloads as bitsadmin /transfer.
 
+mod budget;
+mod component_file;
 mod demo;
+mod editor;
+mod exit;
+mod explain;
+mod flags;
+mod input;
 mod interrupt;
 mod output;
 mod service_cmd;
 mod shell;
+mod shell_transfers;
 mod transfer;
 mod words;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use bits_queue_host::{Config, JobPriority, Queue, QueueOptions, Runtime};
 use bits_queue_store::{PersistentQueue, PostgresOptions, default_location, open_location_with};
 use clap::{Parser, Subcommand};
 
+use crate::exit::Status;
+use crate::output::tell;
+
 /// The Windows BITS job queue, run as a sandboxed WebAssembly component.
 #[derive(Parser, Debug)]
-#[command(name = "bitsq", version, about, long_about = None)]
+#[command(
+    name = "bitsq",
+    version,
+    about,
+    long_about = None,
+    max_term_width = 80,
+    after_help = exit::HELP
+)]
 struct Cli {
     /// Where the queue is kept: a file (SQLite, created on first use),
     /// `postgres://USER@HOST/DB` (a queue many hosts share), or `memory:`
@@ -45,21 +63,31 @@ struct Cli {
     #[arg(long, global = true, value_name = "PATH")]
     component: Option<PathBuf>,
 
-    /// Most linear memory the instance may use, in MiB.
-    #[arg(long, global = true, value_name = "MIB", default_value_t = 64)]
+    /// Most linear memory the instance may use, in MiB (the default holds
+    /// a queue full to its default limits with the longest strings).
+    #[arg(long, global = true, value_name = "MIB",
+          default_value_t = budget::default_memory_mib(),
+          value_parser = flags::memory_limit)]
     memory_limit: usize,
 
-    /// Most time one call into the component may run, in milliseconds.
-    #[arg(long, global = true, value_name = "MS", default_value_t = 1000)]
+    /// Most time one call into the component may run, in milliseconds (at
+    /// least 10, the clock's tick; a call always gets at least this long).
+    #[arg(long, global = true, value_name = "MS", default_value_t = 1000,
+          value_parser = flags::timeout)]
     timeout: u64,
 
-    /// Most instances alive at once. bitsq runs one; the bound also sizes
-    /// the pooling allocator's reservation, so keep it small.
-    #[arg(long, global = true, value_name = "N", default_value_t = 4)]
+    /// Most instances alive at once: bitsq runs one, and a second while it
+    /// rebuilds one that failed. The bound also sizes the pooling
+    /// allocator's reservation, so keep it small.
+    #[arg(long, global = true, value_name = "N", default_value_t = 4,
+          value_parser = flags::max_instances)]
     max_instances: u32,
 
-    /// Most bytes of strings one call may pass into the component.
-    #[arg(long, global = true, value_name = "BYTES", default_value_t = 1 << 20)]
+    /// Most bytes of strings one call may pass into the component (the
+    /// default holds the largest job record at the default limits).
+    #[arg(long, global = true, value_name = "BYTES",
+          default_value_t = budget::default_argument_bytes(),
+          value_parser = flags::max_argument_bytes)]
     max_argument_bytes: usize,
 
     /// Link all of WASI 0.2 (with nothing granted) for components that import
@@ -184,20 +212,26 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let config = Config::new()
         .memory_limit(cli.memory_limit.saturating_mul(1 << 20))
-        .call_timeout(Duration::from_millis(cli.timeout))
+        .call_timeout(flags::host_call_timeout(cli.timeout))
         .full_wasi(cli.full_wasi)
         .inherit_stdio(cli.guest_output)
         .max_instances(cli.max_instances)
         .max_argument_bytes(cli.max_argument_bytes);
+    let grant = budget::Grant {
+        memory_bytes: (cli.memory_limit as u64).saturating_mul(1 << 20),
+        argument_bytes: cli.max_argument_bytes as u64,
+    };
     let runtime = match &cli.component {
-        Some(path) => Runtime::from_file(path, config),
-        None => Runtime::with_config(config),
+        Some(path) => component_file::read(path).and_then(|bytes| {
+            Runtime::from_bytes(&bytes, config).map_err(|e| component_file::load_error(path, &e))
+        }),
+        None => Runtime::with_config(config).map_err(|e| e.to_string()),
     };
     let runtime = match runtime {
         Ok(r) => r,
-        Err(e) => {
-            eprintln!("bitsq: {e}");
-            return ExitCode::from(2);
+        Err(message) => {
+            tell!("bitsq: {message}");
+            return Status::Component.into();
         }
     };
     let command = cli.command.unwrap_or(Command::Demo);
@@ -209,19 +243,17 @@ fn main() -> ExitCode {
         {
             Some(location) => location,
             None => {
-                eprintln!(
-                    "bitsq: no queue location: set --queue, BITSQ_QUEUE, XDG_DATA_HOME or HOME"
-                );
-                return ExitCode::from(2);
+                tell!("bitsq: no queue location: set --queue, BITSQ_QUEUE, XDG_DATA_HOME or HOME");
+                return Status::Store.into();
             }
         };
-        return run_stored(&runtime, cli.seed, &location, command);
+        return run_stored(&runtime, grant, cli.seed, &location, command);
     }
     let queue = match new_queue(&runtime, cli.seed) {
         Ok(q) => q,
         Err(e) => {
-            eprintln!("bitsq: {e}");
-            return ExitCode::from(2);
+            tell!("bitsq: {e}");
+            return Status::Component.into();
         }
     };
     let source = match &cli.component {
@@ -239,10 +271,10 @@ fn main() -> ExitCode {
         }
     };
     match outcome {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => Status::Done.into(),
         Err(e) => {
-            eprintln!("bitsq: {e}");
-            ExitCode::FAILURE
+            tell!("bitsq: {e}");
+            Status::Failed.into()
         }
     }
 }
@@ -256,14 +288,14 @@ fn new_queue(runtime: &Runtime, seed: Option<u64>) -> bits_queue_host::Result<Qu
 
 fn run_transfer(queue: &Queue, args: TransferArgs) -> ExitCode {
     if !args.files.len().is_multiple_of(2) {
-        eprintln!("bitsq: transfer takes REMOTE LOCAL pairs; the last REMOTE has no LOCAL");
-        return ExitCode::from(2);
+        tell!("bitsq: transfer takes REMOTE LOCAL pairs; the last REMOTE has no LOCAL");
+        return Status::Usage.into();
     }
     let confinement = match confinement(&args.allow_write, &args.allow_read) {
         Ok(confinement) => confinement,
         Err(message) => {
-            eprintln!("bitsq: {message}");
-            return ExitCode::from(2);
+            tell!("bitsq: {message}");
+            return Status::Usage.into();
         }
     };
     let request = transfer::Request {
@@ -279,11 +311,11 @@ fn run_transfer(queue: &Queue, args: TransferArgs) -> ExitCode {
             .collect(),
     };
     match transfer::run(queue, request) {
-        Ok(transfer::Ended::Transferred) => ExitCode::SUCCESS,
-        Ok(transfer::Ended::Failed) => ExitCode::FAILURE,
+        Ok(transfer::Ended::Transferred) => Status::Done.into(),
+        Ok(transfer::Ended::Failed) => Status::Failed.into(),
         Err(e) => {
-            eprintln!("bitsq: {e}");
-            ExitCode::FAILURE
+            tell!("bitsq: {e}");
+            Status::Failed.into()
         }
     }
 }
@@ -309,13 +341,19 @@ fn confinement(
 
 /// The commands that work on the stored queue: the shell, the service and
 /// the one-shot verbs.
-fn run_stored(runtime: &Runtime, seed: Option<u64>, location: &str, command: Command) -> ExitCode {
+fn run_stored(
+    runtime: &Runtime,
+    grant: budget::Grant,
+    seed: Option<u64>,
+    location: &str,
+    command: Command,
+) -> ExitCode {
     let _lock = match &command {
         Command::Service(_) => match service_cmd::lock(location) {
             Ok(lock) => lock,
             Err(message) => {
-                eprintln!("bitsq: {message}");
-                return ExitCode::from(2);
+                tell!("bitsq: {message}");
+                return Status::Store.into();
             }
         },
         _ => None,
@@ -327,8 +365,8 @@ fn run_stored(runtime: &Runtime, seed: Option<u64>, location: &str, command: Com
     let store = match open_location_with(location, postgres) {
         Ok(store) => store,
         Err(e) => {
-            eprintln!("bitsq: the queue {location}: {e}");
-            return ExitCode::from(2);
+            tell!("bitsq: the queue {location}: {e}");
+            return Status::Store.into();
         }
     };
     let options = match seed {
@@ -343,8 +381,8 @@ fn run_stored(runtime: &Runtime, seed: Option<u64>, location: &str, command: Com
     let confinement = match confinement(write, read) {
         Ok(confinement) => confinement,
         Err(message) => {
-            eprintln!("bitsq: {message}");
-            return ExitCode::from(2);
+            tell!("bitsq: {message}");
+            return Status::Usage.into();
         }
     };
     // `commit` and `discard` are carried out before a call's changes are
@@ -352,48 +390,44 @@ fn run_stored(runtime: &Runtime, seed: Option<u64>, location: &str, command: Com
     let actions_confinement = confinement.clone();
     let file_actions = Box::new(move |action: &bits_queue_host::Action| {
         for failure in bits_queue_service::carry_out(action, &actions_confinement) {
-            eprintln!("warning: {failure}");
+            tell!("warning: {failure}");
         }
     });
     let backend = match PersistentQueue::open(runtime, options, store, file_actions) {
         Ok((backend, warnings)) => {
             for warning in warnings {
-                eprintln!("warning: {warning}");
+                tell!("warning: {warning}");
             }
+            warn_if_unservable(&backend, grant);
             Arc::new(backend)
         }
-        Err(e) => {
-            eprintln!("bitsq: the queue {location}: {e}");
-            return ExitCode::from(2);
+        Err(bits_queue_store::PersistError::Store(e)) => {
+            tell!("bitsq: the queue {location}: {e}");
+            return Status::Store.into();
+        }
+        Err(bits_queue_store::PersistError::Queue(e)) => {
+            tell!("bitsq: the queue {location}: {e}");
+            return Status::Component.into();
+        }
+        // Only transfer reports are made under a lease; opening makes none.
+        Err(e @ bits_queue_store::PersistError::LeaseLost(_)) => {
+            tell!("bitsq: the queue {location}: {e}");
+            return Status::Store.into();
         }
     };
     match command {
         Command::Shell(args) => {
             let transfers = (!args.no_transfer).then(|| service_config(confinement));
-            match shell::run(&backend, transfers) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => {
-                    eprintln!("bitsq: {e}");
-                    ExitCode::FAILURE
-                }
-            }
+            shell::run(&backend, grant, transfers).into()
         }
         Command::Service(_) => match service_cmd::run(&backend, service_config(confinement)) {
-            Ok(()) => ExitCode::SUCCESS,
+            Ok(()) => Status::Done.into(),
             Err(message) => {
-                eprintln!("bitsq: {message}");
-                ExitCode::FAILURE
+                tell!("bitsq: {message}");
+                Status::Failed.into()
             }
         },
-        Command::Verb(words) => match shell::one_shot(&backend, &words) {
-            Ok(shell::Ended::Done) => ExitCode::SUCCESS,
-            Ok(shell::Ended::Refused) => ExitCode::FAILURE,
-            Ok(shell::Ended::Usage) => ExitCode::from(2),
-            Err(e) => {
-                eprintln!("bitsq: {e}");
-                ExitCode::FAILURE
-            }
-        },
+        Command::Verb(words) => shell::one_shot(&backend, grant, &words).into(),
         Command::Demo | Command::Transfer(_) => unreachable!("in-memory commands"),
     }
 }
@@ -407,5 +441,23 @@ fn service_config(
             ..Default::default()
         },
         ..Default::default()
+    }
+}
+
+/// Warns when the queue's stored limits are more than the sandbox flags
+/// can serve (limits set under larger flags, or flags lowered since): a
+/// job at those limits could run the component out of memory, or be too
+/// large to load back from the store (it would be left out, with a
+/// warning, until bitsq runs with larger flags).
+fn warn_if_unservable(backend: &PersistentQueue, grant: budget::Grant) {
+    if let Ok(limits) = backend.read(|queue| queue.limits())
+        && let Some(why) = budget::refusal(limits, grant)
+    {
+        tell!(
+            "warning: the queue's limits (max-jobs {}, max-files-per-job {}) are more than \
+             these flags serve: {why}",
+            limits.max_jobs,
+            limits.max_files_per_job
+        );
     }
 }

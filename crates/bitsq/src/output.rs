@@ -1,7 +1,8 @@
-//! Printing that survives a closed pipe (`bitsq | head` must not panic),
-//! and that can be held back: what a changing command prints is shown only
-//! once its changes are stored, so nothing is reported that a crash could
-//! still undo.
+//! Printing that survives a closed pipe (`bitsq | head`, `2>&1 | head`,
+//! `2>/dev/full` must not panic), that never lets a name drive the
+//! terminal, and that can be held back: what a changing command prints is
+//! shown only once its changes are stored, so nothing is reported that a
+//! crash could still undo.
 
 use std::cell::RefCell;
 use std::fmt::{self, Write as _};
@@ -10,6 +11,14 @@ use std::io::{self, Write};
 thread_local! {
     /// Lines held back by [`hold`], if it is running.
     static HELD: RefCell<Option<String>> = const { RefCell::new(None) };
+    /// What every error line starts with (`line 3: ` while the shell runs
+    /// line 3 of its input).
+    static ERROR_PREFIX: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Sets what every error line starts with, or clears it.
+pub fn set_error_prefix(prefix: Option<String>) {
+    ERROR_PREFIX.with(|p| *p.borrow_mut() = prefix);
 }
 
 /// Runs `f` with its lines held back; returns its result and the lines.
@@ -29,24 +38,48 @@ pub fn release(lines: &str) {
     }
 }
 
-/// Writes one line to stdout (or holds it back, inside [`hold`]).
+/// Writes one line to stdout (or holds it back, inside [`hold`]). Control
+/// characters other than the line breaks bitsq writes itself are escaped.
 pub fn line(args: fmt::Arguments<'_>) {
-    let held = HELD.with(|held| {
-        let mut held = held.borrow_mut();
-        match held.as_mut() {
-            Some(buffer) => {
-                let _ = buffer.write_fmt(args);
-                buffer.push('\n');
-                true
-            }
-            None => false,
+    let mut text = String::new();
+    let _ = text.write_fmt(args);
+    let mut text = escape_controls(&text, false);
+    text.push('\n');
+    let held = HELD.with(|held| match held.borrow_mut().as_mut() {
+        Some(buffer) => {
+            buffer.push_str(&text);
+            true
         }
+        None => false,
     });
     if !held {
-        let mut text = String::new();
-        let _ = text.write_fmt(args);
-        text.push('\n');
         write_out(text.as_bytes());
+    }
+}
+
+/// Writes text to stdout as it is, without a line break: the prompt,
+/// `monitor`'s clearing of the screen, a progress bar. Only bitsq's own
+/// text goes here, never a name.
+pub fn raw(text: &str) {
+    write_out(text.as_bytes());
+}
+
+/// Writes one line to stderr, control characters escaped.
+pub fn error_line(args: fmt::Arguments<'_>) {
+    let mut text = ERROR_PREFIX.with(|p| p.borrow().clone().unwrap_or_default());
+    let _ = text.write_fmt(args);
+    let mut text = escape_controls(&text, false);
+    text.push('\n');
+    let mut err = io::stderr().lock();
+    if err
+        .write_all(text.as_bytes())
+        .and_then(|()| err.flush())
+        .is_err()
+    {
+        // Nowhere is left to say anything (`2>&1 | head` after head
+        // left, `2>/dev/full`): leave quietly, with the status an error
+        // being reported deserves.
+        std::process::exit(1);
     }
 }
 
@@ -58,9 +91,67 @@ fn write_out(bytes: &[u8]) {
         if e.kind() == io::ErrorKind::BrokenPipe {
             std::process::exit(0);
         }
-        eprintln!("bitsq: cannot write to stdout: {e}");
+        error_line(format_args!("bitsq: cannot write to stdout: {e}"));
         std::process::exit(1);
     }
+}
+
+/// A string from outside (a name, a description, a word typed), shown with
+/// every character that could move the cursor, recolour or retitle the
+/// terminal, or break the line written as an escape (`\x1b`, `\n`,
+/// `\u{202e}`). Backslashes stay as they are, so Windows paths read as
+/// typed.
+pub struct Shown<'a>(pub &'a str);
+
+impl fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(&escape_controls(self.0, true))
+    }
+}
+
+/// `text` with control characters escaped: C0 (all of them when
+/// `line_breaks` is set, else all but `\n`), DEL, C1, and the invisible
+/// marks that reorder or hide text (bidirectional overrides and isolates,
+/// zero-width marks).
+pub fn escape_controls(text: &str, line_breaks: bool) -> String {
+    if !text.chars().any(|c| needs_escape(c, line_breaks)) {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if !needs_escape(c, line_breaks) {
+            out.push(c);
+            continue;
+        }
+        let _ = match c {
+            '\n' => write!(out, "\\n"),
+            '\r' => write!(out, "\\r"),
+            '\t' => write!(out, "\\t"),
+            c if (c as u32) < 0x80 => write!(out, "\\x{:02x}", c as u32),
+            c => write!(out, "\\u{{{:x}}}", c as u32),
+        };
+    }
+    out
+}
+
+fn needs_escape(c: char, line_breaks: bool) -> bool {
+    match c {
+        '\n' => line_breaks,
+        c if c.is_control() => true,
+        '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => true,
+        '\u{feff}' => true,
+        _ => false,
+    }
+}
+
+/// `text` cut to at most `max` characters, an ellipsis marking the cut.
+pub fn cut(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
 }
 
 /// `println!` through [`line()`].
@@ -68,3 +159,29 @@ macro_rules! say {
     ($($arg:tt)*) => { $crate::output::line(format_args!($($arg)*)) };
 }
 pub(crate) use say;
+
+/// `eprintln!` through [`error_line()`]: no panic when stderr is closed.
+macro_rules! tell {
+    ($($arg:tt)*) => { $crate::output::error_line(format_args!($($arg)*)) };
+}
+pub(crate) use tell;
+
+#[cfg(test)]
+mod tests {
+    use super::{Shown, cut, escape_controls};
+
+    #[test]
+    fn controls_are_escaped_and_backslashes_kept() {
+        assert_eq!(Shown("\x1b[2Jname\x07\n").to_string(), r"\x1b[2Jname\x07\n");
+        assert_eq!(Shown("a\u{9b}b\u{202e}").to_string(), r"a\u{9b}b\u{202e}");
+        assert_eq!(Shown(r"C:\tmp\b.tar").to_string(), r"C:\tmp\b.tar");
+        assert_eq!(escape_controls("two\nlines\r", false), "two\nlines\\r");
+        assert_eq!(format!("{:<6}|", Shown("\t")), r"\t    |");
+    }
+
+    #[test]
+    fn cut_marks_what_it_leaves_out() {
+        assert_eq!(cut("abcdef", 6), "abcdef");
+        assert_eq!(cut("abcdefg", 6), "abcde…");
+    }
+}

@@ -84,7 +84,7 @@ pub fn run(queue: &Queue, request: Request) -> Result<Ended, Failure> {
                     let key = (error.hresult, error.description.clone());
                     if seen_error.as_ref() != Some(&key) {
                         display.clear();
-                        eprintln!(
+                        crate::output::tell!(
                             "transient error, retrying in {} s: {}",
                             job.minimum_retry_delay()?,
                             describe(&error, &job)?
@@ -115,11 +115,11 @@ pub fn run(queue: &Queue, request: Request) -> Result<Ended, Failure> {
         }
         Ended::Failed => {
             if let Some(error) = error {
-                eprintln!("error: {}", describe(&error, &job)?);
+                crate::output::tell!("error: {}", describe(&error, &job)?);
             }
             job.cancel()?;
             carry_out_file_actions(queue, &request.confinement)?;
-            eprintln!("{id}: cancelled");
+            crate::output::tell!("{id}: cancelled");
         }
     }
     Ok(ended)
@@ -130,7 +130,7 @@ pub fn run(queue: &Queue, request: Request) -> Result<Ended, Failure> {
 pub fn carry_out_file_actions(queue: &Queue, confinement: &Confinement) -> Result<(), Error> {
     for action in queue.take_file_actions()? {
         for failure in carry_out(&action, confinement) {
-            eprintln!("warning: {failure}");
+            crate::output::tell!("warning: {failure}");
         }
     }
     Ok(())
@@ -256,7 +256,7 @@ impl Display {
     /// Ends the line the bar is drawn on, before other output.
     fn clear(&mut self) {
         if self.terminal && self.drawn {
-            println!();
+            crate::output::raw("\n");
             self.drawn = false;
         }
     }

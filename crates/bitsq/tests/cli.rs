@@ -179,9 +179,9 @@ help resume
     let expected = format!(
         "{g1}
 {g2}
-GUID                                    STATE            TYPE          PRIORITY    FILES  NAME
-{g1}  suspended        download      normal          0  Nightly backup
-{g2}  suspended        upload        normal          0  report
+GUID                                    STATE            FILES  NAME
+{g1}  suspended            0  Nightly backup
+{g2}  suspended            0  report
 2 job(s)
 {g1}: 1 file(s)
 {g1}: 2 file(s)
@@ -204,6 +204,9 @@ retry:        after 600 s, no progress for 1209600 s ends it; notify flags 0x3
 https://example.com/a.iso -> /tmp/a.iso
 https://example.com/b.iso -> C:\\data\\b.iso
 2 file(s)
+{g1}: priority high
+{g1}: display name Renamed job
+{g1}: description Backs up /home
 guid:         {g1}
 display name: Renamed job
 description:  Backs up /home
@@ -222,11 +225,11 @@ retry:        after 600 s, no progress for 1209600 s ends it; notify flags 0x3
 {g2}: cancelled
 max-jobs 300, max-files-per-job 200
 max-jobs 10, max-files-per-job 20
-GUID                                    STATE            TYPE          PRIORITY    FILES  NAME
-{g1}  queued           download      high            2  Renamed job
+GUID                                    STATE            FILES  NAME
+{g1}  queued               2  Renamed job
 1 job(s)
-resume GUID
-  queue a job for transfer
+resume JOB
+    queue a job for transfer
 "
     );
     // Times come from the system's clock: each is a UTC date, then TIME.
@@ -304,14 +307,14 @@ list
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(
         stderr(&out),
-        "error: BG_E_EMPTY (0x80200003): the job has no file to transfer
-error: BG_E_NOT_FOUND (0x80200001): no job in the queue has that GUID
-error: BG_E_NOT_FOUND (0x80200001): no job in the queue has that GUID (`not-a-guid` is neither a GUID nor a job's display name)
-error: E_INVALIDARG (0x80070057): an argument is not valid
-error: E_INVALIDARG (0x80070057): an argument is not valid
-error: BG_E_STRING_TOO_LONG (0x80200021): the string is too long
-error: E_INVALIDARG (0x80070057): an argument is not valid
-error: BG_E_NOT_FOUND (0x80200001): no job in the queue has that GUID
+        "line 2: error: BG_E_EMPTY (0x80200003): the job has no file to transfer
+line 3: error: BG_E_NOT_FOUND (0x80200001): no job in the queue has that GUID
+line 4: error: BG_E_NOT_FOUND (0x80200001): no job in the queue has that GUID (`not-a-guid` is neither a GUID nor a job's display name)
+line 5: error: E_INVALIDARG (0x80070057): the remote name must be an http://, https:// or file:// URL
+line 6: error: E_INVALIDARG (0x80070057): the local name must be an absolute path (/dir/file or C:\\dir\\file)
+line 7: error: BG_E_STRING_TOO_LONG (0x80200021): the description is 1,025 UTF-16 units long; at most 1,024 are allowed
+line 8: error: limits: MAX_JOBS must be ≥ 1, not 0
+line 12: error: BG_E_NOT_FOUND (0x80200001): no job in the queue has that GUID
 "
     );
     // Every command after a refusal ran: the upload job, the file, the
@@ -349,16 +352,16 @@ list
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(
         stderr(&out),
-        "usage: create [--upload|--upload-reply] NAME
-usage: create [--upload|--upload-reply] NAME
-usage: setpriority GUID foreground|high|normal|low
-usage: addfile GUID REMOTE LOCAL
-usage: limits [MAX_JOBS MAX_FILES]
-usage: limits [MAX_JOBS MAX_FILES]
-usage: list
-error: unknown command `frobnicate`; `help` lists the commands
-error: a quote is not closed
-error: unknown command `nosuchverb`; `help` lists the commands
+        "line 1: error: create: unknown option `--bogus`; a name that begins with -- goes after `--` (create -- --name)
+line 2: usage: create [--download|--upload|--upload-reply] [--] NAME
+line 3: error: setpriority: `urgent` is not a priority: foreground, high, normal or low
+line 4: usage: addfile JOB REMOTE LOCAL
+line 5: usage: limits [MAX_JOBS MAX_FILES]
+line 6: error: limits: MAX_JOBS must be a whole number from 1 to 4,294,967,295, not `five`
+line 7: usage: list
+line 8: error: unknown command `frobnicate`; `help` lists the commands
+line 9: error: a quote is not closed
+line 10: error: unknown command `nosuchverb`; `help` lists the commands
 "
     );
     // The last line still ran.
@@ -384,7 +387,7 @@ fn the_shell_exits_0_at_end_of_input_and_on_quit() {
 }
 
 #[test]
-fn a_missing_component_file_exits_2_with_a_clear_message() {
+fn a_missing_component_file_exits_3_with_a_clear_message() {
     let path = std::env::temp_dir().join("bitsq-test-no-such-component.wasm");
     let path = path.to_str().unwrap();
     for args in [
@@ -392,7 +395,8 @@ fn a_missing_component_file_exits_2_with_a_clear_message() {
         vec!["--component", path, "--queue", "memory:", "shell"],
     ] {
         let out = run(&args);
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        // 3, not 2: a component that cannot be loaded is not a usage error.
+        assert_eq!(out.status.code(), Some(3), "{args:?}");
         assert_eq!(stdout(&out), "");
         let err = stderr(&out);
         assert!(err.starts_with("bitsq: cannot load the component"), "{err}");

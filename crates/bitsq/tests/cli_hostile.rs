@@ -16,19 +16,30 @@ use bits_queue_hostile::Hostile;
 /// must end within this: a bound that turns a hang into a failure, far
 /// above what any machine load makes of 1 s; not a performance target. Start-up and
 /// compiling the component come before the first call, so they are measured
-/// apart (a run with `--max-instances 0` loads the component, then stops)
-/// and not counted.
+/// apart (a shell on an empty input loads the component, makes one
+/// instance and applies an empty store, calls no hostile method, then
+/// stops) and not counted.
 const BOUND: Duration = Duration::from_secs(30);
 
 /// One bitsq at a time, so the runs being timed do not share the CPU with
 /// each other.
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
+/// The memory limit the hostile components are sized against ("far over
+/// any limit"): the host's default. bitsq's own default is larger (it
+/// holds a full queue of the longest strings), and would hold a 300 MiB
+/// getter's answer.
+const HOSTILE_MEMORY_MIB: &str = "64";
+
 /// Runs bitsq with `args` on `component` and full WASI; the output and the
 /// wall time.
 fn bitsq(component: &Path, args: &[&str]) -> (Output, Duration) {
     let started = Instant::now();
-    let out = Command::new(env!("CARGO_BIN_EXE_bitsq"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_bitsq"));
+    if !args.contains(&"--memory-limit") {
+        command.args(["--memory-limit", HOSTILE_MEMORY_MIB]);
+    }
+    let out = command
         .arg("--component")
         .arg(component)
         .arg("--full-wasi")
@@ -49,8 +60,11 @@ fn expected_message(hostile: Hostile) -> &'static str {
 
 fn demo_against(hostile: Hostile) {
     let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let (loaded, load_time) = bitsq(hostile.path(), &["--max-instances", "0"]);
-    assert_eq!(loaded.status.code(), Some(2), "{loaded:?}");
+    let (loaded, load_time) = bitsq(
+        hostile.path(),
+        &["--queue", "memory:", "shell", "--no-transfer"],
+    );
+    assert_eq!(loaded.status.code(), Some(0), "{loaded:?}");
     let (out, run_time) = bitsq(hostile.path(), &[]);
     let elapsed = run_time.saturating_sub(load_time);
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -92,7 +106,8 @@ fn demo_with_a_getter_that_returns_hundreds_of_megabytes() {
 }
 
 /// The demo never lists files, so the shell asks for them: `files` on the
-/// component's first job (it numbers its GUIDs from 2).
+/// component's first job (it numbers its GUIDs from 2). The shell goes on
+/// after the trap and exits 1 at the end of its input.
 #[test]
 fn shell_with_a_getter_that_returns_hundreds_of_aliased_megabytes() {
     let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
@@ -100,6 +115,7 @@ fn shell_with_a_getter_that_returns_hundreds_of_aliased_megabytes() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_bitsq"))
         .arg("--component")
         .arg(Hostile::AliasList.path())
+        .args(["--memory-limit", HOSTILE_MEMORY_MIB])
         .args(["--full-wasi", "--queue", "memory:", "shell"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -110,20 +126,26 @@ fn shell_with_a_getter_that_returns_hundreds_of_aliased_megabytes() {
         .stdin
         .take()
         .expect("piped")
-        .write_all(b"create victim\nfiles {00000002-0000-4000-8000-000000000000}\n")
+        .write_all(b"create victim\nfiles {00000002-0000-4000-8000-000000000000}\nlist\n")
         .expect("write commands");
     let out = child.wait_with_output().expect("bitsq ends");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "stderr {stderr}");
-    assert!(
-        stderr.contains(expected_message(Hostile::AliasList)),
-        "{stderr}"
-    );
+    let message = expected_message(Hostile::AliasList).replace("bitsq: ", "line 2: error: ");
+    assert!(stderr.contains(&message), "{stderr}");
+    // The trap ended that command, not the shell: the queue was reloaded
+    // from its store and the next line still ran (issue 13). This build
+    // journals nothing (its take-changes answers an empty list), so the
+    // reloaded queue is empty; the embedded component's is not (the
+    // survival tests in cli_survival.rs list jobs made before a failure).
+    assert!(stderr.contains("the command changed nothing"), "{stderr}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.ends_with("\nno jobs\n"), "{stdout}");
     assert!(started.elapsed() < BOUND * 2, "{:?}", started.elapsed());
 }
 
 /// Without --full-wasi the std-built components are refused at load (exit
-/// 2), naming an import the host does not grant.
+/// 3), naming an import the host does not grant.
 #[test]
 fn a_component_that_imports_more_than_random_is_refused_at_load() {
     let out = Command::new(env!("CARGO_BIN_EXE_bitsq"))
@@ -132,7 +154,7 @@ fn a_component_that_imports_more_than_random_is_refused_at_load() {
         .output()
         .expect("run bitsq");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "stderr {stderr}");
+    assert_eq!(out.status.code(), Some(3), "stderr {stderr}");
     assert!(stderr.contains("imports `wasi:"), "{stderr}");
     assert!(stderr.contains("--full-wasi"), "{stderr}");
 }
@@ -154,9 +176,11 @@ fn the_limits_are_flags() {
         "{stderr}"
     );
 
-    // No instance allowed: refused before any guest code runs.
+    // No instance allowed would run nothing: a usage error, in the
+    // flag's own terms (issue 13 case 14).
     let (out, _) = bitsq(Hostile::Panic.path(), &["--max-instances", "0"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("too many instances"), "{stderr}");
+    assert!(stderr.contains("--max-instances"), "{stderr}");
+    assert!(stderr.contains("from 1 to 1,000"), "{stderr}");
 }

@@ -102,7 +102,8 @@ fn four_processes_creating_fifty_each_get_200_jobs_in_one_order() {
 #[test]
 fn four_processes_creating_a_thousand_each_with_limits_raised() {
     let db = database!("four_by_thousand");
-    ok(bitsq(db.url(), &["limits", "5000", "100"]));
+    // One file a job: a queue full to these limits fits bitsq's memory.
+    ok(bitsq(db.url(), &["limits", "5000", "1"]));
     processes_create_at_once(db.url(), 4, 1_000);
 }
 
@@ -132,9 +133,10 @@ fn every_verb_works_on_a_postgres_queue() {
     ok(bitsq(url, &["limits"]));
     ok(bitsq(url, &["cancel", id]));
     assert!(listed(url).is_empty());
-    // A URL that names no server is a clear error, exit 2.
+    // A URL that names no server is a clear error, with the exit status
+    // of a store that cannot be opened.
     let nowhere = bitsq("postgres://nobody@127.0.0.1:1/none", &["list"]);
-    assert_eq!(nowhere.status.code(), Some(2));
+    assert_eq!(nowhere.status.code(), Some(4));
     let stderr = text(&nowhere.stderr);
     assert!(stderr.contains("cannot connect"), "{stderr}");
 }
