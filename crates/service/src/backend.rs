@@ -112,6 +112,11 @@ pub trait Backend: Send + Sync + 'static {
         self.flush_if_due()
     }
 
+    /// The files whose lease this host holds (none where nothing is leased).
+    fn leased_here(&self) -> Result<Vec<FileRef>, Failure> {
+        Ok(Vec::new())
+    }
+
     /// Calls `wake` when another host changes the queue, while the watch
     /// lives (`None`: the loop looks every `max_sleep` instead).
     fn watch(&self, wake: Box<dyn Fn() + Send>) -> Result<Option<Watch>, Failure> {
@@ -197,5 +202,9 @@ impl Backend for Arc<PersistentQueue> {
 
     fn watch(&self, wake: Box<dyn Fn() + Send>) -> Result<Option<Watch>, Failure> {
         Ok(PersistentQueue::watch(self, wake)?)
+    }
+
+    fn leased_here(&self) -> Result<Vec<FileRef>, Failure> {
+        Ok(PersistentQueue::leased_here(self)?)
     }
 }

@@ -22,7 +22,7 @@ use bits_queue_store::{ReportKind, Watch};
 
 use crate::actions::{FileActionError, carry_out};
 use crate::backend::{Backend, Failure};
-use crate::transport::{Context, Report, Sink, Transports};
+use crate::transport::{Context, Mail, Report, Sink, Transports};
 
 /// How a [`TransferService`] runs.
 #[derive(Clone)]
@@ -152,7 +152,7 @@ struct Status {
 /// every call is stored ([`Backend`]).
 pub struct TransferService<B: Backend = Queue> {
     shared: Arc<Shared<B>>,
-    nudge: Sender<Report>,
+    nudge: Sender<Mail>,
     thread: Option<JoinHandle<()>>,
     _watch: Option<Watch>,
 }
@@ -183,7 +183,7 @@ impl<B: Backend> TransferService<B> {
         // NOTIFY); other stores are looked at every `max_sleep`.
         let waker = Mutex::new(nudge.clone());
         let watch = shared.backend.watch(Box::new(move || {
-            let _ = lock(&waker).send(Report::Wake);
+            let _ = lock(&waker).send((0, Report::Wake));
         }))?;
         let looping = Loop {
             shared: shared.clone(),
@@ -192,6 +192,8 @@ impl<B: Backend> TransferService<B> {
             sender: nudge.clone(),
             workers: HashMap::new(),
             orphans: Vec::new(),
+            reclaim: false,
+            next_worker: 1,
         };
         let thread = thread::Builder::new()
             .name("bitsq-service".into())
@@ -213,7 +215,7 @@ impl<B: Backend> TransferService<B> {
     /// Tells the loop the queue may have changed (a job resumed, the clock
     /// moved): it polls now instead of at its next wake.
     pub fn wake(&self) {
-        let _ = self.nudge.send(Report::Wake);
+        let _ = self.nudge.send((0, Report::Wake));
     }
 
     /// A channel that receives every notification from now on.
@@ -337,6 +339,8 @@ impl<B: Backend> Drop for TransferService<B> {
 
 /// A running transfer.
 struct Worker {
+    /// Its serial: the reports it sends carry it.
+    serial: u64,
     stop: Arc<AtomicBool>,
     _thread: JoinHandle<()>,
     /// The bytes of its file the component counts, as last reported: the
@@ -348,11 +352,16 @@ struct Worker {
 struct Loop<B> {
     shared: Arc<Shared<B>>,
     config: ServiceConfig,
-    reports: Receiver<Report>,
-    sender: Sender<Report>,
+    reports: Receiver<Mail>,
+    sender: Sender<Mail>,
     workers: HashMap<FileRef, Worker>,
     /// Transfers stopped when the store went away, to report lost.
     orphans: Vec<FileRef>,
+    /// The store came back: look for leases held without a transfer.
+    reclaim: bool,
+    /// The serial of the next worker: reports carry their worker's, so
+    /// those of a worker the loop gave up on are told apart.
+    next_worker: u64,
 }
 
 impl<B: Backend> Loop<B> {
@@ -397,6 +406,7 @@ impl<B: Backend> Loop<B> {
                         worker.stop.store(true, Ordering::Release);
                         self.orphans.push(file);
                     }
+                    self.reclaim = true;
                     lock(&self.shared.status).store_trouble = Some(e.to_string());
                     let pause = self.config.max_sleep.min(Duration::from_secs(1));
                     let _ = self.reports.recv_timeout(pause);
@@ -435,8 +445,19 @@ impl<B: Backend> Loop<B> {
         Ok(true)
     }
 
-    /// Reports lost the transfers stopped when the store went away.
+    /// Reports lost the transfers stopped when the store went away, and
+    /// any other file this host holds the lease of without a transfer (a
+    /// `poll` whose answer was lost with the connection may have taken
+    /// it).
     fn report_orphans(&mut self) -> Result<(), Failure> {
+        if self.reclaim {
+            for file in self.shared.backend.leased_here()? {
+                if !self.workers.contains_key(&file) && !self.orphans.contains(&file) {
+                    self.orphans.push(file);
+                }
+            }
+            self.reclaim = false;
+        }
         while let Some(&file) = self.orphans.last() {
             match self.end(file, |q| q.report_lost(file)) {
                 Ok(()) | Err(Failure::Queue(Error::Queue(_))) | Err(Failure::LeaseLost(_)) => {
@@ -490,8 +511,10 @@ impl<B: Backend> Loop<B> {
         match action {
             Action::Start(order) => {
                 let stop = Arc::new(AtomicBool::new(false));
+                let serial = self.next_worker;
+                self.next_worker += 1;
                 let sink = Sink::new(
-                    order.file,
+                    (order.file, serial),
                     order.offset,
                     self.sender.clone(),
                     stop.clone(),
@@ -511,6 +534,7 @@ impl<B: Backend> Loop<B> {
                         self.workers.insert(
                             file,
                             Worker {
+                                serial,
                                 stop,
                                 _thread: thread,
                                 counted: offset,
@@ -552,7 +576,16 @@ impl<B: Backend> Loop<B> {
     /// Passes one report to the component. A refusal means the transfer is
     /// no longer wanted (the job moved on): its worker stops. A sandbox or
     /// store failure ends the loop.
-    fn handle(&mut self, report: Report) -> Result<(), Failure> {
+    fn handle(&mut self, (serial, report): Mail) -> Result<(), Failure> {
+        if let Some(file) = report.file() {
+            // A worker the loop gave up on (stopped, or cut off when the
+            // store went away) may still have reports in the channel; a
+            // new worker may run its file now. Its word no longer counts
+            // (a `Connected` left unanswered ends it).
+            if self.workers.get(&file).map(|w| w.serial) != Some(serial) {
+                return Ok(());
+            }
+        }
         let (file, result, ends) = match report {
             Report::Wake => return Ok(()),
             Report::Connected {

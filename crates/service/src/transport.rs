@@ -105,11 +105,30 @@ pub(crate) enum Report {
     Wake,
 }
 
+impl Report {
+    /// The file a transfer's report is about (`None` for a nudge).
+    pub(crate) fn file(&self) -> Option<FileRef> {
+        match self {
+            Report::Connected { file, .. }
+            | Report::Progress { file, .. }
+            | Report::Done { file }
+            | Report::Failed { file, .. }
+            | Report::Lost { file } => Some(*file),
+            Report::Wake => None,
+        }
+    }
+}
+
+/// A report and the serial of the worker that sent it (0: none, a nudge):
+/// the loop ignores the reports of a worker it no longer runs.
+pub(crate) type Mail = (u64, Report);
+
 /// A transfer's line to the service: reports go to the loop, progress
 /// coalesced; the stop flag says when to give up.
 pub struct Sink {
     file: FileRef,
-    reports: Sender<Report>,
+    worker: u64,
+    reports: Sender<Mail>,
     stop: Arc<AtomicBool>,
     progress_bytes: u64,
     progress_interval: Duration,
@@ -125,14 +144,15 @@ pub struct Stopped;
 
 impl Sink {
     pub(crate) fn new(
-        file: FileRef,
+        (file, worker): (FileRef, u64),
         offset: u64,
-        reports: Sender<Report>,
+        reports: Sender<Mail>,
         stop: Arc<AtomicBool>,
         context: &Context,
     ) -> Sink {
         Sink {
             file,
+            worker,
             reports,
             stop,
             progress_bytes: context.progress_bytes,
@@ -157,7 +177,9 @@ impl Sink {
         if self.stopped() {
             return Err(Stopped);
         }
-        self.reports.send(report).map_err(|_| Stopped)
+        self.reports
+            .send((self.worker, report))
+            .map_err(|_| Stopped)
     }
 
     /// The server answered with `size` and `validator`. Returns the offset

@@ -348,6 +348,18 @@ impl PersistentQueue {
         }
     }
 
+    /// The files whose lease this host holds (none in a store without
+    /// leases): after the store was out of reach, those a transferring
+    /// host has no transfer for are reported lost (a `poll` whose answer
+    /// was lost may have taken them).
+    pub fn leased_here(&self) -> Result<Vec<FileRef>, PersistError> {
+        let mut state = self.lock();
+        match state.store.leases() {
+            Some(held) => Ok(held.mine()?),
+            None => Ok(Vec::new()),
+        }
+    }
+
     /// Calls `wake` whenever another host commits to the store, until the
     /// returned watch is dropped (`None`: the store cannot tell).
     pub fn watch(

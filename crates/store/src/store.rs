@@ -34,7 +34,10 @@ impl StoreError {
     }
 
     /// The connection to a store server was lost: the call was not stored
-    /// (never half of it), and the next call connects again.
+    /// (never half of it) — or, when the connection went during its
+    /// `COMMIT` and the server could not be asked since, whether it was is
+    /// unknown, and the message says so. The next call connects again, and
+    /// the queue in memory is rebuilt from what the store holds.
     pub fn disconnected(message: impl Into<String>) -> Self {
         StoreError {
             message: message.into(),
@@ -130,6 +133,9 @@ pub trait Leases {
 
     /// The files whose lease ran out.
     fn expired(&mut self) -> Result<Vec<FileRef>, StoreError>;
+
+    /// The files whose lease this host holds.
+    fn mine(&mut self) -> Result<Vec<FileRef>, StoreError>;
 
     /// The files whose lease has not run out, whoever holds it.
     fn live(&mut self) -> Result<Vec<FileRef>, StoreError>;

@@ -377,3 +377,29 @@ fn a_service_start_takes_back_only_transfers_no_live_lease_covers() {
     assert_eq!(state(files[0].job), JobState::Connecting);
     assert_eq!(state(orphan.job), JobState::Queued);
 }
+
+#[test]
+fn a_call_refused_by_the_server_leaves_the_connection_usable() {
+    let db = database!("lock_timeout");
+    drop(pg(&db)());
+    // Another session holds the queue's lock; this host gives up waiting
+    // after 200 ms (the server's lock_timeout), an ordinary error.
+    let impatient = format!("{}?options=-c%20lock_timeout%3D200", db.url());
+    let (queue, _) = open(Box::new(PostgresStore::open(&impatient).unwrap()));
+    let mut holder = db.client();
+    holder
+        .batch_execute("BEGIN; SELECT version FROM bitsq_state FOR UPDATE")
+        .unwrap();
+    let waited = queue.change(|q| q.manager()?.create_job("late", JobType::Download).map(drop));
+    match waited {
+        Err(PersistError::Store(e)) => assert!(!e.is_disconnected(), "{e}"),
+        other => panic!("expected the lock timeout, got {other:?}"),
+    }
+    holder.batch_execute("COMMIT").unwrap();
+    // The refused call left no transaction open on the connection: the
+    // next calls go through.
+    queue
+        .change(|q| q.manager()?.create_job("then", JobType::Download).map(drop))
+        .unwrap();
+    assert_eq!(names(&queue), ["then"]);
+}

@@ -71,6 +71,7 @@ fn default_host() -> String {
 /// The statements of one connection, prepared once.
 struct Statements {
     state: Statement,
+    last_commit: Statement,
     lock: Statement,
     jobs_since: Statement,
     removed_since: Statement,
@@ -85,6 +86,7 @@ struct Statements {
     forget: Statement,
     holder: Statement,
     expired: Statement,
+    mine: Statement,
     live: Statement,
 }
 
@@ -92,6 +94,7 @@ impl Statements {
     fn prepare(client: &mut Client) -> Result<Self, postgres::Error> {
         Ok(Statements {
             state: client.prepare("SELECT version, writer FROM bitsq_state WHERE one = 1")?,
+            last_commit: client.prepare("SELECT last_commit FROM bitsq_writers WHERE host = $1")?,
             lock: client.prepare("SELECT version FROM bitsq_state WHERE one = 1 FOR UPDATE")?,
             jobs_since: client.prepare(
                 "SELECT id, record FROM bitsq_jobs WHERE version > $1 ORDER BY version, id",
@@ -122,6 +125,8 @@ impl Statements {
             // hosts told (delivered at commit), in one round trip.
             set_state: client.prepare(&format!(
                 "WITH state AS (UPDATE bitsq_state SET version = $1, writer = $2 WHERE one = 1),
+                      mine AS (INSERT INTO bitsq_writers VALUES ($3, $2)
+                               ON CONFLICT (host) DO UPDATE SET last_commit = $2),
                       renewed AS (UPDATE bitsq_leases
                                   SET expires = now() + $4::float8 * interval '1 second'
                                   WHERE host = $3)
@@ -146,6 +151,9 @@ impl Statements {
             expired: client.prepare(
                 "SELECT job, file_index FROM bitsq_leases WHERE expires < clock_timestamp()
                  ORDER BY job, file_index",
+            )?,
+            mine: client.prepare(
+                "SELECT job, file_index FROM bitsq_leases WHERE host = $1 ORDER BY job, file_index",
             )?,
             live: client.prepare(
                 "SELECT job, file_index FROM bitsq_leases WHERE expires >= clock_timestamp()
@@ -227,6 +235,14 @@ impl PostgresStore {
             self.connection = None;
         }
         if self.connection.is_none() {
+            // A transaction lives on its connection: one made anew would run
+            // the rest of the call without the lock, outside any transaction.
+            if std::mem::take(&mut self.in_transaction) {
+                return Err(StoreError::disconnected(format!(
+                    "{}: the connection went in the middle of a call; nothing was stored",
+                    self.location
+                )));
+            }
             let mut client = self.config.connect(NoTls).map_err(|e| {
                 StoreError::disconnected(format!("cannot connect to {}: {e}", self.location))
             })?;
@@ -350,11 +366,13 @@ impl PostgresStore {
         })
     }
 
-    /// After a `COMMIT` whose answer was lost: whether it was stored (the
-    /// state row names the writer of the latest version).
-    fn committed(&mut self, version: i64, writer: &str) -> Result<bool, StoreError> {
-        let row = self.with(|client, st| client.query_one(&st.state, &[]))?;
-        Ok(row.get::<_, i64>(0) == version && row.get::<_, String>(1) == writer)
+    /// After a `COMMIT` whose answer was lost: whether it was stored. Each
+    /// host's row in `bitsq_writers` names its latest commit (tokens count
+    /// up), which other hosts' commits since leave alone.
+    fn committed(&mut self, writer: &str) -> Result<bool, StoreError> {
+        let host = self.options.host.clone();
+        let row = self.with(|client, st| client.query_opt(&st.last_commit, &[&host]))?;
+        Ok(row.is_some_and(|row| row.get::<_, String>(0) == writer))
     }
 
     /// The row of a file's lease, as SQL parameters.
@@ -388,13 +406,17 @@ impl Store for PostgresStore {
         self.abort();
         // Under READ COMMITTED each statement after the lock sees every
         // commit made before the lock was granted.
-        let version: i64 = self
-            .with(|client, st| {
-                client.batch_execute("BEGIN")?;
-                client.query_one(&st.lock, &[])
-            })?
-            .get(0);
+        self.with(|client, _| client.batch_execute("BEGIN"))?;
+        // From here a failure (a lock timeout, a cancel) must roll back, or
+        // the connection would stay in an aborted transaction for good.
         self.in_transaction = true;
+        let version: i64 = match self.with(|client, st| client.query_one(&st.lock, &[])) {
+            Ok(row) => row.get(0),
+            Err(e) => {
+                self.abort();
+                return Err(e);
+            }
+        };
         self.locked_version = version;
         match self.read_since(seen, Some(version)) {
             Ok(snapshot) => Ok(snapshot),
@@ -426,13 +448,17 @@ impl Store for PostgresStore {
             Err(e) if e.is_disconnected() => {
                 // The server may have committed before the connection went:
                 // ask it, on a new connection.
-                match self.committed(version, &writer) {
+                match self.committed(&writer) {
                     Ok(true) => Ok(version as u64),
                     Ok(false) => Err(StoreError::disconnected(format!(
                         "{}: the connection went before the commit; nothing was stored",
                         self.location
                     ))),
-                    Err(_) => Err(e),
+                    Err(_) => Err(StoreError::disconnected(format!(
+                        "{}: the connection went during the commit and the server cannot \
+                         be asked whether it landed: {e}",
+                        self.location
+                    ))),
                 }
             }
             Err(e) => {
@@ -502,6 +528,14 @@ impl Leases for PostgresStore {
 
     fn expired(&mut self) -> Result<Vec<FileRef>, StoreError> {
         let rows = self.with(|client, st| client.query(&st.expired, &[]))?;
+        rows.iter()
+            .map(|row| file_ref(row.get(0), row.get(1)))
+            .collect()
+    }
+
+    fn mine(&mut self) -> Result<Vec<FileRef>, StoreError> {
+        let host = self.options.host.clone();
+        let rows = self.with(|client, st| client.query(&st.mine, &[&host]))?;
         rows.iter()
             .map(|row| file_ref(row.get(0), row.get(1)))
             .collect()

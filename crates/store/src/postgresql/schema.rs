@@ -13,7 +13,10 @@
 //!   catch up;
 //! - `bitsq_limits`: at most one row, the queue's limits;
 //! - `bitsq_leases(job, file_index, host, expires)`: who transfers which
-//!   file, until when.
+//!   file, until when;
+//! - `bitsq_writers(host, last_commit)`: each host's latest commit, so a
+//!   host whose `COMMIT` lost its answer can learn whether it landed, even
+//!   after other hosts committed since.
 
 use postgres::Client;
 
@@ -40,6 +43,7 @@ const MIGRATIONS: &[&str] = &["
         job bytea NOT NULL, file_index bigint NOT NULL,
         host text NOT NULL, expires timestamptz NOT NULL,
         PRIMARY KEY (job, file_index));
+    CREATE TABLE bitsq_writers (host text PRIMARY KEY, last_commit text NOT NULL);
 "];
 
 /// The schema this code writes and reads.
@@ -67,6 +71,11 @@ pub fn migrate(client: &mut Client, location: &str) -> Result<(), StoreError> {
     if found > SCHEMA {
         return Err(StoreError::new(format!(
             "{location} holds queue schema {found}; this bitsq reads schema {SCHEMA} at most"
+        )));
+    }
+    if found < 0 {
+        return Err(StoreError::new(format!(
+            "{location} holds queue schema {found}, which no bitsq writes"
         )));
     }
     for step in &MIGRATIONS[found as usize..] {

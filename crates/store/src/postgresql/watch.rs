@@ -31,23 +31,14 @@ pub fn start(
         .name("bitsq-store-watch".into())
         .spawn(move || {
             while !stopping.load(Ordering::Acquire) {
-                let mut woken = false;
-                let mut notifications = client.notifications();
-                let mut iter = notifications.timeout_iter(TICK);
-                let lost = loop {
-                    match iter.next() {
-                        Ok(Some(_)) => woken = true,
-                        Ok(None) => break false,
-                        Err(_) => break true,
-                    }
-                };
-                drop(iter);
-                drop(notifications);
-                if woken {
-                    wake();
-                }
-                if lost || client.is_closed() {
-                    loop {
+                // One notification, or none within a tick; the stop flag is
+                // looked at after each, so a steady stream of commits can
+                // neither hold back a wake nor the end of the watch.
+                let next = client.notifications().timeout_iter(TICK).next();
+                match next {
+                    Ok(Some(_)) => wake(),
+                    Ok(None) if !client.is_closed() => {}
+                    Ok(None) | Err(_) => loop {
                         if stopping.load(Ordering::Acquire) {
                             return;
                         }
@@ -57,7 +48,7 @@ pub fn start(
                             wake();
                             break;
                         }
-                    }
+                    },
                 }
             }
         })
