@@ -5,7 +5,9 @@
 use std::sync::Arc;
 
 use bits_queue_host::{Action, Error, FileRef, Queue};
-use bits_queue_store::{PersistError, PersistentQueue, ReportKind, StoreError, Watch, in_flight};
+use bits_queue_store::{
+    PersistError, PersistentQueue, ReportKind, StoreError, Watch, in_flight, report_lost,
+};
 
 /// A call that could not be made.
 #[derive(Debug)]
@@ -52,14 +54,6 @@ pub trait Backend: Send + Sync + 'static {
     fn change<T>(&self, f: impl FnOnce(&Queue) -> bits_queue_host::Result<T>)
     -> Result<T, Failure>;
 
-    /// A progress report: its changes may be stored coalesced.
-    fn change_progress<T>(
-        &self,
-        f: impl FnOnce(&Queue) -> bits_queue_host::Result<T>,
-    ) -> Result<T, Failure> {
-        self.change(f)
-    }
-
     /// `poll`: in a store that hosts share, this host takes the lease of
     /// each file it is told to `start`, and gives up those it must `stop`,
     /// in the same transaction.
@@ -77,11 +71,8 @@ pub trait Backend: Send + Sync + 'static {
         kind: ReportKind,
         f: impl FnOnce(&Queue) -> bits_queue_host::Result<()>,
     ) -> Result<(), Failure> {
-        let _ = file;
-        match kind {
-            ReportKind::Progress => self.change_progress(f),
-            ReportKind::Connected | ReportKind::End => self.change(f),
-        }
+        let _ = (file, kind);
+        self.change(f)
     }
 
     /// Reports lost the transfers whose host died: at a service's start,
@@ -91,25 +82,14 @@ pub trait Backend: Send + Sync + 'static {
         if !at_start {
             return Ok(Vec::new());
         }
-        self.change(|q| {
-            let mut lost = Vec::new();
-            for file in in_flight(q)? {
-                match q.report_lost(file) {
-                    Ok(()) => lost.push(file),
-                    // Refused only if the job moved meanwhile.
-                    Err(Error::Queue(_)) => {}
-                    Err(e) => return Err(e),
-                }
-            }
-            Ok(lost)
-        })
+        self.change(|q| report_lost(q, in_flight(q)?))
     }
 
     /// Each turn of the loop: stores what has waited long enough; where
     /// hosts share the store, renews this host's leases and takes back the
     /// transfers of hosts whose leases ran out.
     fn tend(&self) -> Result<(), Failure> {
-        self.flush_if_due()
+        Ok(())
     }
 
     /// The files whose lease this host holds (none where nothing is leased).
@@ -129,11 +109,6 @@ pub trait Backend: Send + Sync + 'static {
 
     /// Stores what is waiting (coalesced progress), when the service stops.
     fn flush(&self) -> Result<(), Failure> {
-        Ok(())
-    }
-
-    /// Stores what has waited long enough; the loop calls this each turn.
-    fn flush_if_due(&self) -> Result<(), Failure> {
         Ok(())
     }
 }
@@ -159,23 +134,12 @@ impl Backend for Arc<PersistentQueue> {
         Ok(PersistentQueue::change(self, f)?)
     }
 
-    fn change_progress<T>(
-        &self,
-        f: impl FnOnce(&Queue) -> bits_queue_host::Result<T>,
-    ) -> Result<T, Failure> {
-        Ok(PersistentQueue::change_coalesced(self, f)?)
-    }
-
     fn read<T>(&self, f: impl FnOnce(&Queue) -> bits_queue_host::Result<T>) -> Result<T, Failure> {
         Ok(PersistentQueue::read(self, f)?)
     }
 
     fn flush(&self) -> Result<(), Failure> {
         Ok(PersistentQueue::flush(self)?)
-    }
-
-    fn flush_if_due(&self) -> Result<(), Failure> {
-        Ok(PersistentQueue::flush_if_due(self)?)
     }
 
     fn poll(&self) -> Result<Vec<Action>, Failure> {

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use bits_queue_host::{JobType, QueueLimits, QueueOptions, Runtime};
 use bits_queue_store::{PersistentQueue, PostgresStore};
-use postgres::{Client, NoTls};
+use bits_queue_tests::postgres::TestDatabase;
 
 /// How long each measurement runs, and how many rounds of them.
 fn plan(quick: bool) -> (Duration, usize) {
@@ -40,31 +40,12 @@ fn spread(values: &[f64]) -> String {
     format!("{min:.2}–{max:.2}")
 }
 
-/// `url` with its database replaced by `name`.
-fn database_url(url: &str, name: &str) -> String {
-    let scheme_end = url.find("://").map_or(0, |at| at + 3);
-    let base = match url[scheme_end..].find('/') {
-        Some(at) => &url[..scheme_end + at],
-        None => url,
-    };
-    format!("{base}/{name}")
-}
-
-fn fresh_database(admin: &str, name: &str) -> String {
-    let mut client = Client::connect(admin, NoTls).expect("the PostgreSQL server");
-    client
-        .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .unwrap();
-    client
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .unwrap();
-    database_url(admin, name)
-}
-
 /// Committed creates per second by `hosts` hosts on one fresh queue, each
 /// creating for `window`.
-fn creates_per_second(runtime: &Runtime, admin: &str, hosts: usize, window: Duration) -> f64 {
-    let url = fresh_database(admin, &format!("bitsq_bench_{hosts}"));
+fn creates_per_second(runtime: &Runtime, hosts: usize, window: Duration) -> f64 {
+    // A database of its own, dropped when the measurement ends.
+    let db = TestDatabase::create("bench").expect("the server that main() found");
+    let url = db.url().to_string();
     {
         let store = Box::new(PostgresStore::open(&url).unwrap());
         let (queue, _) =
@@ -155,14 +136,8 @@ fn pgbench_tps(pgbench: &PathBuf, url: &str, clients: usize, window: Duration) -
 
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
-    let Some(admin) = std::env::var("BITSQ_TEST_POSTGRES")
-        .ok()
-        .filter(|v| !v.is_empty())
-    else {
-        println!(
-            "postgres bench skipped: BITSQ_TEST_POSTGRES is unset \
-             (`source .ci/postgres.sh && postgres_start` starts a server)"
-        );
+    // Without a server this says it was skipped (tests/src/postgres.rs).
+    let Some(pgbench_db) = TestDatabase::create("bench_pgbench") else {
         return;
     };
     let Some(pgbench) = pgbench_path() else {
@@ -171,10 +146,10 @@ fn main() {
     };
     let (window, rounds) = plan(quick);
     let runtime = Runtime::new().expect("the embedded component loads");
-    let bench_db = fresh_database(&admin, "bitsq_bench_pgbench");
+    let bench_db = pgbench_db.url();
     let init = Command::new(&pgbench)
         .args(["-i", "-q", "-s", "4"])
-        .arg(&bench_db)
+        .arg(bench_db)
         .output()
         .expect("pgbench -i runs");
     assert!(
@@ -190,8 +165,8 @@ fn main() {
     let mut floor = vec![Vec::new(); HOSTS.len()];
     for round in 0..rounds {
         for (i, hosts) in HOSTS.into_iter().enumerate() {
-            ours[i].push(creates_per_second(&runtime, &admin, hosts, window));
-            floor[i].push(pgbench_tps(&pgbench, &bench_db, hosts, window));
+            ours[i].push(creates_per_second(&runtime, hosts, window));
+            floor[i].push(pgbench_tps(&pgbench, bench_db, hosts, window));
         }
         eprintln!("round {} of {rounds} done", round + 1);
     }

@@ -20,7 +20,7 @@ mod store;
 pub use location::{default_location, is_shared_location, open_location, open_location_with};
 pub use memory::MemoryStore;
 pub use persistent::{
-    FileActions, LeaseChange, PersistError, PersistentQueue, ReportKind, in_flight,
+    FileActions, LeaseChange, PersistError, PersistentQueue, ReportKind, in_flight, report_lost,
 };
 pub use postgresql::{PostgresOptions, PostgresStore};
 pub use sqlite::SqliteStore;

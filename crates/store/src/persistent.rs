@@ -9,7 +9,8 @@
 //! A call that traps, or a store write that fails, ends the same way: the
 //! instance is dropped and rebuilt from the store, and the caller gets a
 //! distinct error, so memory and the store never disagree. Progress
-//! reports may be stored coalesced ([`PersistentQueue::change_coalesced`]):
+//! reports may be stored coalesced ([`PersistentQueue::report`] with
+//! [`ReportKind::Progress`]):
 //! a crash then loses at most that long of one file's progress, never a
 //! job and never a state change reported to a caller.
 
@@ -183,16 +184,6 @@ impl PersistentQueue {
         f: impl FnOnce(&Queue) -> bits_queue_host::Result<T>,
     ) -> Result<T, PersistError> {
         self.call(Storing::Now, |queue, _| Ok(Outcome::of(f(queue))))
-    }
-
-    /// A changing call whose changes may wait up to a second to be stored
-    /// (progress reports): stored with the next call that stores, or once
-    /// a second has passed.
-    pub fn change_coalesced<T>(
-        &self,
-        f: impl FnOnce(&Queue) -> bits_queue_host::Result<T>,
-    ) -> Result<T, PersistError> {
-        self.call(Storing::Coalesced, |queue, _| Ok(Outcome::of(f(queue))))
     }
 
     /// A changing call that starts or ends transfers: `leases` says, from
@@ -555,7 +546,7 @@ pub fn in_flight(queue: &Queue) -> bits_queue_host::Result<Vec<FileRef>> {
 
 /// Reports each of `files` lost; a refusal (the job moved meanwhile) is
 /// skipped. Returns the files the queue took back.
-fn report_lost(queue: &Queue, files: Vec<FileRef>) -> bits_queue_host::Result<Vec<FileRef>> {
+pub fn report_lost(queue: &Queue, files: Vec<FileRef>) -> bits_queue_host::Result<Vec<FileRef>> {
     let mut lost = Vec::with_capacity(files.len());
     for file in files {
         match queue.report_lost(file) {

@@ -15,10 +15,10 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use bits_queue_host::{Change, Guid, JobRecord, QueueLimits};
+use bits_queue_host::{Change, JobRecord, QueueLimits};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::store::{Snapshot, Store, StoreError};
+use crate::store::{Snapshot, Store, StoreError, guid};
 
 /// The schema this code writes and reads.
 const SCHEMA: i64 = 1;
@@ -203,13 +203,6 @@ impl SqliteStore {
             .map_err(sql)?;
         Ok(version)
     }
-}
-
-fn guid(bytes: &[u8]) -> Result<Guid, StoreError> {
-    let bytes: [u8; 16] = bytes
-        .try_into()
-        .map_err(|_| StoreError::new("a job id in the store is not 16 bytes"))?;
-    Ok(Guid::from_bytes(bytes))
 }
 
 impl Store for SqliteStore {

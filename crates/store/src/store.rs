@@ -16,6 +16,14 @@ pub struct Snapshot {
     pub changes: Vec<Change>,
 }
 
+/// A job id as a store keeps it (16 bytes, `Guid::to_bytes`).
+pub(crate) fn guid(bytes: &[u8]) -> Result<bits_queue_host::Guid, StoreError> {
+    let bytes: [u8; 16] = bytes
+        .try_into()
+        .map_err(|_| StoreError::new("a job id in the store is not 16 bytes"))?;
+    Ok(bits_queue_host::Guid::from_bytes(bytes))
+}
+
 /// A store failed: the call that needed it did not happen (its changes
 /// are not stored, and the queue in memory is rebuilt from the store).
 #[derive(Debug)]

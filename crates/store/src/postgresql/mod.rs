@@ -24,10 +24,10 @@ mod schema;
 
 use std::time::Duration;
 
-use bits_queue_host::{Change, FileRef, Guid, JobRecord, QueueLimits};
+use bits_queue_host::{Change, FileRef, JobRecord, QueueLimits};
 use postgres::{Client, NoTls, Statement};
 
-use crate::store::{Leases, Snapshot, Store, StoreError, Watch};
+use crate::store::{Leases, Snapshot, Store, StoreError, Watch, guid};
 
 /// How a [`PostgresStore`] takes part in a shared queue.
 #[derive(Clone, Debug)]
@@ -606,14 +606,7 @@ fn from_sql(value: i64) -> Result<u32, StoreError> {
     u32::try_from(value).map_err(|_| StoreError::new(format!("a limit of {value} in the store")))
 }
 
-fn guid(bytes: Vec<u8>) -> Result<Guid, StoreError> {
-    let bytes: [u8; 16] = bytes
-        .try_into()
-        .map_err(|_| StoreError::new("a job id in the store is not 16 bytes"))?;
-    Ok(Guid::from_bytes(bytes))
-}
-
-fn file_ref(job: Vec<u8>, index: i64) -> Result<FileRef, StoreError> {
+fn file_ref(job: &[u8], index: i64) -> Result<FileRef, StoreError> {
     Ok(FileRef {
         job: guid(job)?,
         file_index: u32::try_from(index)
