@@ -1,9 +1,9 @@
 //! Builds tests/hostile/component once per misbehaviour (a cargo feature
 //! each) for wasm32-wasip2 and hands each component's path to the crate
 //! (`HOSTILE_<FEATURE>`), so tests find them on a fresh clone with no step
-//! but `cargo test`. The nested build is build-support/nested_wasm_build.rs.
+//! but `cargo test`. The nested build is guest/build-support/nested_wasm_build.rs.
 
-#[path = "../../build-support/nested_wasm_build.rs"]
+#[path = "../../guest/build-support/nested_wasm_build.rs"]
 mod nested_wasm_build;
 
 use std::env;
@@ -53,7 +53,7 @@ fn main() {
         println!("cargo:rustc-env=HOSTILE_{var}={}", copy.display());
         rerun_if_deps_change(&built.join(format!("{ARTIFACT}.d")));
     }
-    for fixed in ["wit", "rust-toolchain.toml", "build-support"] {
+    for fixed in ["wit", "rust-toolchain.toml", "guest/build-support"] {
         println!("cargo:rerun-if-changed={}", workspace.join(fixed).display());
     }
     for fixed in ["Cargo.toml", "Cargo.lock"] {

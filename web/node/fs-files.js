@@ -1,6 +1,6 @@
 // The engine host's file layer on Node (node:fs): temporary files written in
 // place at their paths, renamed to their local names at `commit`, deleted at
-// `discard` — what crates/service/src/actions.rs does for the Rust host.
+// `discard` — what host/service/src/actions.rs does for the Rust host.
 
 import { open, rename, rm, stat } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';

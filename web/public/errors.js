@@ -6,7 +6,7 @@
 // is the error-code case name, e.g. 'not-found'. The HRESULT comes from the
 // component's own `hresult` function; the names are BITS's, from the contract.
 
-// Both tables are the contract crate's (crates/contract/src/error.rs), word
+// Both tables are the contract crate's (guest/contract/src/error.rs), word
 // for word: tests/tests/web_tables.rs fails when they differ.
 
 /** error-code case → Windows name (contract §7, docs/contract.md). */

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Builds the bits:queue component with cargo (the release build of crates/component,
-// which crates/host/build/main.rs makes) and transpiles it with jco into web/generated/,
+// Builds the bits:queue component with cargo (the release build of guest/component,
+// which host/embed/build/main.rs makes) and transpiles it with jco into web/generated/,
 // the ES module that both Node and the page import.
 //
 // Cargo is always asked: when nothing changed it answers in about a second,
@@ -58,7 +58,7 @@ function buildComponent() {
       reject(
         error.code === 'ENOENT'
           ? new BuildError(
-              `cargo was not found (tried "${cargo}"). The component is built from crates/component by cargo: ` +
+              `cargo was not found (tried "${cargo}"). The component is built from guest/component by cargo: ` +
                 'install Rust from https://rustup.rs (rust-toolchain.toml picks the version), ' +
                 'or set CARGO to its path, then run `npm run build` again.',
             )

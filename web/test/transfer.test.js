@@ -1,6 +1,6 @@
 // The HTTP rules of public/engine/transfer.js, against small servers on
 // 127.0.0.1 that answer as a misbehaving server would: the same checks as
-// the Rust host (crates/service/src/http.rs).
+// the Rust host (host/service/src/http.rs).
 
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';

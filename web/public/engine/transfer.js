@@ -1,5 +1,5 @@
 // One `start` order carried out over HTTP with fetch(), the same rules as the
-// Rust host (crates/service/src/http.rs): resume with `Range: bytes=OFFSET-`
+// Rust host (host/service/src/http.rs): resume with `Range: bytes=OFFSET-`
 // (and `If-Range` when the order has a validator); a 206 must start at the
 // offset asked for; a 200 to a ranged request is the whole file again, which
 // is `range-unsupported` unless the validator changed. Everything else — what

@@ -1,0 +1,5 @@
+//! The queue logic's tests, natively with a settable clock, in one binary:
+//! the transfer engine's rules and the journal's records.
+
+mod engine;
+mod journal;

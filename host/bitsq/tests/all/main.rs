@@ -1,0 +1,17 @@
+//! bitsq's tests, in one binary (as wasmtime's `tests/all/main.rs`): each
+//! runs the real `bitsq` as a child process, so they share nothing but the
+//! helpers in `common` (issue-13 input handling) and `stored` (stored
+//! queues and service children). `cli_timeout.rs` stays a binary of its
+//! own: nothing heavy may run beside it.
+
+mod common;
+mod stored;
+mod cli;
+mod cli_hostile;
+mod cli_input;
+mod cli_survival;
+mod line_editing;
+mod persistence;
+mod postgres;
+mod shell_fuzz;
+mod transfer;

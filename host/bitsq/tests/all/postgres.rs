@@ -1,0 +1,256 @@
+//! Many hosts, one queue: bitsq processes on one PostgreSQL queue
+//! (`BITSQ_TEST_POSTGRES`; see tests/src/postgres.rs). Processes creating
+//! at once get distinct jobs that every process lists in one order; two
+//! services share the downloads, each file transferred exactly once (the
+//! server's log says so); a service killed mid-transfer leaves its file to
+//! the other once its lease runs out, resumed from the stored offset.
+
+use crate::stored;
+
+use std::ffi::OsStr;
+use std::io::Write;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use stored::{Service, bitsq, ok, range_start, text, wait_for, wait_for_stored_bytes};
+
+use bits_queue_tests::http_server::{Fault, TestServer, test_bytes};
+use bits_queue_tests::postgres::TestDatabase;
+
+/// The test's own database, or the test passes saying it was skipped.
+macro_rules! database {
+    ($name:expr) => {
+        match TestDatabase::create($name) {
+            Some(db) => db,
+            None => return,
+        }
+    };
+}
+
+/// `bitsq shell --no-transfer` fed `lines`, as one process.
+fn shell(url: &str, lines: String) -> Child {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bitsq"))
+        .args(["--queue", url, "shell", "--no-transfer"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("bitsq shell starts");
+    let mut stdin = child.stdin.take().unwrap();
+    std::thread::spawn(move || {
+        let _ = stdin.write_all(lines.as_bytes());
+    });
+    child
+}
+
+/// The GUIDs and names `bitsq list` prints, in its order.
+fn listed(url: &str) -> Vec<(String, String)> {
+    ok(bitsq(url, &["list"]))
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| {
+            let id = l.split_whitespace().next().unwrap().to_string();
+            let name = l.split_whitespace().last().unwrap().to_string();
+            (id, name)
+        })
+        .collect()
+}
+
+/// `processes` shells at once, each creating `jobs` jobs named `pP-N`;
+/// then every process's list is the same, and holds them all.
+fn processes_create_at_once(url: &str, processes: usize, jobs: usize) {
+    let children: Vec<Child> = (0..processes)
+        .map(|p| {
+            let lines: String = (0..jobs).map(|n| format!("create p{p}-{n}\n")).collect();
+            shell(url, lines)
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let created = text(&out.stdout)
+            .lines()
+            .filter(|l| l.starts_with('{'))
+            .count();
+        assert_eq!(created, jobs, "{}", text(&out.stderr));
+    }
+    let lists: Vec<_> = (0..4).map(|_| listed(url)).collect();
+    let first = &lists[0];
+    assert_eq!(first.len(), processes * jobs);
+    let ids: std::collections::BTreeSet<_> = first.iter().map(|(id, _)| id).collect();
+    assert_eq!(ids.len(), processes * jobs, "distinct GUIDs");
+    for list in &lists[1..] {
+        assert_eq!(list, first, "one creation order from every process");
+    }
+    for p in 0..processes {
+        let mine: Vec<_> = first
+            .iter()
+            .filter(|(_, name)| name.starts_with(&format!("p{p}-")))
+            .map(|(_, name)| name.clone())
+            .collect();
+        let made: Vec<_> = (0..jobs).map(|n| format!("p{p}-{n}")).collect();
+        assert_eq!(mine, made, "each process's jobs in the order it made them");
+    }
+}
+
+#[test]
+fn four_processes_creating_fifty_each_get_200_jobs_in_one_order() {
+    let db = database!("four_by_fifty");
+    processes_create_at_once(db.url(), 4, 50);
+}
+
+#[test]
+fn four_processes_creating_a_thousand_each_with_limits_raised() {
+    let db = database!("four_by_thousand");
+    // One file a job: a queue full to these limits fits bitsq's memory.
+    ok(bitsq(db.url(), &["limits", "5000", "1"]));
+    processes_create_at_once(db.url(), 4, 1_000);
+}
+
+#[test]
+fn every_verb_works_on_a_postgres_queue() {
+    let db = database!("verbs");
+    let url = db.url();
+    let id = ok(bitsq(url, &["create", "Nightly"]));
+    let id = id.trim();
+    ok(bitsq(
+        url,
+        &["addfile", id, "https://example.com/a", "/tmp/a"],
+    ));
+    ok(bitsq(url, &["setdescription", id, "kept"]));
+    ok(bitsq(url, &["setpriority", id, "high"]));
+    ok(bitsq(url, &["setdisplayname", id, "Renamed"]));
+    ok(bitsq(url, &["setminretrydelay", id, "60"]));
+    ok(bitsq(url, &["setnoprogresstimeout", id, "600"]));
+    ok(bitsq(url, &["setnotifyflags", id, "3"]));
+    let info = ok(bitsq(url, &["info", "Renamed"]));
+    assert!(info.contains("kept"), "{info}");
+    assert!(ok(bitsq(url, &["files", id])).contains("https://example.com/a"));
+    ok(bitsq(url, &["geterror", id]));
+    ok(bitsq(url, &["gettimes", id]));
+    ok(bitsq(url, &["resume", id]));
+    ok(bitsq(url, &["suspend", id]));
+    ok(bitsq(url, &["limits"]));
+    ok(bitsq(url, &["cancel", id]));
+    assert!(listed(url).is_empty());
+    // A URL that names no server is a clear error, with the exit status
+    // of a store that cannot be opened.
+    let nowhere = bitsq("postgres://nobody@127.0.0.1:1/none", &["list"]);
+    assert_eq!(nowhere.status.code(), Some(4));
+    let stderr = text(&nowhere.stderr);
+    assert!(stderr.contains("cannot connect"), "{stderr}");
+}
+
+/// A `bitsq service` on `url` whose leases last `lease_seconds`, writing
+/// only below `write_dir`.
+fn service(url: &str, lease_seconds: u32, write_dir: &std::path::Path) -> Service {
+    let lease = lease_seconds.to_string();
+    let extra: [&OsStr; 4] = [
+        "--lease".as_ref(),
+        lease.as_ref(),
+        "--allow-write".as_ref(),
+        write_dir.as_os_str(),
+    ];
+    Service::start(url, &extra)
+}
+
+fn scratch(name: &str) -> std::path::PathBuf {
+    bits_queue_tests::scratch_dir(&format!("bitsq-pg-{name}"))
+}
+
+/// A job downloading `remote` to `local`, resumed.
+fn download(url: &str, name: &str, remote: &str, local: &std::path::Path) -> String {
+    let id = ok(bitsq(url, &["create", name])).trim().to_string();
+    ok(bitsq(
+        url,
+        &["addfile", &id, remote, local.to_str().unwrap()],
+    ));
+    ok(bitsq(url, &["resume", &id]));
+    id
+}
+
+#[test]
+fn two_services_transfer_each_of_twenty_files_exactly_once() {
+    let db = database!("two_services");
+    let url = db.url();
+    let server = TestServer::start();
+    let dir = scratch("two-services");
+    // Background jobs take one slot per host: two services share them.
+    let _a = service(url, 30, &dir);
+    let _b = service(url, 30, &dir);
+    let mut jobs = Vec::new();
+    for n in 0..20 {
+        let path = format!("/f{n}.bin");
+        let bytes = test_bytes(200_000 + n * 1_000, n as u64);
+        server.put(&path, bytes.clone());
+        let local = dir.join(format!("f{n}.bin"));
+        let id = download(url, &format!("file{n}"), &server.url(&path), &local);
+        jobs.push((id, path, local, bytes));
+    }
+    for (id, _, _, _) in &jobs {
+        wait_for(url, id, "state:        transferred");
+        ok(bitsq(url, &["complete", id]));
+    }
+    for (_, path, local, bytes) in &jobs {
+        let requests = server.requests(path);
+        assert_eq!(requests.len(), 1, "{path}: {requests:?}");
+        assert_eq!(requests[0].body_bytes, bytes.len() as u64, "{path}");
+        assert_eq!(&std::fs::read(local).unwrap(), bytes, "{path}");
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_killed_service_leaves_its_transfer_to_another_after_its_lease() {
+    let db = database!("killed_service");
+    let url = db.url();
+    let server = TestServer::start();
+    let dir = scratch("killed");
+    let bytes = test_bytes(2 << 20, 7);
+    server.put("/k.bin", bytes.clone());
+    // Half the file, then silence: the first service is mid-transfer.
+    server.fault("/k.bin", Fault::Stall(1 << 20, Duration::from_secs(60)));
+    let local = dir.join("k.bin");
+    let id = download(url, "killed", &server.url("/k.bin"), &local);
+    let mut first = service(url, 2, &dir);
+    wait_for(url, &id, "state:        transferring");
+    let stored = wait_for_stored_bytes(url, &id);
+    first.0.kill().unwrap();
+    first.0.wait().unwrap();
+    // The second service finds the file in flight under a lease that has
+    // not run out yet: it waits for it, then resumes from the stored bytes.
+    let _second = service(url, 2, &dir);
+    wait_for(url, &id, "state:        transferred");
+    // The server logs a request when its answer ends: the first one still
+    // stalls, so the one logged is the second service's resume.
+    let requests = server.requests("/k.bin");
+    let resumed = requests.last().expect("the resumed request");
+    let range = resumed.range.as_deref().expect("a Range request");
+    let offset = range_start(range);
+    assert!(offset >= stored, "resumed at {offset}, stored {stored}");
+    assert_eq!(resumed.status, 206);
+    assert_eq!(resumed.body_bytes, bytes.len() as u64 - offset);
+    ok(bitsq(url, &["complete", &id]));
+    assert_eq!(std::fs::read(&local).unwrap(), bytes);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_service_writes_only_where_its_own_host_allows() {
+    let db = database!("confinement");
+    let url = db.url();
+    let server = TestServer::start();
+    let allowed = scratch("allowed");
+    let elsewhere = scratch("elsewhere");
+    server.put("/c.bin", test_bytes(10_000, 3));
+    // A job made on another host, for a directory this host's service may
+    // not write: it ends in error, and nothing is written there.
+    let local = elsewhere.join("c.bin");
+    let id = download(url, "outside", &server.url("/c.bin"), &local);
+    let _service = service(url, 30, &allowed);
+    let info = wait_for(url, &id, "state:        error");
+    assert!(info.contains("0x80070005"), "{info}");
+    assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0);
+    std::fs::remove_dir_all(allowed).unwrap();
+    std::fs::remove_dir_all(elsewhere).unwrap();
+}

@@ -1,0 +1,217 @@
+//! The target ratios measured in pairs: numerator and denominator timed in
+//! alternating rounds, one ratio per round, and the median of those ratios.
+//!
+//! Criterion times one benchmark after another, seconds apart; on a shared
+//! VM the machine's speed drifts by tens of percent within seconds (get-job
+//! at 100,000 / at 10 jobs, timed in alternating rounds of 30,000 calls in
+//! one process, read from 0.64× to 2.09× around a median of 1.1×), so a
+//! ratio of two criterion medians carries that drift. Rounds of
+//! the two sides taken back to back see the same machine, and the median
+//! over many rounds drops the rounds a neighbour disturbed. Both kinds of
+//! ratio are reported (ratios.rs); the paired one is the better estimate.
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use bits_queue_host::{ErrorCode, JobType, Runtime};
+
+use crate::floor::{self, Floor};
+use crate::support::{SEED, filled, large_runtime};
+
+/// One paired ratio: its median over the rounds and the rounds' min–max.
+pub struct Paired {
+    pub what: &'static str,
+    pub median: f64,
+    pub low: f64,
+    pub high: f64,
+    pub rounds: usize,
+    pub target: Option<f64>,
+}
+
+/// Calls per side in each round.
+const CALLS: u32 = 20_000;
+
+/// Instances made and dropped per side in each round of the instantiation
+/// pair (each takes microseconds, not nanoseconds).
+const INSTANCES: u32 = 2_000;
+
+/// Times `calls` calls of `f`, in nanoseconds per call.
+fn per_call(calls: u32, f: &mut impl FnMut()) -> f64 {
+    let start = Instant::now();
+    for _ in 0..calls {
+        f();
+    }
+    start.elapsed().as_nanos() as f64 / f64::from(calls)
+}
+
+/// Alternates rounds of `num` and `den` ([`CALLS`] each), starting with
+/// either in turn.
+fn pair(
+    what: &'static str,
+    target: Option<f64>,
+    rounds: usize,
+    num: impl FnMut(),
+    den: impl FnMut(),
+) -> Paired {
+    pair_of(CALLS, what, target, rounds, num, den)
+}
+
+/// [`pair`] with `calls` per side in each round.
+fn pair_of(
+    calls: u32,
+    what: &'static str,
+    target: Option<f64>,
+    rounds: usize,
+    mut num: impl FnMut(),
+    mut den: impl FnMut(),
+) -> Paired {
+    // Warm both sides up first.
+    per_call(calls, &mut num);
+    per_call(calls, &mut den);
+    let mut ratios: Vec<f64> = (0..rounds)
+        .map(|round| {
+            if round % 2 == 0 {
+                let n = per_call(calls, &mut num);
+                n / per_call(calls, &mut den)
+            } else {
+                let d = per_call(calls, &mut den);
+                per_call(calls, &mut num) / d
+            }
+        })
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    Paired {
+        what,
+        median: ratios[ratios.len() / 2],
+        low: ratios[0],
+        high: ratios[ratios.len() - 1],
+        rounds: ratios.len(),
+        target,
+    }
+}
+
+/// Whether this run should measure the pairs: always, unless a criterion
+/// filter (a free argument, as in `cargo bench -- call/`) names something
+/// else.
+pub fn wanted() -> bool {
+    let filters: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    filters.is_empty() || filters.iter().any(|f| "paired/".contains(f.as_str()))
+}
+
+pub fn measure() -> Vec<Paired> {
+    // Rounds per ratio: an odd number, so the median is one round's ratio.
+    let rounds = if std::env::args().any(|a| a == "--quick") {
+        41
+    } else {
+        201
+    };
+    eprintln!("paired ratios: {rounds} alternating rounds of {CALLS} calls per side");
+    let mut out = Vec::new();
+
+    let runtime = Runtime::new().expect("the embedded component loads");
+    let queue = runtime.new_queue_seeded(SEED).expect("an instance");
+    let manager = queue.manager().expect("a job manager");
+    let job = manager
+        .create_job("bench job", JobType::Download)
+        .expect("a job");
+    out.push(pair(
+        "get-id / no-op call",
+        Some(1.5),
+        rounds,
+        || {
+            black_box(job.id().expect("an id"));
+        },
+        || {
+            black_box(
+                queue
+                    .hresult(black_box(ErrorCode::NotFound))
+                    .expect("hresult"),
+            );
+        },
+    ));
+
+    let floor = Floor::new();
+    let (mut hresult_store, hresult) = floor.hresult();
+    let (mut get_id_store, get_id, floor_job) = floor.get_id();
+    out.push(pair(
+        "wasmtime's floor: get-id / no-op call",
+        None,
+        rounds,
+        || {
+            black_box(
+                get_id
+                    .call(&mut get_id_store, (black_box(floor_job),))
+                    .expect("get-id"),
+            );
+        },
+        || {
+            black_box(
+                hresult
+                    .call(&mut hresult_store, (black_box(floor::ErrorCode::NotFound),))
+                    .expect("hresult"),
+            );
+        },
+    ));
+
+    // The host's bindings: `bindgen!`'s (every export looked up and
+    // type-checked per instance, then called through the kept `Func`)
+    // against the table generated from the WIT (checked once per runtime,
+    // found by index on each call). Instances live their whole life (made
+    // and dropped) in each call, as a user's do.
+    out.push(pair_of(
+        INSTANCES,
+        "instantiation: bindgen!'s QueuePre / checked-once table",
+        None,
+        rounds,
+        || drop(black_box(floor.instantiate_typed())),
+        || drop(black_box(floor.instantiate())),
+    ));
+    let (mut table_store, table_instance, table_get_id, table_job) = floor.get_id_table();
+    let (mut bindgen_store, bindgen_queue, bindgen_job) = floor.get_id_bindgen();
+    out.push(pair(
+        "get-id: checked-once table / bindgen!'s kept Func",
+        None,
+        rounds,
+        || {
+            let func = table_instance
+                .get_func(&mut table_store, table_get_id)
+                .expect("get-id");
+            // SAFETY: the contract's `get-id` type, as the host's table
+            // checks once per runtime (host/embed/src/exports.rs).
+            let typed = unsafe { floor::GetId::new_unchecked(func) };
+            black_box(
+                typed
+                    .call(&mut table_store, (black_box(table_job),))
+                    .expect("get-id"),
+            );
+        },
+        || {
+            black_box(
+                bindgen_queue
+                    .bits_queue_manager()
+                    .job()
+                    .call_get_id(&mut bindgen_store, black_box(bindgen_job))
+                    .expect("get-id"),
+            );
+        },
+    ));
+
+    let large = large_runtime();
+    let small = filled(&large, 10);
+    let big = filled(&large, 100_000);
+    out.push(pair(
+        "get-job at 100,000 / at 10 jobs",
+        Some(1.2),
+        rounds,
+        || {
+            black_box(big.next_lookup());
+        },
+        || {
+            black_box(small.next_lookup());
+        },
+    ));
+    out
+}

@@ -1,0 +1,6 @@
+//! The transfer service's tests, in one binary: transfers against the
+//! in-process HTTP server with injected faults, and a service riding out a
+//! shared (PostgreSQL) store that goes away.
+
+mod transfers;
+mod shared_store;

@@ -1,0 +1,7 @@
+//! The store's tests, in one binary: `suite` holds the checks every store
+//! passes alike; `persistence` runs them on memory and SQLite, `postgres`
+//! on a real PostgreSQL server, with the checks only a shared queue needs.
+
+mod suite;
+mod persistence;
+mod postgres;
