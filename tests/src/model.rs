@@ -2,7 +2,7 @@
 //! operations a client, a transferring host and the clock can send ([`ops`]),
 //! and a runner that sends each to the real component (on a manual clock)
 //! and to the model and compares every answer, every list of engine actions
-//! and, on request, every job's state ([`run`]). Used by tests/model.rs
+//! and, on request, every job's state ([`run`]). Used by tests/all/model.rs
 //! (proptest) and the fuzz target `operations` (arbitrary).
 
 pub mod ops;

@@ -7,7 +7,7 @@
 // component's own `hresult` function; the names are BITS's, from the contract.
 
 // Both tables are the contract crate's (guest/contract/src/error.rs), word
-// for word: tests/tests/web_tables.rs fails when they differ.
+// for word: tests/tests/all/web_tables.rs fails when they differ.
 
 /** error-code case → Windows name (contract §7, docs/contract.md). */
 export const WINDOWS_NAMES = Object.freeze({

@@ -9,7 +9,8 @@
 //! - `rt`: allocator, panic handler, `cabi_realloc`, `memcmp`.
 //!
 //! `no_std`, so that the component imports nothing but what the code uses
-//! (`wasi:random/random`). Everything is wasm32-only: natively the crate is
+//! (`wasi:random/random` for GUIDs, `wasi:clocks/wall-clock` for times and
+//! retries). Everything is wasm32-only: natively the crate is
 //! empty, and the logic is tested in its own crate.
 
 #![cfg_attr(target_arch = "wasm32", no_std)]

@@ -1,10 +1,10 @@
 //! Runs the `bits:queue` component — the Windows BITS job queue as a
 //! WebAssembly component — in a wasmtime sandbox, behind a typed Rust API.
 //!
-//! A [`Runtime`] loads a component once (the one built from `guest/` is
+//! A [`Runtime`] loads a component once (the one built from `guest/component` is
 //! embedded); each [`Queue`] is an instance of it with its own jobs. The
-//! sandbox grants nothing but randomness: OS entropy, or a seeded stream for
-//! reproducible GUIDs.
+//! sandbox grants nothing but randomness (OS entropy, or a seeded stream for
+//! reproducible GUIDs) and the wall clock (the system's, or one a test sets).
 //!
 //! ```
 //! use bits_queue_host::{ErrorCode, Guid, JobState, JobType, Runtime};

@@ -15,7 +15,7 @@ use crate::slots::InstanceSlots;
 use crate::store::{StoreData, new_store};
 use crate::{Config, Queue, Result, SandboxError, SandboxErrorKind};
 
-/// The component built from `guest/`, embedded at build time.
+/// The component built from `guest/component`, embedded at build time.
 pub const EMBEDDED_COMPONENT: &[u8] = include_bytes!(env!("BITS_QUEUE_COMPONENT"));
 
 /// The imports a component gets by default: randomness for GUIDs and the

@@ -58,8 +58,8 @@ impl FullWasi {
 
 impl StoreData {
     /// A sandbox that grants nothing but randomness (OS entropy, or a
-    /// ChaCha12 stream from `seed`, the same on every machine) and the time
-    /// from `clock`.
+    /// ChaCha12 stream from `seed`, the same on every machine) and the wall
+    /// clock (`clock`).
     pub(crate) fn new(config: &Config, seed: Option<u64>, clock: Arc<dyn Clock>) -> Self {
         let wasi = config.full_wasi.then(|| {
             Box::new(FullWasi::new(
