@@ -2,6 +2,6 @@
 //! passes alike; `persistence` runs them on memory and SQLite, `postgres`
 //! on a real PostgreSQL server, with the checks only a shared queue needs.
 
-mod suite;
 mod persistence;
 mod postgres;
+mod suite;
