@@ -52,35 +52,58 @@ pub fn description(text: &str) -> Result<(), ErrorCode> {
     }
 }
 
-/// Whether `url` is an acceptable remote name.
+/// Whether `url` is an acceptable remote name: it breaks none of the rules
+/// [`remote_name_fault`] checks.
+pub fn is_remote_name(url: &str) -> bool {
+    remote_name_fault(url).is_none()
+}
+
+/// The rule of contract §4 a remote name breaks, for a host that explains
+/// a refusal in words (the queue itself answers a bare `invalid-argument`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RemoteNameFault {
+    /// More than [`MAX_REMOTE_NAME`] UTF-16 units.
+    TooLong,
+    /// Whitespace or a control character, which a URL carries
+    /// percent-encoded.
+    WhitespaceOrControl,
+    /// Not `http://`, `https://` or `file://`.
+    Scheme,
+    /// An `http`/`https` URL with an empty authority: no server.
+    NoServer,
+    /// A `file://` URL with nothing after `://`.
+    NoFile,
+}
+
+/// The first rule `url` breaks as a remote name, if any.
 ///
-/// The rules:
+/// The rules, in the order they are checked:
 /// - at most [`MAX_REMOTE_NAME`] UTF-16 units;
+/// - no whitespace or control characters anywhere: a URL carries those
+///   percent-encoded, and a raw one is at best a typo, at worst an attempt
+///   to smuggle a second line into a request;
 /// - the scheme is `http`, `https` or `file` in any case, followed by `://`;
 /// - for `http`/`https`, the authority (up to the first `/`, `?` or `#`) is
 ///   not empty, since there is no server to talk to otherwise;
 /// - for `file`, something follows `://` (`file:///C:/x` and
-///   `file://server/share/x` are both fine);
-/// - no whitespace or control characters anywhere: a URL carries those
-///   percent-encoded, and a raw one is at best a typo, at worst an attempt
-///   to smuggle a second line into a request.
-pub fn is_remote_name(url: &str) -> bool {
+///   `file://server/share/x` are both fine).
+pub fn remote_name_fault(url: &str) -> Option<RemoteNameFault> {
     if !fits_utf16(url, MAX_REMOTE_NAME) {
-        return false;
+        return Some(RemoteNameFault::TooLong);
     }
     if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return false;
+        return Some(RemoteNameFault::WhitespaceOrControl);
     }
     if let Some(rest) = strip_scheme(url, "http").or_else(|| strip_scheme(url, "https")) {
         let authority_len = rest
             .bytes()
             .position(|b| matches!(b, b'/' | b'?' | b'#'))
             .unwrap_or(rest.len());
-        authority_len > 0
+        (authority_len == 0).then_some(RemoteNameFault::NoServer)
     } else if let Some(rest) = strip_scheme(url, "file") {
-        !rest.is_empty()
+        rest.is_empty().then_some(RemoteNameFault::NoFile)
     } else {
-        false
+        Some(RemoteNameFault::Scheme)
     }
 }
 
@@ -95,25 +118,53 @@ fn strip_scheme<'a>(url: &'a str, scheme: &str) -> Option<&'a str> {
     (name.eq_ignore_ascii_case(scheme.as_bytes()) && separator == b"://").then_some(rest)
 }
 
-/// Whether `path` is an acceptable local name.
+/// Whether `path` is an acceptable local name: it breaks none of the rules
+/// [`local_name_fault`] checks.
+pub fn is_local_name(path: &str) -> bool {
+    local_name_fault(path).is_none()
+}
+
+/// The rule of contract §4 a local name breaks, for a host that explains a
+/// refusal in words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LocalNameFault {
+    /// More than [`MAX_LOCAL_NAME`] UTF-16 units.
+    TooLong,
+    /// Not an absolute path.
+    NotAbsolute,
+    /// A `*` or `?`.
+    Wildcard,
+    /// A control character (U+0000..U+001F).
+    ControlCharacter,
+}
+
+/// The first rule `path` breaks as a local name, if any.
 ///
-/// The rules:
+/// The rules, in the order they are checked:
 /// - at most [`MAX_LOCAL_NAME`] UTF-16 units;
 /// - absolute: starts with `/`, or with an ASCII drive letter in either case
 ///   followed by `:\` or `:/`;
 /// - no `*` or `?` (wildcards, never a file name);
 /// - no control characters (U+0000..U+001F): Windows allows none of them in
 ///   a file name, and no system allows NUL.
-pub fn is_local_name(path: &str) -> bool {
+pub fn local_name_fault(path: &str) -> Option<LocalNameFault> {
     if !fits_utf16(path, MAX_LOCAL_NAME) {
-        return false;
+        return Some(LocalNameFault::TooLong);
     }
     let absolute = match path.as_bytes() {
         [b'/', ..] => true,
         [drive, b':', b'\\' | b'/', ..] => drive.is_ascii_alphabetic(),
         _ => false,
     };
-    absolute && !path.contains(['*', '?']) && !path.chars().any(|c| c < ' ')
+    if !absolute {
+        Some(LocalNameFault::NotAbsolute)
+    } else if path.contains(['*', '?']) {
+        Some(LocalNameFault::Wildcard)
+    } else if path.chars().any(|c| c < ' ') {
+        Some(LocalNameFault::ControlCharacter)
+    } else {
+        None
+    }
 }
 
 /// Checks one file's names: [`ErrorCode::InvalidArgument`] unless both are
@@ -335,6 +386,35 @@ mod tests {
         let over = format!("C:\\{}😀", repeat("é", 256));
         assert_eq!(utf16_len(&over), 261);
         assert!(!is_local_name(&over));
+    }
+
+    /// Each refusal names the rule it breaks, the first in the order the
+    /// rules are checked.
+    #[test]
+    fn faults_name_the_rule_broken() {
+        use LocalNameFault as L;
+        use RemoteNameFault as R;
+        let long_url = format!("http://h/{}", repeat("a", MAX_REMOTE_NAME));
+        for (url, fault) in [
+            (long_url.as_str(), Some(R::TooLong)),
+            ("ftp://h/a b", Some(R::WhitespaceOrControl)),
+            ("ftp://h/a", Some(R::Scheme)),
+            ("https:///a", Some(R::NoServer)),
+            ("file://", Some(R::NoFile)),
+            ("file:///a", None),
+        ] {
+            assert_eq!(remote_name_fault(url), fault, "{url:?}");
+        }
+        let long_path = format!("/{}", repeat("a", MAX_LOCAL_NAME));
+        for (path, fault) in [
+            (long_path.as_str(), Some(L::TooLong)),
+            ("a*\0", Some(L::NotAbsolute)),
+            ("/a*\0", Some(L::Wildcard)),
+            ("/a\0", Some(L::ControlCharacter)),
+            ("C:/a", None),
+        ] {
+            assert_eq!(local_name_fault(path), fault, "{path:?}");
+        }
     }
 
     #[test]

@@ -1,94 +1,67 @@
 //! Why the queue refused an argument, in words: the component answers a
 //! bare `E_INVALIDARG` (as BITS does), and bitsq says which argument is
-//! wrong and why, from the same rules (contract §4). The component stays
-//! the judge: these words are only looked for after it has refused.
+//! wrong and why. The rules are not written here again: bitsq asks the
+//! logic crate's own checks (`bits_queue_logic::validate`, the code the
+//! component runs) which rule an argument breaks, and only puts that rule
+//! into words. The component stays the judge: these words are only looked
+//! for after it has refused.
 
 use bits_queue_contract::limits::{
     MAX_DESCRIPTION, MAX_DISPLAY_NAME, MAX_LOCAL_NAME, MAX_REMOTE_NAME,
 };
+use bits_queue_logic::validate::{
+    self, LocalNameFault, RemoteNameFault, local_name_fault, remote_name_fault, utf16_len,
+};
 
 use crate::input::thousands;
 
-fn units(text: &str) -> usize {
-    text.encode_utf16().count()
-}
-
-fn too_long(what: &str, text: &str, max: usize) -> Option<String> {
-    let n = units(text);
-    (n > max).then(|| {
-        format!(
-            "the {what} is {} UTF-16 units long; at most {} are allowed",
-            thousands(n as u64),
-            thousands(max as u64)
-        )
-    })
+fn too_long(what: &str, text: &str, max: usize) -> String {
+    format!(
+        "the {what} is {} UTF-16 units long; at most {} are allowed",
+        thousands(utf16_len(text) as u64),
+        thousands(max as u64)
+    )
 }
 
 /// Why a display name was refused, if it breaks a rule.
 pub fn display_name(name: &str) -> Option<String> {
-    too_long("display name", name, MAX_DISPLAY_NAME)
+    validate::display_name(name)
+        .is_err()
+        .then(|| too_long("display name", name, MAX_DISPLAY_NAME))
 }
 
 /// Why a description was refused, if it breaks a rule.
 pub fn description(text: &str) -> Option<String> {
-    too_long("description", text, MAX_DESCRIPTION)
+    validate::description(text)
+        .is_err()
+        .then(|| too_long("description", text, MAX_DESCRIPTION))
 }
 
 /// Why `addfile REMOTE LOCAL` was refused, if either name breaks a rule.
 pub fn file(remote: &str, local: &str) -> Option<String> {
-    remote_name(remote).or_else(|| local_name(local))
-}
-
-fn remote_name(url: &str) -> Option<String> {
-    if let Some(why) = too_long("remote name", url, MAX_REMOTE_NAME) {
-        return Some(why);
-    }
-    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Some(
-            "the remote name contains whitespace or a control character; a URL carries \
-             them percent-encoded (%20 for a space)"
-                .to_string(),
-        );
-    }
-    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
-    let rest = if lower.starts_with("https://") {
-        &url[8..]
-    } else if lower.starts_with("http://") {
-        &url[7..]
-    } else if lower.starts_with("file://") {
-        return url[7..]
-            .is_empty()
-            .then(|| "the remote file:// URL names no file".to_string());
-    } else {
-        return Some("the remote name must be an http://, https:// or file:// URL".to_string());
-    };
-    match rest.chars().next() {
-        None | Some('/' | '?' | '#') => Some("the remote URL names no server".to_string()),
-        _ => None,
-    }
-}
-
-fn local_name(path: &str) -> Option<String> {
-    if let Some(why) = too_long("local name", path, MAX_LOCAL_NAME) {
-        return Some(why);
-    }
-    let absolute = match path.as_bytes() {
-        [b'/', ..] => true,
-        [drive, b':', b'\\' | b'/', ..] => drive.is_ascii_alphabetic(),
-        _ => false,
-    };
-    if !absolute {
-        return Some(
-            "the local name must be an absolute path (/dir/file or C:\\dir\\file)".to_string(),
-        );
-    }
-    if path.contains(['*', '?']) {
-        return Some("the local name may not contain * or ?".to_string());
-    }
-    if path.chars().any(|c| c < ' ') {
-        return Some("the local name contains a control character".to_string());
-    }
-    None
+    let remote_why = remote_name_fault(remote).map(|fault| match fault {
+        RemoteNameFault::TooLong => too_long("remote name", remote, MAX_REMOTE_NAME),
+        RemoteNameFault::WhitespaceOrControl => "the remote name contains whitespace or a \
+             control character; a URL carries them percent-encoded (%20 for a space)"
+            .to_string(),
+        RemoteNameFault::Scheme => {
+            "the remote name must be an http://, https:// or file:// URL".to_string()
+        }
+        RemoteNameFault::NoServer => "the remote URL names no server".to_string(),
+        RemoteNameFault::NoFile => "the remote file:// URL names no file".to_string(),
+    });
+    remote_why.or_else(|| {
+        local_name_fault(local).map(|fault| match fault {
+            LocalNameFault::TooLong => too_long("local name", local, MAX_LOCAL_NAME),
+            LocalNameFault::NotAbsolute => {
+                "the local name must be an absolute path (/dir/file or C:\\dir\\file)".to_string()
+            }
+            LocalNameFault::Wildcard => "the local name may not contain * or ?".to_string(),
+            LocalNameFault::ControlCharacter => {
+                "the local name contains a control character".to_string()
+            }
+        })
+    })
 }
 
 #[cfg(test)]
@@ -103,6 +76,7 @@ mod tests {
                 .contains("http://, https:// or file://")
         );
         assert!(file("https:///y", "/tmp/y").unwrap().contains("no server"));
+        assert!(file("file://", "/tmp/y").unwrap().contains("names no file"));
         assert!(
             file("https://x/a b", "/tmp/y")
                 .unwrap()
@@ -114,6 +88,11 @@ mod tests {
                 .contains("must be an absolute path")
         );
         assert!(file("https://x/y", "/tmp/*").unwrap().contains("* or ?"));
+        assert!(
+            file("https://x/y", "/tmp/\x01")
+                .unwrap()
+                .contains("control")
+        );
         assert_eq!(file("https://x/y", r"C:\tmp\y"), None);
         let long = "d".repeat(1025);
         assert_eq!(
@@ -121,5 +100,59 @@ mod tests {
             "the description is 1,025 UTF-16 units long; at most 1,024 are allowed"
         );
         assert_eq!(display_name("fine"), None);
+        assert!(
+            display_name(&"😀".repeat(129))
+                .unwrap()
+                .contains("258 UTF-16")
+        );
+    }
+
+    /// bitsq explains exactly what the queue's own checks refuse: an
+    /// explanation for every refused argument, none for an accepted one.
+    #[test]
+    fn explanations_agree_with_the_queues_checks() {
+        let remotes = [
+            "https://example.com/a",
+            "HTTP://h",
+            "file:///tmp/x",
+            "file://",
+            "ftp://h/a",
+            "https:///a",
+            "http://?q",
+            "https://h/a b",
+            "https://h/\u{7f}",
+            "",
+        ];
+        let long_remote = format!("https://h/{}", "é".repeat(MAX_REMOTE_NAME));
+        let locals = [
+            "/tmp/a", r"C:\a", "c:/a", "a", "C:a", "/tmp/a*", "/tmp/a?", "/tmp/\n", "",
+        ];
+        let long_local = format!("/{}", "a".repeat(MAX_LOCAL_NAME));
+        for remote in remotes.iter().copied().chain([long_remote.as_str()]) {
+            for local in locals.iter().copied().chain([long_local.as_str()]) {
+                assert_eq!(
+                    file(remote, local).is_some(),
+                    validate::file(remote, local).is_err(),
+                    "{remote:?} {local:?}: {:?}",
+                    file(remote, local)
+                );
+            }
+        }
+        for len in [
+            0,
+            MAX_DISPLAY_NAME,
+            MAX_DISPLAY_NAME + 1,
+            MAX_DESCRIPTION + 1,
+        ] {
+            let text = "n".repeat(len);
+            assert_eq!(
+                display_name(&text).is_some(),
+                validate::display_name(&text).is_err()
+            );
+            assert_eq!(
+                description(&text).is_some(),
+                validate::description(&text).is_err()
+            );
+        }
     }
 }

@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use bits_queue_contract::limits::{MAX_LOCAL_NAME, MAX_REMOTE_NAME};
 use bits_queue_host::Config;
 
 use crate::input::thousands;
@@ -20,9 +21,10 @@ pub const MIN_TIMEOUT_MS: u64 = Config::TICK.as_millis() as u64;
 pub const MAX_TIMEOUT_MS: u64 = 3_600_000;
 /// The most `--max-instances`: each reserves address space up front.
 pub const MAX_INSTANCES: u32 = 1_000;
-/// The least `--max-argument-bytes`: above the longest single argument of
-/// the contract (a 2,200-unit URL and a 260-unit path, three bytes a unit:
-/// 7,380 bytes).
+/// The longest single argument of the contract: `add-file`'s URL and path
+/// at their longest, three UTF-8 bytes a UTF-16 unit (7,380 bytes).
+const LONGEST_ARGUMENT_BYTES: u64 = 3 * (MAX_REMOTE_NAME + MAX_LOCAL_NAME) as u64;
+/// The least `--max-argument-bytes`: above the longest single argument.
 pub const MIN_ARGUMENT_BYTES: usize = 16 << 10;
 /// The most: a call cannot pass more than the component's memory.
 pub const MAX_ARGUMENT_BYTES: usize = 1 << 30;
@@ -90,7 +92,10 @@ pub fn max_argument_bytes(text: &str) -> Result<usize, String> {
         MIN_ARGUMENT_BYTES as u64,
         MAX_ARGUMENT_BYTES as u64,
         "bytes",
-        "(the longest single argument of the queue is 7,380 bytes)",
+        &format!(
+            "(the longest single argument of the queue is {} bytes)",
+            thousands(LONGEST_ARGUMENT_BYTES)
+        ),
     )
     .map(|v| v as usize)
 }
@@ -123,6 +128,12 @@ mod tests {
                 .contains("from 16,384 to")
         );
         assert!(max_argument_bytes("99999999999999999999999").is_err());
+        assert!(
+            max_argument_bytes("1")
+                .unwrap_err()
+                .ends_with("(the longest single argument of the queue is 7,380 bytes)")
+        );
+        assert!(LONGEST_ARGUMENT_BYTES < MIN_ARGUMENT_BYTES as u64);
     }
 
     /// Issue 13 case 7: a call gets at least the time asked for, though

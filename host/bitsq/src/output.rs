@@ -58,7 +58,7 @@ pub fn line(args: fmt::Arguments<'_>) {
 }
 
 /// Writes text to stdout as it is, without a line break: the prompt,
-/// `monitor`'s clearing of the screen, a progress bar. Only bitsq's own
+/// `monitor`'s clearing of the screen. Only bitsq's own
 /// text goes here, never a name.
 pub fn raw(text: &str) {
     write_out(text.as_bytes());

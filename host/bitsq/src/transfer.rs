@@ -6,7 +6,6 @@
 //! `error` is printed with its error, cancelled (its temporary files go),
 //! and bitsq exits 1.
 
-use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -14,6 +13,7 @@ use bits_queue_host::{
     Error, Job, JobError, JobPriority, JobState, JobType, Progress, Queue, hresult_name,
 };
 use bits_queue_service::{Confinement, ServiceConfig, TransferService, carry_out};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::output::say;
 
@@ -36,7 +36,7 @@ pub enum Ended {
     Failed,
 }
 
-/// How often the display refreshes.
+/// How often the progress is read.
 const TICK: Duration = Duration::from_millis(200);
 /// How often a line is printed when the output is not a terminal.
 const LINE_EVERY: Duration = Duration::from_secs(1);
@@ -83,12 +83,11 @@ pub fn run(queue: &Queue, request: Request) -> Result<Ended, Failure> {
                 if let Some(error) = job.error()? {
                     let key = (error.hresult, error.description.clone());
                     if seen_error.as_ref() != Some(&key) {
-                        display.clear();
-                        crate::output::tell!(
-                            "transient error, retrying in {} s: {}",
-                            job.minimum_retry_delay()?,
-                            describe(&error, &job)?
-                        );
+                        let delay = job.minimum_retry_delay()?;
+                        let why = describe(&error, &job)?;
+                        display.note(|| {
+                            crate::output::tell!("transient error, retrying in {delay} s: {why}")
+                        });
                         seen_error = Some(key);
                     }
                 }
@@ -178,24 +177,34 @@ pub fn bytes(n: u64) -> String {
     }
 }
 
-/// The progress display: a bar redrawn in place on a terminal, a line a
-/// second otherwise.
+/// The progress display: on a terminal, a bar indicatif redraws in place,
+/// fitted to the terminal's width; anywhere else (a pipe, a file, a dumb
+/// terminal, where indicatif draws nothing) a line a second, and one at
+/// each change of state.
 struct Display {
-    terminal: bool,
+    /// The bar, when the output is a terminal that can show one.
+    bar: Option<ProgressBar>,
     started: Instant,
     last_line: Option<Instant>,
     last_state: Option<JobState>,
-    drawn: bool,
 }
 
 impl Display {
     fn new() -> Self {
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stdout());
+        let bar = (!bar.is_hidden()).then(|| {
+            bar.set_style(
+                ProgressStyle::with_template("[{bar:20}] {wide_msg}")
+                    .expect("a valid template")
+                    .progress_chars("#-"),
+            );
+            bar
+        });
         Display {
-            terminal: std::io::stdout().is_terminal(),
+            bar,
             started: Instant::now(),
             last_line: None,
             last_state: None,
-            drawn: false,
         }
     }
 
@@ -227,41 +236,43 @@ impl Display {
             (progress.files_transferred + 1).min(progress.files_total),
             progress.files_total
         );
-        if self.terminal {
-            let width = 30;
-            let filled = match progress.bytes_total {
-                0 => width,
-                total if known => {
-                    (progress.bytes_transferred as f64 / total as f64 * width as f64) as usize
+        match &self.bar {
+            Some(bar) => {
+                bar.set_message(text);
+                if known {
+                    bar.set_length(progress.bytes_total);
+                    bar.set_position(progress.bytes_transferred);
+                } else {
+                    bar.unset_length();
                 }
-                _ => 0,
             }
-            .min(width);
-            let bar = format!("[{}{}]", "#".repeat(filled), "-".repeat(width - filled));
-            let mut out = std::io::stdout().lock();
-            let _ = write!(out, "\r\x1b[2K{bar} {text}");
-            let _ = out.flush();
-            self.drawn = true;
-        } else {
-            let due = self.last_line.is_none_or(|at| at.elapsed() >= LINE_EVERY)
-                || self.last_state != Some(state);
-            if due {
-                say!("{text}");
-                self.last_line = Some(Instant::now());
+            None => {
+                let due = self.last_line.is_none_or(|at| at.elapsed() >= LINE_EVERY)
+                    || self.last_state != Some(state);
+                if due {
+                    say!("{text}");
+                    self.last_line = Some(Instant::now());
+                }
             }
         }
         self.last_state = Some(state);
     }
 
-    /// Ends the line the bar is drawn on, before other output.
-    fn clear(&mut self) {
-        if self.terminal && self.drawn {
-            crate::output::raw("\n");
-            self.drawn = false;
+    /// Runs `print` with the bar out of the way, so its lines do not mix
+    /// with the bar's.
+    fn note(&self, print: impl FnOnce()) {
+        match &self.bar {
+            Some(bar) => bar.suspend(print),
+            None => print(),
         }
     }
 
-    fn finish(&mut self) {
-        self.clear();
+    /// Leaves the bar as it last was, and ends its line before other
+    /// output.
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish();
+            crate::output::raw("\n");
+        }
     }
 }

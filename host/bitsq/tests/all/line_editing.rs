@@ -7,11 +7,12 @@
 
 use std::fs::File;
 use std::io::{Read, Write};
-use std::os::fd::FromRawFd;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
+
+use crate::common::open_pty;
 
 /// Far above what any answer here takes: turns a hang into a failure.
 const HANG: Duration = Duration::from_secs(60);
@@ -59,31 +60,6 @@ impl Terminal {
     }
 }
 
-/// A pseudo-terminal of 80 columns: (master, slave).
-fn open_pty() -> (File, File) {
-    let mut master = 0;
-    let mut slave = 0;
-    let size = libc::winsize {
-        ws_row: 24,
-        ws_col: 80,
-        ws_xpixel: 0,
-        ws_ypixel: 0,
-    };
-    // SAFETY: openpty writes two new descriptors, which the Files own.
-    let done = unsafe {
-        libc::openpty(
-            &mut master,
-            &mut slave,
-            std::ptr::null_mut(),
-            std::ptr::null(),
-            &size,
-        )
-    };
-    assert_eq!(done, 0, "openpty: {}", std::io::Error::last_os_error());
-    // SAFETY: both descriptors were just opened and are owned only here.
-    unsafe { (File::from_raw_fd(master), File::from_raw_fd(slave)) }
-}
-
 /// Kills the shell if the test fails before it ends.
 struct KillOnDrop(std::process::Child);
 
@@ -96,7 +72,7 @@ impl Drop for KillOnDrop {
 
 #[test]
 fn the_shell_on_a_terminal_edits_lines_and_keeps_a_history() {
-    let (master, slave) = open_pty();
+    let (master, slave) = open_pty(80);
     let child = Command::new(env!("CARGO_BIN_EXE_bitsq"))
         .args(["--queue", "memory:", "shell", "--no-transfer"])
         .env("TERM", "xterm")

@@ -12,6 +12,8 @@ mod common;
 mod line_editing;
 mod persistence;
 mod postgres;
+mod progress_bar;
 mod shell_fuzz;
 mod stored;
 mod transfer;
+mod verbs;

@@ -126,6 +126,37 @@ pub fn resident_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
+/// A pseudo-terminal of `columns` columns and 24 rows: (master, slave).
+pub fn open_pty(columns: u16) -> (std::fs::File, std::fs::File) {
+    use std::os::fd::FromRawFd;
+    let mut master = 0;
+    let mut slave = 0;
+    let size = libc::winsize {
+        ws_row: 24,
+        ws_col: columns,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: openpty writes two new descriptors, which the Files own.
+    let done = unsafe {
+        libc::openpty(
+            &mut master,
+            &mut slave,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            &size,
+        )
+    };
+    assert_eq!(done, 0, "openpty: {}", std::io::Error::last_os_error());
+    // SAFETY: both descriptors were just opened and are owned only here.
+    unsafe {
+        (
+            std::fs::File::from_raw_fd(master),
+            std::fs::File::from_raw_fd(slave),
+        )
+    }
+}
+
 /// The GUID-shaped words of `text`, in order.
 pub fn guids(text: &str) -> Vec<String> {
     text.split(|c: char| c.is_whitespace() || c == ':')

@@ -1,0 +1,138 @@
+//! The commands that work on the stored queue — the shell, the service
+//! and the one-shot verbs: the queue opened from its location, with its
+//! file actions carried out inside the confinement asked for.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bits_queue_host::{QueueOptions, Runtime};
+use bits_queue_store::{PersistentQueue, PostgresOptions, open_location_with};
+
+use crate::cli::Command;
+use crate::exit::Status;
+use crate::output::tell;
+use crate::{budget, confinement, service_cmd, shell};
+
+/// The commands that work on the stored queue: the shell, the service and
+/// the one-shot verbs.
+pub fn run_stored(
+    runtime: &Runtime,
+    grant: budget::Grant,
+    seed: Option<u64>,
+    location: &str,
+    command: Command,
+) -> ExitCode {
+    let _lock = match &command {
+        Command::Service(_) => match service_cmd::lock(location) {
+            Ok(lock) => lock,
+            Err(message) => {
+                tell!("bitsq: {message}");
+                return Status::Store.into();
+            }
+        },
+        _ => None,
+    };
+    let mut postgres = PostgresOptions::default();
+    if let Command::Service(args) = &command {
+        postgres.lease = Duration::from_secs(args.lease);
+    }
+    let store = match open_location_with(location, postgres) {
+        Ok(store) => store,
+        Err(e) => {
+            tell!("bitsq: the queue {location}: {e}");
+            return Status::Store.into();
+        }
+    };
+    let options = match seed {
+        Some(seed) => QueueOptions::new().seed(seed),
+        None => QueueOptions::new(),
+    };
+    let (write, read) = match &command {
+        Command::Shell(args) => (&args.allow_write[..], &args.allow_read[..]),
+        Command::Service(args) => (&args.allow_write[..], &args.allow_read[..]),
+        _ => (&[][..], &[][..]),
+    };
+    let confinement = match confinement(write, read) {
+        Ok(confinement) => confinement,
+        Err(message) => {
+            tell!("bitsq: {message}");
+            return Status::Usage.into();
+        }
+    };
+    // `commit` and `discard` are carried out before a call's changes are
+    // stored (contract §11), inside the same confinement as the transfers.
+    let actions_confinement = confinement.clone();
+    let file_actions = Box::new(move |action: &bits_queue_host::Action| {
+        for failure in bits_queue_service::carry_out(action, &actions_confinement) {
+            tell!("warning: {failure}");
+        }
+    });
+    let backend = match PersistentQueue::open(runtime, options, store, file_actions) {
+        Ok((backend, warnings)) => {
+            for warning in warnings {
+                tell!("warning: {warning}");
+            }
+            warn_if_unservable(&backend, grant);
+            Arc::new(backend)
+        }
+        Err(bits_queue_store::PersistError::Store(e)) => {
+            tell!("bitsq: the queue {location}: {e}");
+            return Status::Store.into();
+        }
+        Err(bits_queue_store::PersistError::Queue(e)) => {
+            tell!("bitsq: the queue {location}: {e}");
+            return Status::Component.into();
+        }
+        // Only transfer reports are made under a lease; opening makes none.
+        Err(e @ bits_queue_store::PersistError::LeaseLost(_)) => {
+            tell!("bitsq: the queue {location}: {e}");
+            return Status::Store.into();
+        }
+    };
+    match command {
+        Command::Shell(args) => {
+            let transfers = (!args.no_transfer).then(|| service_config(confinement));
+            shell::run(&backend, grant, transfers).into()
+        }
+        Command::Service(_) => match service_cmd::run(&backend, service_config(confinement)) {
+            Ok(()) => Status::Done.into(),
+            Err(message) => {
+                tell!("bitsq: {message}");
+                Status::Failed.into()
+            }
+        },
+        Command::Verb(words) => shell::one_shot(&backend, grant, &words).into(),
+        Command::Demo | Command::Transfer(_) => unreachable!("in-memory commands"),
+    }
+}
+
+fn service_config(
+    confinement: bits_queue_service::Confinement,
+) -> bits_queue_service::ServiceConfig {
+    bits_queue_service::ServiceConfig {
+        context: bits_queue_service::Context {
+            confinement,
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
+/// Warns when the queue's stored limits are more than the sandbox flags
+/// can serve (limits set under larger flags, or flags lowered since): a
+/// job at those limits could run the component out of memory, or be too
+/// large to load back from the store (it would be left out, with a
+/// warning, until bitsq runs with larger flags).
+fn warn_if_unservable(backend: &PersistentQueue, grant: budget::Grant) {
+    if let Ok(limits) = backend.read(|queue| queue.limits())
+        && let Some(why) = budget::refusal(limits, grant)
+    {
+        tell!(
+            "warning: the queue's limits (max-jobs {}, max-files-per-job {}) are more than \
+             these flags serve: {why}",
+            limits.max_jobs,
+            limits.max_files_per_job
+        );
+    }
+}

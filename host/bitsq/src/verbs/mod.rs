@@ -1,0 +1,288 @@
+//! The shell's verbs, in one table, as cargo keeps its commands and
+//! ripgrep its flags: each entry has the verb's name, its arguments, its
+//! help, whether it only reads the queue, and the function that runs it.
+//! The shell, the one-shot commands (`bitsq VERB ARGS…`), `help` and
+//! `bitsq --help` all read this table, so a verb is added here and in the
+//! module that holds its function, nowhere else.
+
+mod about;
+mod args;
+mod create;
+mod failure;
+mod files;
+mod help;
+mod job_name;
+mod limits;
+mod monitor;
+mod settings;
+mod show;
+mod states;
+
+use bits_queue_host::{JobManager, Queue};
+
+use crate::budget::Grant;
+use crate::shell::{CommandEnd, Shell};
+
+pub use args::asks_help;
+pub use failure::{Failure, report};
+pub use help::{overview, verb_help};
+
+/// One verb of the shell.
+pub struct Verb {
+    /// What is typed, in any case.
+    pub name: &'static str,
+    /// Its arguments, as its usage line shows them.
+    pub args: &'static str,
+    /// One line on what it does; `{NAME}` stands for a fact of the
+    /// contract (see `about.rs`), so no number is written here twice.
+    pub about: &'static str,
+    /// Whether it only reads the queue (no store lock) or changes it.
+    pub access: Access,
+    /// What runs it.
+    pub action: Action,
+}
+
+/// Whether a verb changes the queue: a changing verb's call takes the
+/// store's lock and is stored with its changes.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Access {
+    /// It only reads.
+    Reads,
+    /// It changes the queue.
+    Changes,
+    /// It reads without arguments and changes with them (`limits`).
+    ChangesWithArgs,
+}
+
+/// How a verb runs.
+pub enum Action {
+    /// On its words alone, with no queue (`help`, `quit`): `bitsq help`
+    /// opens no store.
+    Alone(fn(&[String]) -> Result<Flow, Failure>),
+    /// As one call on the queue, reading or changing it as `access` says.
+    Call(fn(&Call<'_>, &[String]) -> Result<(), Failure>),
+    /// As many calls over time on the shell's queue (`monitor`).
+    Shell(fn(&Shell<'_>, &[String]) -> CommandEnd),
+}
+
+/// What a verb run as one call works on.
+pub struct Call<'a> {
+    pub queue: &'a Queue,
+    pub manager: &'a JobManager,
+    /// What the sandbox grants: `limits` refuses what it cannot serve.
+    pub grant: Grant,
+}
+
+/// Whether the shell goes on after a verb.
+pub enum Flow {
+    Continue,
+    Quit,
+}
+
+/// Every verb, in the order `help` lists them.
+pub static VERBS: &[Verb] = &[
+    Verb {
+        name: "create",
+        args: "[--download|--upload|--upload-reply] [--] NAME",
+        about: "create a suspended job (a download unless told) and print its GUID",
+        access: Access::Changes,
+        action: Action::Call(create::create),
+    },
+    Verb {
+        name: "list",
+        args: "",
+        about: "list every job in the queue, oldest first",
+        access: Access::Reads,
+        action: Action::Call(show::list),
+    },
+    Verb {
+        name: "info",
+        args: "JOB",
+        about: "show every property of a job, and each file's progress",
+        access: Access::Reads,
+        action: Action::Call(show::info),
+    },
+    Verb {
+        name: "addfile",
+        args: "JOB REMOTE LOCAL",
+        about: "add a file: an http(s):// or file:// URL and an absolute local path",
+        access: Access::Changes,
+        action: Action::Call(files::addfile),
+    },
+    Verb {
+        name: "files",
+        args: "JOB",
+        about: "list a job's files",
+        access: Access::Reads,
+        action: Action::Call(files::files),
+    },
+    Verb {
+        name: "setdisplayname",
+        args: "JOB VALUE",
+        about: "set a job's display name (at most {MAX_DISPLAY_NAME} UTF-16 units)",
+        access: Access::Changes,
+        action: Action::Call(settings::setdisplayname),
+    },
+    Verb {
+        name: "setdescription",
+        args: "JOB VALUE",
+        about: "set a job's description (at most {MAX_DESCRIPTION} UTF-16 units)",
+        access: Access::Changes,
+        action: Action::Call(settings::setdescription),
+    },
+    Verb {
+        name: "setpriority",
+        args: "JOB foreground|high|normal|low",
+        about: "set a job's priority",
+        access: Access::Changes,
+        action: Action::Call(settings::setpriority),
+    },
+    Verb {
+        name: "resume",
+        args: "JOB",
+        about: "queue a job for transfer",
+        access: Access::Changes,
+        action: Action::Call(states::resume),
+    },
+    Verb {
+        name: "suspend",
+        args: "JOB",
+        about: "pause a job",
+        access: Access::Changes,
+        action: Action::Call(states::suspend),
+    },
+    Verb {
+        name: "cancel",
+        args: "JOB",
+        about: "cancel a job: it leaves the queue, its temporary files deleted",
+        access: Access::Changes,
+        action: Action::Call(states::cancel),
+    },
+    Verb {
+        name: "complete",
+        args: "JOB",
+        about: "acknowledge a job: its files take their local names, it leaves",
+        access: Access::Changes,
+        action: Action::Call(states::complete),
+    },
+    Verb {
+        name: "geterror",
+        args: "JOB",
+        about: "show a job's error: Windows name, HRESULT, context, file",
+        access: Access::Reads,
+        action: Action::Call(show::geterror),
+    },
+    Verb {
+        name: "gettimes",
+        args: "JOB",
+        about: "show a job's creation, modification and completion times",
+        access: Access::Reads,
+        action: Action::Call(show::gettimes),
+    },
+    Verb {
+        name: "setminretrydelay",
+        args: "JOB SECONDS",
+        about: "set the wait after a transient error (at least {LEAST_MINIMUM_RETRY_DELAY} s)",
+        access: Access::Changes,
+        action: Action::Call(settings::setminretrydelay),
+    },
+    Verb {
+        name: "setnoprogresstimeout",
+        args: "JOB SECONDS",
+        about: "set how long without progress a job may retry (zero: no retry)",
+        access: Access::Changes,
+        action: Action::Call(settings::setnoprogresstimeout),
+    },
+    Verb {
+        name: "setnotifyflags",
+        args: "JOB FLAGS",
+        about: "set notifications: {NOTIFY_FLAGS}",
+        access: Access::Changes,
+        action: Action::Call(settings::setnotifyflags),
+    },
+    Verb {
+        name: "monitor",
+        args: "[SECONDS]",
+        about: "show the jobs each second until Ctrl-C, or for SECONDS while any moves",
+        access: Access::Reads,
+        action: Action::Shell(monitor::monitor),
+    },
+    Verb {
+        name: "limits",
+        args: "[MAX_JOBS MAX_FILES]",
+        about: "show the queue limits, or set them (neither may be zero)",
+        access: Access::ChangesWithArgs,
+        action: Action::Call(limits::limits),
+    },
+    Verb {
+        name: "help",
+        args: "[VERB]",
+        about: "list the commands, or explain one",
+        access: Access::Reads,
+        action: Action::Alone(help::help),
+    },
+    Verb {
+        name: "quit",
+        args: "",
+        about: "leave the shell (so does the end of input, or Ctrl-D)",
+        access: Access::Reads,
+        action: Action::Alone(help::quit),
+    },
+];
+
+/// The verb called `name`, in any case.
+pub fn find(name: &str) -> Option<&'static Verb> {
+    VERBS.iter().find(|v| v.name.eq_ignore_ascii_case(name))
+}
+
+impl Verb {
+    /// `addfile JOB REMOTE LOCAL`.
+    pub fn usage(&self) -> String {
+        if self.args.is_empty() {
+            self.name.to_string()
+        } else {
+            format!("{} {}", self.name, self.args)
+        }
+    }
+
+    /// Whether running it with `args` only reads the queue.
+    pub fn reads(&self, args: &[String]) -> bool {
+        match self.access {
+            Access::Reads => true,
+            Access::Changes => false,
+            Access::ChangesWithArgs => args::positional(args).is_empty(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_lower_case_words() {
+        for (i, verb) in VERBS.iter().enumerate() {
+            assert!(
+                verb.name.chars().all(|c| c.is_ascii_lowercase()),
+                "{}",
+                verb.name
+            );
+            assert!(
+                VERBS[i + 1..].iter().all(|other| other.name != verb.name),
+                "{} twice",
+                verb.name
+            );
+            assert!(std::ptr::eq(find(&verb.name.to_uppercase()).unwrap(), verb));
+        }
+    }
+
+    /// Only what the queue itself is asked to change takes the lock.
+    #[test]
+    fn access_follows_the_words() {
+        let limits = find("limits").unwrap();
+        assert!(limits.reads(&[]));
+        assert!(!limits.reads(&["1".into(), "2".into()]));
+        assert!(find("list").unwrap().reads(&[]));
+        assert!(!find("create").unwrap().reads(&["x".into()]));
+    }
+}

@@ -1,0 +1,148 @@
+//! What the verbs print about jobs: the job list (`list`, `monitor`), a
+//! job's properties (`info`), its files and times, the queue's limits.
+//! Every name is shown escaped (`Shown`), never raw.
+
+use bits_queue_host::{Datetime, Job, JobManager, Progress, QueueLimits, Result};
+
+use crate::output::{Shown, cut, escape_controls, say};
+
+/// `list` fits 80 columns: the GUID, the state, the file count, and as
+/// much of the name as is left (`info` shows the rest).
+const LIST_WIDTH: usize = 80;
+
+/// Every job, oldest first, one line each.
+pub fn list(manager: &JobManager) -> Result<()> {
+    let jobs = manager.jobs()?;
+    if jobs.is_empty() {
+        say!("no jobs");
+        return Ok(());
+    }
+    let head = format!("{:<38}  {:<15}  {:>5}  ", "GUID", "STATE", "FILES");
+    let room = LIST_WIDTH - head.chars().count();
+    say!("{head}NAME");
+    for job in &jobs {
+        let name = escape_controls(&job.display_name()?, true);
+        say!(
+            "{:<38}  {:<15}  {:>5}  {}",
+            job.id()?.to_string(),
+            job.state()?.to_string(),
+            job.progress()?.files_total,
+            cut(&name, room)
+        );
+    }
+    say!("{} job(s)", jobs.len());
+    Ok(())
+}
+
+/// `1234` or `unknown`.
+fn size(bytes_total: u64) -> String {
+    if bytes_total == Progress::SIZE_UNKNOWN {
+        "unknown".to_string()
+    } else {
+        bytes_total.to_string()
+    }
+}
+
+/// Every property of a job, each file's progress, its error and times.
+pub fn info(job: &Job) -> Result<()> {
+    let progress = job.progress()?;
+    say!("guid:         {}", job.id()?);
+    say!("display name: {}", Shown(&job.display_name()?));
+    say!("description:  {}", Shown(&job.description()?));
+    say!("type:         {}", job.job_type()?);
+    say!("state:        {}", job.state()?);
+    say!("priority:     {}", job.priority()?);
+    say!(
+        "files:        {} of {} transferred",
+        progress.files_transferred,
+        progress.files_total
+    );
+    say!(
+        "bytes:        {} of {} transferred",
+        progress.bytes_transferred,
+        size(progress.bytes_total)
+    );
+    let files = job.files()?;
+    for (index, (file, progress)) in files.iter().zip(job.file_progress()?).enumerate() {
+        let done = if progress.completed { ", complete" } else { "" };
+        say!(
+            "file {index}:       {} of {} bytes{done}: {} -> {}",
+            progress.bytes_transferred,
+            size(progress.bytes_total),
+            Shown(&file.remote_name),
+            Shown(&file.local_name)
+        );
+    }
+    match job.error()? {
+        Some(error) => say!("error:        {}", crate::transfer::describe(&error, job)?),
+        None => say!("error:        none"),
+    }
+    times(job)?;
+    say!(
+        "retry:        after {} s, no progress for {} s ends it; notify flags 0x{:X}",
+        job.minimum_retry_delay()?,
+        job.no_progress_timeout()?,
+        job.notify_flags()?
+    );
+    Ok(())
+}
+
+/// A job's files, `REMOTE -> LOCAL`.
+pub fn files(job: &Job) -> Result<()> {
+    let files = job.files()?;
+    for f in &files {
+        say!("{} -> {}", Shown(&f.remote_name), Shown(&f.local_name));
+    }
+    say!("{} file(s)", files.len());
+    Ok(())
+}
+
+/// A job's times, each as a UTC date.
+pub fn times(job: &Job) -> Result<()> {
+    let times = job.times()?;
+    say!("created:      {}", date(times.creation));
+    say!("modified:     {}", date(times.modification));
+    match times.transfer_completion {
+        Some(at) => say!("transferred:  {}", date(at)),
+        None => say!("transferred:  not yet"),
+    }
+    Ok(())
+}
+
+/// `2026-11-30 08:12:01 UTC`; a time past the calendar's end (jiff's, at
+/// the end of the year 9999) as seconds since the Unix epoch.
+fn date(at: Datetime) -> String {
+    i64::try_from(at.seconds)
+        .ok()
+        .and_then(|seconds| jiff::Timestamp::from_second(seconds).ok())
+        .map(|at| at.strftime("%Y-%m-%d %H:%M:%S UTC").to_string())
+        .unwrap_or_else(|| format!("{} s after 1970-01-01 00:00:00 UTC", at.seconds))
+}
+
+/// `max-jobs 300, max-files-per-job 200`.
+pub fn limits(limits: QueueLimits) {
+    say!(
+        "max-jobs {}, max-files-per-job {}",
+        limits.max_jobs,
+        limits.max_files_per_job
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_utc_calendar_dates() {
+        let at = |seconds| date(Datetime::from_seconds(seconds));
+        assert_eq!(at(0), "1970-01-01 00:00:00 UTC");
+        // A leap day, and the last second of a year.
+        assert_eq!(at(951_782_400), "2000-02-29 00:00:00 UTC");
+        assert_eq!(at(1_798_761_599), "2026-12-31 23:59:59 UTC");
+        assert_eq!(at(253_402_207_200), "9999-12-30 22:00:00 UTC");
+        assert_eq!(
+            at(253_402_207_201),
+            "253402207201 s after 1970-01-01 00:00:00 UTC"
+        );
+    }
+}

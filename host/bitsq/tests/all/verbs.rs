@@ -1,0 +1,163 @@
+//! Issue 18 part 4: every verb is found from `bitsq --help`, `bitsq help
+//! VERB` explains one without opening a queue, and the global options
+//! work before or after a verb, on a real SQLite queue file.
+
+use std::process::{Command, Output};
+
+fn bitsq(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_bitsq"))
+        .args(args)
+        .env_remove("BITSQ_QUEUE")
+        .output()
+        .expect("bitsq runs")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8(out.stdout.clone()).expect("stdout is UTF-8")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8(out.stderr.clone()).expect("stderr is UTF-8")
+}
+
+/// A queue path no store can be opened at: a command that opens one fails
+/// (exit 4), so one that succeeds with it opened none.
+const NO_QUEUE: &str = "/nonexistent/bitsq-no-queue/queue.sqlite3";
+
+/// bitsadmin's verbs bitsq has: the table must hold at least these.
+const BITSADMIN_VERBS: &[&str] = &[
+    "create",
+    "addfile",
+    "resume",
+    "suspend",
+    "list",
+    "info",
+    "files",
+    "complete",
+    "cancel",
+    "geterror",
+    "gettimes",
+    "setpriority",
+    "setdescription",
+    "setdisplayname",
+    "setnotifyflags",
+    "monitor",
+];
+
+/// The verbs the verb table holds, read from `bitsq help` (which prints
+/// every entry: its usage line, then what it does).
+fn table_verbs() -> Vec<String> {
+    let out = bitsq(&["--queue", NO_QUEUE, "help"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    stdout(&out)
+        .lines()
+        .filter_map(|line| line.strip_prefix("  "))
+        .filter(|usage| !usage.starts_with(' '))
+        .map(|usage| usage.split(' ').next().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+fn help_names_every_verb_of_the_table() {
+    let table = table_verbs();
+    for verb in BITSADMIN_VERBS {
+        assert!(table.iter().any(|v| v == verb), "{verb} not in {table:?}");
+    }
+    let out = bitsq(&["--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    let help = stdout(&out);
+    let named: Vec<&str> = help
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .collect();
+    for verb in &table {
+        assert!(named.contains(&verb.as_str()), "{verb} missing:\n{help}");
+    }
+    assert!(help.contains("bitsq help VERB"), "{help}");
+}
+
+#[test]
+fn help_verb_explains_one_without_a_queue() {
+    for args in [
+        &["--queue", NO_QUEUE, "help", "addfile"][..],
+        &["--queue", NO_QUEUE, "addfile", "--help"],
+        &["--queue", NO_QUEUE, "HELP", "AddFile"],
+    ] {
+        let out = bitsq(args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        assert_eq!(stderr(&out), "", "{args:?}");
+        let text = stdout(&out);
+        assert!(
+            text.starts_with("addfile JOB REMOTE LOCAL\n    add a file: "),
+            "{args:?}: {text}"
+        );
+    }
+    // The path above really opens no queue.
+    assert_eq!(bitsq(&["--queue", NO_QUEUE, "list"]).status.code(), Some(4));
+    // The limits in a verb's help are the contract's.
+    let out = bitsq(&["help", "setdescription"]);
+    assert!(stdout(&out).contains("at most 1,024 UTF-16 units"));
+    // clap's own subcommands are explained as `bitsq shell --help` is.
+    let out = bitsq(&["help", "shell"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("--no-transfer"), "{}", stdout(&out));
+}
+
+#[test]
+fn help_for_an_unknown_verb_names_it_and_exits_2() {
+    let out = bitsq(&["--queue", NO_QUEUE, "help", "nosuchverb"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "");
+    assert_eq!(
+        stderr(&out),
+        "error: unknown command `nosuchverb`; `help` lists the commands\n"
+    );
+    // An unknown verb alone, too, before any queue is opened.
+    let out = bitsq(&["--queue", NO_QUEUE, "nosuchverb"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("`nosuchverb`"), "{}", stderr(&out));
+}
+
+#[test]
+fn global_options_work_before_or_after_the_verb() {
+    let dir = bits_queue_tests::scratch_dir("bitsq-globals");
+    let queue = dir.join("queue.sqlite3");
+    let queue = queue.to_str().unwrap();
+    // Options after the verb: the queue, the seed, a sandbox flag, in
+    // either form.
+    let first = bitsq(&["create", "--queue", queue, "--seed", "7", "first"]);
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    let second = bitsq(&[
+        "create",
+        "--upload",
+        &format!("--queue={queue}"),
+        "--memory-limit",
+        "64",
+        "second",
+    ]);
+    assert_eq!(second.status.code(), Some(0), "{}", stderr(&second));
+    // `--` ends the options: a word after it is the job's name.
+    let named = bitsq(&["--queue", queue, "create", "--", "--seed"]);
+    assert_eq!(named.status.code(), Some(0), "{}", stderr(&named));
+
+    let after = bitsq(&["list", "--queue", queue]);
+    let before = bitsq(&["--queue", queue, "list"]);
+    assert_eq!(after.status.code(), Some(0), "{}", stderr(&after));
+    assert_eq!(stdout(&after), stdout(&before));
+    assert_eq!(stderr(&after), "");
+    let listed = stdout(&after);
+    for line in [stdout(&first), stdout(&second), stdout(&named)] {
+        assert!(listed.contains(line.trim()), "{line} missing:\n{listed}");
+    }
+    assert!(listed.contains("  first\n") && listed.contains("  --seed\n"));
+    assert!(listed.ends_with("3 job(s)\n"), "{listed}");
+
+    // A global option after the verb is checked as before it.
+    let bad = bitsq(&["list", "--queue", queue, "--memory-limit", "0"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("--memory-limit"), "{}", stderr(&bad));
+    // And one left without its value is named.
+    let bare = bitsq(&["list", "--queue"]);
+    assert_eq!(bare.status.code(), Some(2));
+    assert!(stderr(&bare).contains("--queue"), "{}", stderr(&bare));
+    std::fs::remove_dir_all(dir).unwrap();
+}
