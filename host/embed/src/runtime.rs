@@ -264,11 +264,14 @@ fn linker(
             })
     };
     linked.map_err(|e| match e.downcast_ref::<NotGranted>() {
-        Some(NotGranted(name)) => load_error(format!(
-            "the component imports `{name}`, which this host does not grant \
-             (it grants only {RANDOM_IMPORT}.x and {CLOCK_IMPORT}.x; full WASI can be \
-             linked with nothing granted: Config::full_wasi, or bitsq --full-wasi)"
-        )),
+        Some(NotGranted(name)) => SandboxError::ungranted(
+            name,
+            format!(
+                "the component imports `{name}`, which this host does not grant \
+                 (it grants only {RANDOM_IMPORT}.x and {CLOCK_IMPORT}.x)"
+            ),
+        )
+        .into(),
         None => load_error(format!("cannot link WASI: {e:#}")),
     })?;
     Ok(linker)
@@ -369,7 +372,7 @@ struct Ticker {
 impl Ticker {
     /// The name of every ticker thread (at most 15 bytes: Linux keeps no
     /// more of a thread's name).
-    const THREAD_NAME: &'static str = "bitsq-epoch";
+    const THREAD_NAME: &'static str = "bits-queue-tick";
 
     fn start(engine: Engine) -> std::io::Result<Self> {
         let stop = Arc::new(AtomicBool::new(false));
