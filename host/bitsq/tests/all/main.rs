@@ -4,14 +4,14 @@
 //! queues and service children). `cli_timeout.rs` stays a binary of its
 //! own: nothing heavy may run beside it.
 
-mod common;
-mod stored;
 mod cli;
 mod cli_hostile;
 mod cli_input;
 mod cli_survival;
+mod common;
 mod line_editing;
 mod persistence;
 mod postgres;
 mod shell_fuzz;
+mod stored;
 mod transfer;
