@@ -14,6 +14,7 @@ mod explain;
 mod flags;
 mod input;
 mod interrupt;
+mod location;
 mod output;
 mod service_cmd;
 mod shell;
@@ -28,10 +29,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bits_queue_host::{Config, JobPriority, Queue, QueueOptions, Runtime};
-use bits_queue_store::{PersistentQueue, PostgresOptions, default_location, open_location_with};
+use bits_queue_store::{PersistentQueue, PostgresOptions, open_location_with};
 use clap::{Parser, Subcommand};
 
 use crate::exit::Status;
+use crate::location::default_location;
 use crate::output::tell;
 
 /// The Windows BITS job queue, run as a sandboxed WebAssembly component.
@@ -358,9 +360,16 @@ fn run_stored(
         },
         _ => None,
     };
-    let mut postgres = PostgresOptions::default();
+    let mut postgres = PostgresOptions {
+        application_name: "bitsq".into(),
+        ..PostgresOptions::default()
+    };
     if let Command::Service(args) = &command {
         postgres.lease = Duration::from_secs(args.lease);
+    }
+    if let Err(message) = location::create_default_dir(location) {
+        tell!("bitsq: the queue {location}: {message}");
+        return Status::Store.into();
     }
     let store = match open_location_with(location, postgres) {
         Ok(store) => store,

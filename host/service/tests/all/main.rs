@@ -2,5 +2,5 @@
 //! in-process HTTP server with injected faults, and a service riding out a
 //! shared (PostgreSQL) store that goes away.
 
-mod transfers;
 mod shared_store;
+mod transfers;
