@@ -207,8 +207,12 @@ impl PostgresStore {
                 )));
             }
             let mut client = self.config.connect(NoTls).map_err(|e| {
-                StoreError::disconnected(format!("cannot connect to {}: {e}", self.location))
-                    .caused_by(e)
+                StoreError::disconnected(format!(
+                    "cannot connect to {}: {}",
+                    self.location,
+                    detail(&e)
+                ))
+                .caused_by(e)
             })?;
             schema::migrate(&mut client, &self.location)?;
             let statements = Statements::prepare(&mut client).map_err(|e| self.failed(e))?;
@@ -235,7 +239,7 @@ impl PostgresStore {
         if closed {
             self.connection = None;
             self.in_transaction = false;
-            StoreError::disconnected(format!("{}: {e}", self.location)).caused_by(e)
+            StoreError::disconnected(format!("{}: {}", self.location, detail(&e))).caused_by(e)
         } else {
             StoreError::new(format!("PostgreSQL ({}): {}", self.location, detail(&e))).caused_by(e)
         }
@@ -533,12 +537,19 @@ impl Drop for PostgresStore {
 mod watch;
 
 /// The server's own words for a database error (its message and code),
-/// else the client's.
+/// else the client's with its causes ("error connecting to server:
+/// Connection refused …"): the client's own text names only its kind.
 fn detail(e: &postgres::Error) -> String {
-    match e.as_db_error() {
-        Some(db) => format!("{} ({})", db.message(), db.code().code()),
-        None => e.to_string(),
+    if let Some(db) = e.as_db_error() {
+        return format!("{} ({})", db.message(), db.code().code());
     }
+    let mut words = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(below) = cause {
+        words = format!("{words}: {below}");
+        cause = below.source();
+    }
+    words
 }
 
 /// A lease's length as SQL takes it: seconds, as a double.

@@ -57,7 +57,11 @@ const SETUP_LOCK: i64 = 0x62_69_74_73_71;
 /// Creates the schema, or migrates it to [`SCHEMA`], in one transaction.
 pub fn migrate(client: &mut Client, location: &str) -> Result<(), StoreError> {
     let failed = |e: postgres::Error| {
-        StoreError::new(format!("cannot set up the queue in {location}: {e}")).caused_by(e)
+        StoreError::new(format!(
+            "cannot set up the queue in {location}: {}",
+            super::detail(&e)
+        ))
+        .caused_by(e)
     };
     let mut tx = client.transaction().map_err(failed)?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SETUP_LOCK])

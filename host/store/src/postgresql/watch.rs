@@ -25,7 +25,8 @@ pub fn start(
     // The first connection is made here, so a watch that cannot start says
     // so to its caller.
     let mut client = listen(&config).map_err(|e| {
-        StoreError::disconnected(format!("cannot watch {location}: {e}")).caused_by(e)
+        StoreError::disconnected(format!("cannot watch {location}: {}", super::detail(&e)))
+            .caused_by(e)
     })?;
     let stop = Arc::new(AtomicBool::new(false));
     let stopping = stop.clone();

@@ -106,9 +106,12 @@ fn a_postgresql_server_out_of_reach_is_disconnected_with_its_cause() {
     {
         assert!(!shown.contains("secret"), "{shown}");
     }
+    // The message names the place (without the password) and the cause,
+    // which the client's own text leaves to its source.
     assert!(
         e.to_string()
             .contains(&format!("ann@127.0.0.1:{port}/queue")),
         "{e}"
     );
+    assert!(e.to_string().contains("Connection refused"), "{e}");
 }
