@@ -102,22 +102,22 @@ impl Backend for Arc<PersistentQueue> {
         &self,
         f: impl FnOnce(&Queue) -> bits_queue_host::Result<T>,
     ) -> Result<T, PersistError> {
-        Ok(PersistentQueue::change(self, f)?)
+        PersistentQueue::change(self, f)
     }
 
     fn read<T>(
         &self,
         f: impl FnOnce(&Queue) -> bits_queue_host::Result<T>,
     ) -> Result<T, PersistError> {
-        Ok(PersistentQueue::read(self, f)?)
+        PersistentQueue::read(self, f)
     }
 
     fn flush(&self) -> Result<(), PersistError> {
-        Ok(PersistentQueue::flush(self)?)
+        PersistentQueue::flush(self)
     }
 
     fn poll(&self) -> Result<Vec<Action>, PersistError> {
-        Ok(PersistentQueue::poll(self)?)
+        PersistentQueue::poll(self)
     }
 
     fn report(
@@ -126,11 +126,11 @@ impl Backend for Arc<PersistentQueue> {
         kind: ReportKind,
         f: impl FnOnce(&Queue) -> bits_queue_host::Result<()>,
     ) -> Result<(), PersistError> {
-        Ok(PersistentQueue::report(self, file, kind, f)?)
+        PersistentQueue::report(self, file, kind, f)
     }
 
     fn recover_lost(&self, at_start: bool) -> Result<Vec<FileRef>, PersistError> {
-        Ok(PersistentQueue::recover_lost(self, at_start)?)
+        PersistentQueue::recover_lost(self, at_start)
     }
 
     fn tend(&self) -> Result<(), PersistError> {
@@ -139,10 +139,10 @@ impl Backend for Arc<PersistentQueue> {
     }
 
     fn watch(&self, wake: Box<dyn Fn() + Send>) -> Result<Option<Watch>, PersistError> {
-        Ok(PersistentQueue::watch(self, wake)?)
+        PersistentQueue::watch(self, wake)
     }
 
     fn leased_here(&self) -> Result<Vec<FileRef>, PersistError> {
-        Ok(PersistentQueue::leased_here(self)?)
+        PersistentQueue::leased_here(self)
     }
 }
