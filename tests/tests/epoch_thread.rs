@@ -10,7 +10,7 @@ fn tickers() -> usize {
     std::fs::read_dir("/proc/self/task")
         .expect("Linux's /proc")
         .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
-        .filter(|name| name.trim_end() == "bitsq-epoch")
+        .filter(|name| name.trim_end() == "bits-queue-tick")
         .count()
 }
 

@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 use core::cell::OnceCell;
 
 use bits_queue_contract::{self as contract, guid};
-use bits_queue_logic::queue::{JobRef, Queue};
+use bits_queue_logic::queue::{JobRef, QueueState};
 use bits_queue_logic::random::GetRandom;
 
 use crate::bindings::export;
@@ -22,14 +22,14 @@ use crate::bindings::wasi::clocks::wall_clock;
 
 /// The instance's one queue (contract §3), made on first use.
 ///
-/// A `static` must be `Sync`, and `Queue` (full of `Rc` and `RefCell`) is
+/// A `static` must be `Sync`, and `QueueState` (full of `Rc` and `RefCell`) is
 /// not. Sharing it is sound here because nothing can reach it from two
 /// threads: wasm32-wasip2 code runs on the single thread of its instance
 /// (the crate is not built with the `atomics` feature, so it could not
 /// spawn one), and the component model does not re-enter an instance while
 /// one of its exports is running. This wrapper is private to the wasm32
 /// build, where that holds.
-struct InstanceQueue(OnceCell<Queue>);
+struct InstanceQueue(OnceCell<QueueState>);
 
 // SAFETY: see `InstanceQueue`: one thread per instance, no re-entry.
 unsafe impl Sync for InstanceQueue {}
@@ -38,10 +38,10 @@ static QUEUE: InstanceQueue = InstanceQueue(OnceCell::new());
 
 /// The instance's queue, drawing GUIDs from the host's `wasi:random` and
 /// reading the time from its `wasi:clocks/wall-clock`.
-fn queue() -> &'static Queue {
+fn queue() -> &'static QueueState {
     QUEUE
         .0
-        .get_or_init(|| Queue::with_clock(GetRandom, || wall_clock::now().into()))
+        .get_or_init(|| QueueState::with_clock(GetRandom, || wall_clock::now().into()))
 }
 
 struct Component;

@@ -21,12 +21,12 @@ use bits_queue_contract::{
 };
 
 use crate::job::{Job, Wake};
-use crate::queue::{Inner, JobRef, Queue, read, write};
+use crate::queue::{Inner, JobRef, QueueState, read, write};
 
 /// One instance's side of the transfers: not part of the queue (never
 /// journaled), since another instance sharing the queue has its own.
 #[derive(Debug)]
-pub(crate) struct Engine {
+pub(crate) struct TransferState {
     background_slots: u32,
     /// The transfers this instance ordered and has not seen end.
     in_flight: Vec<InFlight>,
@@ -38,9 +38,9 @@ pub(crate) struct Engine {
     notices: VecDeque<(bits_queue_contract::Guid, NotifyEvent)>,
 }
 
-impl Default for Engine {
-    fn default() -> Engine {
-        Engine {
+impl Default for TransferState {
+    fn default() -> TransferState {
+        TransferState {
             background_slots: DEFAULT_BACKGROUND_SLOTS,
             in_flight: Vec::new(),
             pending: VecDeque::new(),
@@ -79,7 +79,7 @@ fn rank(priority: JobPriority) -> u8 {
     }
 }
 
-impl Engine {
+impl TransferState {
     /// Records that `event` happened to `job`, if its notify flags ask for
     /// it (contract §12). Consecutive `modification` notices for one job
     /// become one; past [`MAX_PENDING_NOTIFICATIONS`] the oldest goes.
@@ -145,14 +145,14 @@ fn order(job: &Job, index: usize) -> TransferOrder {
 }
 
 /// The engine's calls (contract §10).
-impl Queue {
+impl QueueState {
     /// How many background jobs this instance transfers at once; 0 is
     /// `invalid-argument`.
     pub fn set_background_slots(&self, slots: u32) -> Result<(), ErrorCode> {
         if slots == 0 {
             return Err(ErrorCode::InvalidArgument);
         }
-        write(&self.0).engine.background_slots = slots;
+        write(&self.0).transfers.background_slots = slots;
         Ok(())
     }
 
@@ -165,11 +165,11 @@ impl Queue {
     pub fn poll(&self) -> Vec<Action> {
         let mut inner = write(&self.0);
         let now = inner.now();
-        let mut actions: Vec<Action> = inner.engine.pending.drain(..).collect();
+        let mut actions: Vec<Action> = inner.transfers.pending.drain(..).collect();
         wake_jobs(&mut inner, now);
         reconcile(&mut inner, &mut actions);
         schedule(&mut inner, now, &mut actions);
-        let notices = core::mem::take(&mut inner.engine.notices);
+        let notices = core::mem::take(&mut inner.transfers.notices);
         actions.extend(
             notices
                 .into_iter()
@@ -180,19 +180,19 @@ impl Queue {
 
     /// The pending `commit` and `discard` actions only, for a host that
     /// does not transfer; never a `start`. Each action is returned once, by
-    /// this or by [`Queue::poll`].
+    /// this or by [`QueueState::poll`].
     pub fn take_file_actions(&self) -> Vec<Action> {
         let mut inner = write(&self.0);
         let (file_actions, rest): (Vec<Action>, Vec<Action>) = inner
-            .engine
+            .transfers
             .pending
             .drain(..)
             .partition(Action::is_file_action);
-        inner.engine.pending = rest.into();
+        inner.transfers.pending = rest.into();
         file_actions
     }
 
-    /// When [`Queue::poll`] next has something to do on its own: the
+    /// When [`QueueState::poll`] next has something to do on its own: the
     /// earliest retry or no-progress deadline; `None` if nothing waits on
     /// the clock.
     pub fn next_wake(&self) -> Option<Datetime> {
@@ -284,12 +284,12 @@ impl Queue {
         inner.mark(&job);
         if let Reported::Ended(event) = outcome {
             let index = usize::try_from(file.file_index).unwrap_or(usize::MAX);
-            inner.engine.forget(&job, index);
+            inner.transfers.forget(&job, index);
             if let Some(event) = event {
-                inner.engine.notice(&job, event);
+                inner.transfers.notice(&job, event);
             }
         }
-        inner.engine.notice(&job, NotifyEvent::Modification);
+        inner.transfers.notice(&job, NotifyEvent::Modification);
         Ok(())
     }
 }
@@ -312,11 +312,11 @@ fn wake_jobs(inner: &mut Inner, now: Datetime) {
         let woke = write(&job.0.job).wake(now);
         match woke {
             Wake::Nothing => continue,
-            Wake::Failed => inner.engine.notice(&job, NotifyEvent::Error),
+            Wake::Failed => inner.transfers.notice(&job, NotifyEvent::Error),
             Wake::Requeued => {}
         }
         write(&job.0.job).touch(now);
-        inner.engine.notice(&job, NotifyEvent::Modification);
+        inner.transfers.notice(&job, NotifyEvent::Modification);
         inner.mark(&job);
     }
 }
@@ -325,9 +325,9 @@ fn wake_jobs(inner: &mut Inner, now: Datetime) {
 /// longer transfers that file: it left the queue, or changes applied from
 /// elsewhere moved it.
 fn reconcile(inner: &mut Inner, actions: &mut Vec<Action>) {
-    let engine = &mut inner.engine;
-    let mut kept = Vec::with_capacity(engine.in_flight.len());
-    for transfer in engine.in_flight.drain(..) {
+    let transfers = &mut inner.transfers;
+    let mut kept = Vec::with_capacity(transfers.in_flight.len());
+    for transfer in transfers.in_flight.drain(..) {
         let still = transfer.job.is_queued()
             && read(&transfer.job.0.job).in_flight_file() == Some(transfer.file);
         if still {
@@ -336,7 +336,7 @@ fn reconcile(inner: &mut Inner, actions: &mut Vec<Action>) {
             actions.push(Action::Stop(transfer.file_ref()));
         }
     }
-    engine.in_flight = kept;
+    transfers.in_flight = kept;
 }
 
 /// Starts what may run now: every queued foreground job, and background
@@ -382,12 +382,12 @@ fn schedule(inner: &mut Inner, now: Datetime, actions: &mut Vec<Action>) {
 /// the lowest-priority background transfer ranks below it and is stopped
 /// to make room.
 fn free_slot(inner: &mut Inner, priority: JobPriority, actions: &mut Vec<Action>) -> bool {
-    let engine = &mut inner.engine;
-    let busy = engine.in_flight.iter().filter(|t| t.background).count();
-    if busy < usize::try_from(engine.background_slots).unwrap_or(usize::MAX) {
+    let transfers = &mut inner.transfers;
+    let busy = transfers.in_flight.iter().filter(|t| t.background).count();
+    if busy < usize::try_from(transfers.background_slots).unwrap_or(usize::MAX) {
         return true;
     }
-    let lowest = engine
+    let lowest = transfers
         .in_flight
         .iter()
         .enumerate()
@@ -396,12 +396,12 @@ fn free_slot(inner: &mut Inner, priority: JobPriority, actions: &mut Vec<Action>
         .map(|(at, t)| (at, t.priority));
     match lowest {
         Some((at, lowest)) if rank(lowest) > rank(priority) => {
-            let transfer = engine.in_flight.swap_remove(at);
+            let transfer = transfers.in_flight.swap_remove(at);
             write(&transfer.job.0.job).end_transfer();
             let now = inner.now();
             write(&transfer.job.0.job).touch(now);
             inner
-                .engine
+                .transfers
                 .notice(&transfer.job, NotifyEvent::Modification);
             inner.mark(&transfer.job);
             actions.push(Action::Stop(transfer.file_ref()));
@@ -430,12 +430,12 @@ fn start(
     };
     write(&job.0.job).touch(now);
     inner.mark(job);
-    inner.engine.in_flight.push(InFlight {
+    inner.transfers.in_flight.push(InFlight {
         job: job.clone(),
         file,
         background,
         priority,
     });
-    inner.engine.notice(job, NotifyEvent::Modification);
+    inner.transfers.notice(job, NotifyEvent::Modification);
     actions.push(Action::Start(order));
 }

@@ -11,10 +11,10 @@ use alloc::vec::Vec;
 
 use bits_queue_contract::{Change, ErrorCode, JobRecord, JobState, QueueLimits};
 
-use crate::queue::{Inner, Queue, write};
+use crate::queue::{Inner, QueueState, write};
 use crate::record;
 
-impl Queue {
+impl QueueState {
     /// The changes since the last call, in the order they happened: a
     /// `put` for each job that changed (and, for one that left the queue,
     /// its final record then `remove`), then `limits` if they changed.

@@ -16,11 +16,11 @@
 //! section of `docs/contract.md`.
 //!
 //! ```
-//! use bits_queue_logic::queue::Queue;
+//! use bits_queue_logic::queue::QueueState;
 //! use bits_queue_logic::random::SplitMix64;
 //! use bits_queue_logic::{JobState, JobType};
 //!
-//! let queue = Queue::new(SplitMix64::new(1));
+//! let queue = QueueState::new(SplitMix64::new(1));
 //! let job = queue.create_job("nightly", JobType::Download)?;
 //! job.add_file("https://example.com/a.bin", "C:\\data\\a.bin")?;
 //! job.resume()?;
@@ -51,4 +51,4 @@ pub use bits_queue_contract::{
     ErrorCode, FileInfo, Guid, JobPriority, JobState, JobType, Progress, QueueLimits,
 };
 pub use job::Job;
-pub use queue::{JobRef, Queue};
+pub use queue::{JobRef, QueueState};

@@ -1,7 +1,7 @@
 //! The queue (contract §3, §6): jobs by GUID, in creation order, under limits.
 //!
 //! Shared state follows wit-bindgen's `tests/runtime/resources` pattern: a
-//! [`Queue`] is a cheap handle (`Rc`) to the one queue state, and a
+//! [`QueueState`] is a cheap handle (`Rc`) to the one queue state, and a
 //! [`JobRef`] is a handle (`Rc<RefCell<Job>>` plus its key in the queue) to
 //! one job. Every handle of a job sees its current properties; a handle of a
 //! job that has left the queue keeps answering getters with the final state.
@@ -34,7 +34,7 @@ use bits_queue_contract::{
 };
 
 use crate::clock::{Clock, ManualClock};
-use crate::engine::Engine;
+use crate::engine::TransferState;
 use crate::job::Job;
 use crate::random::{GetRandom, RandomSource};
 use crate::validate;
@@ -47,7 +47,7 @@ use crate::validate;
 /// ever. A failed draw (the source gave no bytes) counts the same way.
 pub const MAX_GUID_DRAWS: u32 = 64;
 
-/// The state every [`Queue`] handle shares.
+/// The state every [`QueueState`] handle shares.
 pub(crate) struct Inner {
     /// Jobs in the queue by GUID: `get-job`.
     /// Keyed by each job's `Shared::id` (see [`hash`]).
@@ -59,7 +59,7 @@ pub(crate) struct Inner {
     random: Box<dyn RandomSource>,
     clock: Box<dyn Clock>,
     /// This instance's transfers, pending actions and notifications.
-    pub(crate) engine: Engine,
+    pub(crate) transfers: TransferState,
     /// The next job's place in creation order (journal records keep it).
     pub(crate) next_sequence: u64,
     /// Jobs changed since the last `take-changes`, in the order of their
@@ -203,7 +203,7 @@ impl Inner {
 }
 
 /// Only reachable natively (the component's queue lives as long as its
-/// instance): when the last [`Queue`] handle goes, the jobs still in it are
+/// instance): when the last [`QueueState`] handle goes, the jobs still in it are
 /// cancelled, so a job outside a queue is always in a final state and its
 /// remaining handles refuse every change.
 impl Drop for Inner {
@@ -220,27 +220,30 @@ impl Drop for Inner {
 /// A handle to one queue. Clones share the same jobs, as every
 /// `job-manager` in an instance does.
 #[derive(Clone)]
-pub struct Queue(pub(crate) Rc<RefCell<Inner>>);
+pub struct QueueState(pub(crate) Rc<RefCell<Inner>>);
 
-impl Queue {
+impl QueueState {
     /// An empty queue with the default limits, drawing GUIDs from `random`,
     /// whose clock stands still at the Unix epoch: for uses that never look
     /// at times (every job is made and changed "at" the epoch, and no retry
-    /// ever comes due). [`Queue::with_clock`] gives it a clock.
-    pub fn new(random: impl RandomSource + 'static) -> Queue {
-        Queue::with_clock(random, ManualClock::default())
+    /// ever comes due). [`QueueState::with_clock`] gives it a clock.
+    pub fn new(random: impl RandomSource + 'static) -> QueueState {
+        QueueState::with_clock(random, ManualClock::default())
     }
 
     /// An empty queue with the default limits, drawing GUIDs from `random`
     /// and reading the time from `clock`.
-    pub fn with_clock(random: impl RandomSource + 'static, clock: impl Clock + 'static) -> Queue {
-        Queue(Rc::new(RefCell::new(Inner {
+    pub fn with_clock(
+        random: impl RandomSource + 'static,
+        clock: impl Clock + 'static,
+    ) -> QueueState {
+        QueueState(Rc::new(RefCell::new(Inner {
             by_id: HashTable::new(),
             order: Vec::new(),
             limits: QueueLimits::default(),
             random: Box::new(random),
             clock: Box::new(clock),
-            engine: Engine::default(),
+            transfers: TransferState::default(),
             next_sequence: 0,
             journal: Vec::new(),
             limits_dirty: false,
@@ -327,16 +330,16 @@ impl Queue {
     }
 }
 
-impl Default for Queue {
+impl Default for QueueState {
     /// An empty queue drawing from [`GetRandom`].
-    fn default() -> Queue {
-        Queue::new(GetRandom)
+    fn default() -> QueueState {
+        QueueState::new(GetRandom)
     }
 }
 
-impl fmt::Debug for Queue {
+impl fmt::Debug for QueueState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Queue")
+        f.debug_struct("QueueState")
             .field("len", &self.len())
             .field("limits", &self.limits())
             .finish()
@@ -495,7 +498,7 @@ impl JobRef {
             let mut inner = write(&queue);
             let now = inner.now();
             write(&self.0.job).touch(now);
-            inner.engine.notice(self, NotifyEvent::Modification);
+            inner.transfers.notice(self, NotifyEvent::Modification);
             inner.mark(self);
         }
         Ok(result)
@@ -562,7 +565,7 @@ impl JobRef {
     /// (its bytes stay). See [`Job::suspend`].
     pub fn suspend(&self) -> Result<(), ErrorCode> {
         self.change(Job::suspend)?;
-        self.with_engine(|engine| engine.stop_if_in_flight(self));
+        self.with_transfers(|transfers| transfers.stop_if_in_flight(self));
         Ok(())
     }
 
@@ -577,9 +580,9 @@ impl JobRef {
     pub fn cancel(&self) -> Result<(), ErrorCode> {
         self.change(Job::cancel)?;
         let discard = read(&self.0.job).temporary_names(|_| false);
-        self.with_engine(|engine| {
-            engine.stop_if_in_flight(self);
-            engine.file_action(Action::Discard(discard));
+        self.with_transfers(|transfers| {
+            transfers.stop_if_in_flight(self);
+            transfers.file_action(Action::Discard(discard));
         });
         self.leave_queue();
         Ok(())
@@ -600,11 +603,11 @@ impl JobRef {
                 job.temporary_names(|i| job.is_completed_file(i)),
             )
         };
-        self.with_engine(|engine| {
-            engine.stop_if_in_flight(self);
+        self.with_transfers(|transfers| {
+            transfers.stop_if_in_flight(self);
             if download {
-                engine.file_action(Action::Commit(commit));
-                engine.file_action(Action::Discard(discard));
+                transfers.file_action(Action::Commit(commit));
+                transfers.file_action(Action::Discard(discard));
             }
         });
         self.leave_queue();
@@ -612,9 +615,9 @@ impl JobRef {
     }
 
     /// Runs `f` on the queue's engine, if the queue is still there.
-    fn with_engine(&self, f: impl FnOnce(&mut Engine)) {
+    fn with_transfers(&self, f: impl FnOnce(&mut TransferState)) {
         if let Some(queue) = self.0.queue.upgrade() {
-            f(&mut write(&queue).engine);
+            f(&mut write(&queue).transfers);
         }
     }
 
@@ -647,8 +650,8 @@ mod tests {
     use bits_queue_contract::guid;
     use core::cell::Cell;
 
-    fn queue() -> Queue {
-        Queue::new(SplitMix64::new(1))
+    fn queue() -> QueueState {
+        QueueState::new(SplitMix64::new(1))
     }
 
     fn file(n: usize) -> FileInfo {
@@ -693,21 +696,21 @@ mod tests {
     /// fixed source.
     #[test]
     fn guids_are_deterministic_for_a_fixed_source() {
-        let a = Queue::new(SplitMix64::new(99));
-        let b = Queue::new(SplitMix64::new(99));
+        let a = QueueState::new(SplitMix64::new(99));
+        let b = QueueState::new(SplitMix64::new(99));
         for n in 0..50 {
             let x = a.create_job(n.to_string(), JobType::Download).unwrap();
             let y = b.create_job(n.to_string(), JobType::Download).unwrap();
             assert_eq!(x.id(), y.id());
         }
-        let queue = Queue::new(|bytes: &mut [u8; 16]| bytes.fill(0xAB));
+        let queue = QueueState::new(|bytes: &mut [u8; 16]| bytes.fill(0xAB));
         let job = queue.create_job("", JobType::Download).unwrap();
         assert_eq!(
             guid::to_string(&job.id()),
             "{ABABABAB-ABAB-4BAB-ABAB-ABABABABABAB}"
         );
         let mut n = 0u8;
-        let queue = Queue::new(move |bytes: &mut [u8; 16]| {
+        let queue = QueueState::new(move |bytes: &mut [u8; 16]| {
             for byte in bytes.iter_mut() {
                 *byte = n;
                 n = n.wrapping_add(1);
@@ -729,7 +732,7 @@ mod tests {
     #[test]
     fn clash_draws_again() {
         let calls = Rc::new(Cell::new(0));
-        let queue = Queue::new(replay(
+        let queue = QueueState::new(replay(
             vec![[1; 16], [1; 16], [1; 16], [2; 16]],
             calls.clone(),
         ));
@@ -751,7 +754,7 @@ mod tests {
         other[6] = 0xF1; // version nibble replaced by 4: same GUID
         other[8] = 0x41; // variant bits replaced by 10: same GUID
         assert_eq!(Guid::new_v4(other), Guid::new_v4([1; 16]));
-        let queue = Queue::new(replay(vec![[1; 16], other, [3; 16]], calls.clone()));
+        let queue = QueueState::new(replay(vec![[1; 16], other, [3; 16]], calls.clone()));
         queue.create_job("a", JobType::Download).unwrap();
         let second = queue.create_job("b", JobType::Download).unwrap();
         assert_eq!(second.id(), Guid::new_v4([3; 16]));
@@ -763,7 +766,7 @@ mod tests {
     #[test]
     fn constant_source_gives_up_after_the_draw_limit() {
         let calls = Rc::new(Cell::new(0));
-        let queue = Queue::new(replay(vec![[5; 16]], calls.clone()));
+        let queue = QueueState::new(replay(vec![[5; 16]], calls.clone()));
         let first = queue.create_job("a", JobType::Download).unwrap();
         assert_eq!(
             queue.create_job("b", JobType::Download).unwrap_err(),
@@ -804,7 +807,7 @@ mod tests {
             }
         }
         let calls = Rc::new(Cell::new(0));
-        let queue = Queue::new(Flaky {
+        let queue = QueueState::new(Flaky {
             failures_left: 3,
             calls: calls.clone(),
         });
@@ -813,7 +816,7 @@ mod tests {
         assert_eq!(calls.get(), 4);
 
         let calls = Rc::new(Cell::new(0));
-        let queue = Queue::new(Flaky {
+        let queue = QueueState::new(Flaky {
             failures_left: u32::MAX,
             calls: calls.clone(),
         });
@@ -833,7 +836,7 @@ mod tests {
         let calls = Rc::new(Cell::new(0));
         let mut n = 0u8;
         let counted = calls.clone();
-        let queue = Queue::new(move |bytes: &mut [u8; 16]| {
+        let queue = QueueState::new(move |bytes: &mut [u8; 16]| {
             counted.set(counted.get() + 1);
             n += 1;
             bytes.fill(n);
@@ -1124,7 +1127,7 @@ mod tests {
     /// Scale: many jobs, removal from the middle, lookups stay correct.
     #[test]
     fn many_jobs() {
-        let queue = Queue::new(SplitMix64::new(7));
+        let queue = QueueState::new(SplitMix64::new(7));
         queue
             .set_limits(QueueLimits {
                 max_jobs: 20_000,
@@ -1161,14 +1164,14 @@ mod tests {
     /// job out.
     #[test]
     fn order_compaction() {
-        let queue = Queue::new(SplitMix64::new(3));
+        let queue = QueueState::new(SplitMix64::new(3));
         queue
             .set_limits(QueueLimits {
                 max_jobs: 1000,
                 max_files_per_job: 1,
             })
             .unwrap();
-        let slots = |queue: &Queue| read(&queue.0).order.len();
+        let slots = |queue: &QueueState| read(&queue.0).order.len();
         let keeper = queue.create_job("keeper", JobType::Download).unwrap();
         // Churn: one long-lived job, thousands created and cancelled behind
         // it. Without compaction the vector would grow by one each time.
@@ -1221,7 +1224,7 @@ mod tests {
 
     #[test]
     fn debug_output() {
-        let queue = Queue::new(|bytes: &mut [u8; 16]| bytes.fill(0));
+        let queue = QueueState::new(|bytes: &mut [u8; 16]| bytes.fill(0));
         let job = queue.create_job("", JobType::Download).unwrap();
         assert_eq!(
             format!("{job:?}"),
@@ -1229,7 +1232,7 @@ mod tests {
         );
         assert_eq!(
             format!("{queue:?}"),
-            "Queue { len: 1, limits: QueueLimits { max_jobs: 300, max_files_per_job: 200 } }"
+            "QueueState { len: 1, limits: QueueLimits { max_jobs: 300, max_files_per_job: 200 } }"
         );
     }
 }

@@ -26,7 +26,7 @@ pub trait RandomSource {
 }
 
 /// Any `FnMut(&mut [u8; 16])` is an infallible source:
-/// `Queue::new(|bytes: &mut [u8; 16]| bytes.fill(7))`.
+/// `QueueState::new(|bytes: &mut [u8; 16]| bytes.fill(7))`.
 impl<F: FnMut(&mut [u8; 16])> RandomSource for F {
     fn fill(&mut self, bytes: &mut [u8; 16]) -> Result<(), RandomUnavailable> {
         self(bytes);

@@ -44,13 +44,20 @@ pub fn read(path: &Path) -> Result<Vec<u8>, String> {
     }
 }
 
-/// A load error of the component at `path`, on one line.
+/// A load error of the component at `path`, on one line; for an import
+/// the host does not grant, with the flag that grants all of WASI.
 pub fn load_error(path: &Path, error: &bits_queue_host::Error) -> String {
     let text = error.to_string();
-    let one_line: Vec<&str> = text
+    let mut one_line: Vec<&str> = text
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .collect();
+    let ungranted = error
+        .sandbox()
+        .and_then(bits_queue_host::SandboxError::ungranted_import);
+    if ungranted.is_some() {
+        one_line.push("--full-wasi links all of WASI, granting nothing");
+    }
     format!("{} (from {})", one_line.join("; "), path.display())
 }

@@ -16,6 +16,7 @@ mod flags;
 mod globals;
 mod input;
 mod interrupt;
+mod location;
 mod output;
 mod service_cmd;
 mod shell;
@@ -29,10 +30,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use bits_queue_host::{Config, Queue, Runtime};
-use bits_queue_store::default_location;
 
 use crate::cli::{Command, TransferArgs};
 use crate::exit::Status;
+use crate::location::default_location;
 use crate::output::tell;
 
 fn main() -> ExitCode {

@@ -12,7 +12,7 @@ use bits_queue_store::{PersistentQueue, PostgresOptions, open_location_with};
 use crate::cli::Command;
 use crate::exit::Status;
 use crate::output::tell;
-use crate::{budget, confinement, service_cmd, shell};
+use crate::{budget, confinement, location, service_cmd, shell};
 
 /// The commands that work on the stored queue: the shell, the service and
 /// the one-shot verbs.
@@ -33,9 +33,16 @@ pub fn run_stored(
         },
         _ => None,
     };
-    let mut postgres = PostgresOptions::default();
+    let mut postgres = PostgresOptions {
+        application_name: "bitsq".into(),
+        ..PostgresOptions::default()
+    };
     if let Command::Service(args) = &command {
         postgres.lease = Duration::from_secs(args.lease);
+    }
+    if let Err(message) = location::create_default_dir(location) {
+        tell!("bitsq: the queue {location}: {message}");
+        return Status::Store.into();
     }
     let store = match open_location_with(location, postgres) {
         Ok(store) => store,

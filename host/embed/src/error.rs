@@ -35,6 +35,8 @@ pub enum SandboxErrorKind {
 pub struct SandboxError {
     kind: SandboxErrorKind,
     message: String,
+    /// The import the host refused to link, for a load error of that kind.
+    ungranted_import: Option<String>,
 }
 
 impl SandboxError {
@@ -42,6 +44,16 @@ impl SandboxError {
         SandboxError {
             kind,
             message: message.into(),
+            ungranted_import: None,
+        }
+    }
+
+    /// A load error: the component imports `import`, which the host does
+    /// not grant.
+    pub(crate) fn ungranted(import: &str, message: impl Into<String>) -> Self {
+        SandboxError {
+            ungranted_import: Some(import.to_string()),
+            ..SandboxError::new(SandboxErrorKind::Load, message)
         }
     }
 
@@ -53,6 +65,13 @@ impl SandboxError {
     /// The details.
     pub fn message(&self) -> &str {
         &self.message
+    }
+
+    /// For a component refused at load because it imports what this host
+    /// does not grant: that import (an application may then say how to
+    /// grant more, as [`Config::full_wasi`](crate::Config::full_wasi) does).
+    pub fn ungranted_import(&self) -> Option<&str> {
+        self.ungranted_import.as_deref()
     }
 
     /// Whether the instance is unusable after this error: every failure

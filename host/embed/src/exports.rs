@@ -21,7 +21,7 @@ use wasmtime::component::{
     Component, ComponentExportIndex, Instance, InstancePre, ResourceAny, TypedFunc,
 };
 
-use crate::store::StoreData;
+use crate::instance_state::InstanceState;
 
 /// Declares each exported function once, giving: a field of [`Exports`]
 /// (where the function is, if the component has it), its name and type for
@@ -56,7 +56,7 @@ macro_rules! contract {
             /// in, or says which differs from the contract and how.
             fn check(
                 &self,
-                store: &mut Store<StoreData>,
+                store: &mut Store<InstanceState>,
                 instance: Instance,
             ) -> Result<(), String> {
                 $(
@@ -95,7 +95,7 @@ macro_rules! contract {
                 #[deny(dead_code)]
                 pub(crate) fn $field(
                     &self,
-                    store: &mut Store<StoreData>,
+                    store: &mut Store<InstanceState>,
                     $($arg: $arg_ty),*
                 ) -> wasmtime::Result<$ret> {
                     let index = self.exports.$field.as_ref().ok_or(MissingExport {
@@ -195,8 +195,8 @@ impl Exports {
     /// not. The only way to make `Exports`, so the unchecked calls of
     /// [`Guest`] only ever use checked functions.
     pub(crate) fn new(
-        pre: &InstancePre<StoreData>,
-        mut store: Store<StoreData>,
+        pre: &InstancePre<InstanceState>,
+        mut store: Store<InstanceState>,
     ) -> Result<Self, String> {
         let exports = Exports::locate(pre.component())?;
         let probe = pre

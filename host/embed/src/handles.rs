@@ -12,7 +12,7 @@ use crate::bindings::wit;
 use crate::convert::queue_result;
 use crate::exports::Guest;
 use crate::instance::Instance;
-use crate::store::StoreData;
+use crate::instance_state::InstanceState;
 use crate::{
     FileInfo, FileProgress, Guid, JobError, JobPriority, JobState, JobTimes, JobType, Progress,
     Result,
@@ -137,7 +137,7 @@ impl Job {
 
     fn call<R>(
         &self,
-        f: impl FnOnce(Guest<'_>, &mut Store<StoreData>, ResourceAny) -> wasmtime::Result<R>,
+        f: impl FnOnce(Guest<'_>, &mut Store<InstanceState>, ResourceAny) -> wasmtime::Result<R>,
     ) -> Result<R> {
         let raw = self.owned.raw;
         self.owned

@@ -15,9 +15,9 @@ use wasmtime::Store;
 use wasmtime::component::ResourceAny;
 
 use crate::exports::{Guest, MissingExport};
+use crate::instance_state::{InstanceState, MemoryLimitHit, new_store};
 use crate::runtime::{QueueOptions, RuntimeInner, system_clock};
 use crate::slots::Slot;
-use crate::store::{MemoryLimitHit, StoreData, new_store};
 use crate::{Result, SandboxError, SandboxErrorKind};
 
 /// An instance, shared by its [`Queue`](crate::Queue) and every handle made
@@ -37,7 +37,7 @@ pub(crate) struct Instance {
 }
 
 struct Live {
-    store: Store<StoreData>,
+    store: Store<InstanceState>,
     instance: wasmtime::component::Instance,
     /// Set by the first failure during a call; every later call reports it.
     dead: Option<SandboxError>,
@@ -73,7 +73,7 @@ impl Instance {
     /// it returns, frees the handles released during the call.
     pub(crate) fn call<R>(
         &self,
-        f: impl FnOnce(&mut Store<StoreData>, Guest<'_>) -> wasmtime::Result<R>,
+        f: impl FnOnce(&mut Store<InstanceState>, Guest<'_>) -> wasmtime::Result<R>,
     ) -> Result<R> {
         let mut live = self.lock();
         if let Some(cause) = &live.dead {
@@ -90,7 +90,7 @@ impl Instance {
     fn run<R>(
         &self,
         live: &mut Live,
-        f: impl FnOnce(&mut Store<StoreData>, Guest<'_>) -> wasmtime::Result<R>,
+        f: impl FnOnce(&mut Store<InstanceState>, Guest<'_>) -> wasmtime::Result<R>,
     ) -> Result<R> {
         let Live {
             store, instance, ..

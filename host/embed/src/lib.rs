@@ -38,16 +38,16 @@ mod bindings;
 mod clock;
 mod config;
 mod convert;
-mod engine;
 mod error;
 mod exports;
 mod handles;
 mod instance;
+mod instance_state;
 mod journal;
 mod queue;
 mod runtime;
 mod slots;
-mod store;
+mod transfer_calls;
 
 /// The contract's value types, from `bits-queue-contract`: the same types
 /// the component's logic uses, so their facts (WIT names, HRESULTs,

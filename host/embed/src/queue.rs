@@ -27,7 +27,7 @@ impl Queue {
         })
     }
 
-    /// The instance, for the engine's calls (engine.rs).
+    /// The instance, for the `engine` interface's calls (transfer_calls.rs).
     pub(crate) fn instance(&self) -> &Arc<Instance> {
         &self.instance
     }

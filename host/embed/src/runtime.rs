@@ -11,8 +11,8 @@ use wasmtime::{Enabled, Engine, InstanceAllocationStrategy, PoolingAllocationCon
 
 use crate::clock::{Clock, SystemClock};
 use crate::exports::Exports;
+use crate::instance_state::{InstanceState, new_store};
 use crate::slots::InstanceSlots;
-use crate::store::{StoreData, new_store};
 use crate::{Config, Queue, Result, SandboxError, SandboxErrorKind};
 
 /// The component built from `guest/component`, embedded at build time.
@@ -46,7 +46,7 @@ pub struct Runtime {
 
 pub(crate) struct RuntimeInner {
     pub(crate) engine: Engine,
-    pub(crate) pre: InstancePre<StoreData>,
+    pub(crate) pre: InstancePre<InstanceState>,
     /// The contract's functions in `pre`'s component, type-checked.
     pub(crate) exports: Exports,
     pub(crate) config: Config,
@@ -241,7 +241,11 @@ fn engine_config(config: &Config) -> wasmtime::Config {
 /// `wasi:clocks/wall-clock` alone, or with `full_wasi` all of WASI 0.2 with
 /// nothing granted. Refuses, naming it, any import the host does not
 /// provide.
-fn linker(engine: &Engine, component: &Component, config: &Config) -> Result<Linker<StoreData>> {
+fn linker(
+    engine: &Engine,
+    component: &Component,
+    config: &Config,
+) -> Result<Linker<InstanceState>> {
     let mut linker = Linker::new(engine);
     let linked = if config.full_wasi {
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)
@@ -260,11 +264,14 @@ fn linker(engine: &Engine, component: &Component, config: &Config) -> Result<Lin
             })
     };
     linked.map_err(|e| match e.downcast_ref::<NotGranted>() {
-        Some(NotGranted(name)) => load_error(format!(
-            "the component imports `{name}`, which this host does not grant \
-             (it grants only {RANDOM_IMPORT}.x and {CLOCK_IMPORT}.x; full WASI can be \
-             linked with nothing granted: Config::full_wasi, or bitsq --full-wasi)"
-        )),
+        Some(NotGranted(name)) => SandboxError::ungranted(
+            name,
+            format!(
+                "the component imports `{name}`, which this host does not grant \
+                 (it grants only {RANDOM_IMPORT}.x and {CLOCK_IMPORT}.x)"
+            ),
+        )
+        .into(),
         None => load_error(format!("cannot link WASI: {e:#}")),
     })?;
     Ok(linker)
@@ -284,8 +291,8 @@ impl std::error::Error for NotGranted {}
 
 /// `wasi:random/random` under the name the component imports it by, drawing
 /// from the store's own stream: cheaper per instance than wasmtime-wasi's
-/// implementation, which needs a whole WASI context (see `StoreData`).
-fn link_random(linker: &mut Linker<StoreData>, name: &str) -> wasmtime::Result<()> {
+/// implementation, which needs a whole WASI context (see `InstanceState`).
+fn link_random(linker: &mut Linker<InstanceState>, name: &str) -> wasmtime::Result<()> {
     let mut random = linker.instance(name)?;
     random.func_wrap("get-random-bytes", |mut store, (len,): (u64,)| {
         Ok((store.data_mut().random_bytes(len)?,))
@@ -297,7 +304,7 @@ fn link_random(linker: &mut Linker<StoreData>, name: &str) -> wasmtime::Result<(
 
 /// `wasi:clocks/wall-clock` under the name the component imports it by,
 /// reading the store's clock (the system's, or a test's).
-fn link_clock(linker: &mut Linker<StoreData>, name: &str) -> wasmtime::Result<()> {
+fn link_clock(linker: &mut Linker<InstanceState>, name: &str) -> wasmtime::Result<()> {
     let mut clock = linker.instance(name)?;
     clock.func_wrap("now", |store, (): ()| {
         Ok((crate::bindings::Datetime::from(store.data().now()),))
@@ -365,7 +372,7 @@ struct Ticker {
 impl Ticker {
     /// The name of every ticker thread (at most 15 bytes: Linux keeps no
     /// more of a thread's name).
-    const THREAD_NAME: &'static str = "bitsq-epoch";
+    const THREAD_NAME: &'static str = "bits-queue-tick";
 
     fn start(engine: Engine) -> std::io::Result<Self> {
         let stop = Arc::new(AtomicBool::new(false));

@@ -1,76 +1,41 @@
 //! How a service reaches its queue: directly (a queue in memory), or
 //! through a store ([`PersistentQueue`]), where every changing call is
 //! stored with its changes and applies what other hosts committed first.
+//! Either way a call fails with the store's [`PersistError`] (a queue in
+//! memory only ever with its `Queue` variant), so what the store said
+//! reaches the service's caller whole.
 
 use std::sync::Arc;
 
-use bits_queue_host::{Action, Error, FileRef, Queue};
-use bits_queue_store::{
-    PersistError, PersistentQueue, ReportKind, StoreError, Watch, in_flight, report_lost,
-};
-
-/// A call that could not be made.
-#[derive(Debug)]
-pub enum Failure {
-    /// The queue refused, or its sandbox failed.
-    Queue(Error),
-    /// The store could not be read or written.
-    Store(StoreError),
-    /// This host no longer holds the lease of the file it reported about:
-    /// another host transfers it now, and this host's transfer stops.
-    LeaseLost(FileRef),
-}
-
-impl From<PersistError> for Failure {
-    fn from(e: PersistError) -> Self {
-        match e {
-            PersistError::Queue(e) => Failure::Queue(e),
-            PersistError::Store(e) => Failure::Store(e),
-            PersistError::LeaseLost(file) => Failure::LeaseLost(file),
-        }
-    }
-}
-
-impl From<Error> for Failure {
-    fn from(e: Error) -> Self {
-        Failure::Queue(e)
-    }
-}
-
-impl std::fmt::Display for Failure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Failure::Queue(e) => e.fmt(f),
-            Failure::Store(e) => write!(f, "the queue's store failed: {e}"),
-            Failure::LeaseLost(file) => PersistError::LeaseLost(*file).fmt(f),
-        }
-    }
-}
+use bits_queue_host::{Action, FileRef, Queue};
+use bits_queue_store::{PersistError, PersistentQueue, ReportKind, Watch, in_flight, report_lost};
 
 /// The calls a service makes, each one call into the component (or a few
 /// made together on one queue).
 pub trait Backend: Send + Sync + 'static {
     /// A call that may change the queue.
-    fn change<T>(&self, f: impl FnOnce(&Queue) -> bits_queue_host::Result<T>)
-    -> Result<T, Failure>;
+    fn change<T>(
+        &self,
+        f: impl FnOnce(&Queue) -> bits_queue_host::Result<T>,
+    ) -> Result<T, PersistError>;
 
     /// `poll`: in a store that hosts share, this host takes the lease of
     /// each file it is told to `start`, and gives up those it must `stop`,
     /// in the same transaction.
-    fn poll(&self) -> Result<Vec<Action>, Failure> {
+    fn poll(&self) -> Result<Vec<Action>, PersistError> {
         self.change(|q| q.poll())
     }
 
     /// A report about this host's transfer of `file`. Where hosts share
     /// the store, it is made only while this host holds the file's lease
-    /// ([`Failure::LeaseLost`] otherwise), and an ending report gives the
+    /// ([`PersistError::LeaseLost`] otherwise), and an ending report gives the
     /// lease up. Progress may be stored coalesced.
     fn report(
         &self,
         file: FileRef,
         kind: ReportKind,
         f: impl FnOnce(&Queue) -> bits_queue_host::Result<()>,
-    ) -> Result<(), Failure> {
+    ) -> Result<(), PersistError> {
         let _ = (file, kind);
         self.change(f)
     }
@@ -78,7 +43,7 @@ pub trait Backend: Send + Sync + 'static {
     /// Reports lost the transfers whose host died: at a service's start,
     /// every transfer the queue shows in flight (this service runs the
     /// queue alone); where hosts share the store, those whose lease ran out.
-    fn recover_lost(&self, at_start: bool) -> Result<Vec<FileRef>, Failure> {
+    fn recover_lost(&self, at_start: bool) -> Result<Vec<FileRef>, PersistError> {
         if !at_start {
             return Ok(Vec::new());
         }
@@ -88,27 +53,30 @@ pub trait Backend: Send + Sync + 'static {
     /// Each turn of the loop: stores what has waited long enough; where
     /// hosts share the store, renews this host's leases and takes back the
     /// transfers of hosts whose leases ran out.
-    fn tend(&self) -> Result<(), Failure> {
+    fn tend(&self) -> Result<(), PersistError> {
         Ok(())
     }
 
     /// The files whose lease this host holds (none where nothing is leased).
-    fn leased_here(&self) -> Result<Vec<FileRef>, Failure> {
+    fn leased_here(&self) -> Result<Vec<FileRef>, PersistError> {
         Ok(Vec::new())
     }
 
     /// Calls `wake` when another host changes the queue, while the watch
     /// lives (`None`: the loop looks every `max_sleep` instead).
-    fn watch(&self, wake: Box<dyn Fn() + Send>) -> Result<Option<Watch>, Failure> {
+    fn watch(&self, wake: Box<dyn Fn() + Send>) -> Result<Option<Watch>, PersistError> {
         let _ = wake;
         Ok(None)
     }
 
     /// A call that only reads.
-    fn read<T>(&self, f: impl FnOnce(&Queue) -> bits_queue_host::Result<T>) -> Result<T, Failure>;
+    fn read<T>(
+        &self,
+        f: impl FnOnce(&Queue) -> bits_queue_host::Result<T>,
+    ) -> Result<T, PersistError>;
 
     /// Stores what is waiting (coalesced progress), when the service stops.
-    fn flush(&self) -> Result<(), Failure> {
+    fn flush(&self) -> Result<(), PersistError> {
         Ok(())
     }
 }
@@ -117,12 +85,15 @@ impl Backend for Queue {
     fn change<T>(
         &self,
         f: impl FnOnce(&Queue) -> bits_queue_host::Result<T>,
-    ) -> Result<T, Failure> {
-        f(self).map_err(Failure::Queue)
+    ) -> Result<T, PersistError> {
+        f(self).map_err(PersistError::Queue)
     }
 
-    fn read<T>(&self, f: impl FnOnce(&Queue) -> bits_queue_host::Result<T>) -> Result<T, Failure> {
-        f(self).map_err(Failure::Queue)
+    fn read<T>(
+        &self,
+        f: impl FnOnce(&Queue) -> bits_queue_host::Result<T>,
+    ) -> Result<T, PersistError> {
+        f(self).map_err(PersistError::Queue)
     }
 }
 
@@ -130,20 +101,23 @@ impl Backend for Arc<PersistentQueue> {
     fn change<T>(
         &self,
         f: impl FnOnce(&Queue) -> bits_queue_host::Result<T>,
-    ) -> Result<T, Failure> {
-        Ok(PersistentQueue::change(self, f)?)
+    ) -> Result<T, PersistError> {
+        PersistentQueue::change(self, f)
     }
 
-    fn read<T>(&self, f: impl FnOnce(&Queue) -> bits_queue_host::Result<T>) -> Result<T, Failure> {
-        Ok(PersistentQueue::read(self, f)?)
+    fn read<T>(
+        &self,
+        f: impl FnOnce(&Queue) -> bits_queue_host::Result<T>,
+    ) -> Result<T, PersistError> {
+        PersistentQueue::read(self, f)
     }
 
-    fn flush(&self) -> Result<(), Failure> {
-        Ok(PersistentQueue::flush(self)?)
+    fn flush(&self) -> Result<(), PersistError> {
+        PersistentQueue::flush(self)
     }
 
-    fn poll(&self) -> Result<Vec<Action>, Failure> {
-        Ok(PersistentQueue::poll(self)?)
+    fn poll(&self) -> Result<Vec<Action>, PersistError> {
+        PersistentQueue::poll(self)
     }
 
     fn report(
@@ -151,24 +125,24 @@ impl Backend for Arc<PersistentQueue> {
         file: FileRef,
         kind: ReportKind,
         f: impl FnOnce(&Queue) -> bits_queue_host::Result<()>,
-    ) -> Result<(), Failure> {
-        Ok(PersistentQueue::report(self, file, kind, f)?)
+    ) -> Result<(), PersistError> {
+        PersistentQueue::report(self, file, kind, f)
     }
 
-    fn recover_lost(&self, at_start: bool) -> Result<Vec<FileRef>, Failure> {
-        Ok(PersistentQueue::recover_lost(self, at_start)?)
+    fn recover_lost(&self, at_start: bool) -> Result<Vec<FileRef>, PersistError> {
+        PersistentQueue::recover_lost(self, at_start)
     }
 
-    fn tend(&self) -> Result<(), Failure> {
+    fn tend(&self) -> Result<(), PersistError> {
         PersistentQueue::tend(self)?;
         Ok(())
     }
 
-    fn watch(&self, wake: Box<dyn Fn() + Send>) -> Result<Option<Watch>, Failure> {
-        Ok(PersistentQueue::watch(self, wake)?)
+    fn watch(&self, wake: Box<dyn Fn() + Send>) -> Result<Option<Watch>, PersistError> {
+        PersistentQueue::watch(self, wake)
     }
 
-    fn leased_here(&self) -> Result<Vec<FileRef>, Failure> {
-        Ok(PersistentQueue::leased_here(self)?)
+    fn leased_here(&self) -> Result<Vec<FileRef>, PersistError> {
+        PersistentQueue::leased_here(self)
     }
 }

@@ -42,7 +42,7 @@ mod service;
 mod transport;
 
 pub use actions::{FileActionError, carry_out};
-pub use backend::{Backend, Failure};
+pub use backend::Backend;
 pub use confine::Confinement;
 pub use file::FileTransport;
 pub use http::HttpTransport;

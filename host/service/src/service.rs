@@ -18,10 +18,10 @@ use std::time::{Duration, Instant};
 use bits_queue_host::{
     Action, Clock, Error, FileRef, Guid, JobState, NotifyEvent, Queue, SystemClock,
 };
-use bits_queue_store::{ReportKind, Watch};
+use bits_queue_store::{PersistError, ReportKind, StoreError, Watch};
 
 use crate::actions::{FileActionError, carry_out};
-use crate::backend::{Backend, Failure};
+use crate::backend::Backend;
 use crate::transport::{Context, Mail, Report, Sink, Transports};
 
 /// How a [`TransferService`] runs.
@@ -62,31 +62,38 @@ pub struct Notification {
     pub event: NotifyEvent,
 }
 
-/// Why the service could not do what was asked.
-#[derive(Debug)]
+/// Why the service could not do what was asked. A store's failure keeps
+/// the [`StoreError`] itself (its [`source`](std::error::Error::source) is
+/// the database's own error), so a caller can tell a server that went away
+/// ([`ServiceError::is_disconnected`]) from a store that refused.
+#[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
     /// The queue refused or failed (a sandbox failure ends the service).
+    #[error(transparent)]
     Queue(Error),
-    /// The queue's store failed (this ends the service too).
-    Store(String),
+    /// The queue's store failed. A store that refused ends the service; one
+    /// whose server went away ends only the call that needed it (the loop
+    /// waits for the server and goes on: [`TransferService::store_trouble`]).
+    #[error("the queue's store failed: {0}")]
+    Store(#[source] StoreError),
+    /// This host's lease of the file ran out: another host transfers it.
+    #[error("{}", PersistError::LeaseLost(*.0))]
+    LeaseLost(FileRef),
     /// The wait ran out.
+    #[error("timed out waiting for the job")]
     TimedOut,
     /// A thread could not be started.
-    Spawn(std::io::Error),
+    #[error("cannot start a thread: {0}")]
+    Spawn(#[source] std::io::Error),
 }
 
-impl std::fmt::Display for ServiceError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ServiceError::Queue(e) => e.fmt(f),
-            ServiceError::Store(e) => write!(f, "the queue's store failed: {e}"),
-            ServiceError::TimedOut => f.write_str("timed out waiting for the job"),
-            ServiceError::Spawn(e) => write!(f, "cannot start a thread: {e}"),
-        }
+impl ServiceError {
+    /// Whether the store's server went away (a restart, a network that
+    /// dropped): the call was not stored, and a later one may succeed.
+    pub fn is_disconnected(&self) -> bool {
+        matches!(self, ServiceError::Store(e) if e.is_disconnected())
     }
 }
-
-impl std::error::Error for ServiceError {}
 
 impl From<Error> for ServiceError {
     fn from(e: Error) -> Self {
@@ -94,12 +101,12 @@ impl From<Error> for ServiceError {
     }
 }
 
-impl From<Failure> for ServiceError {
-    fn from(e: Failure) -> Self {
+impl From<PersistError> for ServiceError {
+    fn from(e: PersistError) -> Self {
         match e {
-            Failure::Queue(e) => ServiceError::Queue(e),
-            Failure::Store(e) => ServiceError::Store(e.to_string()),
-            e @ Failure::LeaseLost(_) => ServiceError::Store(e.to_string()),
+            PersistError::Queue(e) => ServiceError::Queue(e),
+            PersistError::Store(e) => ServiceError::Store(e),
+            PersistError::LeaseLost(file) => ServiceError::LeaseLost(file),
         }
     }
 }
@@ -136,15 +143,13 @@ struct Status {
     /// Bumped after every round of the loop.
     generation: u64,
     /// The failure that ended the loop.
-    failed: Option<String>,
-    /// …when it was the queue's, the error itself.
-    failed_queue: Option<Error>,
+    failed: Option<PersistError>,
     /// `commit` and `discard` files that failed.
     file_errors: Vec<FileActionError>,
     /// Whether the loop has ended.
     ended: bool,
     /// The store's server is out of reach (the loop waits and tries again).
-    store_trouble: Option<String>,
+    store_trouble: Option<StoreError>,
 }
 
 /// Runs transfers for one queue on a thread of its own until stopped. The
@@ -196,7 +201,8 @@ impl<B: Backend> TransferService<B> {
             next_worker: 1,
         };
         let thread = thread::Builder::new()
-            .name("bitsq-service".into())
+            // At most 15 bytes: Linux keeps no more of a thread's name.
+            .name("bits-queue-svc".into())
             .spawn(move || looping.run())
             .map_err(ServiceError::Spawn)?;
         Ok(TransferService {
@@ -280,8 +286,9 @@ impl<B: Backend> TransferService<B> {
     }
 
     /// Why the store is out of reach, while it is (the service goes on and
-    /// reconnects; its transfers resume once the store answers).
-    pub fn store_trouble(&self) -> Option<String> {
+    /// reconnects; its transfers resume once the store answers): a
+    /// [`StoreError::is_disconnected`] error.
+    pub fn store_trouble(&self) -> Option<StoreError> {
         lock(&self.shared.status).store_trouble.clone()
     }
 
@@ -323,11 +330,7 @@ impl<B: Backend> TransferService<B> {
 impl Status {
     /// The failure that ended the loop, as an error.
     fn failure(&self) -> Option<ServiceError> {
-        match (&self.failed_queue, &self.failed) {
-            (Some(e), _) => Some(ServiceError::Queue(e.clone())),
-            (None, Some(e)) => Some(ServiceError::Store(e.clone())),
-            (None, None) => None,
-        }
+        self.failed.clone().map(ServiceError::from)
     }
 }
 
@@ -378,21 +381,13 @@ impl<B: Backend> Loop<B> {
         }
         let _ = self.shared.backend.flush();
         let mut status = lock(&self.shared.status);
-        match outcome {
-            Err(Failure::Queue(e)) => {
-                status.failed = Some(e.to_string());
-                status.failed_queue = Some(e);
-            }
-            Err(Failure::Store(e)) => status.failed = Some(e.to_string()),
-            Err(e @ Failure::LeaseLost(_)) => status.failed = Some(e.to_string()),
-            Ok(()) => {}
-        }
+        status.failed = outcome.err();
         status.ended = true;
         status.generation += 1;
         self.shared.changed.notify_all();
     }
 
-    fn turn_until_stopped(&mut self) -> Result<(), Failure> {
+    fn turn_until_stopped(&mut self) -> Result<(), PersistError> {
         while !self.shared.stop.load(Ordering::Acquire) {
             match self.turn() {
                 Ok(true) => {}
@@ -401,13 +396,13 @@ impl<B: Backend> Loop<B> {
                 // (what they reported may not be stored), and once the
                 // store answers again they are reported lost and queued
                 // again with their progress. Other failures end the loop.
-                Err(Failure::Store(e)) if e.is_disconnected() => {
+                Err(PersistError::Store(e)) if e.is_disconnected() => {
                     for (file, worker) in self.workers.drain() {
                         worker.stop.store(true, Ordering::Release);
                         self.orphans.push(file);
                     }
                     self.reclaim = true;
-                    lock(&self.shared.status).store_trouble = Some(e.to_string());
+                    lock(&self.shared.status).store_trouble = Some(e);
                     let pause = self.config.max_sleep.min(Duration::from_secs(1));
                     let _ = self.reports.recv_timeout(pause);
                 }
@@ -420,7 +415,7 @@ impl<B: Backend> Loop<B> {
     /// One turn: poll and carry out, wait for a report or the next wake,
     /// pass on what arrived, tend the store. `false` when the reports'
     /// channel is gone.
-    fn turn(&mut self) -> Result<bool, Failure> {
+    fn turn(&mut self) -> Result<bool, PersistError> {
         self.report_orphans()?;
         self.shared.guest_calls.fetch_add(1, Ordering::Relaxed);
         let actions = self.shared.backend.poll()?;
@@ -449,7 +444,7 @@ impl<B: Backend> Loop<B> {
     /// any other file this host holds the lease of without a transfer (a
     /// `poll` whose answer was lost with the connection may have taken
     /// it).
-    fn report_orphans(&mut self) -> Result<(), Failure> {
+    fn report_orphans(&mut self) -> Result<(), PersistError> {
         if self.reclaim {
             for file in self.shared.backend.leased_here()? {
                 if !self.workers.contains_key(&file) && !self.orphans.contains(&file) {
@@ -460,7 +455,9 @@ impl<B: Backend> Loop<B> {
         }
         while let Some(&file) = self.orphans.last() {
             match self.end(file, |q| q.report_lost(file)) {
-                Ok(()) | Err(Failure::Queue(Error::Queue(_))) | Err(Failure::LeaseLost(_)) => {
+                Ok(())
+                | Err(PersistError::Queue(Error::Queue(_)))
+                | Err(PersistError::LeaseLost(_)) => {
                     self.orphans.pop();
                 }
                 Err(e) => return Err(e),
@@ -475,19 +472,19 @@ impl<B: Backend> Loop<B> {
         &self,
         file: FileRef,
         f: impl FnOnce(&Queue) -> Result<(), Error>,
-    ) -> Result<(), Failure> {
+    ) -> Result<(), PersistError> {
         self.shared.guest_calls.fetch_add(1, Ordering::Relaxed);
         self.shared.backend.report(file, ReportKind::End, f)
     }
 
     /// One reading call into the component, counted.
-    fn read<T>(&self, f: impl FnOnce(&Queue) -> Result<T, Error>) -> Result<T, Failure> {
+    fn read<T>(&self, f: impl FnOnce(&Queue) -> Result<T, Error>) -> Result<T, PersistError> {
         self.shared.guest_calls.fetch_add(1, Ordering::Relaxed);
         self.shared.backend.read(f)
     }
 
     /// Until the component's next wake, at most `max_sleep`.
-    fn sleep(&self) -> Result<Duration, Failure> {
+    fn sleep(&self) -> Result<Duration, PersistError> {
         let Some(wake) = self.read(|q| q.next_wake())? else {
             return Ok(self.config.max_sleep);
         };
@@ -524,7 +521,7 @@ impl<B: Backend> Loop<B> {
                 let context = self.config.context.clone();
                 let (file, offset) = (order.file, order.offset);
                 let spawned = thread::Builder::new()
-                    .name("bitsq-transfer".into())
+                    .name("bits-queue-xfer".into())
                     .spawn(move || transports.run(&order, &context, sink));
                 match spawned {
                     Ok(thread) => {
@@ -576,7 +573,7 @@ impl<B: Backend> Loop<B> {
     /// Passes one report to the component. A refusal means the transfer is
     /// no longer wanted (the job moved on): its worker stops. A sandbox or
     /// store failure ends the loop.
-    fn handle(&mut self, (serial, report): Mail) -> Result<(), Failure> {
+    fn handle(&mut self, (serial, report): Mail) -> Result<(), PersistError> {
         if let Some(file) = report.file() {
             // A worker the loop gave up on (stopped, or cut off when the
             // store went away) may still have reports in the channel; a
@@ -638,7 +635,7 @@ impl<B: Backend> Loop<B> {
         match result {
             // Refused (the job moved on), or the file is another host's
             // now: this transfer is not wanted.
-            Err(Failure::Queue(Error::Queue(_))) | Err(Failure::LeaseLost(_)) => {
+            Err(PersistError::Queue(Error::Queue(_))) | Err(PersistError::LeaseLost(_)) => {
                 self.stop_worker(file)
             }
             Err(e) => return Err(e),
@@ -652,12 +649,12 @@ impl<B: Backend> Loop<B> {
 
     /// The bytes of `file` the component counts, or `None` if the job is
     /// gone.
-    fn bytes_held(&self, file: FileRef) -> Result<Option<u64>, Failure> {
+    fn bytes_held(&self, file: FileRef) -> Result<Option<u64>, PersistError> {
         let index = usize::try_from(file.file_index).unwrap_or(usize::MAX);
         let progress = self.read(|q| q.manager()?.get_job(file.job)?.file_progress());
         match progress {
             Ok(progress) => Ok(progress.get(index).map(|f| f.bytes_transferred)),
-            Err(Failure::Queue(Error::Queue(_))) => Ok(None),
+            Err(PersistError::Queue(Error::Queue(_))) => Ok(None),
             Err(e) => Err(e),
         }
     }

@@ -2,26 +2,42 @@
 //!
 //! - [`Store`]: the seam — load everything, what others committed since a
 //!   version, and one locked transaction per changing call;
-//! - [`MemoryStore`] (`memory:`) and [`SqliteStore`] (a file: WAL,
-//!   `synchronous=FULL`, shared by several processes);
-//! - [`PostgresStore`] (`postgres://…`): one queue many hosts share, with
-//!   leases ([`Leases`]) so a file is transferred by one host at a time;
+//! - [`MemoryStore`] (`memory:`), always built;
+//! - `SqliteStore` (a file: WAL, `synchronous=FULL`, shared by several
+//!   processes), with the `sqlite` feature;
+//! - `PostgresStore` (`postgres://…`): one queue many hosts share, with
+//!   leases ([`Leases`]) so a file is transferred by one host at a time,
+//!   with the `postgres` feature;
 //! - [`PersistentQueue`]: a queue whose every changing call is stored with
 //!   its changes, and that applies what other hosts committed first;
-//! - [`open_location`]: a store from a `--queue` location.
+//! - [`open_location`]: a store from a location string;
+//! - [`StoreError`] and [`PersistError`]: what failed, each with the error
+//!   it came from as its [`source`](std::error::Error::source).
+//!
+//! Both backends are default features. An embedder that keeps its queue
+//! in memory (or in a store of its own) turns them off with
+//! `default-features = false` and builds neither `rusqlite` nor `postgres`.
 
+mod error;
 mod location;
 mod memory;
 mod persistent;
+mod postgres_location;
+#[cfg(feature = "postgres")]
 mod postgresql;
+#[cfg(feature = "sqlite")]
 mod sqlite;
 mod store;
 
-pub use location::{default_location, is_shared_location, open_location, open_location_with};
+pub use error::{PersistError, StoreError};
+pub use location::{open_location, open_location_with};
 pub use memory::MemoryStore;
 pub use persistent::{
-    FileActions, LeaseChange, PersistError, PersistentQueue, ReportKind, in_flight, report_lost,
+    FileActions, LeaseChange, PersistentQueue, ReportKind, in_flight, report_lost,
 };
-pub use postgresql::{PostgresOptions, PostgresStore};
+pub use postgres_location::{PostgresOptions, is_shared_location};
+#[cfg(feature = "postgres")]
+pub use postgresql::PostgresStore;
+#[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
-pub use store::{Leases, Snapshot, Store, StoreError, Watch};
+pub use store::{Leases, Snapshot, Store, Watch};

@@ -8,7 +8,8 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use bits_queue_host::{Change, Guid, QueueLimits};
 
-use crate::store::{Snapshot, Store, StoreError};
+use crate::error::StoreError;
+use crate::store::{Snapshot, Store};
 
 #[derive(Default)]
 struct Data {

@@ -19,50 +19,8 @@ use std::time::{Duration, Instant};
 
 use bits_queue_host::{Action, Change, Error, FileRef, JobState, Queue, QueueOptions, Runtime};
 
-use crate::store::{Store, StoreError};
-
-/// Why a call on a persistent queue failed.
-#[derive(Debug)]
-pub enum PersistError {
-    /// The queue refused, or its sandbox failed (the instance was rebuilt
-    /// from the store when it did).
-    Queue(Error),
-    /// The store could not be read or written: the call's changes are not
-    /// stored, and the queue in memory was rebuilt from the store.
-    Store(StoreError),
-    /// A report about a transfer whose lease this host no longer holds (it
-    /// ran out and another host took the file over): nothing was called,
-    /// and this host must stop that transfer.
-    LeaseLost(FileRef),
-}
-
-impl std::fmt::Display for PersistError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            PersistError::Queue(e) => e.fmt(f),
-            PersistError::Store(e) => write!(f, "the queue's store failed: {e}"),
-            PersistError::LeaseLost(file) => write!(
-                f,
-                "the lease of file {} of job {} ran out: another host transfers it",
-                file.file_index, file.job
-            ),
-        }
-    }
-}
-
-impl std::error::Error for PersistError {}
-
-impl From<Error> for PersistError {
-    fn from(e: Error) -> Self {
-        PersistError::Queue(e)
-    }
-}
-
-impl From<StoreError> for PersistError {
-    fn from(e: StoreError) -> Self {
-        PersistError::Store(e)
-    }
-}
+use crate::error::{PersistError, StoreError};
+use crate::store::Store;
 
 /// Carries out a `commit` or `discard` before the call's changes are
 /// stored (a crash in between leaves the job in the store, and the action
@@ -103,14 +61,14 @@ pub enum ReportKind {
 /// What a call made inside the store's transaction: its answer, and
 /// whether it wrote to the store beside the queue's changes (leases), so
 /// the transaction must be committed even without them.
-struct Outcome<T> {
+struct Answered<T> {
     answer: Result<T, PersistError>,
     wrote: bool,
 }
 
-impl<T> Outcome<T> {
+impl<T> Answered<T> {
     fn of(answer: bits_queue_host::Result<T>) -> Self {
-        Outcome {
+        Answered {
             answer: answer.map_err(PersistError::Queue),
             wrote: false,
         }
@@ -183,7 +141,7 @@ impl PersistentQueue {
         &self,
         f: impl FnOnce(&Queue) -> bits_queue_host::Result<T>,
     ) -> Result<T, PersistError> {
-        self.call(Storing::Now, |queue, _| Ok(Outcome::of(f(queue))))
+        self.call(Storing::Now, |queue, _| Ok(Answered::of(f(queue))))
     }
 
     /// A changing call that starts or ends transfers: `leases` says, from
@@ -198,7 +156,7 @@ impl PersistentQueue {
         self.call(Storing::Now, |queue, store| {
             let answer = f(queue);
             if let Err(Error::Sandbox(_)) = &answer {
-                return Ok(Outcome::of(answer));
+                return Ok(Answered::of(answer));
             }
             let changes = leases(&answer);
             let wrote = match store.leases() {
@@ -213,7 +171,7 @@ impl PersistentQueue {
                 }
                 _ => false,
             };
-            Ok(Outcome {
+            Ok(Answered {
                 answer: answer.map_err(PersistError::Queue),
                 wrote,
             })
@@ -257,10 +215,10 @@ impl PersistentQueue {
         let ends = kind == ReportKind::End;
         self.call(storing, |queue, store| {
             let Some(held) = store.leases() else {
-                return Ok(Outcome::of(f(queue)));
+                return Ok(Answered::of(f(queue)));
             };
             if !held.holds(file)? {
-                return Ok(Outcome {
+                return Ok(Answered {
                     answer: Err(PersistError::LeaseLost(file)),
                     wrote: false,
                 });
@@ -270,7 +228,7 @@ impl PersistentQueue {
             if wrote {
                 held.release(file)?;
             }
-            Ok(Outcome {
+            Ok(Answered {
                 answer: answer.map_err(PersistError::Queue),
                 wrote,
             })
@@ -286,17 +244,17 @@ impl PersistentQueue {
         self.call(Storing::Now, |queue, store| {
             let Some(held) = store.leases() else {
                 if !at_start {
-                    return Ok(Outcome::of(Ok(Vec::new())));
+                    return Ok(Answered::of(Ok(Vec::new())));
                 }
                 let lost = in_flight(queue).and_then(|files| report_lost(queue, files));
-                return Ok(Outcome::of(lost));
+                return Ok(Answered::of(lost));
             };
             let mut dead = held.expired()?;
             if at_start {
                 let live = held.live()?;
                 let files = match in_flight(queue) {
                     Ok(files) => files,
-                    Err(e) => return Ok(Outcome::of(Err(e))),
+                    Err(e) => return Ok(Answered::of(Err(e))),
                 };
                 dead.extend(files.into_iter().filter(|f| !live.contains(f)));
                 dead.sort_by_key(|f| (f.job, f.file_index));
@@ -306,7 +264,7 @@ impl PersistentQueue {
                 held.forget(*file)?;
             }
             let wrote = !dead.is_empty();
-            Ok(Outcome {
+            Ok(Answered {
                 answer: report_lost(queue, dead).map_err(PersistError::Queue),
                 wrote,
             })
@@ -413,7 +371,7 @@ impl PersistentQueue {
     fn call<T>(
         &self,
         storing: Storing,
-        f: impl FnOnce(&Queue, &mut dyn Store) -> Result<Outcome<T>, StoreError>,
+        f: impl FnOnce(&Queue, &mut dyn Store) -> Result<Answered<T>, StoreError>,
     ) -> Result<T, PersistError> {
         let mut state = self.lock();
         self.refresh(&mut state)?;

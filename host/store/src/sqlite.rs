@@ -18,7 +18,8 @@ use std::time::Duration;
 use bits_queue_host::{Change, JobRecord, QueueLimits};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::store::{Snapshot, Store, StoreError, guid};
+use crate::error::StoreError;
+use crate::store::{Snapshot, Store, guid};
 
 /// The schema this code writes and reads.
 const SCHEMA: i64 = 1;
@@ -33,8 +34,9 @@ pub struct SqliteStore {
     in_transaction: bool,
 }
 
+/// SQLite's error, in words and as the source.
 fn sql(e: rusqlite::Error) -> StoreError {
-    StoreError::new(format!("SQLite: {e}"))
+    StoreError::new(format!("SQLite: {e}")).caused_by(e)
 }
 
 impl SqliteStore {
@@ -49,8 +51,9 @@ impl SqliteStore {
     /// transactions before a call fails with a store error.
     pub fn open_waiting(path: impl AsRef<Path>, busy: Duration) -> Result<Self, StoreError> {
         let path = path.as_ref().to_path_buf();
-        let connection = Connection::open(&path)
-            .map_err(|e| StoreError::new(format!("cannot open {}: {e}", path.display())))?;
+        let connection = Connection::open(&path).map_err(|e| {
+            StoreError::new(format!("cannot open {}: {e}", path.display())).caused_by(e)
+        })?;
         connection.busy_timeout(busy).map_err(sql)?;
         connection
             .pragma_update(None, "journal_mode", "WAL")
@@ -73,7 +76,9 @@ impl SqliteStore {
                  INSERT OR IGNORE INTO meta VALUES ('schema', 1), ('version', 0);
                  COMMIT;",
             )
-            .map_err(|e| StoreError::new(format!("cannot set up {}: {e}", path.display())))?;
+            .map_err(|e| {
+                StoreError::new(format!("cannot set up {}: {e}", path.display())).caused_by(e)
+            })?;
         let schema: i64 = connection
             .query_row("SELECT value FROM meta WHERE key = 'schema'", [], |r| {
                 r.get(0)
@@ -81,8 +86,9 @@ impl SqliteStore {
             .map_err(sql)?;
         if schema != SCHEMA {
             return Err(StoreError::new(format!(
-                "{} holds schema {schema}; this bitsq reads schema {SCHEMA}",
-                path.display()
+                "{} holds schema {schema}; bits-queue-store {} reads schema {SCHEMA}",
+                path.display(),
+                env!("CARGO_PKG_VERSION")
             )));
         }
         Ok(SqliteStore {

@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use bits_queue_host::{Change, FileRef};
 
+use crate::error::StoreError;
+
 /// What a store holds since some version: the changes to apply, and the
 /// version they bring the reader to.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -17,60 +19,13 @@ pub struct Snapshot {
 }
 
 /// A job id as a store keeps it (16 bytes, `Guid::to_bytes`).
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) fn guid(bytes: &[u8]) -> Result<bits_queue_host::Guid, StoreError> {
     let bytes: [u8; 16] = bytes
         .try_into()
         .map_err(|_| StoreError::new("a job id in the store is not 16 bytes"))?;
     Ok(bits_queue_host::Guid::from_bytes(bytes))
 }
-
-/// A store failed: the call that needed it did not happen (its changes
-/// are not stored, and the queue in memory is rebuilt from the store).
-#[derive(Debug)]
-pub struct StoreError {
-    message: String,
-    disconnected: bool,
-}
-
-impl StoreError {
-    /// A failure described in words.
-    pub fn new(message: impl Into<String>) -> Self {
-        StoreError {
-            message: message.into(),
-            disconnected: false,
-        }
-    }
-
-    /// The connection to a store server was lost: the call was not stored
-    /// (never half of it) — or, when the connection went during its
-    /// `COMMIT` and the server could not be asked since, whether it was is
-    /// unknown, and the message says so. The next call connects again, and
-    /// the queue in memory is rebuilt from what the store holds.
-    pub fn disconnected(message: impl Into<String>) -> Self {
-        StoreError {
-            message: message.into(),
-            disconnected: true,
-        }
-    }
-
-    /// Whether the connection to the store's server was lost (a server
-    /// restarted, a network dropped), as opposed to the store refusing.
-    pub fn is_disconnected(&self) -> bool {
-        self.disconnected
-    }
-}
-
-impl std::fmt::Display for StoreError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.disconnected {
-            write!(f, "connection lost: {}", self.message)
-        } else {
-            f.write_str(&self.message)
-        }
-    }
-}
-
-impl std::error::Error for StoreError {}
 
 /// Where a queue is kept. Each version is one committed call's changes; a
 /// host that has seen version `v` catches up with [`Store::since`]`(v)`.
@@ -99,8 +54,8 @@ pub trait Store: Send {
 
     /// The leases of a store that several transferring hosts share; `None`
     /// for a store one service runs at a time (memory, a SQLite file under
-    /// bitsq's service lock), where every transfer in flight at a service's
-    /// start died with an earlier one.
+    /// a lock its application takes, as `bitsq service` does), where every
+    /// transfer in flight at a service's start died with an earlier one.
     fn leases(&mut self) -> Option<&mut dyn Leases> {
         None
     }

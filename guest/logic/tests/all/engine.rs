@@ -6,19 +6,22 @@ use bits_queue_contract::{
     TransferOrder, notify_flags,
 };
 use bits_queue_logic::clock::ManualClock;
-use bits_queue_logic::queue::{JobRef, Queue};
+use bits_queue_logic::queue::{JobRef, QueueState};
 use bits_queue_logic::random::SplitMix64;
 use bits_queue_logic::{ErrorCode, JobPriority, JobState, JobType};
 
 const T0: Datetime = Datetime::from_seconds(1_700_000_000);
 
-fn queue() -> (Queue, ManualClock) {
+fn queue() -> (QueueState, ManualClock) {
     let clock = ManualClock::at(T0);
-    (Queue::with_clock(SplitMix64::new(7), clock.clone()), clock)
+    (
+        QueueState::with_clock(SplitMix64::new(7), clock.clone()),
+        clock,
+    )
 }
 
 /// A resumed download job of `files` files under /data/NAME/.
-fn job(queue: &Queue, name: &str, files: usize, priority: JobPriority) -> JobRef {
+fn job(queue: &QueueState, name: &str, files: usize, priority: JobPriority) -> JobRef {
     let job = queue.create_job(name, JobType::Download).unwrap();
     for i in 0..files {
         job.add_file(
@@ -70,7 +73,7 @@ fn file(job: &JobRef, index: u32) -> FileRef {
 }
 
 /// Polls and returns the one start order, which must be for `job`.
-fn start_of(queue: &Queue, job: &JobRef) -> TransferOrder {
+fn start_of(queue: &QueueState, job: &JobRef) -> TransferOrder {
     let actions = queue.poll();
     let started = starts(&actions);
     assert_eq!(started.len(), 1, "{actions:?}");

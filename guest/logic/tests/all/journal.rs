@@ -6,29 +6,29 @@ use bits_queue_contract::{
     Action, Change, Datetime, ErrorCode, Guid, JobRecord, QueueLimits, TransferFailure,
 };
 use bits_queue_logic::clock::ManualClock;
-use bits_queue_logic::queue::{JobRef, Queue};
+use bits_queue_logic::queue::{JobRef, QueueState};
 use bits_queue_logic::random::SplitMix64;
 use bits_queue_logic::{Job, JobPriority, JobState, JobType};
 
-fn queue(seed: u64) -> (Queue, ManualClock) {
+fn queue(seed: u64) -> (QueueState, ManualClock) {
     let clock = ManualClock::at(Datetime {
         seconds: 1_700_000_000,
         nanoseconds: 5,
     });
     (
-        Queue::with_clock(SplitMix64::new(seed), clock.clone()),
+        QueueState::with_clock(SplitMix64::new(seed), clock.clone()),
         clock,
     )
 }
 
 /// Every job of `queue` as it is, in creation order.
-fn snapshot(queue: &Queue) -> Vec<Job> {
+fn snapshot(queue: &QueueState) -> Vec<Job> {
     queue.jobs().iter().map(JobRef::snapshot).collect()
 }
 
 /// A queue with jobs in many states, with files, progress, errors, times
 /// and settings.
-fn busy_queue() -> Queue {
+fn busy_queue() -> QueueState {
     let (queue, clock) = queue(1);
     queue
         .set_limits(QueueLimits {
@@ -94,7 +94,7 @@ fn a_queue_restored_from_its_changes_is_the_same_queue() {
     reversed.reverse();
     let (again, _) = queue(98);
     again.apply(&reversed).unwrap();
-    let ids = |q: &Queue| q.jobs().iter().map(JobRef::id).collect::<Vec<_>>();
+    let ids = |q: &QueueState| q.jobs().iter().map(JobRef::id).collect::<Vec<_>>();
     assert_eq!(ids(&again), ids(&original));
     // New jobs go after the restored ones.
     let newer = again.create_job("newer", JobType::Download).unwrap();

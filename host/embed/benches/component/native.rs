@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use bits_queue_logic::JobType;
 use bits_queue_logic::QueueLimits as Limits;
-use bits_queue_logic::queue::Queue;
+use bits_queue_logic::queue::QueueState;
 use bits_queue_logic::random::SplitMix64;
 use bits_queue_logic::{ErrorCode, Guid};
 use criterion::Criterion;
@@ -20,8 +20,8 @@ use crate::support::{GROWTH_SIZES, LOCAL, LOOKUP_SPREAD, MISSING, REMOTE, SEED, 
 /// the component benchmark.
 const CREATE_BATCH: u64 = 1_000;
 
-fn queue_with_room(jobs: usize) -> Queue {
-    let queue = Queue::new(SplitMix64::new(SEED));
+fn queue_with_room(jobs: usize) -> QueueState {
+    let queue = QueueState::new(SplitMix64::new(SEED));
     queue
         .set_limits(Limits {
             max_jobs: u32::try_from(jobs + 1_000).expect("benchmark sizes fit in u32"),
@@ -33,7 +33,7 @@ fn queue_with_room(jobs: usize) -> Queue {
 
 /// A queue of `jobs` jobs and up to [`LOOKUP_SPREAD`] of their GUIDs, spread
 /// evenly, as `support::filled` makes for the component.
-fn filled(jobs: usize) -> (Queue, Vec<Guid>) {
+fn filled(jobs: usize) -> (QueueState, Vec<Guid>) {
     let queue = queue_with_room(jobs);
     let step = jobs.div_ceil(LOOKUP_SPREAD).max(1);
     let mut ids = Vec::new();

@@ -2,13 +2,16 @@
 //! tests/src/postgres.rs): when the server drops the service's connections
 //! mid-transfer, the service does not end — it stops its transfers, and
 //! once the store answers again queues them with their progress and
-//! resumes them with a `Range` request.
+//! resumes them with a `Range` request. And a caller of the service
+//! learns that the store went away, with the store's own error.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bits_queue_host::{JobState, JobType, QueueOptions};
-use bits_queue_service::{Confinement, Context, ServiceConfig, TransferService, carry_out};
+use bits_queue_service::{
+    Confinement, Context, ServiceConfig, ServiceError, TransferService, carry_out,
+};
 use bits_queue_store::{PersistentQueue, PostgresStore};
 use bits_queue_tests::http_server::{Fault, TestServer, test_bytes};
 use bits_queue_tests::postgres::TestDatabase;
@@ -101,4 +104,84 @@ fn a_service_rides_out_lost_connections_and_resumes_from_the_stored_offset() {
     assert_eq!(std::fs::read(&local).unwrap(), bytes);
     service.stop().unwrap();
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// While the queue's database takes no connections, a call through the
+/// service fails with the store's error, told apart as a lost connection
+/// (`is_disconnected`) with PostgreSQL's own error under it; the service
+/// itself rides it out (`store_trouble`), and answers once the database
+/// takes connections again.
+#[test]
+fn a_caller_of_the_service_learns_that_the_store_went_away() {
+    let Some(db) = TestDatabase::create("service_store_gone") else {
+        return;
+    };
+    let queue = queue_on(db.url());
+    let service = TransferService::start(queue.clone(), ServiceConfig::default()).unwrap();
+    let id = queue
+        .change(|q| q.manager()?.create_job("waits", JobType::Download)?.id())
+        .unwrap();
+    let name: String = db
+        .client()
+        .query_one("SELECT current_database()", &[])
+        .unwrap()
+        .get(0);
+    let admin = std::env::var(bits_queue_tests::postgres::SERVER).unwrap();
+    let mut admin = postgres::Client::connect(&admin, postgres::NoTls).unwrap();
+    let allow = |admin: &mut postgres::Client, allowed: bool| {
+        admin
+            .batch_execute(&format!(
+                "ALTER DATABASE {name} WITH ALLOW_CONNECTIONS {allowed}"
+            ))
+            .unwrap()
+    };
+    allow(&mut admin, false);
+    db.drop_connections();
+    let started = Instant::now();
+    let connected = |admin: &mut postgres::Client| -> i64 {
+        admin
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1",
+                &[&name],
+            )
+            .unwrap()
+            .get(0)
+    };
+    while connected(&mut admin) > 0 {
+        assert!(started.elapsed() < PATIENCE, "the connections never went");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+
+    let e = service
+        .wait_for(id, |_| true, PATIENCE)
+        .expect_err("the database takes no connections");
+    assert!(e.is_disconnected(), "{e}");
+    assert!(
+        matches!(&e, ServiceError::Store(store) if store.is_disconnected()),
+        "{e:?}"
+    );
+    let mut below: Vec<&(dyn std::error::Error + 'static)> = vec![&e];
+    while let Some(next) = below[below.len() - 1].source() {
+        below.push(next);
+    }
+    assert!(
+        below
+            .iter()
+            .any(|e| e.downcast_ref::<postgres::Error>().is_some()),
+        "no postgres::Error under {e:?}"
+    );
+    let trouble = loop {
+        if let Some(trouble) = service.store_trouble() {
+            break trouble;
+        }
+        assert!(started.elapsed() < PATIENCE, "the loop never noticed");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(trouble.is_disconnected(), "{trouble}");
+    service.check().expect("the service rides it out");
+
+    allow(&mut admin, true);
+    let state = service.wait_for(id, |_| true, PATIENCE).unwrap();
+    assert_eq!(state, JobState::Suspended);
+    service.stop().unwrap();
 }

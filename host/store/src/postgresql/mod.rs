@@ -27,46 +27,9 @@ use std::time::Duration;
 use bits_queue_host::{Change, FileRef, JobRecord, QueueLimits};
 use postgres::{Client, NoTls, Statement};
 
-use crate::store::{Leases, Snapshot, Store, StoreError, Watch, guid};
-
-/// How a [`PostgresStore`] takes part in a shared queue.
-#[derive(Clone, Debug)]
-pub struct PostgresOptions {
-    /// How long a transfer's lease lasts without renewal: when a host dies,
-    /// another resumes its transfers this long after its last word.
-    pub lease: Duration,
-    /// This host's name in leases: unique among the hosts sharing the
-    /// queue (by default the machine's name, the process id and the time).
-    pub host: String,
-}
-
-impl Default for PostgresOptions {
-    fn default() -> Self {
-        PostgresOptions {
-            lease: Duration::from_secs(30),
-            host: default_host(),
-        }
-    }
-}
-
-/// This machine's name, this process and the time it asked: no two live
-/// processes share it.
-fn default_host() -> String {
-    let machine = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
-        .map(|name| name.trim().to_string())
-        .unwrap_or_default();
-    let machine = if machine.is_empty() {
-        "host".to_string()
-    } else {
-        machine
-    };
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default();
-    format!("{machine}/{}/{:x}", std::process::id(), nanos as u64)
-}
+use crate::error::StoreError;
+use crate::postgres_location::{PostgresOptions, redact};
+use crate::store::{Leases, Snapshot, Store, Watch, guid};
 
 /// The statements of one connection, prepared once.
 struct Statements {
@@ -194,14 +157,14 @@ impl PostgresStore {
     /// [`PostgresStore::open`] with this host's name and lease duration.
     pub fn open_with(url: &str, options: PostgresOptions) -> Result<Self, StoreError> {
         let location = redact(url);
-        let mut config: postgres::Config = url
-            .parse()
-            .map_err(|e| StoreError::new(format!("{location} is not a PostgreSQL URL: {e}")))?;
+        let mut config: postgres::Config = url.parse().map_err(|e| {
+            StoreError::new(format!("{location} is not a PostgreSQL URL: {e}")).caused_by(e)
+        })?;
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(Duration::from_secs(10));
         }
         if config.get_application_name().is_none() {
-            config.application_name("bitsq");
+            config.application_name(&options.application_name);
         }
         if options.lease.is_zero() {
             return Err(StoreError::new("a lease must last longer than 0 s"));
@@ -244,7 +207,12 @@ impl PostgresStore {
                 )));
             }
             let mut client = self.config.connect(NoTls).map_err(|e| {
-                StoreError::disconnected(format!("cannot connect to {}: {e}", self.location))
+                StoreError::disconnected(format!(
+                    "cannot connect to {}: {}",
+                    self.location,
+                    detail(&e)
+                ))
+                .caused_by(e)
             })?;
             schema::migrate(&mut client, &self.location)?;
             let statements = Statements::prepare(&mut client).map_err(|e| self.failed(e))?;
@@ -271,9 +239,9 @@ impl PostgresStore {
         if closed {
             self.connection = None;
             self.in_transaction = false;
-            StoreError::disconnected(format!("{}: {e}", self.location))
+            StoreError::disconnected(format!("{}: {}", self.location, detail(&e))).caused_by(e)
         } else {
-            StoreError::new(format!("PostgreSQL ({}): {}", self.location, detail(&e)))
+            StoreError::new(format!("PostgreSQL ({}): {}", self.location, detail(&e))).caused_by(e)
         }
     }
 
@@ -453,12 +421,14 @@ impl Store for PostgresStore {
                     Ok(false) => Err(StoreError::disconnected(format!(
                         "{}: the connection went before the commit; nothing was stored",
                         self.location
-                    ))),
+                    ))
+                    .caused_by(e)),
                     Err(_) => Err(StoreError::disconnected(format!(
                         "{}: the connection went during the commit and the server cannot \
                          be asked whether it landed: {e}",
                         self.location
-                    ))),
+                    ))
+                    .caused_by(e)),
                 }
             }
             Err(e) => {
@@ -566,31 +536,20 @@ impl Drop for PostgresStore {
 
 mod watch;
 
-/// `url` without its password, for messages.
-fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_string();
-    };
-    let (authority, tail) = match rest.find('/') {
-        Some(at) => rest.split_at(at),
-        None => (rest, ""),
-    };
-    match authority.rsplit_once('@') {
-        Some((user, host)) => {
-            let user = user.split_once(':').map_or(user, |(name, _)| name);
-            format!("{scheme}://{user}@{host}{tail}")
-        }
-        None => url.to_string(),
-    }
-}
-
 /// The server's own words for a database error (its message and code),
-/// else the client's.
+/// else the client's with its causes ("error connecting to server:
+/// Connection refused …"): the client's own text names only its kind.
 fn detail(e: &postgres::Error) -> String {
-    match e.as_db_error() {
-        Some(db) => format!("{} ({})", db.message(), db.code().code()),
-        None => e.to_string(),
+    if let Some(db) = e.as_db_error() {
+        return format!("{} ({})", db.message(), db.code().code());
     }
+    let mut words = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(below) = cause {
+        words = format!("{words}: {below}");
+        cause = below.source();
+    }
+    words
 }
 
 /// A lease's length as SQL takes it: seconds, as a double.
@@ -612,25 +571,4 @@ fn file_ref(job: &[u8], index: i64) -> Result<FileRef, StoreError> {
         file_index: u32::try_from(index)
             .map_err(|_| StoreError::new(format!("a lease of file {index}")))?,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::redact;
-
-    #[test]
-    fn a_password_never_reaches_a_message() {
-        assert_eq!(
-            redact("postgres://ann:secret@db.example:5432/queue"),
-            "postgres://ann@db.example:5432/queue"
-        );
-        assert_eq!(
-            redact("postgres://ann@127.0.0.1/q"),
-            "postgres://ann@127.0.0.1/q"
-        );
-        assert_eq!(
-            redact("postgresql://127.0.0.1/q"),
-            "postgresql://127.0.0.1/q"
-        );
-    }
 }

@@ -20,7 +20,7 @@
 
 use postgres::Client;
 
-use crate::store::StoreError;
+use crate::error::StoreError;
 
 /// Each schema's step from the one before: `MIGRATIONS[n]` takes schema
 /// `n` to `n + 1`. Steps are only ever added.
@@ -49,13 +49,20 @@ const MIGRATIONS: &[&str] = &["
 /// The schema this code writes and reads.
 pub const SCHEMA: i32 = MIGRATIONS.len() as i32;
 
-/// The advisory lock held while the schema is set up: "bitsq" in ASCII.
+/// The advisory lock held while the schema is set up: "bitsq" in ASCII
+/// (part of the stored format, like the tables' names: every host that
+/// migrates a queue takes this same lock).
 const SETUP_LOCK: i64 = 0x62_69_74_73_71;
 
 /// Creates the schema, or migrates it to [`SCHEMA`], in one transaction.
 pub fn migrate(client: &mut Client, location: &str) -> Result<(), StoreError> {
-    let failed =
-        |e: postgres::Error| StoreError::new(format!("cannot set up the queue in {location}: {e}"));
+    let failed = |e: postgres::Error| {
+        StoreError::new(format!(
+            "cannot set up the queue in {location}: {}",
+            super::detail(&e)
+        ))
+        .caused_by(e)
+    };
     let mut tx = client.transaction().map_err(failed)?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SETUP_LOCK])
         .map_err(failed)?;
@@ -70,12 +77,13 @@ pub fn migrate(client: &mut Client, location: &str) -> Result<(), StoreError> {
         .map_or(0, |row| row.get(0));
     if found > SCHEMA {
         return Err(StoreError::new(format!(
-            "{location} holds queue schema {found}; this bitsq reads schema {SCHEMA} at most"
+            "{location} holds queue schema {found}; bits-queue-store {} reads schema {SCHEMA} at most",
+            env!("CARGO_PKG_VERSION")
         )));
     }
     if found < 0 {
         return Err(StoreError::new(format!(
-            "{location} holds queue schema {found}, which no bitsq writes"
+            "{location} holds queue schema {found}, which no bits-queue-store writes"
         )));
     }
     for step in &MIGRATIONS[found as usize..] {

@@ -11,7 +11,8 @@ use postgres::NoTls;
 use postgres::fallible_iterator::FallibleIterator;
 
 use super::CHANNEL;
-use crate::store::{StoreError, Watch};
+use crate::error::StoreError;
+use crate::store::Watch;
 
 /// How often the watching thread looks whether it should end.
 const TICK: Duration = Duration::from_millis(200);
@@ -23,12 +24,16 @@ pub fn start(
 ) -> Result<Watch, StoreError> {
     // The first connection is made here, so a watch that cannot start says
     // so to its caller.
-    let mut client = listen(&config)
-        .map_err(|e| StoreError::disconnected(format!("cannot watch {location}: {e}")))?;
+    let mut client = listen(&config).map_err(|e| {
+        StoreError::disconnected(format!("cannot watch {location}: {}", super::detail(&e)))
+            .caused_by(e)
+    })?;
     let stop = Arc::new(AtomicBool::new(false));
     let stopping = stop.clone();
     let thread = std::thread::Builder::new()
-        .name("bitsq-store-watch".into())
+        // The LISTEN thread of a PostgreSQL store (at most 15 bytes:
+        // Linux keeps no more of a thread's name).
+        .name("bits-queue-pg".into())
         .spawn(move || {
             while !stopping.load(Ordering::Acquire) {
                 // One notification, or none within a tick; the stop flag is
@@ -52,7 +57,9 @@ pub fn start(
                 }
             }
         })
-        .map_err(|e| StoreError::new(format!("cannot start watching {location}: {e}")))?;
+        .map_err(|e| {
+            StoreError::new(format!("cannot start watching {location}: {e}")).caused_by(e)
+        })?;
     Ok(Watch::new(move || {
         stop.store(true, Ordering::Release);
         let _ = thread.join();

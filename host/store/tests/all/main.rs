@@ -1,7 +1,9 @@
 //! The store's tests, in one binary: `suite` holds the checks every store
 //! passes alike; `persistence` runs them on memory and SQLite, `postgres`
-//! on a real PostgreSQL server, with the checks only a shared queue needs.
+//! on a real PostgreSQL server, with the checks only a shared queue needs;
+//! `errors` follows a store's errors down to SQLite's and PostgreSQL's own.
 
+mod errors;
 mod persistence;
 mod postgres;
 mod suite;

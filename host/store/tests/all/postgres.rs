@@ -40,6 +40,7 @@ fn host(db: &TestDatabase, host: &str, lease: Duration) -> PersistentQueue {
     let options = PostgresOptions {
         lease,
         host: host.to_string(),
+        ..PostgresOptions::default()
     };
     open(Box::new(
         PostgresStore::open_with(db.url(), options).unwrap(),

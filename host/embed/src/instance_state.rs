@@ -1,4 +1,4 @@
-//! What each instance's `Store` holds: the stream behind
+//! [`InstanceState`]: what each instance's wasmtime `Store` holds: the stream behind
 //! `wasi:random/random` and the clock behind `wasi:clocks/wall-clock` (or,
 //! with full WASI, a WASI context granting nothing else), and the limiter
 //! that enforces the memory limit and records that it was hit.
@@ -23,7 +23,8 @@ const TABLE_ELEMENT_LIMIT: usize = 100_000;
 /// limit, so both ways of linking refuse the same requests.
 const RANDOM_BYTES_LIMIT: u64 = wasmtime_wasi::random::DEFAULT_MAX_SIZE;
 
-pub(crate) struct StoreData {
+/// The data of one instance's wasmtime `Store`.
+pub(crate) struct InstanceState {
     /// The stream `wasi:random/random` draws from when it is all that is
     /// linked. A bare generator: building a whole WASI context per instance
     /// (two of them, in fact: `WasiCtxBuilder::build` makes a fresh builder)
@@ -56,7 +57,7 @@ impl FullWasi {
     }
 }
 
-impl StoreData {
+impl InstanceState {
     /// A sandbox that grants nothing but randomness (OS entropy, or a
     /// ChaCha12 stream from `seed`, the same on every machine) and the wall
     /// clock (`clock`).
@@ -68,7 +69,7 @@ impl StoreData {
                 config.inherit_stdio,
             ))
         });
-        StoreData {
+        InstanceState {
             random: stream(seed),
             clock,
             wasi,
@@ -106,8 +107,8 @@ pub(crate) fn new_store(
     config: &Config,
     seed: Option<u64>,
     clock: Arc<dyn Clock>,
-) -> Store<StoreData> {
-    let mut store = Store::new(engine, StoreData::new(config, seed, clock));
+) -> Store<InstanceState> {
+    let mut store = Store::new(engine, InstanceState::new(config, seed, clock));
     store.limiter(|data| &mut data.limiter);
     // Bounds what the host copies out of one call's results. An honest
     // result lies in the guest's memory without overlap, so it is never
@@ -129,7 +130,7 @@ fn stream(seed: Option<u64>) -> StdRng {
     }
 }
 
-impl WasiView for StoreData {
+impl WasiView for InstanceState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
         // Only linkers with full WASI call this, and their stores start with
         // a context; any other store gets one granting nothing but its stream.

@@ -1,5 +1,6 @@
-//! The `engine` interface on a [`Queue`] (contract §10): for hosts that
-//! move bytes. Clients never need it; the transfer service drives it.
+//! The calls of the contract's `engine` interface on a [`Queue`] (contract
+//! §10): for hosts that move bytes. Clients never need them; the transfer
+//! service makes them.
 //!
 //! A component built before the engine existed lacks these functions: each
 //! call then fails with [`SandboxErrorKind::NotExported`], naming the

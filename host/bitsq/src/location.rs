@@ -1,0 +1,32 @@
+//! Where bitsq keeps its queue when neither `--queue` nor `BITSQ_QUEUE`
+//! says: a SQLite file in the user's data directory. The store crate only
+//! opens a location; choosing one is bitsq's policy, so it lives here.
+
+use std::path::PathBuf;
+
+/// The default queue: `$XDG_DATA_HOME/bitsq/queue.sqlite3`, else
+/// `~/.local/share/bitsq/queue.sqlite3`; `None` without either variable.
+pub fn default_location() -> Option<PathBuf> {
+    let data = std::env::var_os("XDG_DATA_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .filter(|v| !v.is_empty())
+                .map(|home| PathBuf::from(home).join(".local/share"))
+        })?;
+    Some(data.join("bitsq").join("queue.sqlite3"))
+}
+
+/// Creates the directory of the default location when `location` is it
+/// (a location given by the user names a directory that must exist).
+pub fn create_default_dir(location: &str) -> Result<(), String> {
+    let path = PathBuf::from(location);
+    if Some(&path) == default_location().as_ref()
+        && let Some(dir) = path.parent()
+    {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    Ok(())
+}
