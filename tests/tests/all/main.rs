@@ -8,6 +8,7 @@ mod capabilities;
 mod contract_check;
 mod contract_versions;
 mod error_split;
+mod export_need;
 mod guid_determinism;
 mod handles;
 mod hostile;
