@@ -39,7 +39,12 @@ fn find_or_start() -> Option<String> {
         // Held by a static, so never dropped: the cluster's watchdog ends
         // it when the process ends (see cluster.rs).
         static CLUSTER: OnceLock<cluster::Cluster> = OnceLock::new();
-        return Some(CLUSTER.get_or_init(|| cluster::start(&bin)).admin_url.clone());
+        return Some(
+            CLUSTER
+                .get_or_init(|| cluster::start(&bin))
+                .admin_url
+                .clone(),
+        );
     }
     if std::env::var_os("CI").is_some() {
         panic!(

@@ -36,7 +36,11 @@ pub struct Cluster {
 /// `PATH` if `pg_ctl` and `postgres` sit beside it; `None` when the server
 /// is not installed.
 pub fn server_programs() -> Option<PathBuf> {
-    let complete = |dir: &Path| ["initdb", "pg_ctl", "postgres"].iter().all(|p| dir.join(p).is_file());
+    let complete = |dir: &Path| {
+        ["initdb", "pg_ctl", "postgres"]
+            .iter()
+            .all(|p| dir.join(p).is_file())
+    };
     let debian = std::fs::read_dir("/usr/lib/postgresql")
         .into_iter()
         .flatten()
@@ -70,8 +74,14 @@ pub fn start(bin: &Path) -> Cluster {
     // As root the directory must belong to `postgres`, which runs initdb
     // and the server; `runuser` switches to it, as .ci/postgres.sh does.
     let run_as: Vec<String> = if as_root {
-        run(Command::new("chown").arg("postgres").arg(&dir), &dir, "chown");
-        ["runuser", "-u", "postgres", "--"].map(String::from).to_vec()
+        run(
+            Command::new("chown").arg("postgres").arg(&dir),
+            &dir,
+            "chown",
+        );
+        ["runuser", "-u", "postgres", "--"]
+            .map(String::from)
+            .to_vec()
     } else {
         Vec::new()
     };
@@ -165,12 +175,8 @@ fn fresh_dir() -> PathBuf {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
-    let dir = std::env::temp_dir().join(format!(
-        "bitsq-postgres-{}-{nanos}",
-        std::process::id()
-    ));
-    std::fs::create_dir(&dir)
-        .unwrap_or_else(|e| panic!("cannot make {}: {e}", dir.display()));
+    let dir = std::env::temp_dir().join(format!("bitsq-postgres-{}-{nanos}", std::process::id()));
+    std::fs::create_dir(&dir).unwrap_or_else(|e| panic!("cannot make {}: {e}", dir.display()));
     dir
 }
 
