@@ -52,32 +52,36 @@ impl BenchMode {
 
 #[cfg(test)]
 mod tests {
-    // No helper functions here: benches include this file with `#[path]`,
-    // and `cargo test --benches` compiles them with `cfg(test)` but without
-    // the test harness, which drops the tests and would leave a helper
-    // unused.
-    use super::BenchMode;
+    // No helper and no `use` here: benches include this file with
+    // `#[path]`, and cargo compiles a bench with `cfg(test)` but without the
+    // test harness, which drops the tests and would leave either unused.
 
     #[test]
     fn cargo_test_runs_a_bench_in_test_mode() {
-        assert_eq!(BenchMode::of([]), BenchMode::Test);
-        assert_eq!(BenchMode::of(["--quick".into()]), BenchMode::Test);
+        assert_eq!(super::BenchMode::of([]), super::BenchMode::Test);
         assert_eq!(
-            BenchMode::of(["--bench".into(), "--test".into()]),
-            BenchMode::Test
+            super::BenchMode::of(["--quick".into()]),
+            super::BenchMode::Test
+        );
+        assert_eq!(
+            super::BenchMode::of(["--bench".into(), "--test".into()]),
+            super::BenchMode::Test
         );
     }
 
     #[test]
     fn cargo_bench_measures() {
-        assert_eq!(BenchMode::of(["--bench".into()]), BenchMode::Full);
         assert_eq!(
-            BenchMode::of(["--bench".into(), "--quick".into()]),
-            BenchMode::Quick
+            super::BenchMode::of(["--bench".into()]),
+            super::BenchMode::Full
         );
         assert_eq!(
-            BenchMode::of(["store/".into(), "--quick".into(), "--bench".into()]),
-            BenchMode::Quick
+            super::BenchMode::of(["--bench".into(), "--quick".into()]),
+            super::BenchMode::Quick
+        );
+        assert_eq!(
+            super::BenchMode::of(["store/".into(), "--quick".into(), "--bench".into()]),
+            super::BenchMode::Quick
         );
     }
 }
