@@ -21,7 +21,7 @@
 //!   into play only when the build enables it).
 //!
 //! Included with `#[path]` by the build script (exports_table.rs) and by
-//! tests/tests/all/export_need.rs, which checks each case on small WIT
+//! tests/tests/all/required_exports.rs, which checks each case on small WIT
 //! texts: a build script's own `#[cfg(test)]` module never runs.
 
 use semver::Version;

@@ -21,14 +21,16 @@
 use std::fs::File;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{ChildStdin, Command, Stdio};
+use std::process::{Child, Command, Stdio};
 
 /// A running cluster; the URL of its `postgres` database as the superuser
 /// `postgres`.
 pub struct Cluster {
     pub admin_url: String,
-    /// Held until the process ends: closing it stops the cluster.
-    _watchdog: ChildStdin,
+    /// Held until the process ends, with its stdin, whose closing stops
+    /// the cluster. Never waited for: it outlives this process, and init
+    /// reaps it.
+    _watchdog: Child,
 }
 
 /// Where PostgreSQL's server programs are: Debian's newest
@@ -149,13 +151,13 @@ pub fn start(bin: &Path) -> Cluster {
 
 /// Starts the watchdog that, once this process has ended, stops the server
 /// in `dir` with `pg_ctl` (as `pg_ctl` runs it) and deletes `dir`.
-fn watchdog(dir: &Path, pg_ctl: &Command) -> ChildStdin {
+fn watchdog(dir: &Path, pg_ctl: &Command) -> Child {
     const SCRIPT: &str = r#"dir=$1; shift
 trap '' INT TERM HUP
 cat >/dev/null
 "$@" -D "$dir/data" -m immediate -w stop
 rm -rf "$dir""#;
-    let mut child = Command::new("sh")
+    Command::new("sh")
         .args(["-c", SCRIPT, "bitsq-postgres-watchdog"])
         .arg(dir)
         .arg(pg_ctl.get_program())
@@ -164,8 +166,7 @@ rm -rf "$dir""#;
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .expect("sh starts (the PostgreSQL watchdog)");
-    child.stdin.take().expect("a piped stdin")
+        .expect("sh starts (the PostgreSQL watchdog)")
 }
 
 /// A new directory under the system's temporary directory that nobody else
