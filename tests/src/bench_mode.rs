@@ -56,32 +56,23 @@ mod tests {
     // `#[path]`, and cargo compiles a bench with `cfg(test)` but without the
     // test harness, which drops the tests and would leave either unused.
 
+    /// `cargo test` (no `--bench`) and `cargo bench -- --test` only check;
+    /// `cargo bench` measures, briefly with `--quick`; a filter changes
+    /// nothing.
     #[test]
-    fn cargo_test_runs_a_bench_in_test_mode() {
-        assert_eq!(super::BenchMode::of([]), super::BenchMode::Test);
-        assert_eq!(
-            super::BenchMode::of(["--quick".into()]),
-            super::BenchMode::Test
-        );
-        assert_eq!(
-            super::BenchMode::of(["--bench".into(), "--test".into()]),
-            super::BenchMode::Test
-        );
-    }
-
-    #[test]
-    fn cargo_bench_measures() {
-        assert_eq!(
-            super::BenchMode::of(["--bench".into()]),
-            super::BenchMode::Full
-        );
-        assert_eq!(
-            super::BenchMode::of(["--bench".into(), "--quick".into()]),
-            super::BenchMode::Quick
-        );
-        assert_eq!(
-            super::BenchMode::of(["store/".into(), "--quick".into(), "--bench".into()]),
-            super::BenchMode::Quick
-        );
+    fn cargo_test_checks_and_cargo_bench_measures() {
+        use super::BenchMode::{Full, Quick, Test};
+        let cases: [(&[&str], super::BenchMode); 6] = [
+            (&[], Test),
+            (&["--quick"], Test),
+            (&["--bench", "--test"], Test),
+            (&["--bench"], Full),
+            (&["--bench", "--quick"], Quick),
+            (&["store/", "--quick", "--bench"], Quick),
+        ];
+        for (args, mode) in cases {
+            let got = super::BenchMode::of(args.iter().map(|a| a.to_string()));
+            assert_eq!(got, mode, "{args:?}");
+        }
     }
 }
