@@ -1,7 +1,9 @@
 # A throw-away PostgreSQL cluster for the tests: sourced by .ci/run (and by
-# a developer who wants the PostgreSQL tests locally:
+# a developer who wants one server for several runs:
 #   source .ci/postgres.sh && postgres_start && cargo test ... ; postgres_stop
-# ). It installs Debian's server when the machine has none, makes a cluster
+# ; without it, the tests start a cluster of their own the same way when the
+# server is installed: tests/src/postgres/cluster.rs, which follows this
+# file). It installs Debian's server when the machine has none, makes a cluster
 # in a temporary directory as the unprivileged `postgres` user (PostgreSQL
 # refuses to run as root), listens on 127.0.0.1 only, and exports
 # BITSQ_TEST_POSTGRES with a URL the tests use to create their databases.

@@ -9,6 +9,7 @@ use std::sync::OnceLock;
 
 use bits_queue_host::{Error, ErrorCode, JobManager, Queue, Runtime};
 
+pub mod bench_mode;
 pub mod http_server;
 pub mod model;
 pub mod postgres;

@@ -1,18 +1,70 @@
-//! The PostgreSQL server the tests share: `BITSQ_TEST_POSTGRES` names it
-//! (`.ci/run` starts a throw-away one on 127.0.0.1 and sets it; locally,
-//! `source .ci/postgres.sh && postgres_start`). Each test gets a database
-//! of its own, dropped when the test's [`TestDatabase`] goes.
+//! The PostgreSQL server the tests share, one per test process, found the
+//! first time a test asks for a database:
+//! - `BITSQ_TEST_POSTGRES` names it when set (CI: `.ci/run` starts one with
+//!   `.ci/postgres.sh` and sets it);
+//! - else, when PostgreSQL's server programs are installed (Debian's
+//!   `/usr/lib/postgresql/*/bin`, or `initdb` and `pg_ctl` on `PATH`), the
+//!   process starts a throw-away cluster of its own ([`cluster`]), which
+//!   every test of the process shares and which ends with the process;
+//! - else the PostgreSQL tests pass saying they were skipped: once, on the
+//!   terminal (not in the output libtest captures), with how to run them.
+//!   Under CI (`CI` set) they fail instead, so CI never skips one silently.
 //!
-//! Without the variable a PostgreSQL test says plainly that it was skipped
-//! and passes; under CI (`CI` set) it fails instead, so CI never skips one
-//! silently.
+//! Each test gets a database of its own, dropped when the test's
+//! [`TestDatabase`] goes.
 
+mod cluster;
+
+use std::io::Write as _;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use postgres::{Client, NoTls};
 
 /// The variable that names the test server.
 pub const SERVER: &str = "BITSQ_TEST_POSTGRES";
+
+/// The admin URL of the server this process's tests share, or `None` when
+/// there is none (outside CI); found, or started, once per process.
+pub fn server() -> Option<&'static str> {
+    static SERVER_URL: OnceLock<Option<String>> = OnceLock::new();
+    SERVER_URL.get_or_init(find_or_start).as_deref()
+}
+
+fn find_or_start() -> Option<String> {
+    if let Some(named) = std::env::var(SERVER).ok().filter(|v| !v.is_empty()) {
+        return Some(named);
+    }
+    if let Some(bin) = cluster::server_programs() {
+        // Held by a static, so never dropped: the cluster's watchdog ends
+        // it when the process ends (see cluster.rs).
+        static CLUSTER: OnceLock<cluster::Cluster> = OnceLock::new();
+        return Some(
+            CLUSTER
+                .get_or_init(|| cluster::start(&bin))
+                .admin_url
+                .clone(),
+        );
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!(
+            "no PostgreSQL server under CI: {SERVER} is unset and no server is installed \
+             (.ci/run starts one with .ci/postgres.sh and sets {SERVER})"
+        );
+    }
+    // libtest captures what `print!` and `eprint!` write inside a test, and
+    // shows it only for a failing test; a write to the stderr handle itself
+    // is not captured, so this line reaches the terminal.
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "\nPostgreSQL tests SKIPPED: no server ({SERVER} is unset, and neither \
+         /usr/lib/postgresql/*/bin nor initdb and pg_ctl on PATH). To run them, install \
+         PostgreSQL's server (Debian: apt-get install postgresql; the tests then start a \
+         throw-away one themselves), or set {SERVER} to a server's admin URL \
+         (e.g. `source .ci/postgres.sh && postgres_start`).\n"
+    );
+    None
+}
 
 /// A database of one test's own on the test server.
 pub struct TestDatabase {
@@ -22,17 +74,11 @@ pub struct TestDatabase {
 }
 
 impl TestDatabase {
-    /// A fresh database for `test`, or `None` (and a line saying the test
-    /// was skipped) when no server is named outside CI.
+    /// A fresh database for `test`, or `None` when there is no server (see
+    /// [`server`]; the test's captured output then says it was skipped).
     pub fn create(test: &str) -> Option<TestDatabase> {
-        let Some(admin) = std::env::var(SERVER).ok().filter(|v| !v.is_empty()) else {
-            if std::env::var_os("CI").is_some() {
-                panic!("{SERVER} is not set under CI: .ci/run starts PostgreSQL and sets it");
-            }
-            eprintln!(
-                "SKIPPED {test}: no PostgreSQL server ({SERVER} unset; \
-                 `source .ci/postgres.sh && postgres_start` starts one)"
-            );
+        let Some(admin) = server().map(str::to_string) else {
+            eprintln!("SKIPPED {test}: no PostgreSQL server");
             return None;
         };
         static NEXT: AtomicU32 = AtomicU32::new(0);

@@ -3,7 +3,8 @@
 //! as a ratio to curl, CPU seconds per GiB for both, the bytes served when
 //! the connection drops once at 50%, and the transfer service's guest calls
 //! per MiB. Not a test: it prints figures. Installs Debian's curl if the
-//! machine has none.
+//! machine has none. `cargo test --benches` (CI) runs it once with a 4 MiB
+//! file and prints no table.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -11,9 +12,9 @@ use std::time::{Duration, Instant};
 
 use bits_queue_host::{JobState, JobType, Runtime};
 use bits_queue_service::{ServiceConfig, TransferService, carry_out};
+use bits_queue_tests::bench_mode::BenchMode;
 use bits_queue_tests::http_server::{Fault, TestServer, test_bytes};
 
-const SIZE: usize = 1 << 30;
 const MIB: f64 = (1 << 20) as f64;
 
 /// CPU seconds (user + system) of every child waited for so far.
@@ -85,20 +86,23 @@ fn main() {
         return;
     }
     ensure_curl();
-    let rounds = if std::env::args().any(|a| a == "--quick") {
-        5
-    } else {
-        9
+    let mode = BenchMode::from_args();
+    // Rounds, and the file's size.
+    let (rounds, size): (usize, usize) = match mode {
+        BenchMode::Test => (1, 4 << 20),
+        BenchMode::Quick => (5, 1 << 30),
+        BenchMode::Full => (9, 1 << 30),
     };
     let server = TestServer::start();
-    let bytes = test_bytes(SIZE, 31);
+    let bytes = test_bytes(size, 31);
     server.put("/big.bin", bytes);
     let url = server.url("/big.bin");
     let dir = scratch();
     let out = dir.join("big.bin");
     eprintln!(
-        "transfer: {rounds} rounds of 1 GiB, each bitsq transfer, curl -s -o, and curl then \
-         sync FILE, in rotating order"
+        "transfer: {rounds} rounds of {} MiB, each bitsq transfer, curl -s -o, and curl then \
+         sync FILE, in rotating order",
+        size >> 20
     );
 
     let (mut ratios, mut synced_ratios) = (vec![], vec![]);
@@ -117,7 +121,7 @@ fn main() {
                     &url,
                 ])),
             };
-            assert_eq!(std::fs::metadata(&out).unwrap().len(), SIZE as u64);
+            assert_eq!(std::fs::metadata(&out).unwrap().len(), size as u64);
             timing
         };
         let mut times = [(0.0, 0.0); 3];
@@ -131,11 +135,11 @@ fn main() {
         synced_ratios.push(sw / bw);
         bitsq_cpu.push(bc);
         curl_cpu.push(cc);
-        bitsq_rate.push(SIZE as f64 / MIB / bw);
+        bitsq_rate.push(size as f64 / MIB / bw);
     }
 
     // One drop at 50%: every byte the server sent, over the file's size.
-    server.fault("/big.bin", Fault::DropAfter((SIZE / 2) as u64));
+    server.fault("/big.bin", Fault::DropAfter((size / 2) as u64));
     let before: u64 = server
         .requests("/big.bin")
         .iter()
@@ -175,8 +179,12 @@ fn main() {
         carry_out(&action, &Default::default());
     }
     let _ = std::fs::remove_dir_all(&dir);
+    if mode.is_test() {
+        println!("transfer, test mode: every measurement ran once, with 4 MiB; nothing measured");
+        return;
+    }
 
-    let gib = SIZE as f64 / (1u64 << 30) as f64;
+    let gib = size as f64 / (1u64 << 30) as f64;
     println!("\n## bitsq transfer against curl (1 GiB from 127.0.0.1, {rounds} rounds)\n");
     println!("| measure | median | min–max |");
     println!("|---|---:|---:|");
@@ -212,11 +220,11 @@ fn main() {
     );
     println!(
         "| bytes served with one drop at 50% (target ≤ size + 1 MiB) | {served} ({:+.3} MiB over the size) | |",
-        (served as f64 - SIZE as f64) / MIB
+        (served as f64 - size as f64) / MIB
     );
     println!(
         "| service guest calls per MiB | {:.2} ({} calls, {} transfers) | |",
-        stats.guest_calls as f64 / (SIZE as f64 / MIB),
+        stats.guest_calls as f64 / (size as f64 / MIB),
         stats.guest_calls,
         stats.transfers_started
     );

@@ -7,20 +7,21 @@
 //! fails to compile at its call site, and a new function (whose generated
 //! call is `#[deny(dead_code)]`) fails to compile until the host calls it.
 //!
-//! A function marked `@since`, or in an interface marked `@since`, was
-//! added after the contract's first release: it is `optional`, and a
-//! component built before it still loads (the host says, when it is
-//! called, that the component lacks it). Every other function is
-//! `required`.
+//! Each function is `required` or `optional` as export_need.rs decides
+//! from its gates against the contract's first release: a function added
+//! since is optional, and a component built before it still loads (the
+//! host says, when it is called, that the component lacks it).
 
 use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::path::Path;
 
 use wit_parser::{
-    Function, FunctionKind, Handle, InterfaceId, Resolve, Stability, Type, TypeDefKind, TypeId,
-    TypeOwner, WorldItem,
+    Function, FunctionKind, Handle, InterfaceId, Resolve, Type, TypeDefKind, TypeId, TypeOwner,
+    WorldItem,
 };
+
+use crate::export_need::need_of;
 
 /// Where a type is passed: parameters borrow strings and lists, results own
 /// them.
@@ -55,21 +56,17 @@ pub fn generate(wit_dir: &Path, world: &str) -> String {
     let mut out = String::from("contract! {\n");
     let mut fields = HashSet::new();
     for (key, item) in &resolve.worlds[world].exports {
-        let WorldItem::Interface { id, stability, .. } = item else {
+        let WorldItem::Interface { id, .. } = item else {
             panic!(
                 "the world exports `{}`, which is not an interface; the host calls only interfaces",
                 resolve.name_world_key(key)
             );
         };
         let interface = resolve.name_world_key(key);
-        let added_interface =
-            is_addition(stability) || is_addition(&resolve.interfaces[*id].stability);
         for function in resolve.interfaces[*id].functions.values() {
-            let need = if added_interface || is_addition(&function.stability) {
-                "optional"
-            } else {
-                "required"
-            };
+            let need = need_of(&resolve, item, function)
+                .unwrap_or_else(|e| panic!("in the WIT's `{interface}`: {e}"))
+                .keyword();
             let field = generator.field_name(function);
             assert!(
                 fields.insert(field.clone()),
@@ -101,11 +98,6 @@ pub fn generate(wit_dir: &Path, world: &str) -> String {
     }
     out.push_str("}\n");
     out
-}
-
-/// Whether an item carries `@since`: added after the first release.
-fn is_addition(stability: &Stability) -> bool {
-    matches!(stability, Stability::Stable { .. })
 }
 
 struct Generator<'a> {

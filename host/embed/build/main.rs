@@ -4,11 +4,13 @@
 //!   crate, which embeds it (`include_bytes!`), so nothing has to be found
 //!   at run time;
 //! - generates the table of the contract's exports from `wit/`
-//!   (exports_table.rs), which `src/exports.rs` includes.
+//!   (exports_table.rs; which of them a component must have:
+//!   export_need.rs), which `src/exports.rs` includes.
 
 #[path = "../../../guest/build-support/nested_wasm_build.rs"]
 mod nested_wasm_build;
 
+mod export_need;
 mod exports_table;
 
 use std::env;

@@ -4,11 +4,14 @@
 //! own, on a thread of its own), as ratios to 1 host, and against
 //! `pgbench`'s built-in simple-update script with the same client counts on
 //! the same server, the floor of one small committed transaction per call.
-//! Prints a table; not a test.
+//! Prints a table; not a test. `cargo test --benches` (CI) runs one round
+//! of 1 s per side and prints no table.
 //!
-//! Needs `BITSQ_TEST_POSTGRES` (see .ci/postgres.sh) and `pgbench` (found
-//! beside the server, in /usr/lib/postgresql/*/bin, or on PATH); says so
-//! and exits 0 without them.
+//! Needs a PostgreSQL server — the one `BITSQ_TEST_POSTGRES` names, else a
+//! throw-away one it starts when the server is installed (as the tests do:
+//! tests/src/postgres.rs) — and `pgbench` (found beside the server, in
+//! /usr/lib/postgresql/*/bin, or on PATH); says so and exits 0 without
+//! them.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -17,14 +20,16 @@ use std::time::{Duration, Instant};
 
 use bits_queue_host::{JobType, QueueLimits, QueueOptions, Runtime};
 use bits_queue_store::{PersistentQueue, PostgresStore};
+use bits_queue_tests::bench_mode::BenchMode;
 use bits_queue_tests::postgres::TestDatabase;
 
-/// How long each measurement runs, and how many rounds of them.
-fn plan(quick: bool) -> (Duration, usize) {
-    if quick {
-        (Duration::from_secs(3), 5)
-    } else {
-        (Duration::from_secs(5), 9)
+/// How long each measurement runs (whole seconds: pgbench's `-T`), and how
+/// many rounds of them.
+fn plan(mode: BenchMode) -> (Duration, usize) {
+    match mode {
+        BenchMode::Test => (Duration::from_secs(1), 1),
+        BenchMode::Quick => (Duration::from_secs(3), 5),
+        BenchMode::Full => (Duration::from_secs(5), 9),
     }
 }
 
@@ -135,7 +140,7 @@ fn pgbench_tps(pgbench: &PathBuf, url: &str, clients: usize, window: Duration) -
 }
 
 fn main() {
-    let quick = std::env::args().any(|a| a == "--quick");
+    let mode = BenchMode::from_args();
     // Without a server this says it was skipped (tests/src/postgres.rs).
     let Some(pgbench_db) = TestDatabase::create("bench_pgbench") else {
         return;
@@ -144,7 +149,7 @@ fn main() {
         println!("postgres bench skipped: no pgbench");
         return;
     };
-    let (window, rounds) = plan(quick);
+    let (window, rounds) = plan(mode);
     let runtime = Runtime::new().expect("the embedded component loads");
     let bench_db = pgbench_db.url();
     let init = Command::new(&pgbench)
@@ -169,6 +174,10 @@ fn main() {
             floor[i].push(pgbench_tps(&pgbench, bench_db, hosts, window));
         }
         eprintln!("round {} of {rounds} done", round + 1);
+    }
+    if mode.is_test() {
+        println!("postgres, test mode: every measurement ran once, for 1 s; nothing measured");
+        return;
     }
     println!(
         "{rounds} rounds of {} s per side; medians, with the rounds' min–max",

@@ -2,13 +2,15 @@
 //! floor in the same run: committed create-job calls per second against raw
 //! `rusqlite` INSERT + COMMIT of a row of the same size with the same
 //! settings; opening a store of 100,000 jobs against reading its rows raw;
-//! and bytes on disk per job. Prints a table; not a test.
+//! and bytes on disk per job. Prints a table; not a test. `cargo test
+//! --benches` (CI) runs it once at a small size and prints no table.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use bits_queue_host::{Config, JobType, QueueLimits, QueueOptions, Runtime};
 use bits_queue_store::{PersistentQueue, SqliteStore};
+use bits_queue_tests::bench_mode::BenchMode;
 use rusqlite::{Connection, params};
 
 fn scratch() -> PathBuf {
@@ -95,8 +97,13 @@ fn main() {
     if !filters.is_empty() && !filters.iter().any(|f| "store/".contains(f.as_str())) {
         return;
     }
-    let quick = std::env::args().any(|a| a == "--quick");
-    let (rounds, creates_per_round) = if quick { (5, 200) } else { (9, 500) };
+    let mode = BenchMode::from_args();
+    // Rounds of committed creates, creates per round, jobs in the big store.
+    let (rounds, creates_per_round, jobs) = match mode {
+        BenchMode::Test => (1, 20, 1_000),
+        BenchMode::Quick => (5, 200, 100_000),
+        BenchMode::Full => (9, 500, 100_000),
+    };
     let dir = scratch();
     // Room for 100,000 jobs in one instance.
     let runtime = Runtime::with_config(Config::new().memory_limit(512 << 20)).unwrap();
@@ -116,18 +123,17 @@ fn main() {
     }
 
     // A store of 100,000 jobs, made in one call.
-    const JOBS: u32 = 100_000;
     let big = dir.join("big.sqlite3");
     {
         let queue = open(&runtime, &big);
         queue
             .change(|q| {
                 q.set_limits(QueueLimits {
-                    max_jobs: JOBS,
+                    max_jobs: jobs,
                     max_files_per_job: 200,
                 })?;
                 let manager = q.manager()?;
-                for i in 0..JOBS {
+                for i in 0..jobs {
                     manager.create_job(&format!("job {i}"), JobType::Download)?;
                 }
                 Ok(())
@@ -165,6 +171,10 @@ fn main() {
         .query_row("PRAGMA page_size", [], |r| r.get(0))
         .unwrap();
     let _ = std::fs::remove_dir_all(&dir);
+    if mode.is_test() {
+        println!("store, test mode: every measurement ran once, at a small size; nothing measured");
+        return;
+    }
 
     let range = |v: &[f64]| {
         let (lo, hi) = v
@@ -198,6 +208,6 @@ fn main() {
     );
     println!(
         "| bytes on disk per job (100,000 jobs, after a checkpoint) | {:.0} | |",
-        (pages * page) as f64 / f64::from(JOBS)
+        (pages * page) as f64 / f64::from(jobs)
     );
 }

@@ -14,6 +14,7 @@ mod hostile;
 mod instance_limit;
 mod isolation;
 mod model;
+mod required_exports;
 mod spec_2_identity;
 mod spec_3_queue;
 mod spec_4_jobs;

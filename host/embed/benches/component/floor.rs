@@ -1,6 +1,6 @@
 //! wasmtime's own floor, with none of the host's work: a `Store<()>`, the
-//! component's `wasi:random` imports stubbed, and `hresult` and `get-id`
-//! called through typed functions. What the host adds (its store data, the
+//! component's imports (`wasi:random`, `wasi:clocks/wall-clock`) stubbed,
+//! and `hresult` and `get-id` called through typed functions. What the host adds (its store data, the
 //! call gate, handles) is measured against this.
 
 use wasmtime::component::{Component, ComponentExportIndex, Instance, ResourceAny};
@@ -71,6 +71,9 @@ mod generated {
     });
 }
 
+/// `wasi:clocks/wall-clock`'s `datetime`, as `bindgen!` spells it.
+use generated::wasi::clocks::wall_clock::Datetime;
+
 /// The exported interface holding the queue.
 const MANAGER: &str = "bits:queue/manager@0.1.0";
 
@@ -79,8 +82,8 @@ pub type GetId = TypedFunc<(ResourceAny,), (Guid,)>;
 type NewManager = TypedFunc<(), (ResourceAny,)>;
 type CreateJob = TypedFunc<(ResourceAny, &'static str, JobType), (Result<ResourceAny, ErrorCode>,)>;
 
-/// The component, compiled, linked against stub randomness and
-/// pre-instantiated, on an engine like the host's.
+/// The component, compiled, linked against stub randomness and a stub
+/// clock, and pre-instantiated, on an engine like the host's.
 pub struct Floor {
     pub engine: Engine,
     pub pre: InstancePre<()>,
@@ -95,15 +98,38 @@ impl Floor {
         let component = Component::new(&engine, EMBEDDED_COMPONENT).expect("compiles");
         let mut linker = Linker::<()>::new(&engine);
         for (name, _) in component.component_type().imports(&engine) {
-            let mut random = linker.instance(name).expect("a fresh name");
-            random
-                .func_wrap("get-random-u64", |_, (): ()| Ok((0x5EED_u64,)))
-                .expect("linked");
-            random
-                .func_wrap("get-random-bytes", |_, (len,): (u64,)| {
-                    Ok((vec![0x5E_u8; usize::try_from(len).unwrap_or(0)],))
-                })
-                .expect("linked");
+            let mut import = linker.instance(name).expect("a fresh name");
+            if name.starts_with("wasi:random/random@") {
+                import
+                    .func_wrap("get-random-u64", |_, (): ()| Ok((0x5EED_u64,)))
+                    .expect("linked");
+                import
+                    .func_wrap("get-random-bytes", |_, (len,): (u64,)| {
+                        Ok((vec![0x5E_u8; usize::try_from(len).unwrap_or(0)],))
+                    })
+                    .expect("linked");
+            } else if name.starts_with("wasi:clocks/wall-clock@") {
+                // A fixed time: the floor measures calls, not the clock.
+                let at = || Datetime {
+                    seconds: 1_700_000_000,
+                    nanoseconds: 0,
+                };
+                import
+                    .func_wrap("now", move |_, (): ()| Ok((at(),)))
+                    .expect("linked");
+                import
+                    .func_wrap("resolution", |_, (): ()| {
+                        Ok((Datetime {
+                            seconds: 0,
+                            nanoseconds: 1,
+                        },))
+                    })
+                    .expect("linked");
+            } else {
+                panic!(
+                    "the floor stubs wasi:random and wasi:clocks/wall-clock; the component also imports {name}"
+                );
+            }
         }
         let pre = linker.instantiate_pre(&component).expect("links");
         let typed = generated::QueuePre::new(pre.clone()).expect("the contract's exports");

@@ -5,8 +5,12 @@
 //! results.
 //!
 //! `cargo bench -- --quick` runs everything; BENCHMARKS.md explains the
-//! figures. The footprint bench (sizes, memory) is a separate target.
+//! figures. `cargo test --benches` (CI) runs each benchmark and each pair
+//! once, to see that they work, and reports nothing. The footprint bench
+//! (sizes, memory) is a separate target.
 
+#[path = "../../../../tests/src/bench_mode.rs"]
+mod bench_mode;
 mod calls;
 mod floor;
 mod growth;
@@ -20,10 +24,14 @@ mod support;
 
 use std::time::SystemTime;
 
+use bench_mode::BenchMode;
 use criterion::Criterion;
 
 fn main() {
+    let mode = BenchMode::from_args();
     let started = SystemTime::now();
+    // Criterion reads the same arguments: without `--bench` (or with
+    // `--test`) it runs each benchmark once and measures nothing.
     let mut c = Criterion::default()
         .output_directory(&support::criterion_dir())
         .configure_from_args();
@@ -34,9 +42,14 @@ fn main() {
     native::bench(&mut c);
     c.final_summary();
     let paired = if paired::wanted() {
-        paired::measure()
+        paired::measure(paired::Plan::for_mode(mode))
     } else {
         Vec::new()
     };
+    if mode.is_test() {
+        // Nothing was measured: no report, and nothing in the history.
+        println!("test mode: every benchmark and pair ran once; nothing measured");
+        return;
+    }
     ratios::report(&support::criterion_dir(), started, &paired);
 }

@@ -15,6 +15,7 @@ use std::time::Instant;
 
 use bits_queue_host::{ErrorCode, JobType, Runtime};
 
+use crate::bench_mode::BenchMode;
 use crate::floor::{self, Floor};
 use crate::support::{SEED, filled, large_runtime};
 
@@ -28,12 +29,39 @@ pub struct Paired {
     pub target: Option<f64>,
 }
 
-/// Calls per side in each round.
-const CALLS: u32 = 20_000;
+/// How much each pair measures.
+#[derive(Clone, Copy)]
+pub struct Plan {
+    /// Rounds per ratio: an odd number, so the median is one round's ratio.
+    rounds: usize,
+    /// Calls per side in each round.
+    calls: u32,
+    /// Instances made and dropped per side in each round of the
+    /// instantiation pair (each takes microseconds, not nanoseconds).
+    instances: u32,
+}
 
-/// Instances made and dropped per side in each round of the instantiation
-/// pair (each takes microseconds, not nanoseconds).
-const INSTANCES: u32 = 2_000;
+impl Plan {
+    /// The plan for `mode`: in test mode one round of a few calls, to see
+    /// that every pair works (its ratio means nothing).
+    pub fn for_mode(mode: BenchMode) -> Plan {
+        let rounds = match mode {
+            BenchMode::Test => 1,
+            BenchMode::Quick => 41,
+            BenchMode::Full => 201,
+        };
+        let (calls, instances) = if mode.is_test() {
+            (10, 2)
+        } else {
+            (20_000, 2_000)
+        };
+        Plan {
+            rounds,
+            calls,
+            instances,
+        }
+    }
+}
 
 /// Times `calls` calls of `f`, in nanoseconds per call.
 fn per_call(calls: u32, f: &mut impl FnMut()) -> f64 {
@@ -44,16 +72,16 @@ fn per_call(calls: u32, f: &mut impl FnMut()) -> f64 {
     start.elapsed().as_nanos() as f64 / f64::from(calls)
 }
 
-/// Alternates rounds of `num` and `den` ([`CALLS`] each), starting with
-/// either in turn.
+/// Alternates rounds of `num` and `den` (the plan's calls each), starting
+/// with either in turn.
 fn pair(
     what: &'static str,
     target: Option<f64>,
-    rounds: usize,
+    plan: Plan,
     num: impl FnMut(),
     den: impl FnMut(),
 ) -> Paired {
-    pair_of(CALLS, what, target, rounds, num, den)
+    pair_of(plan.calls, what, target, plan.rounds, num, den)
 }
 
 /// [`pair`] with `calls` per side in each round.
@@ -101,14 +129,11 @@ pub fn wanted() -> bool {
     filters.is_empty() || filters.iter().any(|f| "paired/".contains(f.as_str()))
 }
 
-pub fn measure() -> Vec<Paired> {
-    // Rounds per ratio: an odd number, so the median is one round's ratio.
-    let rounds = if std::env::args().any(|a| a == "--quick") {
-        41
-    } else {
-        201
-    };
-    eprintln!("paired ratios: {rounds} alternating rounds of {CALLS} calls per side");
+pub fn measure(plan: Plan) -> Vec<Paired> {
+    eprintln!(
+        "paired ratios: {} alternating rounds of {} calls per side",
+        plan.rounds, plan.calls
+    );
     let mut out = Vec::new();
 
     let runtime = Runtime::new().expect("the embedded component loads");
@@ -120,7 +145,7 @@ pub fn measure() -> Vec<Paired> {
     out.push(pair(
         "get-id / no-op call",
         Some(1.5),
-        rounds,
+        plan,
         || {
             black_box(job.id().expect("an id"));
         },
@@ -139,7 +164,7 @@ pub fn measure() -> Vec<Paired> {
     out.push(pair(
         "wasmtime's floor: get-id / no-op call",
         None,
-        rounds,
+        plan,
         || {
             black_box(
                 get_id
@@ -162,10 +187,10 @@ pub fn measure() -> Vec<Paired> {
     // found by index on each call). Instances live their whole life (made
     // and dropped) in each call, as a user's do.
     out.push(pair_of(
-        INSTANCES,
+        plan.instances,
         "instantiation: bindgen!'s QueuePre / checked-once table",
         None,
-        rounds,
+        plan.rounds,
         || drop(black_box(floor.instantiate_typed())),
         || drop(black_box(floor.instantiate())),
     ));
@@ -174,7 +199,7 @@ pub fn measure() -> Vec<Paired> {
     out.push(pair(
         "get-id: checked-once table / bindgen!'s kept Func",
         None,
-        rounds,
+        plan,
         || {
             let func = table_instance
                 .get_func(&mut table_store, table_get_id)
@@ -205,7 +230,7 @@ pub fn measure() -> Vec<Paired> {
     out.push(pair(
         "get-job at 100,000 / at 10 jobs",
         Some(1.2),
-        rounds,
+        plan,
         || {
             black_box(big.next_lookup());
         },
