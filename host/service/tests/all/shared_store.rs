@@ -126,8 +126,8 @@ fn a_caller_of_the_service_learns_that_the_store_went_away() {
         .query_one("SELECT current_database()", &[])
         .unwrap()
         .get(0);
-    let admin = std::env::var(bits_queue_tests::postgres::SERVER).unwrap();
-    let mut admin = postgres::Client::connect(&admin, postgres::NoTls).unwrap();
+    let admin = bits_queue_tests::postgres::server().expect("the database above is on it");
+    let mut admin = postgres::Client::connect(admin, postgres::NoTls).unwrap();
     let allow = |admin: &mut postgres::Client, allowed: bool| {
         admin
             .batch_execute(&format!(
