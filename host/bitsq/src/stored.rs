@@ -23,6 +23,8 @@ pub fn run_stored(
     location: &str,
     command: Command,
 ) -> ExitCode {
+    // The location as messages show it: without a password.
+    let shown = bits_queue_store::redact(location);
     let _lock = match &command {
         Command::Service(_) => match service_cmd::lock(location) {
             Ok(lock) => lock,
@@ -41,13 +43,13 @@ pub fn run_stored(
         postgres.lease = Duration::from_secs(args.lease);
     }
     if let Err(message) = location::create_default_dir(location) {
-        tell!("bitsq: the queue {location}: {message}");
+        tell!("bitsq: the queue {shown}: {message}");
         return Status::Store.into();
     }
     let store = match open_location_with(location, postgres) {
         Ok(store) => store,
         Err(e) => {
-            tell!("bitsq: the queue {location}: {e}");
+            tell!("bitsq: the queue {shown}: {e}");
             return Status::Store.into();
         }
     };
@@ -84,16 +86,16 @@ pub fn run_stored(
             Arc::new(backend)
         }
         Err(bits_queue_store::PersistError::Store(e)) => {
-            tell!("bitsq: the queue {location}: {e}");
+            tell!("bitsq: the queue {shown}: {e}");
             return Status::Store.into();
         }
         Err(bits_queue_store::PersistError::Queue(e)) => {
-            tell!("bitsq: the queue {location}: {e}");
+            tell!("bitsq: the queue {shown}: {e}");
             return Status::Component.into();
         }
         // Only transfer reports are made under a lease; opening makes none.
         Err(e @ bits_queue_store::PersistError::LeaseLost(_)) => {
-            tell!("bitsq: the queue {location}: {e}");
+            tell!("bitsq: the queue {shown}: {e}");
             return Status::Store.into();
         }
     };

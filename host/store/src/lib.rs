@@ -35,7 +35,7 @@ pub use memory::MemoryStore;
 pub use persistent::{
     FileActions, LeaseChange, PersistentQueue, ReportKind, in_flight, report_lost,
 };
-pub use postgres_location::{PostgresOptions, is_shared_location};
+pub use postgres_location::{PostgresOptions, is_shared_location, redact};
 #[cfg(feature = "postgres")]
 pub use postgresql::PostgresStore;
 #[cfg(feature = "sqlite")]

@@ -56,22 +56,42 @@ fn default_host() -> String {
     format!("{machine}/{}/{:x}", std::process::id(), nanos as u64)
 }
 
-/// `url` without its password, for messages.
-pub(crate) fn redact(url: &str) -> String {
+/// A queue location as it may be shown: a URL without its password,
+/// whether in the user part (`user:password@`) or in the query
+/// (`?password=`); anything else as it is.
+pub fn redact(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_string();
     };
-    let (authority, tail) = match rest.find('/') {
+    let (authority, tail) = match rest.find(['/', '?']) {
         Some(at) => rest.split_at(at),
         None => (rest, ""),
     };
-    match authority.rsplit_once('@') {
+    let authority = match authority.rsplit_once('@') {
         Some((user, host)) => {
             let user = user.split_once(':').map_or(user, |(name, _)| name);
-            format!("{scheme}://{user}@{host}{tail}")
+            format!("{user}@{host}")
         }
-        None => url.to_string(),
-    }
+        None => authority.to_string(),
+    };
+    let tail = match tail.split_once('?') {
+        Some((path, query)) => {
+            let kept: Vec<&str> = query
+                .split('&')
+                .filter(|pair| {
+                    let key = pair.split_once('=').map_or(*pair, |(key, _)| key);
+                    !key.eq_ignore_ascii_case("password")
+                })
+                .collect();
+            if kept.is_empty() {
+                path.to_string()
+            } else {
+                format!("{path}?{}", kept.join("&"))
+            }
+        }
+        None => tail.to_string(),
+    };
+    format!("{scheme}://{authority}{tail}")
 }
 
 #[cfg(test)]
@@ -88,6 +108,15 @@ mod tests {
             redact("postgres://ann@127.0.0.1/q"),
             "postgres://ann@127.0.0.1/q"
         );
+        assert_eq!(
+            redact("postgres://127.0.0.1/q?user=ann&password=secret&sslmode=disable"),
+            "postgres://127.0.0.1/q?user=ann&sslmode=disable"
+        );
+        assert_eq!(
+            redact("postgres://ann:pw@127.0.0.1?PASSWORD=secret"),
+            "postgres://ann@127.0.0.1"
+        );
+        assert_eq!(redact("/var/lib/queue.sqlite3"), "/var/lib/queue.sqlite3");
         assert_eq!(
             redact("postgresql://127.0.0.1/q"),
             "postgresql://127.0.0.1/q"

@@ -270,3 +270,21 @@ fn a_job_is_named_by_guid_or_by_a_unique_display_name() {
         errors[1]
     );
 }
+
+/// A password in a PostgreSQL queue's URL, in its user part or its query,
+/// never reaches what bitsq prints when the queue cannot be opened (a
+/// closed port on 127.0.0.1).
+#[test]
+fn a_password_in_the_queue_url_is_never_printed() {
+    for url in [
+        "postgres://app:s3cretPW@127.0.0.1:1/db",
+        "postgres://app@127.0.0.1:1/db?password=s3cretPW&connect_timeout=5",
+    ] {
+        let out = bitsq().args(["--queue", url, "list"]).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(4), "{stderr}");
+        assert!(stderr.contains("127.0.0.1:1"), "{stderr}");
+        assert!(!stderr.contains("s3cretPW"), "{stderr}");
+        assert!(!String::from_utf8_lossy(&out.stdout).contains("s3cretPW"));
+    }
+}
