@@ -1,20 +1,22 @@
 // The job-queue console: wires the page's forms and buttons to the bits:queue
-// component that jco transpiled into /generated/, with an engine host
-// (engine/host.js) that downloads in the background into the Origin Private
-// File System and keeps the queue in IndexedDB, so a reload carries on.
+// component that jco transpiled into /generated/. One tab of the origin hosts
+// the engine (engine/host.js: downloads into the Origin Private File System,
+// the queue kept in IndexedDB, so a reload carries on); the others follow it
+// and send it their changing calls (tabs/engine-link.js). Every tab reads
+// the queue from its own instance of the component, kept in step.
 //
 // Handles: the page keeps one job-manager for its lifetime and at most one
 // job handle, the selected job's. The table is redrawn from enum-jobs after
 // every action and transfer report, and listJobs disposes every handle
 // enum-jobs returns.
 
-import { EngineHost } from './engine/host.js';
 import { describeQueueError } from './errors.js';
 import { dispose, listJobs, snapshot } from './jobs.js';
 import { indexedDbJournal } from './platform/idb-journal.js';
 import { opfsFiles } from './platform/opfs-files.js';
 import { RateMeter } from './rate.js';
 import { logActivity, renderDetails, renderError, renderJobs, renderStatus, renderStoredFiles, shownName } from './render.js';
+import { openEngineLink } from './tabs/engine-link.js';
 import { wireTestFiles } from './test-downloads.js';
 
 const $ = (id) => document.getElementById(id);
@@ -25,7 +27,7 @@ const MAX_U32 = 0xffff_ffff;
 
 let component;
 let jobManager;
-let host;
+let link;
 let files;
 const rates = new RateMeter();
 /** The selected job: `{ handle, guid }`, or null. */
@@ -38,6 +40,11 @@ function select(handle) {
   $('cancel-confirm').hidden = true;
 }
 
+/** Selects the job with GUID text `guid` in this tab's instance. */
+function selectGuid(guid) {
+  select(jobManager.getJob(component.types.parseGuid(guid)));
+}
+
 /** Redraws the table from enum-jobs and the details from the selected handle. */
 function refresh() {
   const rows = listJobs(jobManager, component.types);
@@ -45,7 +52,7 @@ function refresh() {
   for (const row of rows) rates.sample(row.guid, row.progress.bytesTransferred, now);
   rates.keepOnly(new Set(rows.map((row) => row.guid)));
   renderJobs(rows, selected?.guid, (row) => {
-    run(`select ${row.guid}`, () => select(jobManager.getJob(row.id)), { quiet: true, changes: false }).then(() =>
+    look(`select ${row.guid}`, () => select(jobManager.getJob(row.id)), { quiet: true }).then(() =>
       // The details follow the table: bring them into view, however long the table.
       $('details').scrollIntoView({ block: 'nearest' }),
     );
@@ -80,15 +87,28 @@ function refuse(label, text) {
 }
 
 /**
- * Runs one user action. A changing one goes through the engine host, which
- * carries out its file actions and stores the queue before this resolves.
- * A refusal from the queue shows its Windows name and HRESULT; anything else
- * (a trap: the component is unusable after one) is shown as a failure. The
- * view is redrawn either way.
+ * Runs one changing call (a queue-ops.js op) where the engine is hosted,
+ * which carries out its file actions and stores the queue before this
+ * resolves; resolves with the job's GUID, or null when it was refused.
  */
-async function run(label, action, { quiet = false, changes = true } = {}) {
+function run(label, op, { quiet = false, result = () => null } = {}) {
+  return act(label, async () => result(await link.call(op)), { quiet });
+}
+
+/** Runs a call that only reads this tab's instance (select, look up). */
+function look(label, action, { quiet = false } = {}) {
+  return act(label, action, { quiet });
+}
+
+/**
+ * Runs one user action. A refusal from the queue shows its Windows name and
+ * HRESULT; anything else (a trap: the component is unusable after one) is
+ * shown as a failure. The view is redrawn either way.
+ */
+async function act(label, action, { quiet }) {
+  let result = null;
   try {
-    const result = changes ? await host.change(action) : action();
+    result = await action();
     renderError(null);
     if (!quiet) logActivity(result ? `${label}: ${result}` : label);
   } catch (error) {
@@ -101,8 +121,10 @@ async function run(label, action, { quiet = false, changes = true } = {}) {
       logActivity(`${label}: ${error.message}`, 'error');
       console.error(error);
     }
+    result = null;
   }
   safely(refresh);
+  return result;
 }
 
 /** Lists the committed files in storage with save links (blob: URLs, released at the next listing). */
@@ -138,11 +160,13 @@ function wireCreateForm() {
     const label = `create "${text}" (${type})`;
     if (text.trim() === '') return refuse('create', 'a display name is required (a blank name is refused)');
     if (text.length > MAX_NAME) return refuse('create', `the display name is at most ${MAX_NAME} characters`);
-    run(label, () => {
-      select(jobManager.createJob(text, type));
-      name.value = '';
-      count();
-      return selected.guid;
+    run(label, { create: [text, type] }, {
+      result: (guid) => {
+        selectGuid(guid);
+        name.value = '';
+        count();
+        return guid;
+      },
     });
   });
 }
@@ -152,7 +176,7 @@ function wireDetails() {
     const verb = button.dataset.action;
     button.addEventListener('click', async () => {
       if (!selected) return;
-      await run(`${verb} ${selected.guid}`, () => selected.handle[verb]());
+      await run(`${verb} ${selected.guid}`, { guid: selected.guid, calls: [[verb]] });
       if (verb === 'complete') await refreshStoredFiles().catch((error) => logActivity(`list files: ${error.message}`, 'error'));
     });
   }
@@ -164,19 +188,19 @@ function wireDetails() {
   $('cancel-no').addEventListener('click', () => ($('cancel-confirm').hidden = true));
   $('cancel-yes').addEventListener('click', () => {
     $('cancel-confirm').hidden = true;
-    if (selected) run(`cancel ${selected.guid}`, () => selected.handle.cancel());
+    if (selected) run(`cancel ${selected.guid}`, { guid: selected.guid, calls: [['cancel']] });
   });
 
   $('priority-form').addEventListener('submit', (event) => {
     event.preventDefault();
     const priority = $('details-priority').value;
-    if (selected) run(`set priority ${priority}`, () => selected.handle.setPriority(priority));
+    if (selected) run(`set priority ${priority}`, { guid: selected.guid, calls: [['setPriority', priority]] });
   });
 
   $('description-form').addEventListener('submit', (event) => {
     event.preventDefault();
     const description = $('details-description').value;
-    if (selected) run('set description', () => selected.handle.setDescription(description));
+    if (selected) run('set description', { guid: selected.guid, calls: [['setDescription', description]] });
   });
 
   $('retry-form').addEventListener('submit', (event) => {
@@ -188,10 +212,10 @@ function wireDetails() {
     if (delay === null || timeout === null) {
       return refuse('set retry settings', `each is a whole number of seconds from 0 to ${MAX_U32}`);
     }
-    run(`set retry delay ${delay} s, no-progress timeout ${timeout} s`, () => {
-      selected.handle.setMinimumRetryDelay(delay);
-      selected.handle.setNoProgressTimeout(timeout);
-    });
+    run(
+      `set retry delay ${delay} s, no-progress timeout ${timeout} s`,
+      { guid: selected.guid, calls: [['setMinimumRetryDelay', delay], ['setNoProgressTimeout', timeout]] },
+    );
   });
 
   $('notify-form').addEventListener('submit', (event) => {
@@ -199,7 +223,7 @@ function wireDetails() {
     if (!selected) return;
     let flags = 0;
     for (const box of document.querySelectorAll('#notify-form input[type=checkbox]')) if (box.checked) flags |= Number(box.value);
-    run(`set notify flags 0x${flags.toString(16)}`, () => selected.handle.setNotifyFlags(flags));
+    run(`set notify flags 0x${flags.toString(16)}`, { guid: selected.guid, calls: [['setNotifyFlags', flags]] });
   });
 
   $('file-form').addEventListener('submit', (event) => {
@@ -207,10 +231,12 @@ function wireDetails() {
     const remote = $('file-remote').value.trim();
     const local = $('file-local').value.trim();
     if (!selected) return;
-    run(`add file ${remote}`, () => {
-      selected.handle.addFile(remote, local);
-      $('file-remote').value = '';
-      $('file-local').value = '';
+    run(`add file ${remote}`, { guid: selected.guid, calls: [['addFile', remote, local]] }, {
+      result: () => {
+        $('file-remote').value = '';
+        $('file-local').value = '';
+        return null;
+      },
     });
   });
 }
@@ -221,29 +247,50 @@ function wireForms() {
   $('lookup-form').addEventListener('submit', (event) => {
     event.preventDefault();
     const text = $('lookup-guid').value.trim();
-    run(
-      `look up ${text}`,
-      () => {
-        const id = component.types.parseGuid(text);
-        select(jobManager.getJob(id));
-        return `found "${shownName(selected.handle.getDisplayName())}"`;
-      },
-      { changes: false },
-    );
+    look(`look up ${text}`, () => {
+      const id = component.types.parseGuid(text);
+      select(jobManager.getJob(id));
+      return `found "${shownName(selected.handle.getDisplayName())}"`;
+    });
   });
   $('error-dismiss').addEventListener('click', () => renderError(null));
   // Release the handles with the page rather than waiting for the collector
   // (unless the page is kept in the back/forward cache and may come back).
   window.addEventListener('pagehide', (event) => {
     if (event.persisted) return;
+    link?.close();
     select(null);
     dispose(jobManager);
   });
 }
 
-/** The engine host's callbacks: redraws, and notifications in the activity log. */
-const hostEvents = {
-  turn: refreshSoon,
+/** Whether this tab hosts the engine, in the status line. */
+function showRole(role) {
+  document.body.dataset.role = role;
+  if (document.body.dataset.ready === 'true') renderStatus(readyText(role), 'ready');
+}
+
+const readyText = (role) =>
+  role === 'host'
+    ? 'Ready · downloads run in this tab and survive a reload'
+    : 'Ready · downloads run in another tab of this page';
+
+/** Refreshes the saved files' list at most once at a time. */
+let listingFiles = null;
+function refreshStoredFilesSoon() {
+  listingFiles ??= refreshStoredFiles()
+    .catch((error) => logActivity(`list files: ${error.message}`, 'error'))
+    .finally(() => (listingFiles = null));
+}
+
+/** The engine link's callbacks: redraws, and notifications in the activity log. */
+const linkEvents = {
+  role: showRole,
+  changed: (changes) => {
+    refreshSoon();
+    // A job left the queue: its files may have been committed (or deleted).
+    if (changes?.some((change) => change.tag === 'remove')) refreshStoredFilesSoon();
+  },
   notify: ({ job, guid, event }) => {
     let name = '';
     try {
@@ -274,11 +321,16 @@ async function start() {
     return;
   }
   try {
-    files = opfsFiles();
-    const journal = indexedDbJournal({ guidToString: component.types.guidToString });
-    host = new EngineHost({ component, files, journal, events: hostEvents });
     jobManager = new component.manager.JobManager();
-    await host.open();
+    // Every tab reads the saved files; only the hosting tab writes any.
+    files = opfsFiles();
+    link = openEngineLink({
+      component,
+      jobManager,
+      platform: () => ({ files, journal: indexedDbJournal({ guidToString: component.types.guidToString }) }),
+      events: linkEvents,
+    });
+    await link.ready;
   } catch (error) {
     renderStatus(`Could not open this page's storage (${error.message}); nothing was changed.`, 'failed');
     console.error(error);
@@ -289,22 +341,26 @@ async function start() {
   wireForms();
   wireTestFiles({
     download: (name, url) =>
-      run(`download ${name}`, () => {
-        const job = jobManager.createJob(name, 'download');
-        select(job);
-        job.addFile(new URL(url, location.href).href, `/downloads/${name}`);
-        // The shortest retry the queue allows, so a dropped connection resumes in seconds.
-        job.setMinimumRetryDelay(5);
-        job.resume();
-        return selected.guid;
-      }).then(() => $('details').scrollIntoView({ block: 'nearest' })),
+      run(
+        `download ${name}`,
+        {
+          create: [name, 'download'],
+          calls: [
+            ['addFile', new URL(url, location.href).href, `/downloads/${name}`],
+            // The shortest retry the queue allows, so a dropped connection resumes in seconds.
+            ['setMinimumRetryDelay', 5],
+            ['resume'],
+          ],
+        },
+        { result: (guid) => (selectGuid(guid), guid) },
+      ).then(() => $('details').scrollIntoView({ block: 'nearest' })),
     log: logActivity,
   });
   safely(refresh);
   await refreshStoredFiles().catch((error) => logActivity(`list files: ${error.message}`, 'error'));
   $('controls').disabled = false;
-  renderStatus('Ready · downloads run in this page and survive a reload', 'ready');
   document.body.dataset.ready = 'true';
+  renderStatus(readyText(link.role()), 'ready');
 }
 
 start();
