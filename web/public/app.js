@@ -10,8 +10,10 @@
 // every action and transfer report, and listJobs disposes every handle
 // enum-jobs returns.
 
+import { wireConfirm } from './confirm.js';
 import { describeQueueError } from './errors.js';
-import { dispose, listJobs, snapshot } from './jobs.js';
+import { formatBytes } from './format.js';
+import { SIZE_UNKNOWN, dispose, listJobs, snapshot } from './jobs.js';
 import { indexedDbJournal } from './platform/idb-journal.js';
 import { opfsFiles } from './platform/opfs-files.js';
 import { RateMeter } from './rate.js';
@@ -37,7 +39,8 @@ let selected = null;
 function select(handle) {
   if (selected?.handle !== handle) dispose(selected?.handle);
   selected = handle ? { handle, guid: component.types.guidToString(handle.getId()) } : null;
-  $('cancel-confirm').hidden = true;
+  cancelQuestion?.close();
+  completeQuestion?.close();
 }
 
 /** Selects the job with GUID text `guid` in this tab's instance. */
@@ -89,7 +92,7 @@ function refuse(label, text) {
 /**
  * Runs one changing call (a queue-ops.js op) where the engine is hosted,
  * which carries out its file actions and stores the queue before this
- * resolves; resolves with the job's GUID, or null when it was refused.
+ * resolves; resolves true when it was made, false when it was refused.
  */
 function run(label, op, { quiet = false, result = () => null } = {}) {
   return act(label, async () => result(await link.call(op)), { quiet });
@@ -106,9 +109,10 @@ function look(label, action, { quiet = false } = {}) {
  * shown as a failure. The view is redrawn either way.
  */
 async function act(label, action, { quiet }) {
-  let result = null;
+  let ok = false;
   try {
-    result = await action();
+    const result = await action();
+    ok = true;
     renderError(null);
     if (!quiet) logActivity(result ? `${label}: ${result}` : label);
   } catch (error) {
@@ -121,10 +125,9 @@ async function act(label, action, { quiet }) {
       logActivity(`${label}: ${error.message}`, 'error');
       console.error(error);
     }
-    result = null;
   }
   safely(refresh);
-  return result;
+  return ok;
 }
 
 /** Lists the committed files in storage with save links (blob: URLs, released at the next listing). */
@@ -171,24 +174,73 @@ function wireCreateForm() {
   });
 }
 
+/** The files a complete would not deliver: a download job's files that have not fully arrived. */
+function filesLost(job) {
+  if (job.type !== 'download') return [];
+  return job.files
+    .map((file, index) => ({ file, progress: job.fileProgress[index] }))
+    .filter(({ progress }) => !progress?.completed)
+    .map(({ file, progress }) => {
+      const total = progress && progress.bytesTotal !== SIZE_UNKNOWN ? ` of ${formatBytes(progress.bytesTotal)}` : '';
+      return `${file.localName} (${formatBytes(progress?.bytesTransferred ?? 0n)}${total} arrived)`;
+    });
+}
+
+const selectedWithFiles = () => snapshot(selected.handle, component.types, { withFiles: true });
+
+/** Completes the selected job; says which files it did not deliver (BITS's BG_S_PARTIAL_COMPLETE). */
+async function completeSelected() {
+  const guid = selected.guid;
+  const lost = filesLost(selectedWithFiles());
+  if (await run(`complete ${guid}`, { guid, calls: [['complete']] }, { quiet: lost.length > 0 })) {
+    if (lost.length > 0) {
+      logActivity(`complete ${guid}: BG_S_PARTIAL_COMPLETE, ${lost.length} file(s) not delivered, what arrived deleted: ${lost.join(', ')}`, 'error');
+    }
+  }
+  await refreshStoredFiles().catch((error) => logActivity(`list files: ${error.message}`, 'error'));
+}
+
+let cancelQuestion;
+let completeQuestion;
+
 function wireDetails() {
   for (const button of document.querySelectorAll('[data-action]')) {
     const verb = button.dataset.action;
-    button.addEventListener('click', async () => {
-      if (!selected) return;
-      await run(`${verb} ${selected.guid}`, { guid: selected.guid, calls: [[verb]] });
-      if (verb === 'complete') await refreshStoredFiles().catch((error) => logActivity(`list files: ${error.message}`, 'error'));
+    button.addEventListener('click', () => {
+      if (selected) run(`${verb} ${selected.guid}`, { guid: selected.guid, calls: [[verb]] });
     });
   }
   // Cancelling deletes what arrived: it asks first.
-  $('cancel-job').addEventListener('click', () => {
-    $('cancel-confirm').hidden = false;
-    $('cancel-no').focus();
+  cancelQuestion = wireConfirm({
+    box: $('cancel-confirm'),
+    yes: $('cancel-yes'),
+    no: $('cancel-no'),
+    onYes: () => selected && run(`cancel ${selected.guid}`, { guid: selected.guid, calls: [['cancel']] }),
   });
-  $('cancel-no').addEventListener('click', () => ($('cancel-confirm').hidden = true));
-  $('cancel-yes').addEventListener('click', () => {
-    $('cancel-confirm').hidden = true;
-    if (selected) run(`cancel ${selected.guid}`, { guid: selected.guid, calls: [['cancel']] });
+  $('cancel-job').addEventListener('click', (event) => {
+    completeQuestion.close();
+    cancelQuestion.open(event.currentTarget);
+  });
+  // So does completing while files have not fully arrived, naming them.
+  completeQuestion = wireConfirm({
+    box: $('complete-confirm'),
+    yes: $('complete-yes'),
+    no: $('complete-no'),
+    onYes: () => selected && completeSelected(),
+  });
+  $('complete-job').addEventListener('click', (event) => {
+    if (!selected) return;
+    const lost = filesLost(selectedWithFiles());
+    if (lost.length === 0) return completeSelected();
+    $('complete-lost').replaceChildren(
+      ...lost.map((text) => {
+        const item = document.createElement('li');
+        item.textContent = text;
+        return item;
+      }),
+    );
+    cancelQuestion.close();
+    completeQuestion.open(event.currentTarget);
   });
 
   $('priority-form').addEventListener('submit', (event) => {

@@ -188,7 +188,7 @@ export function renderDetails(job, rate) {
   );
   $('files-empty').hidden = job.files.length > 0;
   for (const control of panel.querySelectorAll('button, select, textarea, input')) control.disabled = final;
-  if (final) $('cancel-confirm').hidden = true;
+  if (final) for (const id of ['cancel-confirm', 'complete-confirm']) $(id).hidden = true;
 }
 
 /** Shows a refusal (`{ name, hex, explanation }` plus what was attempted), or hides the banner for null. */

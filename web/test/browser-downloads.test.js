@@ -26,7 +26,7 @@ test('a download from the dev server completes into OPFS and its bytes match', {
     const paths = await storedPaths(page);
     assert.equal(paths.filter((path) => TEMPORARY.test(path)).length, 1, `one temporary file before complete: ${paths}`);
 
-    await page.click('[data-action="complete"]');
+    await page.click('#complete-job');
     await waitForState(page, 'acknowledged');
     await page.waitForSelector('#stored-files a[data-path="/downloads/1MiB.bin"]');
     assert.equal(await page.getAttribute('#stored-files a', 'download'), '1MiB.bin');
@@ -55,7 +55,7 @@ test('a connection dropped halfway resumes with a Range request', { timeout: 180
     assert.ok(resumed, `a Range request followed: ${JSON.stringify(server.state.requests)}`);
     assert.match(resumed.range, /^bytes=[1-9]\d*-$/);
     assert.equal(resumed.status, 206);
-    await page.click('[data-action="complete"]');
+    await page.click('#complete-job');
     await page.waitForSelector('#stored-files a[data-path="/downloads/1MiB.bin"]');
     assert.equal(await storedDigest(page, '/downloads/1MiB.bin'), testFileDigest('1MiB.bin'));
     // Chromium logs the dropped connection itself.
@@ -87,7 +87,7 @@ test('a reload mid-download resumes from the stored offset', { timeout: 300_000 
     const offset = Number(/^bytes=(\d+)-$/.exec(ranged[0].range)[1]);
     assert.ok(offset >= seen, `resumed at ${offset}, at or after the ${seen} bytes shown before the reload`);
     assert.equal(ranged[0].status, 206);
-    await page.click('[data-action="complete"]');
+    await page.click('#complete-job');
     await page.waitForSelector('#stored-files a[data-path="/downloads/64MiB.bin"]');
     assert.equal(await storedDigest(page, '/downloads/64MiB.bin'), testFileDigest('64MiB.bin'));
   }));
@@ -133,4 +133,28 @@ test('cancel asks first, then leaves no temporary file in OPFS', { timeout: 180_
     await waitForState(page, 'cancelled');
     await page.waitForFunction(() => document.querySelectorAll('#jobs-body tr').length === 0);
     assert.deepEqual((await storedPaths(page)).filter((path) => TEMPORARY.test(path)), [], 'the discard deleted it');
+  }));
+
+test('complete mid-download asks first, naming the file it would lose; yes deletes it and says so', { timeout: 180_000 }, () =>
+  withBrowser(async ({ server, newPage }) => {
+    const page = await newPage();
+    await openConsole(page, server);
+    await page.click('[data-test-file="64MiB.bin"]');
+    await page.waitForFunction((at) => Number(document.getElementById('details').dataset.bytes) >= at, MiB, { timeout: 120_000 });
+
+    await page.click('#complete-job');
+    assert.equal(await page.isVisible('#complete-confirm'), true, 'completing mid-download asks first');
+    assert.match(await page.textContent('#complete-lost'), /^\/downloads\/64MiB\.bin \([\d.]+ MiB of 64 MiB arrived\)$/);
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'complete-no', 'the safe answer has the focus');
+    await page.click('#complete-no');
+    assert.equal(await page.isVisible('#complete-confirm'), false);
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'complete-job', 'the focus went back');
+    assert.notEqual(await page.textContent('#details-state'), 'acknowledged', 'keeping it changes nothing');
+
+    await page.click('#complete-job');
+    await page.click('#complete-yes');
+    await waitForState(page, 'acknowledged');
+    assert.match(await page.textContent('#log li:first-child'), /BG_S_PARTIAL_COMPLETE, 1 file\(s\) not delivered.*\/downloads\/64MiB\.bin/);
+    const paths = await storedPaths(page);
+    assert.deepEqual(paths.filter((path) => TEMPORARY.test(path) || path === '/downloads/64MiB.bin'), [], `nothing left: ${paths}`);
   }));

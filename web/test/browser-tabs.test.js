@@ -123,7 +123,7 @@ test('two tabs: one engine host, calls from the other, one journal writer, the l
     await selectJob(second, download);
     await waitForState(second, 'transferred');
     // The follower completes it; the host renames the file.
-    await second.click('[data-action="complete"]');
+    await second.click('#complete-job');
     await waitForState(second, 'acknowledged');
     await first.waitForSelector('#stored-files a[data-path="/downloads/64MiB.bin"]');
     assert.equal(await storedDigest(first, '/downloads/64MiB.bin'), testFileDigest('64MiB.bin'));
@@ -158,7 +158,7 @@ test('closing the hosting tab mid-download hands the engine over, and the downlo
     const ranged = server.state.requests.filter((request) => request.range !== null);
     assert.equal(ranged.length, 1, `the new host resumed with one Range request: ${JSON.stringify(server.state.requests)}`);
     assert.equal(ranged[0].status, 206);
-    await second.click('[data-action="complete"]');
+    await second.click('#complete-job');
     await second.waitForSelector('#stored-files a[data-path="/downloads/64MiB.bin"]');
     assert.equal(await storedDigest(second, '/downloads/64MiB.bin'), testFileDigest('64MiB.bin'));
     assert.doesNotMatch(await second.textContent('#log'), /E_ACCESSDENIED|createSyncAccessHandle/);
