@@ -17,7 +17,8 @@ import { SIZE_UNKNOWN, dispose, listJobs, snapshot } from './jobs.js';
 import { indexedDbJournal } from './platform/idb-journal.js';
 import { opfsFiles } from './platform/opfs-files.js';
 import { RateMeter } from './rate.js';
-import { logActivity, renderDetails, renderError, renderJobs, renderStatus, renderStoredFiles, shownName } from './render.js';
+import { JobsGrid } from './jobs-grid.js';
+import { logActivity, renderDetails, renderError, renderStatus, renderStoredFiles, shownName } from './render.js';
 import { openEngineLink } from './tabs/engine-link.js';
 import { wireTestFiles } from './test-downloads.js';
 
@@ -43,6 +44,17 @@ function select(handle) {
   completeQuestion?.close();
 }
 
+const grid = new JobsGrid({
+  scroller: $('jobs-scroll'),
+  grid: $('jobs'),
+  body: $('jobs-body'),
+  onSelect: (row) =>
+    look(`select ${row.guid}`, () => select(jobManager.getJob(row.id)), { quiet: true }).then(() =>
+      // The details follow the list: bring them into view, however long the list.
+      $('details').scrollIntoView({ block: 'nearest' }),
+    ),
+});
+
 /** Selects the job with GUID text `guid` in this tab's instance. */
 function selectGuid(guid) {
   select(jobManager.getJob(component.types.parseGuid(guid)));
@@ -54,13 +66,11 @@ function refresh() {
   const now = performance.now();
   for (const row of rows) rates.sample(row.guid, row.progress.bytesTransferred, now);
   rates.keepOnly(new Set(rows.map((row) => row.guid)));
-  renderJobs(rows, selected?.guid, (row) => {
-    look(`select ${row.guid}`, () => select(jobManager.getJob(row.id)), { quiet: true }).then(() =>
-      // The details follow the table: bring them into view, however long the table.
-      $('details').scrollIntoView({ block: 'nearest' }),
-    );
-  });
-  renderDetails(selected ? snapshot(selected.handle, component.types, { withFiles: true }) : null, selected ? rates.rate(selected.guid) : null);
+  grid.show(rows, selected?.guid ?? null);
+  $('job-count').textContent = String(rows.length);
+  $('jobs-empty').hidden = rows.length > 0;
+  const details = selected ? snapshot(selected.handle, component.types, { withFiles: true }) : null;
+  renderDetails(details, selected ? rates.rate(selected.guid) : null);
 }
 
 /** Redraws at most once a frame (transfer reports arrive several times a second). */

@@ -3,7 +3,10 @@
 
 import { formatBytes, formatDatetime, formatDuration } from './format.js';
 import { describeJobError } from './job-errors.js';
+import { fraction, moving, setBar, shownName } from './jobs-grid.js';
 import { SIZE_UNKNOWN, isFinal } from './jobs.js';
+
+export { shownName };
 
 const $ = (id) => document.getElementById(id);
 
@@ -12,94 +15,6 @@ function cell(text, className) {
   td.textContent = text;
   if (className) td.className = className;
   return td;
-}
-
-function badge(state) {
-  const span = document.createElement('span');
-  span.className = `badge state-${state}`;
-  span.textContent = state;
-  return span;
-}
-
-/** A name as shown: a blank or whitespace-only one (set by another host) reads "(no name)". */
-export function shownName(name) {
-  return name.trim() === '' ? '(no name)' : name;
-}
-
-/** The fraction done (0..1), or null while the total is unknown or zero. */
-function fraction({ bytesTotal, bytesTransferred }) {
-  if (bytesTotal === SIZE_UNKNOWN || bytesTotal === 0n) return null;
-  return Number(bytesTransferred) / Number(bytesTotal);
-}
-
-const moving = (state) => state === 'transferring' || state === 'connecting';
-
-/** A bar's value: the fraction done; indeterminate (no value) only while an unknown size is moving. */
-function setBar(bar, progress, state) {
-  const done = fraction(progress);
-  if (done !== null) bar.value = done;
-  else if (moving(state)) bar.removeAttribute('value');
-  else bar.value = 0;
-}
-
-function progressBar(progress, state) {
-  const bar = document.createElement('progress');
-  bar.max = 1;
-  setBar(bar, progress, state);
-  return bar;
-}
-
-/** guid → { key, tr }: rows are rebuilt only when what they show changed. */
-const rowCache = new Map();
-
-function rowKey(row, selected) {
-  const { bytesTotal, bytesTransferred } = row.progress;
-  return [row.name, row.type, row.state, row.priority, row.fileCount, bytesTotal, bytesTransferred, selected].join('\u0000');
-}
-
-function buildRow(row, selected, onSelect) {
-  const tr = document.createElement('tr');
-  tr.dataset.guid = row.guid;
-  tr.tabIndex = 0;
-  if (selected) tr.classList.add('selected');
-  const guid = cell('', 'guid');
-  const code = document.createElement('code');
-  code.textContent = row.guid;
-  guid.append(code);
-  const state = cell('');
-  state.append(badge(row.state));
-  const progress = cell('', 'bar');
-  progress.append(progressBar(row.progress, row.state));
-  tr.append(guid, cell(shownName(row.name), 'name'), cell(row.type), state, progress, cell(row.priority), cell(String(row.fileCount), 'num'));
-  tr.addEventListener('click', () => onSelect(row));
-  tr.addEventListener('keydown', (event) => {
-    if (event.key === 'Enter') onSelect(row);
-  });
-  return tr;
-}
-
-/**
- * The jobs table: one row per snapshot; `onSelect(row)` on click or Enter.
- * Rows whose job did not change are kept as they are, so the table does not
- * flicker, lose focus or move under the pointer while transfers report.
- */
-export function renderJobs(rows, selectedGuid, onSelect) {
-  const body = $('jobs-body');
-  const trs = rows.map((row) => {
-    const selected = row.guid === selectedGuid;
-    const key = rowKey(row, selected);
-    const cached = rowCache.get(row.guid);
-    if (cached?.key === key) return cached.tr;
-    const tr = buildRow(row, selected, onSelect);
-    rowCache.set(row.guid, { key, tr });
-    return tr;
-  });
-  const listed = new Set(rows.map((row) => row.guid));
-  for (const guid of rowCache.keys()) if (!listed.has(guid)) rowCache.delete(guid);
-  const same = trs.length === body.children.length && trs.every((tr, i) => body.children[i] === tr);
-  if (!same) body.replaceChildren(...trs);
-  $('job-count').textContent = String(rows.length);
-  $('jobs-empty').hidden = rows.length > 0;
 }
 
 /** "12.0 MiB of 64.0 MiB (19%) · 8.0 MiB/s · 7 s left", from a job's progress and rate. */
@@ -187,6 +102,9 @@ export function renderDetails(job, rate) {
     }),
   );
   $('files-empty').hidden = job.files.length > 0;
+  // A final job's controls are disabled; the focus, if on one, moves to the
+  // job's name first rather than falling to the page's body.
+  if (final && panel.contains(document.activeElement) && document.activeElement !== $('details-name')) $('details-name').focus();
   for (const control of panel.querySelectorAll('button, select, textarea, input')) control.disabled = final;
   if (final) for (const id of ['cancel-confirm', 'complete-confirm']) $(id).hidden = true;
 }

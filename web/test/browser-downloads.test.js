@@ -79,7 +79,7 @@ test('a reload mid-download resumes from the stored offset', { timeout: 300_000 
     await page.waitForSelector('body[data-ready="true"]');
 
     // The queue came back from IndexedDB; select the job and watch it finish.
-    await page.click(`#jobs-body tr[data-guid="${guid}"]`);
+    await page.click(`#jobs-body [data-guid="${guid}"]`);
     await waitForState(page, 'transferred', 240_000);
     assert.notEqual(await page.textContent('#details-completed'), '—', 'the transfer time is shown');
     const ranged = server.state.requests.filter((request) => request.range !== null);
@@ -131,7 +131,7 @@ test('cancel asks first, then leaves no temporary file in OPFS', { timeout: 180_
     await page.click('#cancel-job');
     await page.click('#cancel-yes');
     await waitForState(page, 'cancelled');
-    await page.waitForFunction(() => document.querySelectorAll('#jobs-body tr').length === 0);
+    await page.waitForFunction(() => document.querySelectorAll('#jobs-body [role=row]').length === 0);
     assert.deepEqual((await storedPaths(page)).filter((path) => TEMPORARY.test(path)), [], 'the discard deleted it');
   }));
 

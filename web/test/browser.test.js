@@ -35,7 +35,7 @@ test('the console creates, lists, looks up and cancels jobs in Chromium', { time
   await page.goto(server.url);
   await page.waitForSelector('body[data-ready="true"]');
   assert.match(await page.textContent('#status'), /Ready/);
-  const rows = page.locator('#jobs-body tr');
+  const rows = page.locator('#jobs-body [role=row]');
   assert.equal(await rows.count(), 0);
 
   // Create two jobs.
@@ -46,12 +46,12 @@ test('the console creates, lists, looks up and cancels jobs in Chromium', { time
   };
   await create('Nightly backup', 'download');
   await create('Firmware upload', 'upload');
-  await page.waitForFunction(() => document.querySelectorAll('#jobs-body tr').length === 2);
+  await page.waitForFunction(() => document.querySelectorAll('#jobs-body [role=row]').length === 2);
   assert.ok((await page.evaluate(() => window.randomCalls)) > 0, 'GUIDs drew on crypto.getRandomValues');
 
   // Listed in creation order with registry-form GUIDs.
   const listed = await rows.evaluateAll((trs) =>
-    trs.map((tr) => ({ guid: tr.dataset.guid, cells: [...tr.cells].map((td) => td.textContent) })),
+    trs.map((tr) => ({ guid: tr.dataset.guid, cells: [...tr.querySelectorAll('[role=gridcell]')].map((td) => td.textContent) })),
   );
   const [backup, firmware] = listed;
   for (const row of listed) {
@@ -75,8 +75,8 @@ test('the console creates, lists, looks up and cancels jobs in Chromium', { time
   await page.click('#description-form button');
   await page.selectOption('#details-priority', 'high');
   await page.click('#priority-form button');
-  await page.waitForFunction(() => document.querySelector('#jobs-body tr')?.cells[5].textContent === 'high');
-  assert.equal(await rows.first().locator('td').nth(6).textContent(), '1', 'file count in the table');
+  await page.waitForFunction(() => document.querySelector('#jobs-body [role=row]')?.querySelectorAll('[role=gridcell]')[5].textContent === 'high');
+  assert.equal(await rows.first().locator('[role=gridcell]').nth(6).textContent(), '1', 'file count in the table');
 
   // Retry settings: bad input is refused and changes nothing; good input is set.
   await page.fill('#details-retry-delay', '30');
@@ -92,7 +92,7 @@ test('the console creates, lists, looks up and cancels jobs in Chromium', { time
   await page.click('#notify-form button');
   await page.waitForFunction(() => document.getElementById('log').textContent.includes('notify modification: "Nightly backup"'));
   // Read back from the job (the inputs are redrawn from it when another job is selected and back).
-  await page.click('#jobs-body tr:nth-child(2)');
+  await page.click('#jobs-body [role=row]:nth-child(2)');
   await page.waitForFunction((guid) => document.getElementById('details-guid').textContent !== guid, backup.guid);
   await rows.first().click();
   await page.waitForFunction((guid) => document.getElementById('details-guid').textContent === guid, backup.guid);
@@ -107,14 +107,14 @@ test('the console creates, lists, looks up and cancels jobs in Chromium', { time
   await page.click('#lookup-submit');
   await page.waitForFunction((guid) => document.getElementById('details-guid').textContent === guid, firmware.guid);
   assert.equal(await page.textContent('#details-name'), 'Firmware upload');
-  assert.equal(await page.getAttribute(`#jobs-body tr[data-guid="${firmware.guid}"]`, 'class'), 'selected');
+  assert.equal(await page.getAttribute(`#jobs-body [data-guid="${firmware.guid}"]`, 'aria-selected'), 'true');
 
   // Cancel it (the page asks first): it leaves the list, and its handle shows the final state.
   await page.click('#cancel-job');
   await page.click('#cancel-yes');
-  await page.waitForFunction(() => document.querySelectorAll('#jobs-body tr').length === 1);
+  await page.waitForFunction(() => document.querySelectorAll('#jobs-body [role=row]').length === 1);
   assert.equal(await rows.first().getAttribute('data-guid'), backup.guid);
-  assert.equal(await page.locator(`#jobs-body tr[data-guid="${firmware.guid}"]`).count(), 0);
+  assert.equal(await page.locator(`#jobs-body [data-guid="${firmware.guid}"]`).count(), 0);
   assert.equal(await page.textContent('#details-state'), 'cancelled');
   assert.equal(await page.isVisible('#details-final'), true);
 
