@@ -60,6 +60,8 @@ function selectGuid(guid) {
   select(jobManager.getJob(component.types.parseGuid(guid)));
 }
 
+let ticking = null;
+
 /** Redraws the table from enum-jobs and the details from the selected handle. */
 function refresh() {
   const rows = listJobs(jobManager, component.types);
@@ -71,6 +73,9 @@ function refresh() {
   $('jobs-empty').hidden = rows.length > 0;
   const details = selected ? snapshot(selected.handle, component.types, { withFiles: true }) : null;
   renderDetails(details, selected ? rates.rate(selected.guid) : null);
+  // A job waiting to retry counts down its seconds.
+  clearTimeout(ticking);
+  if (details?.state === 'transient-error') ticking = setTimeout(refreshSoon, 1000);
 }
 
 /** Redraws at most once a frame (transfer reports arrive several times a second). */
@@ -364,6 +369,8 @@ const linkEvents = {
     }
     logActivity(`notify ${event}:${name} ${guid}`, event === 'error' ? 'error' : 'notify');
   },
+  online: (retried) =>
+    logActivity(`back online: ${retried.length === 0 ? 'nothing was waiting to retry' : `retrying ${retried.join(', ')} now`}`, 'notify'),
   fileError: ({ path, reason }) => logActivity(`file ${path}: ${reason}`, 'error'),
   error: (error) => {
     renderStatus(`The engine host failed: ${error.message}`, 'failed');

@@ -34,6 +34,17 @@ export function describeProgress(progress, rate, state) {
 }
 
 /**
+ * When a job in transient-error retries: its failure (its last modification)
+ * plus its minimum retry delay, or at once when the network comes back.
+ */
+export function describeRetry(job, now = Date.now()) {
+  const failedAt = Number(job.times.modification.seconds) * 1000 + Math.floor(job.times.modification.nanoseconds / 1e6);
+  const left = Math.max(0, Math.ceil((failedAt + job.minimumRetryDelay * 1000 - now) / 1000));
+  const when = left === 0 ? 'retrying now' : `next retry in ${formatDuration(left)}`;
+  return `${when}, or as soon as the network is back${navigator.onLine ? '' : ' (this browser is offline)'}`;
+}
+
+/**
  * Sets an edit control from the job unless the visitor is editing it: the
  * value is replaced only when the job or its stored value changed, so a
  * redraw during a download does not undo what is being typed.
@@ -74,6 +85,9 @@ export function renderDetails(job, rate) {
   $('details-type').textContent = job.type;
   setBar($('details-bar'), job.progress, job.state);
   $('details-progress').textContent = describeProgress(job.progress, rate, job.state);
+  const retry = $('details-retry');
+  retry.hidden = job.state !== 'transient-error';
+  if (!retry.hidden) retry.textContent = describeRetry(job);
   renderJobError(job.error);
   $('details-created').textContent = formatDatetime(job.times.creation);
   $('details-modified').textContent = formatDatetime(job.times.modification);

@@ -158,3 +158,30 @@ test('complete mid-download asks first, naming the file it would lose; yes delet
     const paths = await storedPaths(page);
     assert.deepEqual(paths.filter((path) => TEMPORARY.test(path) || path === '/downloads/64MiB.bin'), [], `nothing left: ${paths}`);
   }));
+
+test('offline, a download waits to retry (saying when); back online it retries at once, not after 600 s', { timeout: 180_000 }, () =>
+  withBrowser(async ({ server, context, newPage }) => {
+    const page = await newPage();
+    await openConsole(page, server);
+    // A job made with the form's defaults: a minimum retry delay of 600 s.
+    await page.fill('#create-name', 'Offline download');
+    await page.click('#create-submit');
+    await page.waitForSelector('#details:not([hidden])');
+    assert.equal(await page.inputValue('#details-retry-delay'), '600');
+    await page.fill('#file-remote', new URL('files/1MiB.bin', server.url).href);
+    await page.fill('#file-local', '/downloads/offline.bin');
+    await page.click('#file-form button');
+    await page.waitForFunction(() => document.querySelectorAll('#files-body tr').length === 1);
+    await context.setOffline(true);
+    await page.click('[data-action="resume"]');
+    await waitForState(page, 'transient-error');
+    assert.match(await page.textContent('#details-retry'), /^next retry in (9|10) min \d+ s, or as soon as the network is back \(this browser is offline\)$/);
+
+    await context.setOffline(false);
+    // The retry timer is 10 minutes away: only the online event can finish this in time.
+    await waitForState(page, 'transferred', 60_000);
+    assert.match(await page.textContent('#log'), /back online: retrying \{[0-9A-F-]+\} now/);
+    await page.click('#complete-job');
+    await page.waitForSelector('#stored-files a[data-path="/downloads/offline.bin"]');
+    assert.equal(await storedDigest(page, '/downloads/offline.bin'), testFileDigest('1MiB.bin'));
+  }, { allowed: /ERR_INTERNET_DISCONNECTED/ }));

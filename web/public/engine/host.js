@@ -89,6 +89,28 @@ export class EngineHost {
     return result;
   }
 
+  /**
+   * Retries at once every job waiting in `transient-error` (the network came
+   * back): a client's `resume`, which queues it straight away (§10), as BITS
+   * retries when the network returns. Resolves with their GUIDs once stored.
+   */
+  async retryTransient() {
+    const retried = [];
+    await this.change(() => {
+      const handles = this.#manager.enumJobs();
+      try {
+        for (const job of handles) {
+          if (job.getState() !== 'transient-error') continue;
+          job.resume();
+          retried.push(this.#component.types.guidToString(job.getId()));
+        }
+      } finally {
+        for (const job of handles) job[Symbol.dispose ?? Symbol.for('dispose')]?.();
+      }
+    });
+    return retried;
+  }
+
   /** Stops every transfer (they are reported lost, so they resume next time) and stores the queue. */
   async close() {
     if (this.#closed) return;

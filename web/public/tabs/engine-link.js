@@ -44,7 +44,8 @@ function heldIds(jobManager) {
  * Connects this tab. `platform()` gives { files, journal } when the tab
  * becomes the host. `events`: role(role) ('follower' | 'host'),
  * changed(changes | null) (null: everything may have changed), notify({ job,
- * guid, event }), and the engine host's fileError and error. Returns
+ * guid, event }), online(retried GUIDs) (the hosting tab retried jobs as
+ * the network came back), and the engine host's fileError and error. Returns
  * { call(op) → GUID, ready (a promise), role() }.
  */
 export function openEngineLink({ component, jobManager, platform, events }) {
@@ -161,6 +162,13 @@ export function openEngineLink({ component, jobManager, platform, events }) {
         fileError: events.fileError,
         error: events.error,
       },
+    });
+    // The network is back: what waits to retry goes now, not at its timer.
+    window.addEventListener('online', () => {
+      host
+        .retryTransient()
+        .then((retried) => events.online?.(retried))
+        .catch((error) => events.error?.(error));
     });
     hostOpened = host.open();
     await hostOpened;
