@@ -121,3 +121,37 @@ test('when the component fails to load, nothing can be submitted', { timeout: 12
     await page.click('#lookup-submit', { force: true });
     assert.equal(await page.evaluate(() => window.stillHere), true, 'the page did not reload');
   }, { allowed: /status of 404|Failed to fetch dynamically imported module|bits-queue\.js/ }));
+
+/** Each listed row's cells as the visitor sees them: shown (a box inside the row) or not. */
+const rowCells = (page) =>
+  page.$eval('#jobs-body [role=row]:last-child', (row) => {
+    const box = row.getBoundingClientRect();
+    const shown = (selector) => {
+      const cell = row.querySelector(selector).getBoundingClientRect();
+      return cell.width > 20 && cell.height > 0 && cell.left >= box.left - 0.5 && cell.right <= box.right + 0.5;
+    };
+    return { height: box.height, name: shown('.name'), state: shown('.state'), progress: shown('.bar'), guid: shown('.guid') };
+  });
+
+test('at 768 and 320 px a row shows name, state, progress and GUID in one short row; nothing is clipped or scrolls sideways', { timeout: 120_000 }, () =>
+  withBrowser(async (browser) => {
+    const page = await browser.newPage();
+    await openConsole(page, browser.server);
+    await createThroughForm(page, ['N'.repeat(256)]);
+    await page.fill('#lookup-guid', 'not-a-guid');
+    await page.click('#lookup-submit');
+    await page.waitForSelector('#error', { state: 'visible' });
+    for (const width of [768, 320]) {
+      await page.setViewportSize({ width, height: 900 });
+      assert.deepEqual(await rowCells(page), { height: 58, name: true, state: true, progress: true, guid: true }, `at ${width} px`);
+      assert.ok((await pageWidth(page)) <= width, `page width ${await pageWidth(page)} at ${width}`);
+      const status = await page.$eval('#status', (element) => ({
+        clipped: element.scrollWidth > element.clientWidth,
+        right: element.getBoundingClientRect().right,
+      }));
+      assert.equal(status.clipped, false, `the status is not clipped at ${width} px`);
+      assert.ok(status.right <= width, `the status ends at ${status.right} px at ${width} px`);
+      const banner = await page.$eval('#error', (element) => element.getBoundingClientRect().height);
+      assert.ok(banner < 150, `the error banner is ${banner} px tall at ${width} px`);
+    }
+  }));
