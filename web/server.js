@@ -7,7 +7,8 @@
 // under /files/, with Range support, and a switch to drop the next one
 // halfway: POST /control/drop-next?on=1 (GET /control/state reads it).
 //
-//   node server.js [--port N]     (or PORT=N; 0 picks a free port)
+//   node server.js [--port N]     (or PORT=N; 0 picks a free port; with
+//                                 neither, 8080, or a free port if 8080 is taken)
 
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -152,14 +153,29 @@ export function startServer({ port = DEFAULT_PORT } = {}) {
   });
 }
 
-/** The port from `--port N` / `--port=N`, else PORT, else the default. */
-function portFromCommandLine(args, env) {
-  let text = env.PORT ?? String(DEFAULT_PORT);
+/**
+ * Starts on `port`; when `orFree` and the port is taken, on a free one
+ * instead (the caller prints the URL it got).
+ */
+export async function startServerOrFree({ port, orFree }) {
+  try {
+    return await startServer({ port });
+  } catch (error) {
+    if (!orFree || error.code !== 'EADDRINUSE') throw error;
+    return startServer({ port: 0 });
+  }
+}
+
+/** The port from `--port N` / `--port=N`, else PORT, else null (none given). */
+export function portFromCommandLine(args, env) {
+  // An empty PORT counts as none.
+  let text = env.PORT || null;
   for (let i = 0; i < args.length; i += 1) {
     if (args[i] === '--port') text = args[++i] ?? '';
     else if (args[i].startsWith('--port=')) text = args[i].slice('--port='.length);
     else throw new Error(`unknown argument ${args[i]} (usage: node server.js [--port N])`);
   }
+  if (text === null) return null;
   const port = Number(text);
   if (!/^\d+$/.test(text) || port > 65535) throw new Error(`not a port number: "${text}" (0-65535; 0 picks a free port)`);
   return port;
@@ -167,8 +183,11 @@ function portFromCommandLine(args, env) {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   try {
-    const { url } = await startServer({ port: portFromCommandLine(process.argv.slice(2), process.env) });
-    console.log(`bits-queue console: ${url}  (Ctrl-C to stop)`);
+    const given = portFromCommandLine(process.argv.slice(2), process.env);
+    // No port given: the default, or any free one when something holds it.
+    const { url } = await startServerOrFree({ port: given ?? DEFAULT_PORT, orFree: given === null });
+    const moved = given === null && !url.endsWith(`:${DEFAULT_PORT}/`) ? ` (port ${DEFAULT_PORT} is taken)` : '';
+    console.log(`bits-queue console: ${url}${moved}  (Ctrl-C to stop)`);
   } catch (error) {
     const hint = error.code === 'EADDRINUSE' ? ' (choose another with PORT=N or --port N; 0 picks a free one)' : '';
     console.error(`server: ${error.message}${hint}`);

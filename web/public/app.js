@@ -156,7 +156,7 @@ async function refreshStoredFiles() {
   }
   storedUrls.forEach((url) => URL.revokeObjectURL(url));
   storedUrls = entries.map((entry) => entry.url);
-  renderStoredFiles(entries);
+  renderStoredFiles(entries, (path) => act(`delete ${path}`, () => link.removeFile(path), { quiet: false }).then(refreshStoredFilesSoon));
 }
 
 /** A whole number of seconds for a u32 setting, or null. */
@@ -369,6 +369,7 @@ const linkEvents = {
     }
     logActivity(`notify ${event}:${name} ${guid}`, event === 'error' ? 'error' : 'notify');
   },
+  filesChanged: refreshStoredFilesSoon,
   online: (retried) =>
     logActivity(`back online: ${retried.length === 0 ? 'nothing was waiting to retry' : `retrying ${retried.join(', ')} now`}`, 'notify'),
   fileError: ({ path, reason }) => logActivity(`file ${path}: ${reason}`, 'error'),
@@ -427,6 +428,8 @@ async function start() {
   });
   safely(refresh);
   await refreshStoredFiles().catch((error) => logActivity(`list files: ${error.message}`, 'error'));
+  // The add-file example names this server, whatever its port.
+  $('file-remote').placeholder = new URL('/files/1MiB.bin', location.href).href;
   $('controls').disabled = false;
   document.body.dataset.ready = 'true';
   renderStatus(readyText(link.role()), 'ready');

@@ -157,8 +157,12 @@ export function renderStatus(text, kind) {
   status.className = `status status-${kind}`;
 }
 
-/** The committed files kept in the page's storage (`{ path, url }`, url a blob: URL), each with a link that saves it. */
-export function renderStoredFiles(files) {
+/**
+ * The committed files kept in the page's storage (`{ path, url }`, url a
+ * blob: URL), each with a link that saves it and a button that deletes it
+ * (`onDelete(path)`), which asks by a second press.
+ */
+export function renderStoredFiles(files, onDelete) {
   const list = $('stored-files');
   list.replaceChildren(
     ...files.map(({ path, url }) => {
@@ -169,7 +173,27 @@ export function renderStoredFiles(files) {
       link.textContent = `Save ${path}`;
       link.className = 'path';
       link.dataset.path = path;
-      item.append(link);
+      const remove = document.createElement('button');
+      remove.type = 'button';
+      remove.className = 'link delete';
+      remove.dataset.deletes = path;
+      const idle = `Delete ${path.split('/').at(-1)}`;
+      remove.textContent = 'Delete';
+      remove.setAttribute('aria-label', idle);
+      remove.addEventListener('click', () => {
+        if (remove.dataset.armed === 'true') return onDelete(path);
+        remove.dataset.armed = 'true';
+        remove.textContent = 'Press again to delete';
+        remove.setAttribute('aria-label', `Press again to delete ${path}`);
+      });
+      const disarm = () => {
+        remove.dataset.armed = 'false';
+        remove.textContent = 'Delete';
+        remove.setAttribute('aria-label', idle);
+      };
+      remove.addEventListener('blur', disarm);
+      remove.addEventListener('keydown', (event) => event.key === 'Escape' && disarm());
+      item.append(link, ' ', remove);
       return item;
     }),
   );

@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { checkPrerequisites, openConsole, withBrowser } from './browser.js';
+import { checkPrerequisites, openConsole, storedPaths, withBrowser } from './browser.js';
 
 before(checkPrerequisites);
 
@@ -154,4 +154,38 @@ test('at 768 and 320 px a row shows name, state, progress and GUID in one short 
       const banner = await page.$eval('#error', (element) => element.getBoundingClientRect().height);
       assert.ok(banner < 150, `the error banner is ${banner} px tall at ${width} px`);
     }
+  }));
+
+test('small things: disabled controls look disabled, the add-file example names this server, a saved file can be deleted, the error banner stays in view', { timeout: 180_000 }, () =>
+  withBrowser(async (browser) => {
+    const page = await browser.newPage();
+    await openConsole(page, browser.server);
+    assert.equal(await page.getAttribute('#file-remote', 'placeholder'), new URL('files/1MiB.bin', browser.server.url).href);
+    await page.click('[data-test-file="1MiB.bin"]');
+    await page.waitForFunction(() => document.getElementById('details-state').textContent === 'transferred');
+    const enabled = await page.$eval('#details-retry-delay', (input) => getComputedStyle(input).backgroundColor);
+    await page.click('#complete-job');
+    await page.waitForSelector('#stored-files a[data-path="/downloads/1MiB.bin"]');
+    await page.waitForFunction(() => document.getElementById('details-retry-delay').disabled);
+    const disabled = await page.$eval('#details-retry-delay', (input) => getComputedStyle(input).backgroundColor);
+    assert.notEqual(disabled, enabled, 'a disabled input does not look like an enabled one');
+
+    // Deleting a saved file asks by a second press, then it is gone from the list and from OPFS.
+    await page.click('#stored-files [data-deletes="/downloads/1MiB.bin"]');
+    assert.match(await page.textContent('#stored-files'), /Press again to delete/);
+    assert.equal(await page.locator('#stored-files a').count(), 1, 'one press deletes nothing');
+    await page.click('#stored-files [data-deletes="/downloads/1MiB.bin"]');
+    await page.waitForSelector('#stored-empty', { state: 'visible' });
+    assert.deepEqual(await storedPaths(page), []);
+
+    // A refusal far down the page: the banner is on screen.
+    await page.fill('#create-name', 'far down');
+    await page.click('#create-submit');
+    await page.waitForFunction(() => document.getElementById('details-name').textContent === 'far down');
+    await page.fill('#details-retry-delay', 'soon');
+    await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+    await page.click('#retry-form button');
+    await page.waitForSelector('#error', { state: 'visible' });
+    assert.ok((await page.evaluate(() => window.scrollY)) > 100, 'the page is scrolled');
+    assert.equal(await onScreen(page, '#error'), true, 'the banner is in view');
   }));

@@ -3,7 +3,10 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, test } from 'node:test';
-import { resolveRequestPath, startServer } from '../server.js';
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_PORT, portFromCommandLine, resolveRequestPath, startServer, startServerOrFree } from '../server.js';
 import { testFileBytes } from '../test-files.js';
 
 let server;
@@ -125,4 +128,55 @@ test('the drop switch ends the next download halfway, once', async () => {
   const next = await get('/files/1MiB.bin');
   assert.equal(next.error, null, 'the switch turned itself off');
   assert.equal(next.body.length, 1048576);
+});
+
+test('the port: --port N, --port=N, PORT, or none given (null)', () => {
+  assert.equal(portFromCommandLine([], {}), null);
+  assert.equal(portFromCommandLine(['--port', '9090'], {}), 9090);
+  assert.equal(portFromCommandLine(['--port=0'], {}), 0);
+  assert.equal(portFromCommandLine([], { PORT: '8081' }), 8081);
+  assert.throws(() => portFromCommandLine(['--port', 'x'], {}), /not a port number: "x"/);
+});
+
+test('a taken port: a free one instead when none was given, else the error', async () => {
+  const taken = await startServer({ port: 0 });
+  const { port } = taken.server.address();
+  try {
+    const moved = await startServerOrFree({ port, orFree: true });
+    assert.notEqual(moved.server.address().port, port);
+    await new Promise((resolve) => moved.server.close(resolve));
+    await assert.rejects(startServerOrFree({ port, orFree: false }), { code: 'EADDRINUSE' });
+  } finally {
+    await new Promise((resolve) => taken.server.close(resolve));
+  }
+});
+
+test('`node server.js` with port 8080 taken serves on a free port and prints it', { timeout: 30_000 }, async () => {
+  // Hold 8080 (when something else already does, it is taken all the same).
+  const holder = createServer();
+  await new Promise((resolve) => holder.once('error', resolve).listen(DEFAULT_PORT, '127.0.0.1', resolve));
+  const child = spawn(process.execPath, [fileURLToPath(new URL('../server.js', import.meta.url))], {
+    env: { ...process.env, PORT: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  try {
+    const line = await new Promise((resolve, reject) => {
+      let text = '';
+      child.stdout.on('data', (chunk) => {
+        text += chunk;
+        if (text.includes('\n')) resolve(text);
+      });
+      child.stderr.on('data', (chunk) => reject(new Error(String(chunk))));
+      child.on('exit', (code) => reject(new Error(`server.js exited with ${code}: ${text}`)));
+    });
+    const url = /bits-queue console: (http:\/\/127\.0\.0\.1:(\d+)\/)/.exec(line);
+    assert.ok(url, line);
+    assert.notEqual(Number(url[2]), DEFAULT_PORT);
+    assert.match(line, /port 8080 is taken/);
+    const response = await fetch(new URL('/control/state', url[1]));
+    assert.equal(response.status, 200);
+  } finally {
+    child.kill();
+    holder.close();
+  }
 });

@@ -15,7 +15,9 @@
 //                 { type: 'notify', host, guid, event }
 //                 { type: 'state', host, to, seq, changes } the whole queue, for `to`
 //                 { type: 'reply', host, to, id, result | error }
+//                 { type: 'files-changed', host }         a saved file was deleted
 //   tab → host:   { type: 'hello', from }                  asks for 'state'
+//                 { type: 'remove-file', from, id, path }  deletes a saved file
 //                 { type: 'call', from, id, op }           a queue-ops.js op
 
 import { EngineHost } from '../engine/host.js';
@@ -98,6 +100,8 @@ export function openEngineLink({ component, jobManager, platform, events }) {
       followedSeq = data.seq;
       applyChanges(data.changes);
       events.changed?.(data.changes);
+    } else if (data.type === 'files-changed' && data.host === following) {
+      events.filesChanged?.();
     } else if (data.type === 'notify' && data.host === following) {
       events.notify?.({ job: types.parseGuid(data.guid), guid: data.guid, event: data.event });
     } else if (data.type === 'reply' && data.to === tab) {
@@ -113,6 +117,14 @@ export function openEngineLink({ component, jobManager, platform, events }) {
     await hostOpened;
     if (data.type === 'hello') {
       channel.postMessage({ type: 'state', host: tab, to: data.from, seq, changes: mirror.snapshot() });
+    } else if (data.type === 'remove-file') {
+      let reply = { result: null };
+      try {
+        await removeFile(data.path);
+      } catch (error) {
+        reply = { error: errorMessage(error) };
+      }
+      channel.postMessage({ type: 'reply', host: tab, to: data.from, id: data.id, ...reply });
     } else if (data.type === 'call') {
       let reply;
       try {
@@ -136,6 +148,16 @@ export function openEngineLink({ component, jobManager, platform, events }) {
     }
   };
 
+  /** Deletes a saved (committed) file; a temporary file belongs to its job. */
+  async function removeFile(path) {
+    if (/[\\/]BIT[0-9A-F]+\.tmp$/i.test(path)) throw new Error(`${path} is a job's temporary file: cancel or complete the job instead`);
+    const [failed] = await platformFiles.discard([path]);
+    if (failed) throw new Error(`${failed.path}: ${failed.reason}`);
+    post({ type: 'files-changed' });
+  }
+
+  let platformFiles = null;
+
   async function becomeHost() {
     role = 'host';
     following = null;
@@ -143,6 +165,7 @@ export function openEngineLink({ component, jobManager, platform, events }) {
     for (const call of pending.values()) call.reject(new Error('the tab that hosted the engine closed before answering; nothing is known of this call, look before trying again'));
     pending.clear();
     const { files, journal } = platform();
+    platformFiles = files;
     mirror = mirrorJournal(journal, {
       held: () => heldIds(jobManager),
       saved: (changes) => {
@@ -205,6 +228,15 @@ export function openEngineLink({ component, jobManager, platform, events }) {
         const id = nextCall++;
         pending.set(id, { resolve, reject });
         channel.postMessage({ type: 'call', from: tab, id, op });
+      });
+    },
+    /** Deletes a saved file, through the hosting tab (the files have one writer). */
+    removeFile(path) {
+      if (role === 'host') return hostOpened.then(() => removeFile(path));
+      return new Promise((resolve, reject) => {
+        const id = nextCall++;
+        pending.set(id, { resolve, reject });
+        channel.postMessage({ type: 'remove-file', from: tab, id, path });
       });
     },
     /** Closes the engine host, if this tab runs it (the page is going away). */
