@@ -76,7 +76,9 @@ export function resolveRequestPath(urlPath) {
 
 /** The switch and the test files' list, as the page reads them. */
 function controlState(state) {
-  const files = Object.entries(TEST_FILES).map(([name, { size }]) => ({ name, size, url: `/files/${name}` }));
+  const files = Object.entries(TEST_FILES)
+    .filter(([, { listed }]) => listed !== false)
+    .map(([name, { size }]) => ({ name, size, url: `/files/${name}` }));
   return { dropNext: state.dropNext, files };
 }
 

@@ -9,10 +9,15 @@ const MiB = 1024 * 1024;
 const CHUNK = 64 * 1024;
 const DROP_STALL_MS = 1000;
 
-/** name → size and pace (bytes per second; Infinity = as fast as the socket takes them). */
+/**
+ * name → size and pace (bytes per second; Infinity = as fast as the socket
+ * takes them). An unlisted file is served but not offered on the page (the
+ * benchmark's).
+ */
 export const TEST_FILES = Object.freeze({
   '1MiB.bin': { size: MiB, rate: Infinity },
   '64MiB.bin': { size: 64 * MiB, rate: 4 * MiB },
+  '256MiB.bin': { size: 256 * MiB, rate: Infinity, listed: false },
 });
 
 /**

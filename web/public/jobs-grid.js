@@ -42,6 +42,10 @@ function cell(className) {
   return element;
 }
 
+function setAttribute(element, name, value) {
+  if (element.getAttribute(name) !== value) element.setAttribute(name, value);
+}
+
 /** What a row shows, as one string: its cells are rewritten only when it changes. */
 function rowKey(row) {
   const { bytesTotal, bytesTransferred } = row.progress;
@@ -103,7 +107,8 @@ export class JobsGrid {
   /** Draws the rows in view (and the focused one, wherever it is, so the focus is never lost). */
   #draw() {
     const height = this.#rowHeight();
-    this.#body.style.height = `${this.#rows.length * height}px`;
+    const total = `${this.#rows.length * height}px`;
+    if (this.#body.style.height !== total) this.#body.style.height = total;
     const top = this.#scroller.scrollTop - this.#body.offsetTop;
     const first = Math.max(0, Math.floor(top / height) - OVERSCAN);
     const last = Math.min(this.#rows.length, Math.ceil((top + this.#scroller.clientHeight) / height) + OVERSCAN);
@@ -147,12 +152,15 @@ export class JobsGrid {
     }
     const { element } = entry;
     const index = this.#index.get(row.guid);
-    element.style.transform = `translateY(${index * height}px)`;
-    element.setAttribute('aria-rowindex', String(index + 2));
     const selected = row.guid === this.#selected;
-    element.setAttribute('aria-selected', String(selected));
-    element.classList.toggle('selected', selected);
-    element.tabIndex = row.guid === this.#focused ? 0 : -1;
+    // Each written only when it differs: a row whose job did not change is not touched at all.
+    const transform = `translateY(${index * height}px)`;
+    if (element.style.transform !== transform) element.style.transform = transform;
+    setAttribute(element, 'aria-rowindex', String(index + 2));
+    setAttribute(element, 'aria-selected', String(selected));
+    if (element.classList.contains('selected') !== selected) element.classList.toggle('selected', selected);
+    const tabIndex = row.guid === this.#focused ? 0 : -1;
+    if (element.tabIndex !== tabIndex) element.tabIndex = tabIndex;
     const key = rowKey(row);
     if (entry.key !== key) {
       entry.key = key;
@@ -227,7 +235,10 @@ export class JobsGrid {
     const head = this.#body.offsetTop;
     if (top - head < this.#scroller.scrollTop) this.#scroller.scrollTop = top - head;
     else if (top + height > this.#scroller.scrollTop + this.#scroller.clientHeight) this.#scroller.scrollTop = top + height - this.#scroller.clientHeight;
-    for (const [other, entry] of this.#elements) entry.element.tabIndex = other === guid ? 0 : -1;
+    for (const [other, entry] of this.#elements) {
+      const tabIndex = other === guid ? 0 : -1;
+      if (entry.element.tabIndex !== tabIndex) entry.element.tabIndex = tabIndex;
+    }
     this.#draw();
     this.#elements.get(guid)?.element.focus({ preventScroll: true });
   }

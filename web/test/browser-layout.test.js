@@ -189,3 +189,35 @@ test('small things: disabled controls look disabled, the add-file example names 
     assert.ok((await page.evaluate(() => window.scrollY)) > 100, 'the page is scrolled');
     assert.equal(await onScreen(page, '#error'), true, 'the banner is in view');
   }));
+
+test('during a download only the downloading job\'s row is redrawn, whatever else is listed', { timeout: 180_000 }, () =>
+  withBrowser(async (browser) => {
+    const page = await browser.newPage();
+    await openConsole(page, browser.server);
+    await createThroughForm(page, Array.from({ length: 40 }, (_, i) => `still ${i + 1}`));
+    await page.click('[data-test-file="64MiB.bin"]');
+    await page.waitForFunction(() => Number(document.getElementById('details').dataset.bytes) > 0, null, { timeout: 120_000 });
+    const download = await page.getAttribute('#details', 'data-guid');
+    // The last rows in view, the download's among them.
+    await page.$eval('#jobs-scroll', (scroller) => (scroller.scrollTop = scroller.scrollHeight));
+    await page.waitForSelector(`#jobs-body [data-guid="${download}"]`);
+    const touched = await page.evaluate(
+      () =>
+        new Promise((resolve) => {
+          const rows = new Map();
+          const observer = new MutationObserver((records) => {
+            for (const record of records) {
+              const node = record.target.nodeType === Node.ELEMENT_NODE ? record.target : record.target.parentElement;
+              const guid = node.closest('[role=row]')?.dataset.guid ?? '(the list itself)';
+              rows.set(guid, (rows.get(guid) ?? 0) + 1);
+            }
+          });
+          observer.observe(document.getElementById('jobs-body'), { subtree: true, childList: true, attributes: true, characterData: true });
+          setTimeout(() => {
+            observer.disconnect();
+            resolve(Object.fromEntries(rows));
+          }, 3000);
+        }),
+    );
+    assert.deepEqual(Object.keys(touched), [download], `rows redrawn while one job downloads: ${JSON.stringify(touched)}`);
+  }));

@@ -142,8 +142,9 @@ async function download(order, temp, { fetch, signal, sink, now }) {
         bytes = bytes.subarray(Number(dropped));
       }
       if (bytes.length === 0) continue;
-      await temp.write(bytes);
+      // Counted first: a platform may move the buffer to the writer (its length reads 0 after).
       written += BigInt(bytes.length);
+      await temp.write(bytes);
       if (written - reported >= BigInt(PROGRESS_BYTES) && now() - reportedAt >= PROGRESS_INTERVAL_MS) {
         // Only bytes that are in the file are reported: a reload resumes after them.
         await temp.flush();

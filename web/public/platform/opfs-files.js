@@ -4,6 +4,9 @@
 
 import { LocalIoError } from '../engine/transfer.js';
 
+/** Bytes sent to the worker and not yet written, at most (then a write waits). */
+const WRITES_IN_FLIGHT = 8 * 1024 * 1024;
+
 export function opfsFiles() {
   const worker = new Worker(new URL('./opfs-worker.js', import.meta.url), { type: 'module' });
   const pending = new Map();
@@ -28,21 +31,47 @@ export function opfsFiles() {
   async function open(temporaryName, localName) {
     const { id, size } = await call('open', [temporaryName, localName]);
     let position = size;
+    // Writes are sent without waiting for each (the worker takes its
+    // messages in order, so a flush answers after every write before it):
+    // the fetch goes on reading while the worker writes. Up to
+    // WRITES_IN_FLIGHT bytes may be on their way; a failed write fails the
+    // next write, truncate or flush, so nothing is reported that is not in
+    // the file.
+    let inFlight = 0;
+    let failed = null;
+    const check = () => {
+      if (failed) throw failed;
+    };
     return {
       size: BigInt(size),
       truncate: async (length) => {
+        check();
         await call('truncate', [id, Number(length)]);
         position = Number(length);
       },
+      /** Hands `bytes` over: its buffer is moved to the worker when the view covers all of it, else copied. */
       write: async (bytes) => {
-        // A copy the worker may own (fetch's chunks may share their buffer).
-        const copy = bytes.slice();
+        check();
+        const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
+        const owned = whole ? bytes : bytes.slice();
+        const length = owned.byteLength;
         const at = position;
-        // Moved before the await: the transfer detaches `copy` (its length reads 0 after).
-        position += copy.length;
-        await call('write', [id, copy.buffer, at], [copy.buffer]);
+        position += length;
+        inFlight += length;
+        const written = call('write', [id, owned.buffer, at], [owned.buffer]).then(
+          () => (inFlight -= length),
+          (error) => {
+            inFlight -= length;
+            failed ??= error;
+          },
+        );
+        if (inFlight > WRITES_IN_FLIGHT) await written;
+        check();
       },
-      flush: () => call('flush', [id]),
+      flush: async () => {
+        await call('flush', [id]);
+        check();
+      },
       close: () => call('close', [id]),
     };
   }
