@@ -4,7 +4,9 @@
 // resumes where it stopped, with a Range request).
 //
 //   npm run example                          the dev server's 64 MiB test file, into a fresh temporary directory
-//   node examples/node-example.js URL DIR    any http(s) URL, into DIR (DIR/journal.json keeps the queue)
+//   node examples/node-example.js URL DIR    any http(s) URL, into DIR (DIR/journal.json keeps the queue);
+//                                            the dev server's own test file when nothing serves it
+//                                            any more (so the command printed at Ctrl-C resumes)
 
 import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,6 +16,20 @@ import { formatBytes } from '../public/format.js';
 import { SIZE_UNKNOWN } from '../public/jobs.js';
 import { openQueue } from '../node/index.js';
 import { startServer } from '../server.js';
+import { TEST_FILES } from '../test-files.js';
+
+/** Whether `url` names one of the dev server's test files on 127.0.0.1. */
+function isTestFile(url) {
+  const { hostname, pathname, port } = new URL(url);
+  return hostname === '127.0.0.1' && port !== '' && pathname.startsWith('/files/') && Object.hasOwn(TEST_FILES, pathname.slice('/files/'.length));
+}
+
+/** Whether something answers at `url`'s address. */
+const answers = (url) =>
+  fetch(url, { method: 'HEAD', signal: AbortSignal.timeout(5000) }).then(
+    () => true,
+    () => false,
+  );
 
 const [urlArgument, dirArgument] = process.argv.slice(2);
 let server;
@@ -22,6 +38,10 @@ if (!url) {
   // The dev server on 127.0.0.1, in this process, paced at 4 MiB/s so the progress shows.
   server = await startServer({ port: 0 });
   url = new URL('files/64MiB.bin', server.url).href;
+} else if (isTestFile(url) && !(await answers(url))) {
+  // A run after Ctrl-C: the dev server that served the first run went with
+  // it. Serve the same file again at the same address, so the job resumes.
+  server = await startServer({ port: Number(new URL(url).port) });
 }
 const dir = dirArgument ? resolve(dirArgument) : await mkdtemp(join(tmpdir(), 'bits-queue-example-'));
 await mkdir(dir, { recursive: true });
@@ -57,14 +77,17 @@ const shown = setInterval(() => {
   const total = bytesTotal === SIZE_UNKNOWN ? '?' : formatBytes(bytesTotal);
   process.stdout.write(`\r  ${job.getState().padEnd(15)} ${formatBytes(bytesTransferred)} of ${total}      `);
 }, 250);
+let stopping = false;
 process.once('SIGINT', async () => {
+  stopping = true;
   clearInterval(shown);
   await queue.close(); // the transfer is reported lost: the next run resumes it
   console.log(`\nstopped; run again with: node examples/node-example.js ${url} ${dir}`);
   process.exit(130);
 });
 
-const state = await queue.waitFor(job, ['transferred', 'error']);
+// Ctrl-C closes the queue, which ends this wait: the handler above exits.
+const state = await queue.waitFor(job, ['transferred', 'error']).catch((error) => (stopping ? new Promise(() => {}) : Promise.reject(error)));
 clearInterval(shown);
 if (state === 'error') {
   const { name, hex, context, text } = describeJobError(job.getError());
