@@ -46,6 +46,8 @@ for (const width of [1280, 320]) {
         assert.deepEqual(found, [], `axe-core at ${width} px:\n${found.join('\n')}`);
         const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
         assert.ok(scrollWidth <= width, `the page is ${scrollWidth} px wide at ${width} px`);
+        // From the top: the error banner sticks where the page was scrolled to.
+        await page.evaluate(() => window.scrollTo(0, 0));
         await page.screenshot({ path: join(ARTIFACTS, `console-${width}.png`), fullPage: true });
       },
       { width, height: 900, allowed: /the server responded with a status of 404/ },

@@ -5,22 +5,9 @@
 
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { checkPrerequisites, openConsole, waitForState, withBrowser } from './browser.js';
+import { checkPrerequisites, createThroughForm, openConsole, waitForState, withBrowser } from './browser.js';
 
 before(checkPrerequisites);
-
-/** Creates jobs through the page's own form, waiting for each to be listed. */
-function createThroughForm(page, names) {
-  return page.evaluate(async (names) => {
-    const count = () => Number(document.getElementById('job-count').textContent);
-    for (const name of names) {
-      const before = count();
-      document.getElementById('create-name').value = name;
-      document.getElementById('create-form').requestSubmit();
-      while (count() === before) await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-  }, names);
-}
 
 /** Where the focus is: its id (or role and guid), whether it is <body>, and whether it is visibly marked. */
 const focusNow = (page) =>

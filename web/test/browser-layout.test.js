@@ -4,22 +4,9 @@
 
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { checkPrerequisites, openConsole, storedPaths, withBrowser } from './browser.js';
+import { checkPrerequisites, createThroughForm, openConsole, storedPaths, withBrowser } from './browser.js';
 
 before(checkPrerequisites);
-
-/** Creates jobs through the page's own form, waiting for each to be listed. */
-function createThroughForm(page, names) {
-  return page.evaluate(async (names) => {
-    const count = () => Number(document.getElementById('job-count').textContent);
-    for (const name of names) {
-      const before = count();
-      document.getElementById('create-name').value = name;
-      document.getElementById('create-form').requestSubmit();
-      while (count() === before) await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-  }, names);
-}
 
 /** Whether the element is at least partly inside the viewport. */
 const onScreen = (page, selector) =>

@@ -94,6 +94,19 @@ export function storedDigest(page, path) {
   }, path);
 }
 
+export /** Creates jobs through the page's own form, waiting for each to be listed. */
+function createThroughForm(page, names) {
+  return page.evaluate(async (names) => {
+    const count = () => Number(document.getElementById('job-count').textContent);
+    for (const name of names) {
+      const before = count();
+      document.getElementById('create-name').value = name;
+      document.getElementById('create-form').requestSubmit();
+      while (count() === before) await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }, names);
+}
+
 /** Waits until the details panel shows `state`. */
 export function waitForState(page, state, timeout = 120_000) {
   return page.waitForFunction((state) => document.getElementById('details-state')?.textContent === state, state, { timeout });
