@@ -93,7 +93,10 @@ let redrawing = false;
 function refreshSoon() {
   if (redrawing) return;
   redrawing = true;
-  requestAnimationFrame(() => {
+  // A hidden tab gets no animation frames, but may host the engine for the
+  // others (and is read when shown again): it redraws on a timer instead.
+  const later = document.hidden ? (draw) => setTimeout(draw, 100) : requestAnimationFrame;
+  later(() => {
     redrawing = false;
     safely(refresh);
   });

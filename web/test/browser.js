@@ -109,7 +109,8 @@ function createThroughForm(page, names) {
 
 /** Waits until the details panel shows `state`. */
 export function waitForState(page, state, timeout = 120_000) {
-  return page.waitForFunction((state) => document.getElementById('details-state')?.textContent === state, state, { timeout });
+  // Polled on a timer: a tab in the background gets no animation frames.
+  return page.waitForFunction((state) => document.getElementById('details-state')?.textContent === state, state, { timeout, polling: 100 });
 }
 
 /**
