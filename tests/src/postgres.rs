@@ -71,6 +71,8 @@ pub struct TestDatabase {
     admin: String,
     name: String,
     url: String,
+    /// The roles [`TestDatabase::role`] made, dropped with the database.
+    roles: std::sync::Mutex<Vec<String>>,
 }
 
 impl TestDatabase {
@@ -107,7 +109,12 @@ impl TestDatabase {
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
         let url = with_database(&admin, &name);
-        Some(TestDatabase { admin, name, url })
+        Some(TestDatabase {
+            admin,
+            name,
+            url,
+            roles: Default::default(),
+        })
     }
 
     /// The URL of the test's database.
@@ -118,6 +125,39 @@ impl TestDatabase {
     /// A plain client of the test's database, to look at or break things.
     pub fn client(&self) -> Client {
         Client::connect(&self.url, NoTls).expect("the test database")
+    }
+
+    /// The test database's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// A client of the server's administrator (the superuser), to make
+    /// roles or change the database's settings.
+    pub fn admin(&self) -> Client {
+        Client::connect(&self.admin, NoTls).expect("the test server")
+    }
+
+    /// A new login role of this test's own (dropped with the database),
+    /// named `<database>_<suffix>`, which may connect to the test database
+    /// and nothing more until `grants` (SQL run as the superuser in the
+    /// test database, `{role}` standing for its name) say so. Returns its
+    /// name and the URL that logs in as it.
+    pub fn role(&self, suffix: &str, grants: &str) -> (String, String) {
+        let role = format!("{}_{suffix}", self.name);
+        let mut admin = self.admin();
+        admin
+            .batch_execute(&format!(
+                "DROP ROLE IF EXISTS {role}; CREATE ROLE {role} LOGIN"
+            ))
+            .expect("CREATE ROLE");
+        self.roles.lock().unwrap().push(role.clone());
+        let mut owner = self.client();
+        owner
+            .batch_execute(&grants.replace("{role}", &role))
+            .unwrap_or_else(|e| panic!("the grants {grants}: {e} {:?}", e.as_db_error()));
+        let url = with_user(&self.url, &role);
+        (role, url)
     }
 
     /// Ends every other connection to the test's database (as a server
@@ -142,6 +182,9 @@ impl Drop for TestDatabase {
                 "DROP DATABASE IF EXISTS {} WITH (FORCE)",
                 self.name
             ));
+            for role in self.roles.lock().unwrap().iter() {
+                let _ = admin.batch_execute(&format!("DROP ROLE IF EXISTS {role}"));
+            }
         }
     }
 }
@@ -159,4 +202,18 @@ fn with_database(url: &str, name: &str) -> String {
         None => base,
     };
     format!("{authority}/{name}{query}")
+}
+
+/// `url` logging in as `user` (no password: the test server trusts
+/// 127.0.0.1).
+fn with_user(url: &str, user: &str) -> String {
+    let (scheme, rest) = url.split_once("://").expect("a URL");
+    let rest = match rest.find(['/', '?']) {
+        Some(at) if rest[..at].contains('@') => {
+            let (_, host) = rest.split_once('@').expect("user@host");
+            host
+        }
+        _ => rest,
+    };
+    format!("{scheme}://{user}@{rest}")
 }

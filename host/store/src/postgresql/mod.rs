@@ -17,10 +17,16 @@
 //!   transaction of the `poll` that issued the `start`, renewed by every
 //!   commit of this host and by [`Leases::renew`].
 //!
-//! The schema is created on first use and migrated by [`schema`], under an
-//! advisory lock, so hosts that start together do it once.
+//! Each connection only reads the schema's version ([`schema::check`]): a
+//! queue that is set up needs no right but to read and write its rows, and
+//! a read-only database can be read. The schema is created or migrated by
+//! [`PostgresStore::migrate`] (`bitsq admin migrate`), or by the first
+//! connection of a role that may create tables, under an advisory lock, so
+//! hosts that start together do it once.
 
 mod schema;
+
+pub use schema::Migrated;
 
 use std::time::Duration;
 
@@ -157,15 +163,7 @@ impl PostgresStore {
     /// [`PostgresStore::open`] with this host's name and lease duration.
     pub fn open_with(url: &str, options: PostgresOptions) -> Result<Self, StoreError> {
         let location = redact(url);
-        let mut config: postgres::Config = url.parse().map_err(|e| {
-            StoreError::new(format!("{location} is not a PostgreSQL URL: {e}")).caused_by(e)
-        })?;
-        if config.get_connect_timeout().is_none() {
-            config.connect_timeout(Duration::from_secs(10));
-        }
-        if config.get_application_name().is_none() {
-            config.application_name(&options.application_name);
-        }
+        let config = config(url, &location, &options)?;
         if options.lease.is_zero() {
             return Err(StoreError::new("a lease must last longer than 0 s"));
         }
@@ -180,6 +178,21 @@ impl PostgresStore {
         };
         store.connection()?;
         Ok(store)
+    }
+
+    /// Creates the queue's tables in the database at `url`, or migrates
+    /// them to this code's schema (in one transaction, under an advisory
+    /// lock): what a role that may create tables runs once, so that roles
+    /// that may only read and write rows can use the queue. Returns the
+    /// schema found and the one now held.
+    pub fn migrate(url: &str) -> Result<Migrated, StoreError> {
+        let location = redact(url);
+        let config = config(url, &location, &PostgresOptions::default())?;
+        let mut client = config.connect(NoTls).map_err(|e| {
+            StoreError::disconnected(format!("cannot connect to {location}: {}", detail(&e)))
+                .caused_by(e)
+        })?;
+        schema::migrate(&mut client, &location)
     }
 
     /// This host's name in leases.
@@ -214,7 +227,7 @@ impl PostgresStore {
                 ))
                 .caused_by(e)
             })?;
-            schema::migrate(&mut client, &self.location)?;
+            schema::check(&mut client, &self.location)?;
             let statements = Statements::prepare(&mut client).map_err(|e| self.failed(e))?;
             self.connection = Some(Connection { client, statements });
         }
@@ -535,6 +548,25 @@ impl Drop for PostgresStore {
 }
 
 mod watch;
+
+/// The connection settings of `url` (shown as `location`), with this
+/// host's defaults for what it leaves out.
+fn config(
+    url: &str,
+    location: &str,
+    options: &PostgresOptions,
+) -> Result<postgres::Config, StoreError> {
+    let mut config: postgres::Config = url.parse().map_err(|e| {
+        StoreError::new(format!("{location} is not a PostgreSQL URL: {e}")).caused_by(e)
+    })?;
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(Duration::from_secs(10));
+    }
+    if config.get_application_name().is_none() {
+        config.application_name(&options.application_name);
+    }
+    Ok(config)
+}
 
 /// The server's own words for a database error (its message and code),
 /// else the client's with its causes ("error connecting to server:
