@@ -21,6 +21,11 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use postgres::{Client, NoTls};
 
+/// The group whose members must log in with their password over TCP
+/// (the first line of the test server's `pg_hba.conf`; every other role
+/// is trusted): [`TestDatabase::password_role`].
+pub const PASSWORD_LOGIN: &str = "bitsq_password_login";
+
 /// The variable that names the test server.
 pub const SERVER: &str = "BITSQ_TEST_POSTGRES";
 
@@ -157,6 +162,34 @@ impl TestDatabase {
             .batch_execute(&grants.replace("{role}", &role))
             .unwrap_or_else(|e| panic!("the grants {grants}: {e} {:?}", e.as_db_error()));
         let url = with_user(&self.url, &role);
+        (role, url)
+    }
+
+    /// A role like [`TestDatabase::role`] that must log in with
+    /// `password` (the server checks it), with the right to use the queue
+    /// tables; the URL returned names no password.
+    pub fn password_role(&self, suffix: &str, password: &str) -> (String, String) {
+        let mut admin = self.admin();
+        // Several tests may make the group at once: one of them wins.
+        if let Err(e) = admin.batch_execute(&format!("CREATE ROLE {PASSWORD_LOGIN} NOLOGIN")) {
+            let exists = e.code() == Some(&postgres::error::SqlState::DUPLICATE_OBJECT)
+                || e.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION);
+            assert!(
+                exists,
+                "CREATE ROLE {PASSWORD_LOGIN}: {e} {:?}",
+                e.as_db_error()
+            );
+        }
+        let (role, url) = self.role(
+            suffix,
+            "GRANT CREATE ON SCHEMA public TO {role};
+             GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role};",
+        );
+        admin
+            .batch_execute(&format!(
+                "ALTER ROLE {role} PASSWORD '{password}'; GRANT {PASSWORD_LOGIN} TO {role}"
+            ))
+            .expect("a password role");
         (role, url)
     }
 

@@ -24,6 +24,7 @@
 //! connection of a role that may create tables, under an advisory lock, so
 //! hosts that start together do it once.
 
+mod password;
 mod schema;
 
 pub use schema::Migrated;
@@ -143,6 +144,8 @@ struct Connection {
 pub struct PostgresStore {
     config: postgres::Config,
     location: String,
+    /// Why a password file was skipped, told with a failed connection.
+    password_note: Option<String>,
     options: PostgresOptions,
     connection: Option<Connection>,
     in_transaction: bool,
@@ -163,13 +166,14 @@ impl PostgresStore {
     /// [`PostgresStore::open`] with this host's name and lease duration.
     pub fn open_with(url: &str, options: PostgresOptions) -> Result<Self, StoreError> {
         let location = redact(url);
-        let config = config(url, &location, &options)?;
+        let (config, password_note) = config(url, &location, &options)?;
         if options.lease.is_zero() {
             return Err(StoreError::new("a lease must last longer than 0 s"));
         }
         let mut store = PostgresStore {
             config,
             location,
+            password_note,
             options,
             connection: None,
             in_transaction: false,
@@ -187,11 +191,10 @@ impl PostgresStore {
     /// schema found and the one now held.
     pub fn migrate(url: &str) -> Result<Migrated, StoreError> {
         let location = redact(url);
-        let config = config(url, &location, &PostgresOptions::default())?;
-        let mut client = config.connect(NoTls).map_err(|e| {
-            StoreError::disconnected(format!("cannot connect to {location}: {}", detail(&e)))
-                .caused_by(e)
-        })?;
+        let (config, password_note) = config(url, &location, &PostgresOptions::default())?;
+        let mut client = config
+            .connect(NoTls)
+            .map_err(|e| cannot_connect(&location, password_note.as_deref(), e))?;
         schema::migrate(&mut client, &location)
     }
 
@@ -219,14 +222,10 @@ impl PostgresStore {
                     self.location
                 )));
             }
-            let mut client = self.config.connect(NoTls).map_err(|e| {
-                StoreError::disconnected(format!(
-                    "cannot connect to {}: {}",
-                    self.location,
-                    detail(&e)
-                ))
-                .caused_by(e)
-            })?;
+            let mut client = self
+                .config
+                .connect(NoTls)
+                .map_err(|e| cannot_connect(&self.location, self.password_note.as_deref(), e))?;
             schema::check(&mut client, &self.location)?;
             let statements = Statements::prepare(&mut client).map_err(|e| self.failed(e))?;
             self.connection = Some(Connection { client, statements });
@@ -550,12 +549,14 @@ impl Drop for PostgresStore {
 mod watch;
 
 /// The connection settings of `url` (shown as `location`), with this
-/// host's defaults for what it leaves out.
+/// host's defaults for what it leaves out, and its password from
+/// `PGPASSWORD` or the password file when it names none (with why a
+/// password file was skipped, if one was).
 fn config(
     url: &str,
     location: &str,
     options: &PostgresOptions,
-) -> Result<postgres::Config, StoreError> {
+) -> Result<(postgres::Config, Option<String>), StoreError> {
     let mut config: postgres::Config = url.parse().map_err(|e| {
         StoreError::new(format!("{location} is not a PostgreSQL URL: {e}")).caused_by(e)
     })?;
@@ -565,7 +566,19 @@ fn config(
     if config.get_application_name().is_none() {
         config.application_name(&options.application_name);
     }
-    Ok(config)
+    let found = password::fill(&mut config);
+    Ok((config, found.ignored))
+}
+
+/// A connection that could not be made, with the server's reason, and a
+/// password file that was skipped (a likely cause of a refused login).
+fn cannot_connect(location: &str, password_note: Option<&str>, e: postgres::Error) -> StoreError {
+    let note = password_note.map(|n| format!(" ({n})")).unwrap_or_default();
+    StoreError::disconnected(format!(
+        "cannot connect to {location}: {}{note}",
+        detail(&e)
+    ))
+    .caused_by(e)
 }
 
 /// The server's own words for a database error (its message and code),
