@@ -12,6 +12,7 @@ mod common;
 mod line_editing;
 mod persistence;
 mod postgres;
+mod postgres_outage;
 mod postgres_password;
 mod postgres_roles;
 mod progress_bar;

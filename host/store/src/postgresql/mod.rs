@@ -226,8 +226,32 @@ impl PostgresStore {
                 .config
                 .connect(NoTls)
                 .map_err(|e| cannot_connect(&self.location, self.password_note.as_deref(), e))?;
-            schema::check(&mut client, &self.location)?;
-            let statements = Statements::prepare(&mut client).map_err(|e| self.failed(e))?;
+            // A session ended while it is set up (a server restarting, an
+            // administrator) is a lost connection like any other: the
+            // caller waits and tries again.
+            let lost = |e: StoreError, client: &Client| {
+                let ended = std::error::Error::source(&e)
+                    .and_then(|source| source.downcast_ref::<postgres::Error>())
+                    .is_some_and(session_ended);
+                if ended || client.is_closed() {
+                    e.into_disconnected()
+                } else {
+                    e
+                }
+            };
+            if let Err(e) = schema::check(&mut client, &self.location) {
+                return Err(lost(e, &client));
+            }
+            let statements = match Statements::prepare(&mut client) {
+                Ok(statements) => statements,
+                Err(e) => {
+                    let closed = session_ended(&e) || client.is_closed();
+                    let e =
+                        StoreError::new(format!("PostgreSQL ({}): {}", self.location, detail(&e)))
+                            .caused_by(e);
+                    return Err(if closed { e.into_disconnected() } else { e });
+                }
+            };
             self.connection = Some(Connection { client, statements });
         }
         Ok(self.connection.as_mut().expect("connected above"))
@@ -236,14 +260,7 @@ impl PostgresStore {
     /// A failure of the server or the connection, in words; a closed
     /// connection is dropped, to be made again by the next call.
     fn failed(&mut self, e: postgres::Error) -> StoreError {
-        // The server ending the session (a restart, an administrator) says
-        // so with a code before the socket closes.
-        let ended = e.code().is_some_and(|code| {
-            let code = code.code();
-            code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03")
-        });
-        let closed = ended
-            || e.is_closed()
+        let closed = session_ended(&e)
             || self
                 .connection
                 .as_ref()
@@ -579,6 +596,17 @@ fn cannot_connect(location: &str, password_note: Option<&str>, e: postgres::Erro
         detail(&e)
     ))
     .caused_by(e)
+}
+
+/// Whether `e` says the session is gone: the socket closed, or the server
+/// ending the session (a restart, an administrator), which says so with a
+/// code before the socket closes.
+fn session_ended(e: &postgres::Error) -> bool {
+    let ended = e.code().is_some_and(|code| {
+        let code = code.code();
+        code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03")
+    });
+    ended || e.is_closed()
 }
 
 /// The server's own words for a database error (its message and code),
