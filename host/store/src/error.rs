@@ -53,6 +53,14 @@ impl StoreError {
         self
     }
 
+    /// This failure told in other words (which include its own), with the
+    /// same source.
+    #[cfg(feature = "postgres")]
+    pub(crate) fn reworded(mut self, message: impl Into<String>) -> Self {
+        self.message = message.into();
+        self
+    }
+
     /// This failure, found to be a lost connection (a session the server
     /// ended while it was being set up).
     #[cfg(feature = "postgres")]

@@ -33,7 +33,12 @@ const SETUP_LOCK: i64 = 0x62_69_74_73_71;
 /// `bitsq ARGS` until it exits 0 (a command whose connection the storm
 /// ended fails, and is asked again).
 fn until_ok(url: &str, args: &[&str]) -> String {
+    let started = Instant::now();
     loop {
+        assert!(
+            started.elapsed() < stored::PATIENCE,
+            "bitsq {args:?} never succeeded"
+        );
         let out = bitsq(url, args);
         if out.status.success() {
             return text(&out.stdout);

@@ -110,10 +110,11 @@ pub fn check(client: &mut Client, location: &str) -> Result<(), StoreError> {
     // up; any other is told to have it done.
     migrate(client, location).map(drop).map_err(|e| {
         if denied(&e) {
-            StoreError::new(format!(
+            let told = e.to_string();
+            e.reworded(format!(
                 "{location} holds queue schema {found} and this code needs schema {SCHEMA}, \
                  which this role cannot create: run `bitsq admin migrate` as a role that may \
-                 create tables ({e})"
+                 create tables ({told})"
             ))
         } else {
             e

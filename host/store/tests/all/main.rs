@@ -6,4 +6,5 @@
 mod errors;
 mod persistence;
 mod postgres;
+mod postgres_errors;
 mod suite;
