@@ -95,8 +95,10 @@ impl Statements {
             // hosts told (delivered at commit), in one round trip.
             set_state: client.prepare(&format!(
                 "WITH state AS (UPDATE bitsq_state SET version = $1, writer = $2 WHERE one = 1),
-                      mine AS (INSERT INTO bitsq_writers VALUES ($3, $2)
-                               ON CONFLICT (host) DO UPDATE SET last_commit = $2),
+                      mine AS (INSERT INTO bitsq_writers VALUES ($3, $2, now())
+                               ON CONFLICT (host) DO UPDATE SET last_commit = $2, at = now()),
+                      gone AS (DELETE FROM bitsq_writers
+                               WHERE at < now() - interval '{WRITERS_KEPT}' AND host <> $3),
                       renewed AS (UPDATE bitsq_leases
                                   SET expires = now() + $4::float8 * interval '1 second'
                                   WHERE host = $3)
@@ -377,6 +379,11 @@ impl PostgresStore {
         (file.job.to_bytes().to_vec(), i64::from(file.file_index))
     }
 }
+
+/// How long the row of a host that no longer commits is kept: far longer
+/// than a host needs it (to learn, after a reconnect, whether its last
+/// commit landed), short enough that `bitsq_writers` stays bounded.
+const WRITERS_KEPT: &str = "1 day";
 
 /// The channel every commit notifies.
 const CHANNEL: &str = "bitsq_changes";

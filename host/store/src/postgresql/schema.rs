@@ -17,6 +17,11 @@
 //! - `bitsq_writers(host, last_commit)`: each host's latest commit, so a
 //!   host whose `COMMIT` lost its answer can learn whether it landed, even
 //!   after other hosts committed since.
+//!
+//! Schema 2: `bitsq_writers.at`, when each host last committed, so that the
+//! rows of hosts gone for a day are pruned (a process's name is unique, so
+//! without it the table gains a row per process ever run). A host that
+//! migrated from schema 1 keeps its queue: the step only adds the column.
 
 use postgres::error::SqlState;
 use postgres::{Client, GenericClient};
@@ -25,7 +30,8 @@ use crate::error::StoreError;
 
 /// Each schema's step from the one before: `MIGRATIONS[n]` takes schema
 /// `n` to `n + 1`. Steps are only ever added.
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
     CREATE TABLE bitsq_state (
         one integer PRIMARY KEY CHECK (one = 1),
         version bigint NOT NULL,
@@ -45,7 +51,11 @@ const MIGRATIONS: &[&str] = &["
         host text NOT NULL, expires timestamptz NOT NULL,
         PRIMARY KEY (job, file_index));
     CREATE TABLE bitsq_writers (host text PRIMARY KEY, last_commit text NOT NULL);
-"];
+",
+    "
+    ALTER TABLE bitsq_writers ADD COLUMN at timestamptz NOT NULL DEFAULT now();
+",
+];
 
 /// The schema this code writes and reads.
 pub const SCHEMA: i32 = MIGRATIONS.len() as i32;

@@ -7,4 +7,5 @@ mod errors;
 mod persistence;
 mod postgres;
 mod postgres_errors;
+mod postgres_schema;
 mod suite;
