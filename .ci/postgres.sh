@@ -45,6 +45,9 @@ postgres_start() {
   POSTGRES_PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
   postgres_as "$bin/initdb" -D "$POSTGRES_DIR/data" -U postgres -A trust -E UTF8 >"$POSTGRES_DIR/initdb.log" 2>&1 ||
     { cat "$POSTGRES_DIR/initdb.log" >&2; return 1; }
+  # Members of bitsq_password_login must give their password over TCP (the
+  # password tests; tests/src/postgres/cluster.rs does the same).
+  postgres_as sh -c 'f="$1/data/pg_hba.conf"; { echo "host all +bitsq_password_login 127.0.0.1/32 scram-sha-256"; cat "$f"; } >"$f.new" && mv "$f.new" "$f"' sh "$POSTGRES_DIR"
   # Enough connections for the multi-process tests and the benchmarks;
   # fsync stays on: the tests check durability, not just speed.
   postgres_as "$bin/pg_ctl" -D "$POSTGRES_DIR/data" -l "$POSTGRES_DIR/server.log" -w -t 60 \

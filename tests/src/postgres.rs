@@ -21,6 +21,11 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use postgres::{Client, NoTls};
 
+/// The group whose members must log in with their password over TCP
+/// (the first line of the test server's `pg_hba.conf`; every other role
+/// is trusted): [`TestDatabase::password_role`].
+pub const PASSWORD_LOGIN: &str = "bitsq_password_login";
+
 /// The variable that names the test server.
 pub const SERVER: &str = "BITSQ_TEST_POSTGRES";
 
@@ -71,6 +76,8 @@ pub struct TestDatabase {
     admin: String,
     name: String,
     url: String,
+    /// The roles [`TestDatabase::role`] made, dropped with the database.
+    roles: std::sync::Mutex<Vec<String>>,
 }
 
 impl TestDatabase {
@@ -107,7 +114,12 @@ impl TestDatabase {
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
         let url = with_database(&admin, &name);
-        Some(TestDatabase { admin, name, url })
+        Some(TestDatabase {
+            admin,
+            name,
+            url,
+            roles: Default::default(),
+        })
     }
 
     /// The URL of the test's database.
@@ -118,6 +130,67 @@ impl TestDatabase {
     /// A plain client of the test's database, to look at or break things.
     pub fn client(&self) -> Client {
         Client::connect(&self.url, NoTls).expect("the test database")
+    }
+
+    /// The test database's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// A client of the server's administrator (the superuser), to make
+    /// roles or change the database's settings.
+    pub fn admin(&self) -> Client {
+        Client::connect(&self.admin, NoTls).expect("the test server")
+    }
+
+    /// A new login role of this test's own (dropped with the database),
+    /// named `<database>_<suffix>`, which may connect to the test database
+    /// and nothing more until `grants` (SQL run as the superuser in the
+    /// test database, `{role}` standing for its name) say so. Returns its
+    /// name and the URL that logs in as it.
+    pub fn role(&self, suffix: &str, grants: &str) -> (String, String) {
+        let role = format!("{}_{suffix}", self.name);
+        let mut admin = self.admin();
+        admin
+            .batch_execute(&format!(
+                "DROP ROLE IF EXISTS {role}; CREATE ROLE {role} LOGIN"
+            ))
+            .expect("CREATE ROLE");
+        self.roles.lock().unwrap().push(role.clone());
+        let mut owner = self.client();
+        owner
+            .batch_execute(&grants.replace("{role}", &role))
+            .unwrap_or_else(|e| panic!("the grants {grants}: {e} {:?}", e.as_db_error()));
+        let url = with_user(&self.url, &role);
+        (role, url)
+    }
+
+    /// A role like [`TestDatabase::role`] that must log in with
+    /// `password` (the server checks it), with the right to use the queue
+    /// tables; the URL returned names no password.
+    pub fn password_role(&self, suffix: &str, password: &str) -> (String, String) {
+        let mut admin = self.admin();
+        // Several tests may make the group at once: one of them wins.
+        if let Err(e) = admin.batch_execute(&format!("CREATE ROLE {PASSWORD_LOGIN} NOLOGIN")) {
+            let exists = e.code() == Some(&postgres::error::SqlState::DUPLICATE_OBJECT)
+                || e.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION);
+            assert!(
+                exists,
+                "CREATE ROLE {PASSWORD_LOGIN}: {e} {:?}",
+                e.as_db_error()
+            );
+        }
+        let (role, url) = self.role(
+            suffix,
+            "GRANT CREATE ON SCHEMA public TO {role};
+             GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role};",
+        );
+        admin
+            .batch_execute(&format!(
+                "ALTER ROLE {role} PASSWORD '{password}'; GRANT {PASSWORD_LOGIN} TO {role}"
+            ))
+            .expect("a password role");
+        (role, url)
     }
 
     /// Ends every other connection to the test's database (as a server
@@ -142,6 +215,9 @@ impl Drop for TestDatabase {
                 "DROP DATABASE IF EXISTS {} WITH (FORCE)",
                 self.name
             ));
+            for role in self.roles.lock().unwrap().iter() {
+                let _ = admin.batch_execute(&format!("DROP ROLE IF EXISTS {role}"));
+            }
         }
     }
 }
@@ -159,4 +235,18 @@ fn with_database(url: &str, name: &str) -> String {
         None => base,
     };
     format!("{authority}/{name}{query}")
+}
+
+/// `url` logging in as `user` (no password: the test server trusts
+/// 127.0.0.1).
+fn with_user(url: &str, user: &str) -> String {
+    let (scheme, rest) = url.split_once("://").expect("a URL");
+    let rest = match rest.find(['/', '?']) {
+        Some(at) if rest[..at].contains('@') => {
+            let (_, host) = rest.split_once('@').expect("user@host");
+            host
+        }
+        _ => rest,
+    };
+    format!("{scheme}://{user}@{rest}")
 }

@@ -22,7 +22,7 @@ use std::time::Duration;
 use bits_queue_service::{ServiceConfig, TransferService};
 use bits_queue_store::PersistentQueue;
 
-use crate::output::say;
+use crate::output::{say, tell};
 
 /// The lock that makes this the queue's one service.
 pub struct ServiceLock {
@@ -61,11 +61,54 @@ pub fn run(backend: &Arc<PersistentQueue>, config: ServiceConfig) -> Result<(), 
         "bitsq service: transferring the jobs of {} (stop with Ctrl-C or SIGTERM)",
         backend.location()
     );
+    let mut outage = Outage::default();
     while !stop.fired() {
         std::thread::sleep(Duration::from_millis(100));
         service.check().map_err(|e| e.to_string())?;
+        outage.watch(service.store_trouble());
     }
     service.stop().map_err(|e| e.to_string())?;
     say!("bitsq service: stopped; progress stored");
     Ok(())
+}
+
+/// The store's outages, told once each: when the store first fails, and
+/// when it has answered for a while again (a store that fails between
+/// good turns is one outage, not one line per failed call).
+#[derive(Default)]
+struct Outage {
+    /// Since when the store fails, or answers again within an outage.
+    failing: Option<std::time::Instant>,
+    answering_since: Option<std::time::Instant>,
+}
+
+impl Outage {
+    /// How long the store must answer before the outage is over.
+    const OVER: Duration = Duration::from_secs(5);
+
+    fn watch(&mut self, trouble: Option<bits_queue_store::StoreError>) {
+        let now = std::time::Instant::now();
+        match (trouble, self.failing) {
+            (Some(e), None) => {
+                tell!(
+                    "bitsq service: the queue's store failed: {e}; waiting for it (trying again with backoff)"
+                );
+                self.failing = Some(now);
+                self.answering_since = None;
+            }
+            (Some(_), Some(_)) => self.answering_since = None,
+            (None, Some(since)) => {
+                let answering = *self.answering_since.get_or_insert(now);
+                if now.duration_since(answering) >= Self::OVER {
+                    tell!(
+                        "bitsq service: the queue's store answers again (after {} s)",
+                        answering.duration_since(since).as_secs()
+                    );
+                    self.failing = None;
+                    self.answering_since = None;
+                }
+            }
+            (None, None) => {}
+        }
+    }
 }

@@ -23,6 +23,17 @@ pub fn run_stored(
     location: &str,
     command: Command,
 ) -> ExitCode {
+    // A command on the location itself (`admin migrate`) opens the queue
+    // its own way.
+    if let Command::Verb(words) = &command
+        && let Some((name, args)) = words.split_first()
+        && let Some(crate::verbs::Verb {
+            action: crate::verbs::Action::Location(run),
+            ..
+        }) = crate::verbs::find(name)
+    {
+        return run(location, args).into();
+    }
     // The location as messages show it: without a password.
     let shown = bits_queue_store::redact(location);
     let _lock = match &command {

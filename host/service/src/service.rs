@@ -71,9 +71,9 @@ pub enum ServiceError {
     /// The queue refused or failed (a sandbox failure ends the service).
     #[error(transparent)]
     Queue(Error),
-    /// The queue's store failed. A store that refused ends the service; one
-    /// whose server went away ends only the call that needed it (the loop
-    /// waits for the server and goes on: [`TransferService::store_trouble`]).
+    /// The queue's store failed. It ends only the call that needed it:
+    /// while serving, the loop waits for the store, with backoff, and goes
+    /// on ([`TransferService::store_trouble`] tells the failure meanwhile).
     #[error("the queue's store failed: {0}")]
     Store(#[source] StoreError),
     /// This host's lease of the file ran out: another host transfers it.
@@ -148,7 +148,7 @@ struct Status {
     file_errors: Vec<FileActionError>,
     /// Whether the loop has ended.
     ended: bool,
-    /// The store's server is out of reach (the loop waits and tries again).
+    /// The store failed (the loop waits and tries again).
     store_trouble: Option<StoreError>,
 }
 
@@ -285,9 +285,10 @@ impl<B: Backend> TransferService<B> {
         }
     }
 
-    /// Why the store is out of reach, while it is (the service goes on and
-    /// reconnects; its transfers resume once the store answers): a
-    /// [`StoreError::is_disconnected`] error.
+    /// Why the store failed, while it does (the service goes on, waiting
+    /// with backoff, and reconnects; its transfers resume once the store
+    /// answers): a lost server ([`StoreError::is_disconnected`]) or a
+    /// refusal.
     pub fn store_trouble(&self) -> Option<StoreError> {
         lock(&self.shared.status).store_trouble.clone()
     }
@@ -367,6 +368,17 @@ struct Loop<B> {
     next_worker: u64,
 }
 
+/// The wait after `failed` turns in a row failed on the store: 100 ms,
+/// doubling, at most 5 s, so a store that is back is used again soon and
+/// one that stays away is not hammered.
+fn store_backoff(failed: u32) -> Duration {
+    const FIRST: Duration = Duration::from_millis(100);
+    const MOST: Duration = Duration::from_secs(5);
+    FIRST
+        .saturating_mul(1 << failed.saturating_sub(1).min(6))
+        .min(MOST)
+}
+
 impl<B: Backend> Loop<B> {
     fn run(mut self) {
         let outcome = self.turn_until_stopped();
@@ -388,23 +400,28 @@ impl<B: Backend> Loop<B> {
     }
 
     fn turn_until_stopped(&mut self) -> Result<(), PersistError> {
+        // Failed turns in a row: the wait before the next one doubles.
+        let mut failed_turns = 0u32;
         while !self.shared.stop.load(Ordering::Acquire) {
             match self.turn() {
-                Ok(true) => {}
+                Ok(true) => failed_turns = 0,
                 Ok(false) => return Ok(()),
-                // The store's server went away: this host's transfers stop
-                // (what they reported may not be stored), and once the
-                // store answers again they are reported lost and queued
-                // again with their progress. Other failures end the loop.
-                Err(PersistError::Store(e)) if e.is_disconnected() => {
+                // The store failed (its server went away, or refused: a
+                // session ended while it was set up, a lock timeout, a
+                // role's rights changed): this host's transfers stop (what
+                // they reported may not be stored), and once the store
+                // answers again they are reported lost and queued again
+                // with their progress. A store's failure never ends the
+                // service; other failures do.
+                Err(PersistError::Store(e)) => {
                     for (file, worker) in self.workers.drain() {
                         worker.stop.store(true, Ordering::Release);
                         self.orphans.push(file);
                     }
                     self.reclaim = true;
                     lock(&self.shared.status).store_trouble = Some(e);
-                    let pause = self.config.max_sleep.min(Duration::from_secs(1));
-                    let _ = self.reports.recv_timeout(pause);
+                    failed_turns = failed_turns.saturating_add(1);
+                    let _ = self.reports.recv_timeout(store_backoff(failed_turns));
                 }
                 Err(e) => return Err(e),
             }

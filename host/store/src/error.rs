@@ -53,6 +53,22 @@ impl StoreError {
         self
     }
 
+    /// This failure told in other words (which include its own), with the
+    /// same source.
+    #[cfg(feature = "postgres")]
+    pub(crate) fn reworded(mut self, message: impl Into<String>) -> Self {
+        self.message = message.into();
+        self
+    }
+
+    /// This failure, found to be a lost connection (a session the server
+    /// ended while it was being set up).
+    #[cfg(feature = "postgres")]
+    pub(crate) fn into_disconnected(mut self) -> Self {
+        self.disconnected = true;
+        self
+    }
+
     /// Whether the connection to the store's server was lost (a server
     /// restarted, a network dropped), as opposed to the store refusing.
     pub fn is_disconnected(&self) -> bool {

@@ -10,7 +10,8 @@
 //!   with the `postgres` feature;
 //! - [`PersistentQueue`]: a queue whose every changing call is stored with
 //!   its changes, and that applies what other hosts committed first;
-//! - [`open_location`]: a store from a location string;
+//! - [`open_location`]: a store from a location string; [`migrate_location`]:
+//!   its tables created or migrated, as an explicit step;
 //! - [`StoreError`] and [`PersistError`]: what failed, each with the error
 //!   it came from as its [`source`](std::error::Error::source).
 //!
@@ -30,14 +31,14 @@ mod sqlite;
 mod store;
 
 pub use error::{PersistError, StoreError};
-pub use location::{open_location, open_location_with};
+pub use location::{migrate_location, open_location, open_location_with};
 pub use memory::MemoryStore;
 pub use persistent::{
     FileActions, LeaseChange, PersistentQueue, ReportKind, in_flight, report_lost,
 };
 pub use postgres_location::{PostgresOptions, is_shared_location, redact};
 #[cfg(feature = "postgres")]
-pub use postgresql::PostgresStore;
+pub use postgresql::{Migrated, PostgresStore};
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
 pub use store::{Leases, Snapshot, Store, Watch};

@@ -33,6 +33,44 @@ pub fn open_location_with(
     open_sqlite(location)
 }
 
+/// Sets up or migrates the queue at `location` as an explicit step, and
+/// says what it did. A PostgreSQL queue is migrated here
+/// ([`PostgresStore::migrate`](crate::PostgresStore::migrate)), so that
+/// every other connection only checks its schema; a SQLite file is set up
+/// by whoever opens it (one user owns it), and `memory:` has nothing to
+/// set up.
+pub fn migrate_location(location: &str) -> Result<String, StoreError> {
+    if is_shared_location(location) {
+        return migrate_postgres(location);
+    }
+    open_location(location)?;
+    Ok(format!(
+        "{location}: nothing to migrate (a local queue is set up when it is opened)"
+    ))
+}
+
+#[cfg(feature = "postgres")]
+fn migrate_postgres(url: &str) -> Result<String, StoreError> {
+    let migrated = crate::PostgresStore::migrate(url)?;
+    let location = crate::postgres_location::redact(url);
+    Ok(if migrated.from == migrated.to {
+        format!(
+            "{location}: queue schema {} is current; nothing changed",
+            migrated.to
+        )
+    } else {
+        format!(
+            "{location}: queue schema {} migrated to {}",
+            migrated.from, migrated.to
+        )
+    })
+}
+
+#[cfg(not(feature = "postgres"))]
+fn migrate_postgres(url: &str) -> Result<String, StoreError> {
+    Err(left_out(&crate::postgres_location::redact(url), &POSTGRES))
+}
+
 #[cfg(feature = "postgres")]
 fn open_postgres(url: &str, options: PostgresOptions) -> Result<Box<dyn Store>, StoreError> {
     Ok(Box::new(crate::PostgresStore::open_with(url, options)?))

@@ -110,6 +110,7 @@ pub fn start(bin: &Path) -> Cluster {
         &dir,
         "initdb",
     );
+    require_passwords(&data);
     // The free port is free when asked, not necessarily a moment later:
     // another process may take it first, so a failed start tries another.
     let mut tries = 0;
@@ -147,6 +148,23 @@ pub fn start(bin: &Path) -> Cluster {
         admin_url: format!("postgres://postgres@127.0.0.1:{port}/postgres"),
         _watchdog: watchdog,
     }
+}
+
+/// The roles that log in with a password (members of
+/// [`PASSWORD_LOGIN`](super::PASSWORD_LOGIN)) must give it, over TCP: the
+/// first line of `pg_hba.conf` says so before initdb's `trust` lines, so
+/// the password tests see a server that checks it. `.ci/postgres.sh` does
+/// the same.
+fn require_passwords(data: &Path) {
+    let hba = data.join("pg_hba.conf");
+    let rest = std::fs::read_to_string(&hba)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", hba.display()));
+    let line = format!(
+        "host all +{} 127.0.0.1/32 scram-sha-256\n",
+        super::PASSWORD_LOGIN
+    );
+    std::fs::write(&hba, line + &rest)
+        .unwrap_or_else(|e| panic!("cannot write {}: {e}", hba.display()));
 }
 
 /// Starts the watchdog that, once this process has ended, stops the server

@@ -126,7 +126,7 @@ pub fn without_queue(words: &[String]) -> Option<Status> {
     }
     match verb.action {
         Action::Alone(run) => Some(finish(verb, run(args)).1.into()),
-        Action::Call(_) | Action::Shell(_) => None,
+        Action::Call(_) | Action::Shell(_) | Action::Location(_) => None,
     }
 }
 
@@ -167,6 +167,14 @@ impl Shell<'_> {
             Action::Alone(run) => Ok(finish(verb, run(args))),
             Action::Shell(run) => run(self, args),
             Action::Call(run) => self.call(verb, run, args),
+            Action::Location(_) => {
+                tell!(
+                    "error: {}: run it as a command of its own (`bitsq {}`), not in the shell",
+                    verb.name,
+                    verb.usage()
+                );
+                Ok((Flow::Continue, Ended::Usage))
+            }
         }
     }
 

@@ -6,6 +6,7 @@
 //! module that holds its function, nowhere else.
 
 mod about;
+mod admin;
 mod args;
 mod create;
 mod failure;
@@ -63,6 +64,10 @@ pub enum Action {
     Call(fn(&Call<'_>, &[String]) -> Result<(), Failure>),
     /// As many calls over time on the shell's queue (`monitor`).
     Shell(fn(&Shell<'_>, &[String]) -> CommandEnd),
+    /// On the queue's location, before any queue is opened (`admin
+    /// migrate`, which sets up what opening needs): a one-shot command
+    /// only.
+    Location(fn(&str, &[String]) -> crate::exit::Status),
 }
 
 /// What a verb run as one call works on.
@@ -213,6 +218,13 @@ pub static VERBS: &[Verb] = &[
         about: "show the queue limits, or set them (neither may be zero)",
         access: Access::ChangesWithArgs,
         action: Action::Call(limits::limits),
+    },
+    Verb {
+        name: "admin",
+        args: "migrate",
+        about: "create or migrate the queue's tables (a PostgreSQL role that may create them)",
+        access: Access::Changes,
+        action: Action::Location(admin::admin),
     },
     Verb {
         name: "help",

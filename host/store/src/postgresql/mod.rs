@@ -17,10 +17,17 @@
 //!   transaction of the `poll` that issued the `start`, renewed by every
 //!   commit of this host and by [`Leases::renew`].
 //!
-//! The schema is created on first use and migrated by [`schema`], under an
-//! advisory lock, so hosts that start together do it once.
+//! Each connection only reads the schema's version ([`schema::check`]): a
+//! queue that is set up needs no right but to read and write its rows, and
+//! a read-only database can be read. The schema is created or migrated by
+//! [`PostgresStore::migrate`] (`bitsq admin migrate`), or by the first
+//! connection of a role that may create tables, under an advisory lock, so
+//! hosts that start together do it once.
 
+mod password;
 mod schema;
+
+pub use schema::Migrated;
 
 use std::time::Duration;
 
@@ -88,8 +95,10 @@ impl Statements {
             // hosts told (delivered at commit), in one round trip.
             set_state: client.prepare(&format!(
                 "WITH state AS (UPDATE bitsq_state SET version = $1, writer = $2 WHERE one = 1),
-                      mine AS (INSERT INTO bitsq_writers VALUES ($3, $2)
-                               ON CONFLICT (host) DO UPDATE SET last_commit = $2),
+                      mine AS (INSERT INTO bitsq_writers VALUES ($3, $2, now())
+                               ON CONFLICT (host) DO UPDATE SET last_commit = $2, at = now()),
+                      gone AS (DELETE FROM bitsq_writers
+                               WHERE at < now() - interval '{WRITERS_KEPT}' AND host <> $3),
                       renewed AS (UPDATE bitsq_leases
                                   SET expires = now() + $4::float8 * interval '1 second'
                                   WHERE host = $3)
@@ -137,6 +146,8 @@ struct Connection {
 pub struct PostgresStore {
     config: postgres::Config,
     location: String,
+    /// Why a password file was skipped, told with a failed connection.
+    password_note: Option<String>,
     options: PostgresOptions,
     connection: Option<Connection>,
     in_transaction: bool,
@@ -157,21 +168,14 @@ impl PostgresStore {
     /// [`PostgresStore::open`] with this host's name and lease duration.
     pub fn open_with(url: &str, options: PostgresOptions) -> Result<Self, StoreError> {
         let location = redact(url);
-        let mut config: postgres::Config = url.parse().map_err(|e| {
-            StoreError::new(format!("{location} is not a PostgreSQL URL: {e}")).caused_by(e)
-        })?;
-        if config.get_connect_timeout().is_none() {
-            config.connect_timeout(Duration::from_secs(10));
-        }
-        if config.get_application_name().is_none() {
-            config.application_name(&options.application_name);
-        }
+        let (config, password_note) = config(url, &location, &options)?;
         if options.lease.is_zero() {
             return Err(StoreError::new("a lease must last longer than 0 s"));
         }
         let mut store = PostgresStore {
             config,
             location,
+            password_note,
             options,
             connection: None,
             in_transaction: false,
@@ -180,6 +184,20 @@ impl PostgresStore {
         };
         store.connection()?;
         Ok(store)
+    }
+
+    /// Creates the queue's tables in the database at `url`, or migrates
+    /// them to this code's schema (in one transaction, under an advisory
+    /// lock): what a role that may create tables runs once, so that roles
+    /// that may only read and write rows can use the queue. Returns the
+    /// schema found and the one now held.
+    pub fn migrate(url: &str) -> Result<Migrated, StoreError> {
+        let location = redact(url);
+        let (config, password_note) = config(url, &location, &PostgresOptions::default())?;
+        let mut client = config
+            .connect(NoTls)
+            .map_err(|e| cannot_connect(&location, password_note.as_deref(), e))?;
+        schema::migrate(&mut client, &location)
     }
 
     /// This host's name in leases.
@@ -206,16 +224,36 @@ impl PostgresStore {
                     self.location
                 )));
             }
-            let mut client = self.config.connect(NoTls).map_err(|e| {
-                StoreError::disconnected(format!(
-                    "cannot connect to {}: {}",
-                    self.location,
-                    detail(&e)
-                ))
-                .caused_by(e)
-            })?;
-            schema::migrate(&mut client, &self.location)?;
-            let statements = Statements::prepare(&mut client).map_err(|e| self.failed(e))?;
+            let mut client = self
+                .config
+                .connect(NoTls)
+                .map_err(|e| cannot_connect(&self.location, self.password_note.as_deref(), e))?;
+            // A session ended while it is set up (a server restarting, an
+            // administrator) is a lost connection like any other: the
+            // caller waits and tries again.
+            let lost = |e: StoreError, client: &Client| {
+                let ended = std::error::Error::source(&e)
+                    .and_then(|source| source.downcast_ref::<postgres::Error>())
+                    .is_some_and(session_ended);
+                if ended || client.is_closed() {
+                    e.into_disconnected()
+                } else {
+                    e
+                }
+            };
+            if let Err(e) = schema::check(&mut client, &self.location) {
+                return Err(lost(e, &client));
+            }
+            let statements = match Statements::prepare(&mut client) {
+                Ok(statements) => statements,
+                Err(e) => {
+                    let closed = session_ended(&e) || client.is_closed();
+                    let e =
+                        StoreError::new(format!("PostgreSQL ({}): {}", self.location, detail(&e)))
+                            .caused_by(e);
+                    return Err(if closed { e.into_disconnected() } else { e });
+                }
+            };
             self.connection = Some(Connection { client, statements });
         }
         Ok(self.connection.as_mut().expect("connected above"))
@@ -224,14 +262,7 @@ impl PostgresStore {
     /// A failure of the server or the connection, in words; a closed
     /// connection is dropped, to be made again by the next call.
     fn failed(&mut self, e: postgres::Error) -> StoreError {
-        // The server ending the session (a restart, an administrator) says
-        // so with a code before the socket closes.
-        let ended = e.code().is_some_and(|code| {
-            let code = code.code();
-            code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03")
-        });
-        let closed = ended
-            || e.is_closed()
+        let closed = session_ended(&e)
             || self
                 .connection
                 .as_ref()
@@ -348,6 +379,11 @@ impl PostgresStore {
         (file.job.to_bytes().to_vec(), i64::from(file.file_index))
     }
 }
+
+/// How long the row of a host that no longer commits is kept: far longer
+/// than a host needs it (to learn, after a reconnect, whether its last
+/// commit landed), short enough that `bitsq_writers` stays bounded.
+const WRITERS_KEPT: &str = "1 day";
 
 /// The channel every commit notifies.
 const CHANNEL: &str = "bitsq_changes";
@@ -535,6 +571,50 @@ impl Drop for PostgresStore {
 }
 
 mod watch;
+
+/// The connection settings of `url` (shown as `location`), with this
+/// host's defaults for what it leaves out, and its password from
+/// `PGPASSWORD` or the password file when it names none (with why a
+/// password file was skipped, if one was).
+fn config(
+    url: &str,
+    location: &str,
+    options: &PostgresOptions,
+) -> Result<(postgres::Config, Option<String>), StoreError> {
+    let mut config: postgres::Config = url.parse().map_err(|e| {
+        StoreError::new(format!("{location} is not a PostgreSQL URL: {e}")).caused_by(e)
+    })?;
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(Duration::from_secs(10));
+    }
+    if config.get_application_name().is_none() {
+        config.application_name(&options.application_name);
+    }
+    let found = password::fill(&mut config);
+    Ok((config, found.ignored))
+}
+
+/// A connection that could not be made, with the server's reason, and a
+/// password file that was skipped (a likely cause of a refused login).
+fn cannot_connect(location: &str, password_note: Option<&str>, e: postgres::Error) -> StoreError {
+    let note = password_note.map(|n| format!(" ({n})")).unwrap_or_default();
+    StoreError::disconnected(format!(
+        "cannot connect to {location}: {}{note}",
+        detail(&e)
+    ))
+    .caused_by(e)
+}
+
+/// Whether `e` says the session is gone: the socket closed, or the server
+/// ending the session (a restart, an administrator), which says so with a
+/// code before the socket closes.
+fn session_ended(e: &postgres::Error) -> bool {
+    let ended = e.code().is_some_and(|code| {
+        let code = code.code();
+        code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03")
+    });
+    ended || e.is_closed()
+}
 
 /// The server's own words for a database error (its message and code),
 /// else the client's with its causes ("error connecting to server:

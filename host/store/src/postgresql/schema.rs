@@ -17,14 +17,21 @@
 //! - `bitsq_writers(host, last_commit)`: each host's latest commit, so a
 //!   host whose `COMMIT` lost its answer can learn whether it landed, even
 //!   after other hosts committed since.
+//!
+//! Schema 2: `bitsq_writers.at`, when each host last committed, so that the
+//! rows of hosts gone for a day are pruned (a process's name is unique, so
+//! without it the table gains a row per process ever run). A host that
+//! migrated from schema 1 keeps its queue: the step only adds the column.
 
-use postgres::Client;
+use postgres::error::SqlState;
+use postgres::{Client, GenericClient};
 
 use crate::error::StoreError;
 
 /// Each schema's step from the one before: `MIGRATIONS[n]` takes schema
 /// `n` to `n + 1`. Steps are only ever added.
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
     CREATE TABLE bitsq_state (
         one integer PRIMARY KEY CHECK (one = 1),
         version bigint NOT NULL,
@@ -44,7 +51,11 @@ const MIGRATIONS: &[&str] = &["
         host text NOT NULL, expires timestamptz NOT NULL,
         PRIMARY KEY (job, file_index));
     CREATE TABLE bitsq_writers (host text PRIMARY KEY, last_commit text NOT NULL);
-"];
+",
+    "
+    ALTER TABLE bitsq_writers ADD COLUMN at timestamptz NOT NULL DEFAULT now();
+",
+];
 
 /// The schema this code writes and reads.
 pub const SCHEMA: i32 = MIGRATIONS.len() as i32;
@@ -54,27 +65,86 @@ pub const SCHEMA: i32 = MIGRATIONS.len() as i32;
 /// migrates a queue takes this same lock).
 const SETUP_LOCK: i64 = 0x62_69_74_73_71;
 
-/// Creates the schema, or migrates it to [`SCHEMA`], in one transaction.
-pub fn migrate(client: &mut Client, location: &str) -> Result<(), StoreError> {
+/// What [`migrate`] found and left.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Migrated {
+    /// The schema the database held (0: no queue yet).
+    pub from: i32,
+    /// The schema it holds now ([`SCHEMA`]).
+    pub to: i32,
+}
+
+/// The schema a connection's database holds, read without changing
+/// anything (0 when it holds no queue yet), so that a role that may only
+/// read and write rows, or a read-only database, can use a queue that is
+/// already set up.
+pub fn version(client: &mut impl GenericClient, location: &str) -> Result<i32, StoreError> {
     let failed = |e: postgres::Error| {
         StoreError::new(format!(
-            "cannot set up the queue in {location}: {}",
+            "cannot read the queue's schema version in {location}: {}",
             super::detail(&e)
         ))
         .caused_by(e)
     };
-    let mut tx = client.transaction().map_err(failed)?;
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SETUP_LOCK])
-        .map_err(failed)?;
-    tx.batch_execute(
-        "CREATE TABLE IF NOT EXISTS bitsq_schema (
-             one integer PRIMARY KEY CHECK (one = 1), version integer NOT NULL)",
-    )
-    .map_err(failed)?;
-    let found: i32 = tx
-        .query_opt("SELECT version FROM bitsq_schema WHERE one = 1", &[])
+    // Asked first, so that inside a transaction a missing table is not an
+    // error that would abort it; from the catalog's rows (a fresh snapshot
+    // per statement), not a name lookup, whose cache may not yet know a
+    // table another host just made.
+    let exists: bool = client
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables
+                            WHERE schemaname = current_schema() AND tablename = 'bitsq_schema')",
+            &[],
+        )
         .map_err(failed)?
-        .map_or(0, |row| row.get(0));
+        .get(0);
+    if !exists {
+        return Ok(0);
+    }
+    let row = client
+        .query_opt("SELECT version FROM bitsq_schema WHERE one = 1", &[])
+        .map_err(failed)?;
+    Ok(row.map_or(0, |row| row.get(0)))
+}
+
+/// The check every connection makes: the database holds this code's
+/// schema. An older one (or none) is migrated when this role may, else
+/// refused with what to run; a newer one is refused and left alone.
+pub fn check(client: &mut Client, location: &str) -> Result<(), StoreError> {
+    let found = version(client, location)?;
+    if found == SCHEMA {
+        return Ok(());
+    }
+    newer(found, location)?;
+    // The first connection of a role that may create tables sets the queue
+    // up; any other is told to have it done.
+    migrate(client, location).map(drop).map_err(|e| {
+        if denied(&e) {
+            let told = e.to_string();
+            e.reworded(format!(
+                "{location} holds queue schema {found} and this code needs schema {SCHEMA}, \
+                 which this role cannot create: run `bitsq admin migrate` as a role that may \
+                 create tables ({told})"
+            ))
+        } else {
+            e
+        }
+    })
+}
+
+/// Whether the server refused to set the queue up because this role may
+/// not create tables, or the database is read-only.
+fn denied(e: &StoreError) -> bool {
+    let code = std::error::Error::source(e)
+        .and_then(|source| source.downcast_ref::<postgres::Error>())
+        .and_then(postgres::Error::code);
+    code.is_some_and(|code| {
+        *code == SqlState::INSUFFICIENT_PRIVILEGE || *code == SqlState::READ_ONLY_SQL_TRANSACTION
+    })
+}
+
+/// A schema this code cannot read, refused.
+fn newer(found: i32, location: &str) -> Result<(), StoreError> {
     if found > SCHEMA {
         return Err(StoreError::new(format!(
             "{location} holds queue schema {found}; bits-queue-store {} reads schema {SCHEMA} at most",
@@ -86,16 +156,50 @@ pub fn migrate(client: &mut Client, location: &str) -> Result<(), StoreError> {
             "{location} holds queue schema {found}, which no bits-queue-store writes"
         )));
     }
+    Ok(())
+}
+
+/// Creates the schema, or migrates it to [`SCHEMA`], in one transaction,
+/// under the advisory lock (hosts that migrate together do it once).
+pub fn migrate(client: &mut Client, location: &str) -> Result<Migrated, StoreError> {
+    let failed = |e: postgres::Error| {
+        StoreError::new(format!(
+            "cannot set up the queue in {location}: {}",
+            super::detail(&e)
+        ))
+        .caused_by(e)
+    };
+    let mut tx = client.transaction().map_err(failed)?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SETUP_LOCK])
+        .map_err(failed)?;
+    // Under the lock, read again: another host may have migrated meanwhile,
+    // and a current schema needs no right to create.
+    let found = version(&mut tx, location)?;
+    newer(found, location)?;
+    if found == SCHEMA {
+        tx.commit().map_err(failed)?;
+        return Ok(Migrated {
+            from: found,
+            to: SCHEMA,
+        });
+    }
+    tx.batch_execute(
+        "CREATE TABLE IF NOT EXISTS bitsq_schema (
+             one integer PRIMARY KEY CHECK (one = 1), version integer NOT NULL)",
+    )
+    .map_err(failed)?;
     for step in &MIGRATIONS[found as usize..] {
         tx.batch_execute(step).map_err(failed)?;
     }
-    if found < SCHEMA {
-        tx.execute(
-            "INSERT INTO bitsq_schema VALUES (1, $1)
-             ON CONFLICT (one) DO UPDATE SET version = $1",
-            &[&SCHEMA],
-        )
-        .map_err(failed)?;
-    }
-    tx.commit().map_err(failed)
+    tx.execute(
+        "INSERT INTO bitsq_schema VALUES (1, $1)
+         ON CONFLICT (one) DO UPDATE SET version = $1",
+        &[&SCHEMA],
+    )
+    .map_err(failed)?;
+    tx.commit().map_err(failed)?;
+    Ok(Migrated {
+        from: found,
+        to: SCHEMA,
+    })
 }

@@ -6,4 +6,6 @@
 mod errors;
 mod persistence;
 mod postgres;
+mod postgres_errors;
+mod postgres_schema;
 mod suite;

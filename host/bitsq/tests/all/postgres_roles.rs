@@ -1,0 +1,141 @@
+//! Least privilege on a PostgreSQL queue, with real roles on the test
+//! server: the tables are made by `bitsq admin migrate` as a role that may
+//! create them; a role granted only SELECT, INSERT, UPDATE and DELETE then
+//! runs every verb and a service (no connection runs DDL, or takes the
+//! set-up lock); on a read-only database the reading verbs work and a
+//! changing one fails with the server's own reason.
+
+use crate::stored;
+
+use std::ffi::OsStr;
+
+use stored::{Service, bitsq, ok, text, wait_for};
+
+use bits_queue_tests::postgres::TestDatabase;
+
+macro_rules! database {
+    ($name:expr) => {
+        match TestDatabase::create($name) {
+            Some(db) => db,
+            None => return,
+        }
+    };
+}
+
+/// Only rows: no CREATE on the schema (PostgreSQL 15 gives PUBLIC none),
+/// and the right to read and write every table made later by the owner.
+const DML_ONLY: &str = "REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+    ALTER DEFAULT PRIVILEGES IN SCHEMA public
+        GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {role};";
+
+fn tables(db: &TestDatabase) -> i64 {
+    db.client()
+        .query_one(
+            "SELECT count(*) FROM pg_tables WHERE tablename LIKE 'bitsq%'",
+            &[],
+        )
+        .unwrap()
+        .get(0)
+}
+
+#[test]
+fn a_dml_only_role_runs_every_verb_after_migrate() {
+    let db = database!("dml_only");
+    let (_, dml) = db.role("dml", DML_ONLY);
+
+    // Before the queue is set up, the role is told what to run, and the
+    // database is left as it was.
+    let refused = bitsq(&dml, &["list"]);
+    assert_eq!(refused.status.code(), Some(4), "{}", text(&refused.stderr));
+    let why = text(&refused.stderr);
+    assert!(why.contains("bitsq admin migrate"), "{why}");
+    assert!(
+        why.contains("permission denied") && why.contains("42501"),
+        "{why}"
+    );
+    assert_eq!(tables(&db), 0);
+    // Only a role that may create runs migrate; the DML role may not.
+    let denied = bitsq(&dml, &["admin", "migrate"]);
+    assert_eq!(denied.status.code(), Some(4));
+    assert!(text(&denied.stderr).contains("42501"));
+
+    let migrated = ok(bitsq(db.url(), &["admin", "migrate"]));
+    assert!(migrated.contains("migrated to"), "{migrated}");
+    let again = ok(bitsq(db.url(), &["admin", "migrate"]));
+    assert!(again.contains("is current; nothing changed"), "{again}");
+
+    // Every verb, as the DML role.
+    let dir = bits_queue_tests::scratch_dir("bitsq-pg-dml-only");
+    let source = dir.join("source.bin");
+    std::fs::write(&source, b"least privilege").unwrap();
+    let local = dir.join("local.bin");
+    let id = ok(bitsq(&dml, &["create", "dml job"])).trim().to_string();
+    let remote = format!("file://{}", source.display());
+    ok(bitsq(
+        &dml,
+        &["addfile", &id, &remote, local.to_str().unwrap()],
+    ));
+    for args in [
+        &["setdisplayname", &id, "renamed"][..],
+        &["setdescription", &id, "by a DML role"],
+        &["setpriority", &id, "high"],
+        &["setminretrydelay", &id, "60"],
+        &["setnoprogresstimeout", &id, "600"],
+        &["setnotifyflags", &id, "3"],
+        &["limits", "100", "10"],
+        &["limits"],
+        &["list"],
+        &["info", &id],
+        &["files", &id],
+        &["geterror", &id],
+        &["gettimes", &id],
+        &["suspend", &id],
+        &["resume", &id],
+    ] {
+        ok(bitsq(&dml, args));
+    }
+    let other = ok(bitsq(&dml, &["create", "cancelled"])).trim().to_string();
+    ok(bitsq(&dml, &["cancel", &other]));
+    {
+        let extra: [&OsStr; 2] = ["--allow-write".as_ref(), dir.as_os_str()];
+        let _service = Service::start(&dml, &extra);
+        wait_for(&dml, &id, "state:        transferred");
+    }
+    ok(bitsq(&dml, &["complete", &id]));
+    assert_eq!(std::fs::read(&local).unwrap(), b"least privilege");
+    let listed = ok(bitsq(&dml, &["list"]));
+    assert!(listed.contains("no jobs"), "{listed}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn reading_verbs_work_on_a_read_only_database() {
+    let db = database!("read_only");
+    let id = ok(bitsq(db.url(), &["create", "kept"])).trim().to_string();
+    let (_, reader) = db.role(
+        "reader",
+        "GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}",
+    );
+    db.admin()
+        .batch_execute(&format!(
+            "ALTER DATABASE {} SET default_transaction_read_only = on",
+            db.name()
+        ))
+        .unwrap();
+    for url in [db.url(), reader.as_str()] {
+        let listed = ok(bitsq(url, &["list"]));
+        assert!(listed.contains("kept"), "{listed}");
+        for verb in ["info", "files", "geterror", "gettimes"] {
+            ok(bitsq(url, &[verb, &id]));
+        }
+        ok(bitsq(url, &["limits"]));
+        // A change is refused with the server's reason and its SQLSTATE.
+        let refused = bitsq(url, &["create", "refused"]);
+        assert_ne!(refused.status.code(), Some(0));
+        let why = text(&refused.stderr);
+        assert!(
+            why.contains("read-only transaction") && why.contains("25006"),
+            "{why}"
+        );
+    }
+}
