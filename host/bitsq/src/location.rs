@@ -18,6 +18,21 @@ pub fn default_location() -> Option<PathBuf> {
     Some(data.join("bitsq").join("queue.sqlite3"))
 }
 
+/// Where compiled components are kept when `--compile-cache` does not say:
+/// `$XDG_CACHE_HOME/bitsq`, else `~/.cache/bitsq`; `None` (compile on
+/// every run) without either variable.
+pub fn default_compile_cache() -> Option<PathBuf> {
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .filter(|v| !v.is_empty())
+                .map(|home| PathBuf::from(home).join(".cache"))
+        })?;
+    Some(cache.join("bitsq"))
+}
+
 /// Creates the directory of the default location when `location` is it
 /// (a location given by the user names a directory that must exist).
 pub fn create_default_dir(location: &str) -> Result<(), String> {

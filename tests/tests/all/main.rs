@@ -5,6 +5,7 @@
 //! process's threads, which other tests' runtimes would add to.
 
 mod capabilities;
+mod compile_cache;
 mod contract_check;
 mod contract_versions;
 mod error_split;
