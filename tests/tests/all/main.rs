@@ -16,6 +16,7 @@ mod instance_limit;
 mod isolation;
 mod model;
 mod required_exports;
+mod size_budget;
 mod spec_2_identity;
 mod spec_3_queue;
 mod spec_4_jobs;
