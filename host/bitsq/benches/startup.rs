@@ -12,6 +12,7 @@ use std::time::Instant;
 
 use bits_queue_tests::bench_mode::BenchMode;
 use bits_queue_tests::http_server::{TestServer, test_bytes};
+use bits_queue_tests::peers::{curl, curl_then_sync};
 
 /// The transferred file's size: the small file of the figures.
 const SMALL: usize = 34 << 10;
@@ -88,7 +89,7 @@ fn main() {
     server.put("/small.bin", test_bytes(SMALL, 5));
     let url = server.url("/small.bin");
     let out = dir.join("small.bin");
-    let (mut ours, mut curl, mut synced) = (vec![], vec![], vec![]);
+    let (mut ours, mut curled, mut synced) = (vec![], vec![], vec![]);
     for round in 0..rounds {
         for k in 0..3 {
             let _ = std::fs::remove_file(&out);
@@ -99,17 +100,11 @@ fn main() {
                         .args(["transfer", &url])
                         .arg(&out),
                 ),
-                1 => timed(Command::new("curl").args(["-s", "-o"]).arg(&out).arg(&url)),
-                _ => timed(Command::new("sh").args([
-                    "-c",
-                    "curl -s -o \"$1\" \"$2\" && sync \"$1\"",
-                    "sh",
-                    out.to_str().unwrap(),
-                    &url,
-                ])),
+                1 => timed(&mut curl(&out, &url)),
+                _ => timed(&mut curl_then_sync(&out, &url)),
             };
             assert_eq!(std::fs::metadata(&out).unwrap().len(), SMALL as u64);
-            [&mut ours, &mut curl, &mut synced][which].push(wall);
+            [&mut ours, &mut curled, &mut synced][which].push(wall);
         }
     }
     let _ = std::fs::remove_dir_all(&dir);
@@ -133,7 +128,7 @@ fn main() {
             &cold,
         ),
         ("`bitsq transfer`, 34 KiB from 127.0.0.1", &ours),
-        ("`curl -s -o`, the same", &curl),
+        ("`curl -s -o`, the same", &curled),
         ("`curl -s -o` then `sync FILE`", &synced),
     ] {
         let (lo, hi) = range(values);
@@ -147,7 +142,7 @@ fn main() {
     for (what, values) in [
         (
             "`bitsq transfer` / `curl -s -o`, per round (target ≤ 3)",
-            ratios(&curl),
+            ratios(&curled),
         ),
         (
             "`bitsq transfer` / curl then sync, per round",
