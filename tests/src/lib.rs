@@ -12,6 +12,7 @@ use bits_queue_host::{Error, ErrorCode, JobManager, Queue, Runtime};
 pub mod bench_mode;
 pub mod http_server;
 pub mod model;
+pub mod peers;
 pub mod postgres;
 mod snapshot;
 mod text;

@@ -14,6 +14,7 @@ use bits_queue_host::{JobState, JobType, Runtime};
 use bits_queue_service::{ServiceConfig, TransferService, carry_out};
 use bits_queue_tests::bench_mode::BenchMode;
 use bits_queue_tests::http_server::{Fault, TestServer, test_bytes};
+use bits_queue_tests::peers::{curl, curl_then_sync};
 
 const MIB: f64 = (1 << 20) as f64;
 
@@ -112,14 +113,8 @@ fn main() {
             let _ = std::fs::remove_file(&out);
             let timing = match which {
                 0 => timed(&mut bitsq(&url, &out)),
-                1 => timed(Command::new("curl").args(["-s", "-o"]).arg(&out).arg(&url)),
-                _ => timed(Command::new("sh").args([
-                    "-c",
-                    "curl -s -o \"$1\" \"$2\" && sync \"$1\"",
-                    "sh",
-                    out.to_str().unwrap(),
-                    &url,
-                ])),
+                1 => timed(&mut curl(&out, &url)),
+                _ => timed(&mut curl_then_sync(&out, &url)),
             };
             assert_eq!(std::fs::metadata(&out).unwrap().len(), size as u64);
             timing

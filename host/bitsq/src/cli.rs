@@ -77,6 +77,13 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub guest_output: bool,
 
+    /// Where to keep the compiled component, so that later runs start
+    /// without compiling it: a directory (made owner-only), or `off`.
+    /// Default: $XDG_CACHE_HOME/bitsq, else ~/.cache/bitsq.
+    #[arg(long, global = true, value_name = "DIR|off", env = "BITSQ_COMPILE_CACHE",
+          value_parser = flags::compile_cache)]
+    pub compile_cache: Option<flags::CompileCache>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }

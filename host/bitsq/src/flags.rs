@@ -3,6 +3,7 @@
 //! the sandbox makes of it later ("module memory does not fit", a byte
 //! count of 0xffffffffffffffff).
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use bits_queue_contract::limits::{MAX_LOCAL_NAME, MAX_REMOTE_NAME};
@@ -48,6 +49,22 @@ where
             Err(format!("{} {why}", range()))
         }
         Err(_) => Err(range()),
+    }
+}
+
+/// `--compile-cache DIR|off`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CompileCache {
+    Off,
+    Dir(PathBuf),
+}
+
+/// `--compile-cache DIR|off`: `off`, or a directory named by a non-empty path.
+pub fn compile_cache(text: &str) -> Result<CompileCache, String> {
+    match text {
+        "off" => Ok(CompileCache::Off),
+        "" => Err("give a directory, or `off` for no compile cache".to_string()),
+        dir => Ok(CompileCache::Dir(PathBuf::from(dir))),
     }
 }
 

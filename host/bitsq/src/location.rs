@@ -7,15 +7,28 @@ use std::path::PathBuf;
 /// The default queue: `$XDG_DATA_HOME/bitsq/queue.sqlite3`, else
 /// `~/.local/share/bitsq/queue.sqlite3`; `None` without either variable.
 pub fn default_location() -> Option<PathBuf> {
-    let data = std::env::var_os("XDG_DATA_HOME")
+    Some(base_dir("XDG_DATA_HOME", ".local/share")?.join("queue.sqlite3"))
+}
+
+/// `$VAR/bitsq`, else `~/HOME_RELATIVE/bitsq` (the XDG base directory
+/// rule); `None` without either variable.
+fn base_dir(var: &str, home_relative: &str) -> Option<PathBuf> {
+    let base = std::env::var_os(var)
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
         .or_else(|| {
             std::env::var_os("HOME")
                 .filter(|v| !v.is_empty())
-                .map(|home| PathBuf::from(home).join(".local/share"))
+                .map(|home| PathBuf::from(home).join(home_relative))
         })?;
-    Some(data.join("bitsq").join("queue.sqlite3"))
+    Some(base.join("bitsq"))
+}
+
+/// Where compiled components are kept when `--compile-cache` does not say:
+/// `$XDG_CACHE_HOME/bitsq`, else `~/.cache/bitsq`; `None` (compile on
+/// every run) without either variable.
+pub fn default_compile_cache() -> Option<PathBuf> {
+    base_dir("XDG_CACHE_HOME", ".cache")
 }
 
 /// Creates the directory of the default location when `location` is it

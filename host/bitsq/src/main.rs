@@ -33,7 +33,7 @@ use bits_queue_host::{Config, Queue, Runtime};
 
 use crate::cli::{Command, TransferArgs};
 use crate::exit::Status;
-use crate::location::default_location;
+use crate::location::{default_compile_cache, default_location};
 use crate::output::tell;
 
 fn main() -> ExitCode {
@@ -52,7 +52,12 @@ fn main() -> ExitCode {
         .full_wasi(cli.full_wasi)
         .inherit_stdio(cli.guest_output)
         .max_instances(cli.max_instances)
-        .max_argument_bytes(cli.max_argument_bytes);
+        .max_argument_bytes(cli.max_argument_bytes)
+        .compile_cache(match &cli.compile_cache {
+            Some(flags::CompileCache::Off) => None,
+            Some(flags::CompileCache::Dir(dir)) => Some(dir.clone()),
+            None => default_compile_cache(),
+        });
     let grant = budget::Grant {
         memory_bytes: (cli.memory_limit as u64).saturating_mul(1 << 20),
         argument_bytes: cli.max_argument_bytes as u64,

@@ -1,5 +1,6 @@
 //! [`Config`]: the sandbox's limits and grants, with sane defaults.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// How a [`Runtime`](crate::Runtime) runs components: the limits that hold a
@@ -24,6 +25,8 @@ use std::time::Duration;
 ///   about three times the cost per instance;
 /// - [`Runtime::precompile`] and [`Runtime::from_precompiled`]: load without
 ///   compiling (about a tenth of the time of [`Runtime::from_bytes`]);
+/// - [`Config::compile_cache`]: the same, with the compiled component kept
+///   in a directory by the runtime itself;
 /// - [`Config::full_wasi`]: a whole WASI context per instance, for
 ///   components that need it, at some cost per instance.
 ///
@@ -43,6 +46,7 @@ pub struct Config {
     pub(crate) full_wasi: bool,
     pub(crate) inherit_stdio: bool,
     pub(crate) max_argument_bytes: usize,
+    pub(crate) compile_cache: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -55,6 +59,7 @@ impl Default for Config {
             full_wasi: false,
             inherit_stdio: false,
             max_argument_bytes: 1 << 20,
+            compile_cache: None,
         }
     }
 }
@@ -119,6 +124,22 @@ impl Config {
     /// exhaust an instance's memory (and kill its queue) by sending garbage.
     pub fn max_argument_bytes(mut self, bytes: usize) -> Self {
         self.max_argument_bytes = bytes;
+        self
+    }
+
+    /// A directory in which to keep compiled components (default: none, so
+    /// every [`Runtime`](crate::Runtime) compiles its component, which takes
+    /// most of its load time). With one, a component is compiled once per
+    /// machine and engine configuration and later loads read it back: a
+    /// one-shot command starts in milliseconds (BENCHMARKS.md, "Starting
+    /// up"). The directory is made `0700`; a file in it is only loaded if
+    /// it belongs to this user, nobody else can write it or its directory,
+    /// its checksum matches, and wasmtime accepts its header for this
+    /// engine. Anything else (and any other platform than Unix) compiles,
+    /// as without a cache. [`Runtime::compiled`](crate::Runtime::compiled)
+    /// says which happened.
+    pub fn compile_cache(mut self, dir: Option<PathBuf>) -> Self {
+        self.compile_cache = dir;
         self
     }
 

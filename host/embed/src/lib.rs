@@ -36,6 +36,8 @@
 
 mod bindings;
 mod clock;
+#[cfg(unix)]
+mod compile_cache;
 mod config;
 mod convert;
 mod error;
@@ -62,4 +64,4 @@ pub use config::Config;
 pub use error::{Error, Result, SandboxError, SandboxErrorKind};
 pub use handles::{Job, JobManager};
 pub use queue::Queue;
-pub use runtime::{EMBEDDED_COMPONENT, QueueOptions, Runtime};
+pub use runtime::{COMPONENT_SIZE_BUDGET, Compiled, EMBEDDED_COMPONENT, QueueOptions, Runtime};

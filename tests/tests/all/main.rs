@@ -5,6 +5,7 @@
 //! process's threads, which other tests' runtimes would add to.
 
 mod capabilities;
+mod compile_cache;
 mod contract_check;
 mod contract_versions;
 mod error_split;
@@ -15,6 +16,7 @@ mod instance_limit;
 mod isolation;
 mod model;
 mod required_exports;
+mod size_budget;
 mod spec_2_identity;
 mod spec_3_queue;
 mod spec_4_jobs;

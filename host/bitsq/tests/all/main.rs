@@ -9,6 +9,7 @@ mod cli_hostile;
 mod cli_input;
 mod cli_survival;
 mod common;
+mod compile_cache;
 mod line_editing;
 mod persistence;
 mod postgres;

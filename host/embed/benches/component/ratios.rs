@@ -203,8 +203,8 @@ const WASM_NATIVE: &[(&str, &str)] = &[
 const INSTANTIATE_TARGET_NS: f64 = 10_000.0;
 /// The history's key for the instantiation figure.
 const POOLING_KEY: &str = "instantiate/pooling ns";
-/// Component size target: 64 KiB.
-const SIZE_TARGET_BYTES: usize = 64 * 1024;
+/// Component size target: the budget for the whole contract.
+const SIZE_TARGET_BYTES: usize = bits_queue_host::COMPONENT_SIZE_BUDGET;
 
 /// The history's key for a paired ratio.
 fn paired_key(p: &Paired) -> String {

@@ -1,0 +1,162 @@
+//! One-shot commands (BENCHMARKS.md, "Starting up"): the wall time of
+//! `bitsq list` on a 10-job SQLite queue, with the compile cache warm and
+//! with it off (compiling the component on every run, as before the cache),
+//! and of `bitsq transfer` of a 34 KiB file against `curl -s -o` (and curl
+//! then `sync FILE`, durable as bitsq is) from the same loopback server, in
+//! alternating rounds. Not a test: it prints figures. `cargo test
+//! --benches` (CI) runs every command once and prints no table.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use bits_queue_tests::bench_mode::BenchMode;
+use bits_queue_tests::http_server::{TestServer, test_bytes};
+use bits_queue_tests::peers::{curl, curl_then_sync};
+
+/// The transferred file's size: the small file of the figures.
+const SMALL: usize = 34 << 10;
+
+fn scratch() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("bitsq-bench-startup-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// bitsq with the bench's own compile cache (or none) and queue.
+fn bitsq(cache: Option<&Path>, queue: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_bitsq"));
+    match cache {
+        Some(dir) => command.env("BITSQ_COMPILE_CACHE", dir),
+        None => command.env("BITSQ_COMPILE_CACHE", "off"),
+    };
+    command
+        .env("BITSQ_QUEUE", queue)
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit());
+    command
+}
+
+/// Wall seconds of one run, which must succeed.
+fn timed(command: &mut Command) -> f64 {
+    let started = Instant::now();
+    let status = command.status().expect("the command runs");
+    let wall = started.elapsed().as_secs_f64();
+    assert!(status.success(), "{command:?}: {status}");
+    wall
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+fn range(values: &[f64]) -> (f64, f64) {
+    values
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(*v), hi.max(*v)))
+}
+
+fn main() {
+    let filters: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    if !filters.is_empty() && !filters.iter().any(|f| "startup/".contains(f.as_str())) {
+        return;
+    }
+    let mode = BenchMode::from_args();
+    let (list_runs, cold_runs, rounds) = match mode {
+        BenchMode::Test => (1, 1, 1),
+        BenchMode::Quick => (21, 5, 11),
+        BenchMode::Full => (51, 11, 31),
+    };
+    let dir = scratch();
+    let cache = dir.join("cache");
+    let queue = dir.join("queue.sqlite3");
+    for i in 0..10 {
+        timed(bitsq(Some(&cache), &queue).args(["create", &format!("job {i}")]));
+    }
+
+    // `bitsq list`: the cache is warm from the creates above.
+    let list = |cache: Option<&Path>| timed(bitsq(cache, &queue).arg("list"));
+    let warm: Vec<f64> = (0..list_runs).map(|_| list(Some(&cache))).collect();
+    let cold: Vec<f64> = (0..cold_runs).map(|_| list(None)).collect();
+
+    // `bitsq transfer` against curl, rotating which goes first.
+    let server = TestServer::start();
+    server.put("/small.bin", test_bytes(SMALL, 5));
+    let url = server.url("/small.bin");
+    let out = dir.join("small.bin");
+    let (mut ours, mut curled, mut synced) = (vec![], vec![], vec![]);
+    for round in 0..rounds {
+        for k in 0..3 {
+            let _ = std::fs::remove_file(&out);
+            let which = (round + k) % 3;
+            let wall = match which {
+                0 => timed(
+                    bitsq(Some(&cache), &queue)
+                        .args(["transfer", &url])
+                        .arg(&out),
+                ),
+                1 => timed(&mut curl(&out, &url)),
+                _ => timed(&mut curl_then_sync(&out, &url)),
+            };
+            assert_eq!(std::fs::metadata(&out).unwrap().len(), SMALL as u64);
+            [&mut ours, &mut curled, &mut synced][which].push(wall);
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    if mode.is_test() {
+        println!("startup, test mode: every command ran once; nothing measured");
+        return;
+    }
+
+    let ratios = |peer: &[f64]| -> Vec<f64> { ours.iter().zip(peer).map(|(b, c)| b / c).collect() };
+    let ms = |v: f64| v * 1e3;
+    println!("\n## One-shot commands (startup)\n");
+    println!("| measure | median | min–max |");
+    println!("|---|---:|---:|");
+    for (what, values) in [
+        (
+            "`bitsq list`, 10 jobs, SQLite, compile cache warm (target ≤ 50 ms)",
+            &warm,
+        ),
+        (
+            "`bitsq list`, the same, compile cache off (compiling)",
+            &cold,
+        ),
+        ("`bitsq transfer`, 34 KiB from 127.0.0.1", &ours),
+        ("`curl -s -o`, the same", &curled),
+        ("`curl -s -o` then `sync FILE`", &synced),
+    ] {
+        let (lo, hi) = range(values);
+        println!(
+            "| {what} | {:.1} ms | {:.1}–{:.1} ms |",
+            ms(median(values.clone())),
+            ms(lo),
+            ms(hi)
+        );
+    }
+    for (what, values) in [
+        (
+            "`bitsq transfer` / `curl -s -o`, per round (target ≤ 3)",
+            ratios(&curled),
+        ),
+        (
+            "`bitsq transfer` / curl then sync, per round",
+            ratios(&synced),
+        ),
+        (
+            "`bitsq list`, cache off / warm (medians)",
+            vec![median(cold.clone()) / median(warm.clone())],
+        ),
+    ] {
+        let (lo, hi) = range(&values);
+        println!(
+            "| {what} | {:.2}× | {lo:.2}–{hi:.2}× |",
+            median(values.clone())
+        );
+    }
+}
