@@ -16,7 +16,8 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use bits_queue_host::{
-    Action, Clock, Error, FileRef, Guid, JobState, NotifyEvent, Queue, SystemClock,
+    Action, Clock, Error, ErrorCode, FileRef, Guid, JobState, NotifyEvent, Queue, SystemClock,
+    TransferFailure,
 };
 use bits_queue_store::{PersistError, ReportKind, StoreError, Watch};
 
@@ -345,7 +346,7 @@ struct Worker {
     /// Its serial: the reports it sends carry it.
     serial: u64,
     stop: Arc<AtomicBool>,
-    _thread: JoinHandle<()>,
+    thread: JoinHandle<()>,
     /// The bytes of its file the component counts, as last reported: the
     /// increments feed `bytes_reported` without a call to ask.
     counted: u64,
@@ -429,10 +430,19 @@ impl<B: Backend> Loop<B> {
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => return Ok(false),
         }
+        // Workers whose threads ended before the reports below are read:
+        // whatever they said is among them.
+        let ended: Vec<(FileRef, u64)> = self
+            .workers
+            .iter()
+            .filter(|(_, w)| w.thread.is_finished())
+            .map(|(file, w)| (*file, w.serial))
+            .collect();
         // Everything else that arrived meanwhile, before polling again.
         while let Ok(report) = self.reports.try_recv() {
             self.handle(report)?;
         }
+        self.end_silent_workers(ended)?;
         // Coalesced progress is stored within about a second even when no
         // further report comes (a stalled transfer); leases are renewed,
         // and those of dead hosts taken back.
@@ -533,7 +543,7 @@ impl<B: Backend> Loop<B> {
                             Worker {
                                 serial,
                                 stop,
-                                _thread: thread,
+                                thread,
                                 counted: offset,
                             },
                         );
@@ -633,10 +643,20 @@ impl<B: Backend> Loop<B> {
             Report::Lost { file } => (file, self.end(file, |q| q.report_lost(file)), true),
         };
         match result {
-            // Refused (the job moved on), or the file is another host's
-            // now: this transfer is not wanted.
-            Err(PersistError::Queue(Error::Queue(_))) | Err(PersistError::LeaseLost(_)) => {
-                self.stop_worker(file)
+            // Refused because the job moved on (`invalid-state`,
+            // `not-found`), or the file is another host's now: this
+            // transfer is not wanted.
+            Err(PersistError::Queue(Error::Queue(
+                ErrorCode::InvalidState | ErrorCode::NotFound,
+            )))
+            | Err(PersistError::LeaseLost(_)) => self.stop_worker(file),
+            // Refused for what it said (a count above the file's size):
+            // the file is still in flight, and its transfer cannot go on.
+            // It ends as a failure that says why, so the job never waits
+            // for a worker that is gone (contract §10, liveness).
+            Err(PersistError::Queue(Error::Queue(code))) => {
+                self.stop_worker(file);
+                self.abandon(file, &format!("the queue refused its report ({code})"))?;
             }
             Err(e) => return Err(e),
             Ok(()) if ends => {
@@ -645,6 +665,42 @@ impl<B: Backend> Loop<B> {
             Ok(()) => {}
         }
         Ok(())
+    }
+
+    /// Ends the transfers whose worker thread ended without a last report
+    /// the loop took (a transport that returned `Stopped` on its own, a
+    /// thread that died): their files are no longer in flight.
+    fn end_silent_workers(&mut self, ended: Vec<(FileRef, u64)>) -> Result<(), PersistError> {
+        for (file, serial) in ended {
+            if self.workers.get(&file).map(|w| w.serial) == Some(serial) {
+                self.workers.remove(&file);
+                self.abandon(file, "its transfer ended without a report")?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends this host's transfer of `file`, which no worker carries on,
+    /// as an `interrupted` failure (transient: the job is retried); if even
+    /// that is refused while the file is in flight, as lost.
+    fn abandon(&self, file: FileRef, why: &str) -> Result<(), PersistError> {
+        let failure = TransferFailure::Interrupted(why.to_owned());
+        match self.end(file, |q| q.report_failure(file, &failure)) {
+            Err(PersistError::Queue(Error::Queue(
+                ErrorCode::InvalidState | ErrorCode::NotFound,
+            )))
+            | Err(PersistError::LeaseLost(_))
+            | Ok(()) => Ok(()),
+            Err(PersistError::Queue(Error::Queue(_))) => {
+                match self.end(file, |q| q.report_lost(file)) {
+                    Ok(())
+                    | Err(PersistError::Queue(Error::Queue(_)))
+                    | Err(PersistError::LeaseLost(_)) => Ok(()),
+                    Err(e) => Err(e),
+                }
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// The bytes of `file` the component counts, or `None` if the job is
