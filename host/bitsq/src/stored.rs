@@ -72,12 +72,20 @@ pub fn run_stored(
     // `commit` and `discard` are carried out before a call's changes are
     // stored (contract §11), inside the same confinement as the transfers.
     let actions_confinement = confinement.clone();
+    // A `commit` that fails undoes the call (the job stays `transferred`);
+    // a `discard` that fails leaves a temporary file behind, and says so.
     let file_actions = Box::new(move |action: &bits_queue_host::Action| {
-        for failure in bits_queue_service::carry_out(action, &actions_confinement) {
+        let failures = bits_queue_service::carry_out(action, &actions_confinement);
+        if matches!(action, bits_queue_host::Action::Commit(_)) && !failures.is_empty() {
+            let failures: Vec<String> = failures.iter().map(ToString::to_string).collect();
+            return Err(failures.join("; "));
+        }
+        for failure in failures {
             tell!("warning: {failure}");
         }
+        Ok(())
     });
-    let backend = match PersistentQueue::open(runtime, options, store, file_actions) {
+    let backend = match PersistentQueue::open_checked(runtime, options, store, file_actions) {
         Ok((backend, warnings)) => {
             for warning in warnings {
                 tell!("warning: {warning}");
@@ -94,7 +102,10 @@ pub fn run_stored(
             return Status::Component.into();
         }
         // Only transfer reports are made under a lease; opening makes none.
-        Err(e @ bits_queue_store::PersistError::LeaseLost(_)) => {
+        Err(
+            e @ (bits_queue_store::PersistError::LeaseLost(_)
+            | bits_queue_store::PersistError::FileActions(_)),
+        ) => {
             tell!("bitsq: the queue {shown}: {e}");
             return Status::Store.into();
         }

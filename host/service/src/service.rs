@@ -83,6 +83,10 @@ pub enum ServiceError {
     /// The wait ran out.
     #[error("timed out waiting for the job")]
     TimedOut,
+    /// A `commit` or `discard` failed, so the call's changes were not
+    /// stored.
+    #[error("{}", PersistError::FileActions(.0.clone()))]
+    FileActions(String),
     /// A thread could not be started.
     #[error("cannot start a thread: {0}")]
     Spawn(#[source] std::io::Error),
@@ -108,6 +112,7 @@ impl From<PersistError> for ServiceError {
             PersistError::Queue(e) => ServiceError::Queue(e),
             PersistError::Store(e) => ServiceError::Store(e),
             PersistError::LeaseLost(file) => ServiceError::LeaseLost(file),
+            PersistError::FileActions(why) => ServiceError::FileActions(why),
         }
     }
 }
@@ -419,7 +424,19 @@ impl<B: Backend> Loop<B> {
     fn turn(&mut self) -> Result<bool, PersistError> {
         self.report_orphans()?;
         self.shared.guest_calls.fetch_add(1, Ordering::Relaxed);
-        let actions = self.shared.backend.poll()?;
+        let actions = match self.shared.backend.poll() {
+            Ok(actions) => actions,
+            // A commit polled here failed: the poll stored nothing and the
+            // queue was rebuilt from the store; the next turn polls again.
+            Err(PersistError::FileActions(why)) => {
+                lock(&self.shared.status).file_errors.push(FileActionError {
+                    path: String::new(),
+                    reason: why,
+                });
+                Vec::new()
+            }
+            Err(e) => return Err(e),
+        };
         for action in actions {
             self.carry_out(action);
         }

@@ -265,9 +265,12 @@ impl TempFile {
         order: &TransferOrder,
         confinement: &Confinement,
     ) -> Result<TempFile, TransferFailure> {
-        confinement
+        let local = confinement
             .check_write(Path::new(&order.local_name))
             .map_err(TransferFailure::LocalIo)?;
+        if let Some(why) = not_replaceable(&local) {
+            return Err(TransferFailure::LocalIo(why));
+        }
         let path = confinement
             .check_write(Path::new(&order.temporary_name))
             .map_err(TransferFailure::LocalIo)?;
@@ -333,6 +336,24 @@ impl TempFile {
     pub fn sync(&mut self) -> Result<(), TransferFailure> {
         self.file.sync_all().map_err(|e| local_io(&self.path, &e))
     }
+}
+
+/// Why the file at `local` may not be replaced by a download, if it may
+/// not: a download ends as a regular file, so a directory or a special
+/// file (a device, FIFO or socket) there is never renamed over.
+pub(crate) fn not_replaceable(local: &Path) -> Option<String> {
+    let meta = std::fs::metadata(local).ok()?;
+    (!meta.is_file()).then(|| {
+        format!(
+            "{} is {}: a download replaces only a regular file",
+            local.display(),
+            if meta.is_dir() {
+                "a directory"
+            } else {
+                "a special file (a device, FIFO or socket)"
+            }
+        )
+    })
 }
 
 /// A local file error as a failure.

@@ -227,6 +227,13 @@ impl Shell<'_> {
                 tell!("error: {e}");
                 Ok((Flow::Continue, Ended::Refused))
             }
+            // A `complete` whose file could not take its local name: the
+            // job is as it was (`transferred`), and `complete` can be
+            // called again (README, "When complete cannot rename").
+            PersistError::FileActions(why) => {
+                tell!("error: {why}; the command changed nothing, run it again once fixed");
+                Ok((Flow::Continue, Ended::Refused))
+            }
         }
     }
 

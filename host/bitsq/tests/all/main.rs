@@ -13,6 +13,7 @@ mod line_editing;
 mod persistence;
 mod postgres;
 mod progress_bar;
+mod robust;
 mod shell_fuzz;
 mod stored;
 mod transfer;

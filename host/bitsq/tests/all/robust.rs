@@ -1,0 +1,119 @@
+//! Issue 21 through the real binary: no success is claimed for a file
+//! that is not at its local name (a LOCAL that is a directory, a rename
+//! that fails at `complete`), and no special file is ever replaced.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use crate::stored::{Service, bitsq, ok, text, wait_for};
+use bits_queue_tests::http_server::{TestServer, test_bytes};
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("bitsq-robust-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn entries(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn transfer_to_a_directory_is_refused_before_anything_moves() {
+    let server = TestServer::start();
+    server.put("/d.bin", test_bytes(10_000, 50));
+    let dir = scratch("transfer-dir");
+    for local in [dir.display().to_string(), format!("{}/sub/", dir.display())] {
+        let out = Command::new(env!("CARGO_BIN_EXE_bitsq"))
+            .args(["transfer", &server.url("/d.bin"), &local])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{local}: {}", text(&out.stdout));
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.contains("E_INVALIDARG") && stderr.contains("LOCAL"),
+            "{stderr}"
+        );
+        assert!(!text(&out.stdout).contains("transferred"), "{local}");
+    }
+    assert!(entries(&dir).is_empty(), "{:?}", entries(&dir));
+    assert!(server.requests("/d.bin").is_empty(), "nothing was fetched");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn addfile_refuses_directories_separators_and_special_files() {
+    let dir = scratch("addfile");
+    let queue = dir.join("queue.sqlite3");
+    ok(bitsq(&queue, &["create", "j"]));
+    let socket = dir.join("socket");
+    let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    for local in [
+        dir.display().to_string(),
+        format!("{}/", dir.join("new").display()),
+        "/dev/null".to_string(),
+        socket.display().to_string(),
+    ] {
+        let out = bitsq(&queue, &["addfile", "j", "http://127.0.0.1:9/x", &local]);
+        assert_eq!(out.status.code(), Some(1), "{local}");
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.contains("E_INVALIDARG") && stderr.contains(&format!("LOCAL `{local}`")),
+            "{stderr}"
+        );
+    }
+    let files = ok(bitsq(&queue, &["files", "j"]));
+    assert!(!files.contains("127.0.0.1:9"), "nothing was added: {files}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_complete_whose_rename_fails_keeps_the_job_and_can_be_retried() {
+    let server = TestServer::start();
+    let bytes = test_bytes(50_000, 51);
+    server.put("/r.bin", bytes.clone());
+    let dir = scratch("rename");
+    let queue = dir.join("queue.sqlite3");
+    let local = dir.join("out").join("r.bin");
+    std::fs::create_dir_all(local.parent().unwrap()).unwrap();
+    let id = ok(bitsq(&queue, &["create", "r"])).trim().to_string();
+    ok(bitsq(
+        &queue,
+        &[
+            "addfile",
+            &id,
+            &server.url("/r.bin"),
+            local.to_str().unwrap(),
+        ],
+    ));
+    ok(bitsq(&queue, &["resume", &id]));
+    {
+        let _service = Service::start(&queue, &[]);
+        wait_for(&queue, &id, "state:        transferred");
+    }
+    // Something now stands at the local name that no rename replaces.
+    std::fs::create_dir_all(local.join("inside")).unwrap();
+    let refused = bitsq(&queue, &["complete", &id]);
+    assert_eq!(refused.status.code(), Some(1), "{}", text(&refused.stdout));
+    assert!(!text(&refused.stdout).contains("acknowledged"));
+    assert!(
+        text(&refused.stderr).contains("r.bin"),
+        "{}",
+        text(&refused.stderr)
+    );
+    let info = ok(bitsq(&queue, &["info", &id]));
+    assert!(info.contains("state:        transferred"), "{info}");
+    // Fixed, the same command completes it, and the bytes arrive.
+    std::fs::remove_dir_all(&local).unwrap();
+    let done = ok(bitsq(&queue, &["complete", &id]));
+    assert!(done.contains("acknowledged"), "{done}");
+    assert_eq!(std::fs::read(&local).unwrap(), bytes);
+    assert_eq!(entries(local.parent().unwrap()), ["r.bin"]);
+    std::fs::remove_dir_all(dir).unwrap();
+}
