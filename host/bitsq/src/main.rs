@@ -38,6 +38,7 @@ use crate::location::default_location;
 use crate::output::tell;
 
 fn main() -> ExitCode {
+    output::guard_standard_descriptors();
     let cli = cli::parse();
     // `bitsq help …`, a verb's `--help`, `quit` and an unknown verb need
     // no component and no queue.

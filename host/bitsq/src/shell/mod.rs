@@ -200,6 +200,11 @@ impl Shell<'_> {
         });
         let outcome = match outcome {
             Ok(outcome) => {
+                if outcome.is_ok() && !verb.reads(args) {
+                    // Stored: from here on, output that cannot be written
+                    // is a distinct exit status (README, exit statuses).
+                    crate::output::mark_changed();
+                }
                 crate::output::release(&lines);
                 outcome
             }

@@ -117,3 +117,54 @@ fn a_complete_whose_rename_fails_keeps_the_job_and_can_be_retried() {
     assert_eq!(entries(local.parent().unwrap()), ["r.bin"]);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// `create` whose GUID cannot be printed: the job is stored, so bitsq
+/// says so and exits 6 (never 0, which loses the GUID, nor 1, which a
+/// retrying script takes for "nothing happened").
+#[test]
+fn a_change_whose_output_cannot_be_written_exits_6() {
+    use std::os::unix::process::CommandExt;
+    let dir = scratch("unreported");
+    let queue = dir.join("queue.sqlite3");
+    let full = Command::new(env!("CARGO_BIN_EXE_bitsq"))
+        .arg("--queue")
+        .arg(&queue)
+        .args(["create", "to-full"])
+        .stdout(std::fs::File::create("/dev/full").unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(full.status.code(), Some(6), "{}", text(&full.stderr));
+    assert!(text(&full.stderr).contains("the queue was changed"));
+    let mut closed = Command::new(env!("CARGO_BIN_EXE_bitsq"));
+    closed
+        .arg("--queue")
+        .arg(&queue)
+        .args(["create", "to-closed"]);
+    // SAFETY: only close(2) runs in the child before exec.
+    unsafe {
+        closed.pre_exec(|| {
+            libc::close(1);
+            Ok(())
+        });
+    }
+    let closed = closed
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(closed.status.code(), Some(6), "{}", text(&closed.stderr));
+    let listed = ok(bitsq(&queue, &["list"]));
+    assert!(
+        listed.contains("to-full") && listed.contains("to-closed"),
+        "{listed}"
+    );
+    // A reading command that cannot print changed nothing: 1, as before.
+    let read = Command::new(env!("CARGO_BIN_EXE_bitsq"))
+        .arg("--queue")
+        .arg(&queue)
+        .arg("list")
+        .stdout(std::fs::File::create("/dev/full").unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(read.status.code(), Some(1), "{}", text(&read.stderr));
+    std::fs::remove_dir_all(dir).unwrap();
+}
