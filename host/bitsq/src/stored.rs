@@ -122,8 +122,28 @@ pub fn run_stored(
                 Status::Failed.into()
             }
         },
-        Command::Verb(words) => shell::one_shot(&backend, grant, &words).into(),
+        Command::Verb(words) => {
+            warn_if_kept_nowhere(location, &words);
+            shell::one_shot(&backend, grant, &words).into()
+        }
         Command::Demo | Command::Transfer(_) => unreachable!("in-memory commands"),
+    }
+}
+
+/// A changing one-shot command on `memory:` changes a queue that is gone
+/// when bitsq exits: the GUID `create` prints names no job anyone can
+/// reach. Said before the command runs, on stderr.
+fn warn_if_kept_nowhere(location: &str, words: &[String]) {
+    let Some((name, args)) = words.split_first() else {
+        return;
+    };
+    if location == "memory:"
+        && let Some(verb) = crate::verbs::find(name)
+        && !verb.reads(args)
+    {
+        tell!(
+            "warning: --queue memory: keeps nothing after this command: whatever `{name}` changes is gone when bitsq exits (use a queue file, or `bitsq --queue memory: shell`)"
+        );
     }
 }
 

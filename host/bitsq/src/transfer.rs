@@ -56,6 +56,14 @@ pub fn run(queue: &Queue, request: Request) -> Result<Ended, Failure> {
     job.set_priority(request.priority)?;
     if let Some(seconds) = request.retry_delay {
         job.set_minimum_retry_delay(seconds)?;
+        // The queue raises a delay below its least one: say so rather
+        // than wait longer than asked without a word.
+        let kept = job.minimum_retry_delay()?;
+        if kept != seconds {
+            crate::output::tell!(
+                "note: --retry-delay {seconds} is below the least retry delay; {kept} s is used"
+            );
+        }
     }
     if let Some(seconds) = request.no_progress_timeout {
         job.set_no_progress_timeout(seconds)?;

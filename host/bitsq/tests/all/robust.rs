@@ -168,3 +168,38 @@ fn a_change_whose_output_cannot_be_written_exits_6() {
     assert_eq!(read.status.code(), Some(1), "{}", text(&read.stderr));
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// A changing one-shot command on `memory:` says that nothing is kept; a
+/// reading one says nothing.
+#[test]
+fn a_one_shot_change_on_memory_warns_that_nothing_is_kept() {
+    let created = bitsq("memory:", &["create", "x"]);
+    assert_eq!(created.status.code(), Some(0));
+    assert!(
+        text(&created.stderr).contains("keeps nothing"),
+        "{}",
+        text(&created.stderr)
+    );
+    let listed = bitsq("memory:", &["list"]);
+    assert!(listed.stderr.is_empty(), "{}", text(&listed.stderr));
+}
+
+/// `--retry-delay 1` is raised by the queue to its least delay: said.
+#[test]
+fn a_raised_retry_delay_is_said() {
+    let server = TestServer::start();
+    server.put("/rd.bin", test_bytes(1000, 52));
+    let dir = scratch("retry-delay");
+    let out = Command::new(env!("CARGO_BIN_EXE_bitsq"))
+        .args(["transfer", "--retry-delay", "1", &server.url("/rd.bin")])
+        .arg(dir.join("rd.bin"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("--retry-delay 1 is below the least retry delay; 5 s"),
+        "{}",
+        text(&out.stderr)
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
