@@ -25,12 +25,24 @@ pub fn run_stored(
 ) -> ExitCode {
     // The location as messages show it: without a password.
     let shown = bits_queue_store::redact(location);
+    // One transfer host per queue file: the service, or a shell that
+    // transfers, holds its lock. A shell that finds it held runs no
+    // transfers of its own and says so.
+    let mut shell_transfers = true;
     let _lock = match &command {
         Command::Service(_) => match service_cmd::lock(location) {
             Ok(lock) => lock,
             Err(message) => {
                 tell!("bitsq: {message}");
                 return Status::Store.into();
+            }
+        },
+        Command::Shell(args) if !args.no_transfer => match service_cmd::lock(location) {
+            Ok(lock) => lock,
+            Err(message) => {
+                tell!("bitsq: {message}; this shell runs no transfers of its own");
+                shell_transfers = false;
+                None
             }
         },
         _ => None,
@@ -112,7 +124,8 @@ pub fn run_stored(
     };
     match command {
         Command::Shell(args) => {
-            let transfers = (!args.no_transfer).then(|| service_config(confinement));
+            let transfers =
+                (!args.no_transfer && shell_transfers).then(|| service_config(confinement));
             shell::run(&backend, grant, transfers).into()
         }
         Command::Service(_) => match service_cmd::run(&backend, service_config(confinement)) {

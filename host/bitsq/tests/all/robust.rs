@@ -203,3 +203,36 @@ fn a_raised_retry_delay_is_said() {
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// One transfer host per queue file, whatever path names it: a service
+/// through a symbolic link finds the lock held, and a shell that finds a
+/// service runs no transfers of its own and says so.
+#[test]
+fn one_transfer_host_per_queue_file_whatever_names_it() {
+    let dir = scratch("one-host");
+    let queue = dir.join("queue.sqlite3");
+    ok(bitsq(&queue, &["list"]));
+    let link = dir.join("link.sqlite3");
+    std::os::unix::fs::symlink(&queue, &link).unwrap();
+    let _service = Service::start(&queue, &[]);
+    let second = Command::new(env!("CARGO_BIN_EXE_bitsq"))
+        .arg("--queue")
+        .arg(&link)
+        .arg("service")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let second = crate::common::collect(second);
+    assert_eq!(second.code(), Some(4), "{}", second.stdout);
+    let mut shell = Command::new(env!("CARGO_BIN_EXE_bitsq"));
+    shell.arg("--queue").arg(&link).arg("shell");
+    let shell = crate::common::feed(shell, b"list\n".to_vec());
+    assert_eq!(shell.code(), Some(0), "{}", shell.stderr);
+    assert!(
+        shell.stderr.contains("runs no transfers of its own"),
+        "{}",
+        shell.stderr
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
