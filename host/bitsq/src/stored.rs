@@ -136,8 +136,11 @@ pub fn run_stored(
             }
         },
         Command::Verb(words) => {
-            warn_if_kept_nowhere(location, &words);
-            shell::one_shot(&backend, grant, &words).into()
+            let status = shell::one_shot(&backend, grant, &words);
+            if status == Status::Done {
+                warn_if_kept_nowhere(location, &words);
+            }
+            status.into()
         }
         Command::Demo | Command::Transfer(_) => unreachable!("in-memory commands"),
     }
@@ -145,7 +148,7 @@ pub fn run_stored(
 
 /// A changing one-shot command on `memory:` changes a queue that is gone
 /// when bitsq exits: the GUID `create` prints names no job anyone can
-/// reach. Said before the command runs, on stderr.
+/// reach. Said on stderr once such a command ran.
 fn warn_if_kept_nowhere(location: &str, words: &[String]) {
     let Some((name, args)) = words.split_first() else {
         return;
