@@ -355,6 +355,10 @@ struct Worker {
     /// The bytes of its file the component counts, as last reported: the
     /// increments feed `bytes_reported` without a call to ask.
     counted: u64,
+    /// The bytes it has written to its temporary file so far.
+    written: Arc<AtomicU64>,
+    /// Its temporary file.
+    temporary: String,
 }
 
 /// The loop's own state, owned by its thread.
@@ -378,8 +382,20 @@ impl<B: Backend> Loop<B> {
         let outcome = self.turn_until_stopped();
         // Stop every transfer; report it lost so its job is queued again
         // with its progress (it died with this host).
+        // A graceful stop (contract §17.3): each transfer's temporary file
+        // is synced, the bytes it holds reported, then the transfer lost,
+        // so the next host resumes where this one stopped.
         for (file, worker) in self.workers.drain() {
             worker.stop.store(true, Ordering::Release);
+            let written = worker.written.load(Ordering::Acquire);
+            let synced = std::fs::File::open(&worker.temporary)
+                .and_then(|f| f.sync_all())
+                .is_ok();
+            if synced && written > worker.counted {
+                let _ = self.shared.backend.report(file, ReportKind::Progress, |q| {
+                    q.report_progress(file, written)
+                });
+            }
             let _ = self
                 .shared
                 .backend
@@ -535,6 +551,7 @@ impl<B: Backend> Loop<B> {
         match action {
             Action::Start(order) => {
                 let stop = Arc::new(AtomicBool::new(false));
+                let written = Arc::new(AtomicU64::new(order.offset));
                 let serial = self.next_worker;
                 self.next_worker += 1;
                 let sink = Sink::new(
@@ -542,8 +559,10 @@ impl<B: Backend> Loop<B> {
                     order.offset,
                     self.sender.clone(),
                     stop.clone(),
+                    written.clone(),
                     &self.config.context,
                 );
+                let temporary = order.temporary_name.clone();
                 let transports = self.config.transports.clone();
                 let context = self.config.context.clone();
                 let (file, offset) = (order.file, order.offset);
@@ -562,6 +581,8 @@ impl<B: Backend> Loop<B> {
                                 stop,
                                 thread,
                                 counted: offset,
+                                written,
+                                temporary,
                             },
                         );
                     }

@@ -8,7 +8,7 @@ use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Sender};
 use std::time::{Duration, Instant};
 
@@ -137,6 +137,9 @@ pub struct Sink {
     sent_at: Instant,
     /// Bytes of the file that are in the temporary file now.
     bytes: u64,
+    /// The same count, for the loop: a graceful stop reports it (contract
+    /// §17.3) without waiting for a worker that may sit in a read.
+    written: Arc<AtomicU64>,
 }
 
 /// The order was stopped, or the service went away: give up quietly.
@@ -149,9 +152,12 @@ impl Sink {
         offset: u64,
         reports: Sender<Mail>,
         stop: Arc<AtomicBool>,
+        written: Arc<AtomicU64>,
         context: &Context,
     ) -> Sink {
+        written.store(offset, Ordering::Release);
         Sink {
+            written,
             file,
             worker,
             reports,
@@ -201,6 +207,7 @@ impl Sink {
         let offset = answer.recv().ok().flatten().ok_or(Stopped)?;
         self.bytes = offset;
         self.sent = offset;
+        self.written.store(offset, Ordering::Release);
         Ok(offset)
     }
 
@@ -208,6 +215,7 @@ impl Sink {
     /// `progress_bytes` and `progress_interval`, whichever comes later.
     pub fn wrote(&mut self, count: u64) -> Result<(), Stopped> {
         self.bytes = self.bytes.saturating_add(count);
+        self.written.store(self.bytes, Ordering::Release);
         if self.stopped() {
             return Err(Stopped);
         }

@@ -215,3 +215,46 @@ fn a_failure_text_goes_through_the_argument_size_check() {
     // Refused before the guest saw it: the instance lives on.
     assert_eq!(job.state().unwrap(), JobState::Error);
 }
+
+/// A graceful stop stores the bytes on disk before it reports the transfer
+/// lost (contract §17.3): here no progress is reported while the transfer
+/// runs, so all that is kept comes from the stop itself.
+#[test]
+fn a_graceful_stop_reports_the_bytes_on_disk_first() {
+    use bits_queue_service::Context;
+    use bits_queue_tests::http_server::Fault;
+    let mut s = Setup::new();
+    s.restart_service_in(Context {
+        progress_bytes: u64::MAX,
+        ..Context::default()
+    });
+    s.server.put("/g.bin", test_bytes(600_000, 42));
+    s.server.fault(
+        "/g.bin",
+        Fault::Stall(300_000, std::time::Duration::from_secs(30)),
+    );
+    let job = s.download(&s.server.url("/g.bin"), "g.bin");
+    // Wait until the stalled transfer's bytes are in its temporary file.
+    let deadline = std::time::Instant::now() + crate::transfers::PATIENCE;
+    let held = || {
+        std::fs::read_dir(&s.dir)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().starts_with("BIT"))
+            .map(|e| e.metadata().unwrap().len())
+            .max()
+            .unwrap_or(0)
+    };
+    while held() < 300_000 {
+        assert!(std::time::Instant::now() < deadline, "no bytes arrived");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(
+        job.progress().unwrap().bytes_transferred,
+        0,
+        "none reported yet"
+    );
+    s.service.take().unwrap().stop().unwrap();
+    assert_eq!(job.state().unwrap(), JobState::Queued);
+    assert_eq!(job.progress().unwrap().bytes_transferred, 300_000);
+}

@@ -70,17 +70,30 @@ impl Setup {
         idle: Duration,
         interval: Duration,
     ) {
+        let context = Context {
+            confinement,
+            progress_interval: interval,
+            ..Context::default()
+        };
+        self.start_service_in(context, idle);
+    }
+
+    /// A service (the one running stopped first) with `context`.
+    pub(crate) fn restart_service_in(&mut self, context: Context) {
+        if let Some(service) = self.service.take() {
+            service.stop().unwrap();
+        }
+        self.start_service_in(context, Duration::from_secs(30));
+    }
+
+    fn start_service_in(&mut self, context: Context, idle: Duration) {
         let transports = self
             .extra
             .clone()
             .unwrap_or_else(|| Transports::standard().with(HttpTransport::with_idle_timeout(idle)));
         let config = ServiceConfig {
             transports,
-            context: Context {
-                confinement,
-                progress_interval: interval,
-                ..Context::default()
-            },
+            context,
             clock: std::sync::Arc::new(self.clock.clone()),
             ..ServiceConfig::default()
         };
