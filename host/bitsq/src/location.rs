@@ -6,10 +6,13 @@ use std::path::PathBuf;
 
 /// The default queue: `$XDG_DATA_HOME/bitsq/queue.sqlite3`, else
 /// `~/.local/share/bitsq/queue.sqlite3`; `None` without either variable.
+/// A relative `XDG_DATA_HOME` is ignored, as the XDG Base Directory
+/// specification says (it would name another queue in every directory).
 pub fn default_location() -> Option<PathBuf> {
     let data = std::env::var_os("XDG_DATA_HOME")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
+        .filter(|path| path.is_absolute())
         .or_else(|| {
             std::env::var_os("HOME")
                 .filter(|v| !v.is_empty())

@@ -236,3 +236,30 @@ fn one_transfer_host_per_queue_file_whatever_names_it() {
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// A relative `XDG_DATA_HOME` is ignored (the XDG specification says so):
+/// the queue goes under `$HOME/.local/share`, not under the directory
+/// bitsq happens to run in.
+#[test]
+fn a_relative_xdg_data_home_is_ignored() {
+    let dir = scratch("xdg");
+    let home = dir.join("home");
+    let work = dir.join("work");
+    std::fs::create_dir_all(&home).unwrap();
+    std::fs::create_dir_all(&work).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_bitsq"))
+        .args(["create", "x"])
+        .env_remove("BITSQ_QUEUE")
+        .env("XDG_DATA_HOME", "relative/data")
+        .env("HOME", &home)
+        .current_dir(&work)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        !work.join("relative").exists(),
+        "nothing under the working directory"
+    );
+    assert!(home.join(".local/share/bitsq/queue.sqlite3").exists());
+    std::fs::remove_dir_all(dir).unwrap();
+}
