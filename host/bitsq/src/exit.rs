@@ -20,6 +20,10 @@ pub enum Status {
     /// The shell could not read some of its input (a line that is not
     /// UTF-8, too long, or input that is not text); the rest ran.
     Input = 5,
+    /// A command changed the queue (its changes are stored) but what it
+    /// had to print could not be written (stdout full, closed or gone): the
+    /// change happened, so a script must not simply run it again.
+    Unreported = 6,
 }
 
 impl From<Status> for ExitCode {
@@ -37,4 +41,6 @@ Exit status:
   2  usage: wrong flags or words, nothing ran
   3  the component cannot be loaded or started
   4  the queue's store cannot be opened, or another service holds it
-  5  the shell could not read some of its input (the rest ran)";
+  5  the shell could not read some of its input (the rest ran)
+  6  the queue was changed, but the output could not be written (stdout
+     full, closed or gone): look with list before running it again";

@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 /// The default queue: `$XDG_DATA_HOME/bitsq/queue.sqlite3`, else
 /// `~/.local/share/bitsq/queue.sqlite3`; `None` without either variable.
+/// A relative `XDG_DATA_HOME` is ignored, as the XDG Base Directory
+/// specification says (it would name another queue in every directory).
 pub fn default_location() -> Option<PathBuf> {
     Some(base_dir("XDG_DATA_HOME", ".local/share")?.join("queue.sqlite3"))
 }
@@ -16,6 +18,7 @@ fn base_dir(var: &str, home_relative: &str) -> Option<PathBuf> {
     let base = std::env::var_os(var)
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
+        .filter(|path| path.is_absolute())
         .or_else(|| {
             std::env::var_os("HOME")
                 .filter(|v| !v.is_empty())

@@ -16,6 +16,7 @@ mod flags;
 mod globals;
 mod input;
 mod interrupt;
+mod local_name;
 mod location;
 mod output;
 mod service_cmd;
@@ -37,6 +38,7 @@ use crate::location::{default_compile_cache, default_location};
 use crate::output::tell;
 
 fn main() -> ExitCode {
+    output::guard_standard_descriptors();
     let cli = cli::parse();
     // `bitsq help …`, a verb's `--help`, `quit` and an unknown verb need
     // no component and no queue.
@@ -139,6 +141,14 @@ fn run_transfer(queue: &Queue, args: TransferArgs) -> ExitCode {
             return Status::Usage.into();
         }
     };
+    // Refused before a job exists: nothing is created or transferred.
+    for pair in args.files.chunks(2) {
+        if let Some(why) = local_name::refusal(&pair[1]) {
+            let code = bits_queue_host::ErrorCode::InvalidArgument;
+            tell!("bitsq: transfer: {code} (0x{:08X}): {why}", code.hresult());
+            return Status::Failed.into();
+        }
+    }
     let request = transfer::Request {
         name: args.name,
         priority: args.priority,

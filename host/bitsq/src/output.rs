@@ -7,6 +7,10 @@
 use std::cell::RefCell;
 use std::fmt::{self, Write as _};
 use std::io::{self, Write};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::exit::Status;
 
 thread_local! {
     /// Lines held back by [`hold`], if it is running.
@@ -83,11 +87,63 @@ pub fn error_line(args: fmt::Arguments<'_>) {
     }
 }
 
-/// Writes to stdout. When the reader has gone (a closed pipe), there is no
-/// one left to tell: exit quietly with success.
+/// Set once a changing command's changes are stored.
+static CHANGED: AtomicBool = AtomicBool::new(false);
+
+/// The queue was changed and the change stored: output lost from now on
+/// ends bitsq with [`Status::Unreported`].
+pub fn mark_changed() {
+    CHANGED.store(true, Ordering::Release);
+}
+
+/// Whether stdout was closed when bitsq started (`>&-`), as
+/// [`guard_standard_descriptors`] found it.
+static STDOUT_CLOSED: OnceLock<bool> = OnceLock::new();
+
+/// Run first thing: finds out whether stdout was closed by whoever started
+/// bitsq. Rust's runtime reopens a closed descriptor 0–2 on `/dev/null`
+/// before `main` (so the queue's database never takes its number), which
+/// makes every write succeed and a GUID printed nowhere pass for success.
+/// It opens `/dev/null` read-write; a shell's `>/dev/null` opens it
+/// write-only, so a read-write `/dev/null` on descriptor 1 is taken for a
+/// closed stdout.
+pub fn guard_standard_descriptors() {
+    // SAFETY: fstat and F_GETFL only read the descriptor's state into a
+    // zeroed struct owned here.
+    let closed = unsafe {
+        let mut stat: libc::stat = std::mem::zeroed();
+        libc::fstat(1, &mut stat) == 0
+            && (stat.st_mode & libc::S_IFMT) == libc::S_IFCHR
+            && stat.st_rdev == libc::makedev(1, 3)
+            && (libc::fcntl(1, libc::F_GETFL) & libc::O_ACCMODE) == libc::O_RDWR
+    };
+    let _ = STDOUT_CLOSED.set(closed);
+}
+
+fn stdout_closed() -> bool {
+    STDOUT_CLOSED.get().copied().unwrap_or(false)
+}
+
+/// Writes to stdout. When the reader has gone (a closed pipe) after a
+/// reading command, there is no one left to tell: exit quietly with
+/// success. Output that cannot be written after the queue was changed
+/// is said on stderr, and bitsq exits with its own status (6), so a script
+/// never takes a stored change for a failed one, nor a lost GUID for
+/// success.
 fn write_out(bytes: &[u8]) {
     let mut out = io::stdout().lock();
-    if let Err(e) = out.write_all(bytes).and_then(|()| out.flush()) {
+    let written = if stdout_closed() {
+        Err(io::Error::from_raw_os_error(libc::EBADF))
+    } else {
+        out.write_all(bytes).and_then(|()| out.flush())
+    };
+    if let Err(e) = written {
+        if CHANGED.load(Ordering::Acquire) {
+            error_line(format_args!(
+                "bitsq: the queue was changed, but its output could not be written to stdout: {e}"
+            ));
+            std::process::exit(Status::Unreported as i32);
+        }
         if e.kind() == io::ErrorKind::BrokenPipe {
             std::process::exit(0);
         }

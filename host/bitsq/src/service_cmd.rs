@@ -36,7 +36,9 @@ pub fn lock(location: &str) -> Result<Option<ServiceLock>, String> {
     if location == "memory:" || bits_queue_store::is_shared_location(location) {
         return Ok(None);
     }
-    let path = format!("{location}.service-lock");
+    // One lock per queue file, whatever path names it: a symbolic link or
+    // a relative path to the same file takes the same lock.
+    let path = format!("{}.service-lock", canonical(location).display());
     let file = OpenOptions::new()
         .create(true)
         .truncate(false)
@@ -51,6 +53,26 @@ pub fn lock(location: &str) -> Result<Option<ServiceLock>, String> {
         ));
     }
     Ok(Some(ServiceLock { _file: file }))
+}
+
+/// `location` with its directory and any symbolic link resolved; a file
+/// not created yet is named inside its resolved directory.
+fn canonical(location: &str) -> std::path::PathBuf {
+    let path = Path::new(location);
+    if let Ok(resolved) = std::fs::canonicalize(path) {
+        return resolved;
+    }
+    match (path.parent(), path.file_name()) {
+        (Some(dir), Some(name)) => {
+            let dir = if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            };
+            std::fs::canonicalize(dir).map_or_else(|_| path.to_path_buf(), |d| d.join(name))
+        }
+        _ => path.to_path_buf(),
+    }
 }
 
 /// Runs the service until a signal; its failure, if one ends it.

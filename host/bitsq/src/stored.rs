@@ -36,12 +36,24 @@ pub fn run_stored(
     }
     // The location as messages show it: without a password.
     let shown = bits_queue_store::redact(location);
+    // One transfer host per queue file: the service, or a shell that
+    // transfers, holds its lock. A shell that finds it held runs no
+    // transfers of its own and says so.
+    let mut shell_transfers = true;
     let _lock = match &command {
         Command::Service(_) => match service_cmd::lock(location) {
             Ok(lock) => lock,
             Err(message) => {
                 tell!("bitsq: {message}");
                 return Status::Store.into();
+            }
+        },
+        Command::Shell(args) if !args.no_transfer => match service_cmd::lock(location) {
+            Ok(lock) => lock,
+            Err(message) => {
+                tell!("bitsq: {message}; this shell runs no transfers of its own");
+                shell_transfers = false;
+                None
             }
         },
         _ => None,
@@ -83,12 +95,20 @@ pub fn run_stored(
     // `commit` and `discard` are carried out before a call's changes are
     // stored (contract §11), inside the same confinement as the transfers.
     let actions_confinement = confinement.clone();
+    // A `commit` that fails undoes the call (the job stays `transferred`);
+    // a `discard` that fails leaves a temporary file behind, and says so.
     let file_actions = Box::new(move |action: &bits_queue_host::Action| {
-        for failure in bits_queue_service::carry_out(action, &actions_confinement) {
+        let failures = bits_queue_service::carry_out(action, &actions_confinement);
+        if matches!(action, bits_queue_host::Action::Commit(_)) && !failures.is_empty() {
+            let failures: Vec<String> = failures.iter().map(ToString::to_string).collect();
+            return Err(failures.join("; "));
+        }
+        for failure in failures {
             tell!("warning: {failure}");
         }
+        Ok(())
     });
-    let backend = match PersistentQueue::open(runtime, options, store, file_actions) {
+    let backend = match PersistentQueue::open_checked(runtime, options, store, file_actions) {
         Ok((backend, warnings)) => {
             for warning in warnings {
                 tell!("warning: {warning}");
@@ -105,14 +125,18 @@ pub fn run_stored(
             return Status::Component.into();
         }
         // Only transfer reports are made under a lease; opening makes none.
-        Err(e @ bits_queue_store::PersistError::LeaseLost(_)) => {
+        Err(
+            e @ (bits_queue_store::PersistError::LeaseLost(_)
+            | bits_queue_store::PersistError::FileActions(_)),
+        ) => {
             tell!("bitsq: the queue {shown}: {e}");
             return Status::Store.into();
         }
     };
     match command {
         Command::Shell(args) => {
-            let transfers = (!args.no_transfer).then(|| service_config(confinement));
+            let transfers =
+                (!args.no_transfer && shell_transfers).then(|| service_config(confinement));
             shell::run(&backend, grant, transfers).into()
         }
         Command::Service(_) => match service_cmd::run(&backend, service_config(confinement)) {
@@ -122,8 +146,31 @@ pub fn run_stored(
                 Status::Failed.into()
             }
         },
-        Command::Verb(words) => shell::one_shot(&backend, grant, &words).into(),
+        Command::Verb(words) => {
+            let status = shell::one_shot(&backend, grant, &words);
+            if status == Status::Done {
+                warn_if_kept_nowhere(location, &words);
+            }
+            status.into()
+        }
         Command::Demo | Command::Transfer(_) => unreachable!("in-memory commands"),
+    }
+}
+
+/// A changing one-shot command on `memory:` changes a queue that is gone
+/// when bitsq exits: the GUID `create` prints names no job anyone can
+/// reach. Said on stderr once such a command ran.
+fn warn_if_kept_nowhere(location: &str, words: &[String]) {
+    let Some((name, args)) = words.split_first() else {
+        return;
+    };
+    if location == "memory:"
+        && let Some(verb) = crate::verbs::find(name)
+        && !verb.reads(args)
+    {
+        tell!(
+            "warning: --queue memory: keeps nothing after this command: whatever `{name}` changes is gone when bitsq exits (use a queue file, or `bitsq --queue memory: shell`)"
+        );
     }
 }
 

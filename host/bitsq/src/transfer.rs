@@ -56,6 +56,14 @@ pub fn run(queue: &Queue, request: Request) -> Result<Ended, Failure> {
     job.set_priority(request.priority)?;
     if let Some(seconds) = request.retry_delay {
         job.set_minimum_retry_delay(seconds)?;
+        // The queue raises a delay below its least one: say so rather
+        // than wait longer than asked without a word.
+        let kept = job.minimum_retry_delay()?;
+        if kept != seconds {
+            crate::output::tell!(
+                "note: --retry-delay {seconds} is below the least retry delay; {kept} s is used"
+            );
+        }
     }
     if let Some(seconds) = request.no_progress_timeout {
         job.set_no_progress_timeout(seconds)?;
@@ -104,7 +112,12 @@ pub fn run(queue: &Queue, request: Request) -> Result<Ended, Failure> {
     match ended {
         Ended::Transferred => {
             job.complete()?;
-            carry_out_file_actions(queue, &request.confinement)?;
+            if !carry_out_file_actions(queue, &request.confinement)? {
+                // The bytes stay in the temporary file the warning names;
+                // no success is claimed for a file that is not there.
+                crate::output::tell!("error: {id}: a file could not take its local name");
+                return Ok(Ended::Failed);
+            }
             let progress = job.progress()?;
             say!(
                 "transferred {} file(s), {}",
@@ -125,14 +138,20 @@ pub fn run(queue: &Queue, request: Request) -> Result<Ended, Failure> {
 }
 
 /// The `commit` and `discard` a `complete` or `cancel` made due, carried
-/// out now, before bitsq answers.
-pub fn carry_out_file_actions(queue: &Queue, confinement: &Confinement) -> Result<(), Error> {
+/// out now, before bitsq answers. `false` when a `commit` failed (a file
+/// is not at its local name).
+pub fn carry_out_file_actions(queue: &Queue, confinement: &Confinement) -> Result<bool, Error> {
+    let mut committed = true;
     for action in queue.take_file_actions()? {
-        for failure in carry_out(&action, confinement) {
+        let failures = carry_out(&action, confinement);
+        if matches!(action, bits_queue_host::Action::Commit(_)) && !failures.is_empty() {
+            committed = false;
+        }
+        for failure in failures {
             crate::output::tell!("warning: {failure}");
         }
     }
-    Ok(())
+    Ok(committed)
 }
 
 /// A job error for people: `BG_E_HTTP_ERROR_404 (0x80190194) in

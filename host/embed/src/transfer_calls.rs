@@ -82,6 +82,16 @@ impl Queue {
 
     /// The transfer of `file` failed (`report-failure`).
     pub fn report_failure(&self, file: FileRef, failure: &TransferFailure) -> Result<()> {
+        // Its text is an argument like any other: sized before the guest
+        // sees it.
+        let text = match failure {
+            TransferFailure::ConnectFailed(why)
+            | TransferFailure::Interrupted(why)
+            | TransferFailure::LocalIo(why)
+            | TransferFailure::Unsupported(why) => why.len(),
+            _ => 0,
+        };
+        self.instance().check_argument_bytes(text)?;
         let failure = wit::TransferFailure::from(failure.clone());
         queue_result(
             self.instance().call(|store, guest| {

@@ -73,6 +73,9 @@ fn commit(file: &FileMove, confinement: &Confinement) -> Result<(), FileActionEr
             ))
         };
     }
+    if let Some(why) = crate::transport::not_replaceable(&local) {
+        return Err(error(&file.local_name, why));
+    }
     let sync = |path: &Path| fs::File::open(path).and_then(|f| f.sync_all());
     sync(&temporary).map_err(|e| error(&file.temporary_name, e))?;
     fs::rename(&temporary, &local).map_err(|e| error(&file.local_name, e))?;
@@ -128,6 +131,29 @@ mod tests {
         let errors = carry_out(&Action::Discard(vec![temporary.clone()]), &confined);
         assert_eq!(errors.len(), 1);
         assert!(Path::new(&temporary).exists());
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_commit_never_replaces_a_directory_or_a_special_file() {
+        let dir = std::env::temp_dir().join(format!("bits-queue-special-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(dir.join("a-directory")).unwrap();
+        let socket = dir.join("a-socket");
+        let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+        for local in [dir.join("a-directory"), socket.clone()] {
+            let temporary = dir.join("BIT0001.tmp");
+            fs::write(&temporary, b"bytes").unwrap();
+            let moves = Action::Commit(vec![FileMove {
+                temporary_name: temporary.display().to_string(),
+                local_name: local.display().to_string(),
+            }]);
+            let errors = carry_out(&moves, &Confinement::none());
+            assert_eq!(errors.len(), 1, "{local:?}");
+            assert!(errors[0].reason.contains("replaces only a regular file"));
+            assert!(temporary.exists(), "the bytes stay");
+            assert!(!fs::metadata(&local).unwrap().is_file(), "left as it was");
+        }
         fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -2,8 +2,8 @@
 //! size and modification time standing in for HTTP's Content-Length and
 //! validator.
 
-use std::fs::File;
-use std::io::{Seek, SeekFrom};
+use std::fs::{File, Metadata};
+use std::io::{Read, Seek, SeekFrom};
 use std::path::PathBuf;
 use std::time::UNIX_EPOCH;
 
@@ -36,22 +36,31 @@ impl FileTransport {
         if !meta.is_file() {
             return Err(TransferFailure::RemoteMissing.into());
         }
-        let validator = meta
-            .modified()
-            .ok()
-            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-            .map(|t| format!("mtime {}.{:09}", t.as_secs(), t.subsec_nanos()));
+        let validator = modified(&meta);
         let size = meta.len();
         let mut temp = TempFile::open(order, &context.confinement)?;
-        let offset = sink.connected(Some(size), validator)?;
+        let offset = sink.connected(Some(size), validator.clone())?;
         source
             .seek(SeekFrom::Start(offset))
             .map_err(|e| TransferFailure::Interrupted(e.to_string()))?;
         temp.restart_at(offset)?;
-        let written = offset + temp.copy_from(&mut source, sink)?;
-        if written != size {
+        // Never more than the size reported: the component refuses a count
+        // above it. A source that grows, shrinks or is rewritten while it
+        // is copied ends this attempt (contract §10, "a source that
+        // changes"): the retry reports its new size and time, and the
+        // component starts the file again from 0.
+        let remaining = size.saturating_sub(offset);
+        let written = offset + temp.copy_from(&mut (&mut source).take(remaining), sink)?;
+        let grew = source
+            .read(&mut [0u8; 1])
+            .map_err(|e| TransferFailure::Interrupted(e.to_string()))?
+            > 0;
+        let now = source.metadata().ok();
+        let rewritten = now.as_ref().map(modified) != Some(validator);
+        if written != size || grew || rewritten {
+            let now = now.map_or(String::from("unknown"), |m| m.len().to_string());
             return Err(TransferFailure::Interrupted(format!(
-                "{} changed while it was copied ({written} of {size} bytes)",
+                "{} changed while it was copied (it held {size} bytes, now {now})",
                 path.display()
             ))
             .into());
@@ -72,6 +81,14 @@ impl Transport for FileTransport {
             Err(outcome) => outcome,
         }
     }
+}
+
+/// A file's modification time, the validator of a `file://` source.
+fn modified(meta: &Metadata) -> Option<String> {
+    meta.modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map(|t| format!("mtime {}.{:09}", t.as_secs(), t.subsec_nanos()))
 }
 
 /// The path a `file://` URL names, percent-decoded. A host other than

@@ -16,7 +16,8 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use bits_queue_host::{
-    Action, Clock, Error, FileRef, Guid, JobState, NotifyEvent, Queue, SystemClock,
+    Action, Clock, Error, ErrorCode, FileRef, Guid, JobState, NotifyEvent, Queue, SystemClock,
+    TransferFailure,
 };
 use bits_queue_store::{PersistError, ReportKind, StoreError, Watch};
 
@@ -82,6 +83,10 @@ pub enum ServiceError {
     /// The wait ran out.
     #[error("timed out waiting for the job")]
     TimedOut,
+    /// A `commit` or `discard` failed, so the call's changes were not
+    /// stored.
+    #[error("{}", PersistError::FileActions(.0.clone()))]
+    FileActions(String),
     /// A thread could not be started.
     #[error("cannot start a thread: {0}")]
     Spawn(#[source] std::io::Error),
@@ -107,6 +112,7 @@ impl From<PersistError> for ServiceError {
             PersistError::Queue(e) => ServiceError::Queue(e),
             PersistError::Store(e) => ServiceError::Store(e),
             PersistError::LeaseLost(file) => ServiceError::LeaseLost(file),
+            PersistError::FileActions(why) => ServiceError::FileActions(why),
         }
     }
 }
@@ -346,10 +352,14 @@ struct Worker {
     /// Its serial: the reports it sends carry it.
     serial: u64,
     stop: Arc<AtomicBool>,
-    _thread: JoinHandle<()>,
+    thread: JoinHandle<()>,
     /// The bytes of its file the component counts, as last reported: the
     /// increments feed `bytes_reported` without a call to ask.
     counted: u64,
+    /// The bytes it has written to its temporary file so far.
+    written: Arc<AtomicU64>,
+    /// Its temporary file.
+    temporary: String,
 }
 
 /// The loop's own state, owned by its thread.
@@ -384,8 +394,20 @@ impl<B: Backend> Loop<B> {
         let outcome = self.turn_until_stopped();
         // Stop every transfer; report it lost so its job is queued again
         // with its progress (it died with this host).
+        // A graceful stop (contract §17.3): each transfer's temporary file
+        // is synced, the bytes it holds reported, then the transfer lost,
+        // so the next host resumes where this one stopped.
         for (file, worker) in self.workers.drain() {
             worker.stop.store(true, Ordering::Release);
+            let written = worker.written.load(Ordering::Acquire);
+            let synced = std::fs::File::open(&worker.temporary)
+                .and_then(|f| f.sync_all())
+                .is_ok();
+            if synced && written > worker.counted {
+                let _ = self.shared.backend.report(file, ReportKind::Progress, |q| {
+                    q.report_progress(file, written)
+                });
+            }
             let _ = self
                 .shared
                 .backend
@@ -435,7 +457,19 @@ impl<B: Backend> Loop<B> {
     fn turn(&mut self) -> Result<bool, PersistError> {
         self.report_orphans()?;
         self.shared.guest_calls.fetch_add(1, Ordering::Relaxed);
-        let actions = self.shared.backend.poll()?;
+        let actions = match self.shared.backend.poll() {
+            Ok(actions) => actions,
+            // A commit polled here failed: the poll stored nothing and the
+            // queue was rebuilt from the store; the next turn polls again.
+            Err(PersistError::FileActions(why)) => {
+                lock(&self.shared.status).file_errors.push(FileActionError {
+                    path: String::new(),
+                    reason: why,
+                });
+                Vec::new()
+            }
+            Err(e) => return Err(e),
+        };
         for action in actions {
             self.carry_out(action);
         }
@@ -446,10 +480,19 @@ impl<B: Backend> Loop<B> {
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => return Ok(false),
         }
+        // Workers whose threads ended before the reports below are read:
+        // whatever they said is among them.
+        let ended: Vec<(FileRef, u64)> = self
+            .workers
+            .iter()
+            .filter(|(_, w)| w.thread.is_finished())
+            .map(|(file, w)| (*file, w.serial))
+            .collect();
         // Everything else that arrived meanwhile, before polling again.
         while let Ok(report) = self.reports.try_recv() {
             self.handle(report)?;
         }
+        self.end_silent_workers(ended)?;
         // Coalesced progress is stored within about a second even when no
         // further report comes (a stalled transfer); leases are renewed,
         // and those of dead hosts taken back.
@@ -525,6 +568,7 @@ impl<B: Backend> Loop<B> {
         match action {
             Action::Start(order) => {
                 let stop = Arc::new(AtomicBool::new(false));
+                let written = Arc::new(AtomicU64::new(order.offset));
                 let serial = self.next_worker;
                 self.next_worker += 1;
                 let sink = Sink::new(
@@ -532,8 +576,10 @@ impl<B: Backend> Loop<B> {
                     order.offset,
                     self.sender.clone(),
                     stop.clone(),
+                    written.clone(),
                     &self.config.context,
                 );
+                let temporary = order.temporary_name.clone();
                 let transports = self.config.transports.clone();
                 let context = self.config.context.clone();
                 let (file, offset) = (order.file, order.offset);
@@ -550,8 +596,10 @@ impl<B: Backend> Loop<B> {
                             Worker {
                                 serial,
                                 stop,
-                                _thread: thread,
+                                thread,
                                 counted: offset,
+                                written,
+                                temporary,
                             },
                         );
                     }
@@ -650,10 +698,20 @@ impl<B: Backend> Loop<B> {
             Report::Lost { file } => (file, self.end(file, |q| q.report_lost(file)), true),
         };
         match result {
-            // Refused (the job moved on), or the file is another host's
-            // now: this transfer is not wanted.
-            Err(PersistError::Queue(Error::Queue(_))) | Err(PersistError::LeaseLost(_)) => {
-                self.stop_worker(file)
+            // Refused because the job moved on (`invalid-state`,
+            // `not-found`), or the file is another host's now: this
+            // transfer is not wanted.
+            Err(PersistError::Queue(Error::Queue(
+                ErrorCode::InvalidState | ErrorCode::NotFound,
+            )))
+            | Err(PersistError::LeaseLost(_)) => self.stop_worker(file),
+            // Refused for what it said (a count above the file's size):
+            // the file is still in flight, and its transfer cannot go on.
+            // It ends as a failure that says why, so the job never waits
+            // for a worker that is gone (contract §10, liveness).
+            Err(PersistError::Queue(Error::Queue(code))) => {
+                self.stop_worker(file);
+                self.abandon(file, &format!("the queue refused its report ({code})"))?;
             }
             Err(e) => return Err(e),
             Ok(()) if ends => {
@@ -662,6 +720,42 @@ impl<B: Backend> Loop<B> {
             Ok(()) => {}
         }
         Ok(())
+    }
+
+    /// Ends the transfers whose worker thread ended without a last report
+    /// the loop took (a transport that returned `Stopped` on its own, a
+    /// thread that died): their files are no longer in flight.
+    fn end_silent_workers(&mut self, ended: Vec<(FileRef, u64)>) -> Result<(), PersistError> {
+        for (file, serial) in ended {
+            if self.workers.get(&file).map(|w| w.serial) == Some(serial) {
+                self.workers.remove(&file);
+                self.abandon(file, "its transfer ended without a report")?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends this host's transfer of `file`, which no worker carries on,
+    /// as an `interrupted` failure (transient: the job is retried); if even
+    /// that is refused while the file is in flight, as lost.
+    fn abandon(&self, file: FileRef, why: &str) -> Result<(), PersistError> {
+        let failure = TransferFailure::Interrupted(why.to_owned());
+        match self.end(file, |q| q.report_failure(file, &failure)) {
+            Err(PersistError::Queue(Error::Queue(
+                ErrorCode::InvalidState | ErrorCode::NotFound,
+            )))
+            | Err(PersistError::LeaseLost(_))
+            | Ok(()) => Ok(()),
+            Err(PersistError::Queue(Error::Queue(_))) => {
+                match self.end(file, |q| q.report_lost(file)) {
+                    Ok(())
+                    | Err(PersistError::Queue(Error::Queue(_)))
+                    | Err(PersistError::LeaseLost(_)) => Ok(()),
+                    Err(e) => Err(e),
+                }
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// The bytes of `file` the component counts, or `None` if the job is

@@ -5,9 +5,10 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Sender};
 use std::time::{Duration, Instant};
 
@@ -136,6 +137,9 @@ pub struct Sink {
     sent_at: Instant,
     /// Bytes of the file that are in the temporary file now.
     bytes: u64,
+    /// The same count, for the loop: a graceful stop reports it (contract
+    /// §17.3) without waiting for a worker that may sit in a read.
+    written: Arc<AtomicU64>,
 }
 
 /// The order was stopped, or the service went away: give up quietly.
@@ -148,9 +152,12 @@ impl Sink {
         offset: u64,
         reports: Sender<Mail>,
         stop: Arc<AtomicBool>,
+        written: Arc<AtomicU64>,
         context: &Context,
     ) -> Sink {
+        written.store(offset, Ordering::Release);
         Sink {
+            written,
             file,
             worker,
             reports,
@@ -200,6 +207,7 @@ impl Sink {
         let offset = answer.recv().ok().flatten().ok_or(Stopped)?;
         self.bytes = offset;
         self.sent = offset;
+        self.written.store(offset, Ordering::Release);
         Ok(offset)
     }
 
@@ -207,6 +215,7 @@ impl Sink {
     /// `progress_bytes` and `progress_interval`, whichever comes later.
     pub fn wrote(&mut self, count: u64) -> Result<(), Stopped> {
         self.bytes = self.bytes.saturating_add(count);
+        self.written.store(self.bytes, Ordering::Release);
         if self.stopped() {
             return Err(Stopped);
         }
@@ -238,7 +247,7 @@ impl Sink {
             Outcome::Done => Report::Done { file: self.file },
             Outcome::Failed(failure) => Report::Failed {
                 file: self.file,
-                failure,
+                failure: bounded(failure),
             },
             Outcome::Lost => Report::Lost { file: self.file },
             Outcome::Stopped => return,
@@ -264,9 +273,12 @@ impl TempFile {
         order: &TransferOrder,
         confinement: &Confinement,
     ) -> Result<TempFile, TransferFailure> {
-        confinement
+        let local = confinement
             .check_write(Path::new(&order.local_name))
             .map_err(TransferFailure::LocalIo)?;
+        if let Some(why) = not_replaceable(&local) {
+            return Err(TransferFailure::LocalIo(why));
+        }
         let path = confinement
             .check_write(Path::new(&order.temporary_name))
             .map_err(TransferFailure::LocalIo)?;
@@ -334,6 +346,24 @@ impl TempFile {
     }
 }
 
+/// Why the file at `local` may not be replaced by a download, if it may
+/// not: a download ends as a regular file, so a directory or a special
+/// file (a device, FIFO or socket) there is never renamed over.
+pub(crate) fn not_replaceable(local: &Path) -> Option<String> {
+    let meta = std::fs::metadata(local).ok()?;
+    (!meta.is_file()).then(|| {
+        format!(
+            "{} is {}: a download replaces only a regular file",
+            local.display(),
+            if meta.is_dir() {
+                "a directory"
+            } else {
+                "a special file (a device, FIFO or socket)"
+            }
+        )
+    })
+}
+
 /// A local file error as a failure.
 pub(crate) fn local_io(path: &Path, e: &io::Error) -> TransferFailure {
     TransferFailure::LocalIo(format!("{}: {e}", path.display()))
@@ -359,7 +389,10 @@ impl Transports {
         self
     }
 
-    /// Carries out `order` with the transport that serves it.
+    /// Carries out `order` with the transport that serves it. A transport
+    /// that panics is caught here: its transfer ends as a failure that says
+    /// so, never silently (the order comes from the component, which the
+    /// host does not trust, and the transport may be anyone's).
     pub(crate) fn run(&self, order: &TransferOrder, context: &Context, mut sink: Sink) {
         let outcome = if order.job_type != JobType::Download {
             Outcome::Failed(TransferFailure::Unsupported(
@@ -367,7 +400,17 @@ impl Transports {
             ))
         } else {
             match self.0.iter().find(|t| t.serves(&order.remote_name)) {
-                Some(transport) => transport.run(order, context, &mut sink),
+                Some(transport) => {
+                    let ran = panic::catch_unwind(AssertUnwindSafe(|| {
+                        transport.run(order, context, &mut sink)
+                    }));
+                    ran.unwrap_or_else(|payload| {
+                        Outcome::Failed(TransferFailure::Unsupported(format!(
+                            "the transport failed: {}",
+                            panic_text(payload.as_ref())
+                        )))
+                    })
+                }
                 None => Outcome::Failed(TransferFailure::Unsupported(format!(
                     "no transport serves {}",
                     order.remote_name
@@ -390,9 +433,61 @@ impl std::fmt::Debug for Transports {
     }
 }
 
-/// Whether `url` has `scheme` (any case) followed by `://`.
+/// The longest text a failure carries to the component (bytes): a server's
+/// or a transport's words are cut there, so a report never trips the
+/// host's argument-size check.
+pub(crate) const MAX_FAILURE_TEXT: usize = 1024;
+
+/// `failure` with its text cut to [`MAX_FAILURE_TEXT`] bytes, on a
+/// character boundary.
+pub(crate) fn bounded(failure: TransferFailure) -> TransferFailure {
+    let cut = |mut text: String| {
+        if text.len() > MAX_FAILURE_TEXT {
+            let mut end = MAX_FAILURE_TEXT;
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            text.truncate(end);
+            text.push('…');
+        }
+        text
+    };
+    match failure {
+        TransferFailure::ConnectFailed(why) => TransferFailure::ConnectFailed(cut(why)),
+        TransferFailure::Interrupted(why) => TransferFailure::Interrupted(cut(why)),
+        TransferFailure::LocalIo(why) => TransferFailure::LocalIo(cut(why)),
+        TransferFailure::Unsupported(why) => TransferFailure::Unsupported(cut(why)),
+        other => other,
+    }
+}
+
+/// What a panic said, as text.
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".to_owned())
+}
+
+/// Whether `url` has `scheme` (any case) followed by `://`. Compared as
+/// bytes: a URL may hold any character where the scheme should be.
 pub(crate) fn has_scheme(url: &str, scheme: &str) -> bool {
+    let (url, scheme) = (url.as_bytes(), scheme.as_bytes());
     url.len() > scheme.len() + 3
         && url[..scheme.len()].eq_ignore_ascii_case(scheme)
-        && url[scheme.len()..].starts_with("://")
+        && url[scheme.len()..].starts_with(b"://")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_scheme;
+
+    #[test]
+    fn schemes_are_compared_without_slicing_characters() {
+        assert!(has_scheme("HTTP://x", "http"));
+        assert!(!has_scheme("ab\u{20ac}x://y", "http"));
+        assert!(!has_scheme("\u{20ac}://yyyy", "file"));
+        assert!(!has_scheme("file://", "file"));
+    }
 }

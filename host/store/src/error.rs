@@ -115,6 +115,11 @@ pub enum PersistError {
         .0.job
     )]
     LeaseLost(FileRef),
+    /// A `commit` or `discard` of the call could not be carried out (a
+    /// temporary file could not take its local name): nothing of the call
+    /// was stored, and it can be made again.
+    #[error("a file could not be moved, nothing was stored: {0}")]
+    FileActions(String),
 }
 
 impl PersistError {

@@ -34,7 +34,8 @@ pub use error::{PersistError, StoreError};
 pub use location::{migrate_location, open_location, open_location_with};
 pub use memory::MemoryStore;
 pub use persistent::{
-    FileActions, LeaseChange, PersistentQueue, ReportKind, in_flight, report_lost,
+    CheckedFileActions, FileActions, LeaseChange, PersistentQueue, ReportKind, in_flight,
+    report_lost,
 };
 pub use postgres_location::{PostgresOptions, is_shared_location, redact};
 #[cfg(feature = "postgres")]

@@ -27,6 +27,13 @@ use crate::store::Store;
 /// can be carried out again).
 pub type FileActions = Box<dyn Fn(&Action) + Send + Sync>;
 
+/// Carries out a `commit` or `discard` and says whether it could: an
+/// `Err` (a `commit` whose rename failed) stores nothing of the call, which
+/// fails with [`PersistError::FileActions`] — so a `complete` whose file
+/// could not take its local name leaves the job as it was, to be completed
+/// again (contract §10: the renames come before the call's changes).
+pub type CheckedFileActions = Box<dyn Fn(&Action) -> Result<(), String> + Send + Sync>;
+
 /// What a changing call's changes are: stored with the call, or (progress)
 /// at most every so often.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -96,7 +103,7 @@ pub struct PersistentQueue {
     state: Mutex<State>,
     runtime: Runtime,
     options: QueueOptions,
-    file_actions: FileActions,
+    file_actions: CheckedFileActions,
     coalesce: Duration,
 }
 
@@ -108,8 +115,24 @@ impl PersistentQueue {
     pub fn open(
         runtime: &Runtime,
         options: QueueOptions,
-        mut store: Box<dyn Store>,
+        store: Box<dyn Store>,
         file_actions: FileActions,
+    ) -> Result<(Self, Vec<String>), PersistError> {
+        let checked: CheckedFileActions = Box::new(move |action| {
+            file_actions(action);
+            Ok(())
+        });
+        Self::open_checked(runtime, options, store, checked)
+    }
+
+    /// [`PersistentQueue::open`], with file actions that may fail: a call
+    /// whose `commit` or `discard` failed stores nothing and fails with
+    /// [`PersistError::FileActions`].
+    pub fn open_checked(
+        runtime: &Runtime,
+        options: QueueOptions,
+        mut store: Box<dyn Store>,
+        file_actions: CheckedFileActions,
     ) -> Result<(Self, Vec<String>), PersistError> {
         let (queue, seen, warnings) = restore(runtime, &options, store.as_mut())?;
         let persistent = PersistentQueue {
@@ -408,8 +431,16 @@ impl PersistentQueue {
                 return Err(e.into());
             }
         };
-        for action in &actions {
-            (self.file_actions)(action);
+        let failed: Vec<String> = actions
+            .iter()
+            .filter_map(|action| (self.file_actions)(action).err())
+            .collect();
+        if !failed.is_empty() {
+            // The job stays as stored (`transferred`, say): nothing of the
+            // call is kept, and it can be made again.
+            state.store.abort();
+            self.rebuild(state)?;
+            return Err(PersistError::FileActions(failed.join("; ")));
         }
         let only_progress = changes.iter().all(|c| matches!(c, Change::Put(_)));
         state.pending.extend(changes);

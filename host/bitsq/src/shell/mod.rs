@@ -208,6 +208,11 @@ impl Shell<'_> {
         });
         let outcome = match outcome {
             Ok(outcome) => {
+                if outcome.is_ok() && !verb.reads(args) {
+                    // Stored: from here on, output that cannot be written
+                    // is a distinct exit status (README, exit statuses).
+                    crate::output::mark_changed();
+                }
                 crate::output::release(&lines);
                 outcome
             }
@@ -233,6 +238,13 @@ impl Shell<'_> {
             // Only transfer reports are made under a lease.
             e @ PersistError::LeaseLost(_) => {
                 tell!("error: {e}");
+                Ok((Flow::Continue, Ended::Refused))
+            }
+            // A `complete` whose file could not take its local name: the
+            // job is as it was (`transferred`), and `complete` can be
+            // called again (README, "When complete cannot rename").
+            PersistError::FileActions(why) => {
+                tell!("error: {why}; the command changed nothing, run it again once fixed");
                 Ok((Flow::Continue, Ended::Refused))
             }
         }

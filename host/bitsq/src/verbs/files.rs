@@ -13,6 +13,12 @@ use crate::views;
 pub fn addfile(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {
     let [id, remote, local] = exactly(args)?;
     let job = job(call.manager, id)?;
+    if let Some(why) = crate::local_name::refusal(local) {
+        return Err(Failure::refused_because(
+            ErrorCode::InvalidArgument,
+            Some(why),
+        ));
+    }
     match job.add_file(remote, local) {
         Err(Error::Queue(ErrorCode::InvalidArgument)) => {
             return Err(Failure::refused_because(

@@ -17,6 +17,7 @@ mod postgres_outage;
 mod postgres_password;
 mod postgres_roles;
 mod progress_bar;
+mod robust;
 mod shell_fuzz;
 mod stored;
 mod transfer;

@@ -9,7 +9,7 @@ use crate::stored;
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use stored::{Service, bitsq, ok, range_start, text, wait_for, wait_for_stored_bytes};
 
@@ -196,10 +196,14 @@ fn fifty_kills_lose_nothing_that_was_reported() {
         let writer = std::thread::spawn(move || {
             let _ = input.write_all(script.as_bytes());
         });
-        let deadline = Instant::now() + Duration::from_millis(next() % 400);
+        // The kill comes after a seeded number of reported lines (at least
+        // one creation), not after a time: on a loaded machine a time may
+        // pass before anything is reported, and the test would prove
+        // nothing. Where in the shell's work the kill lands stays random.
+        let kill_after = 1 + next() % 60;
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
         let mut current: Option<String> = None;
-        while Instant::now() < deadline {
+        for _ in 0..kill_after {
             let Some(Ok(line)) = lines.next() else { break };
             if line.len() == 38 && line.starts_with('{') {
                 reported.push((line, None));
@@ -262,8 +266,8 @@ fn fifty_kills_lose_nothing_that_was_reported() {
         }
     }
     assert!(
-        reported.len() > 50,
-        "the kills came after some work: {}",
+        reported.len() >= 50,
+        "every kill came after a reported creation: {}",
         reported.len()
     );
     std::fs::remove_dir_all(dir).unwrap();

@@ -2,5 +2,6 @@
 //! in-process HTTP server with injected faults, and a service riding out a
 //! shared (PostgreSQL) store that goes away.
 
+mod liveness;
 mod shared_store;
 mod transfers;

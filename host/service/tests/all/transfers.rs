@@ -11,14 +11,15 @@ use bits_queue_host::{
     Datetime, Job, JobErrorContext, JobState, JobType, ManualClock, Queue, QueueOptions,
 };
 use bits_queue_service::{
-    Confinement, Context, HttpTransport, ServiceConfig, TransferService, Transports, carry_out,
+    Confinement, Context, HttpTransport, ServiceConfig, TransferService, Transport, Transports,
+    carry_out,
 };
 use bits_queue_tests::http_server::{Fault, TestServer, test_bytes};
 use bits_queue_tests::{runtime, scratch_dir};
 
 /// Far above what any of these transfers takes on a loaded machine: it
 /// turns a hang into a failure, it is no performance bound.
-const PATIENCE: Duration = Duration::from_secs(60);
+pub(crate) const PATIENCE: Duration = Duration::from_secs(60);
 
 /// A fresh directory of its own.
 fn scratch() -> PathBuf {
@@ -26,16 +27,18 @@ fn scratch() -> PathBuf {
 }
 
 /// A queue on a manual clock, a server, a directory, a running service.
-struct Setup {
-    server: TestServer,
-    dir: PathBuf,
-    queue: Queue,
+pub(crate) struct Setup {
+    pub(crate) server: TestServer,
+    pub(crate) dir: PathBuf,
+    pub(crate) queue: Queue,
     clock: ManualClock,
-    service: Option<TransferService>,
+    pub(crate) service: Option<TransferService>,
+    /// Tried before the standard ones.
+    extra: Option<Transports>,
 }
 
 impl Setup {
-    fn new() -> Setup {
+    pub(crate) fn new() -> Setup {
         Self::with(Confinement::none(), Duration::from_secs(30))
     }
 
@@ -50,6 +53,7 @@ impl Setup {
             queue,
             clock,
             service: None,
+            extra: None,
         };
         setup.start_service(confinement, idle);
         setup
@@ -66,26 +70,52 @@ impl Setup {
         idle: Duration,
         interval: Duration,
     ) {
+        let context = Context {
+            confinement,
+            progress_interval: interval,
+            ..Context::default()
+        };
+        self.start_service_in(context, idle);
+    }
+
+    /// A service (the one running stopped first) with `context`.
+    pub(crate) fn restart_service_in(&mut self, context: Context) {
+        if let Some(service) = self.service.take() {
+            service.stop().unwrap();
+        }
+        self.start_service_in(context, Duration::from_secs(30));
+    }
+
+    fn start_service_in(&mut self, context: Context, idle: Duration) {
+        let transports = self
+            .extra
+            .clone()
+            .unwrap_or_else(|| Transports::standard().with(HttpTransport::with_idle_timeout(idle)));
         let config = ServiceConfig {
-            transports: Transports::standard().with(HttpTransport::with_idle_timeout(idle)),
-            context: Context {
-                confinement,
-                progress_interval: interval,
-                ..Context::default()
-            },
+            transports,
+            context,
             clock: std::sync::Arc::new(self.clock.clone()),
             ..ServiceConfig::default()
         };
         self.service = Some(TransferService::start(self.queue.clone(), config).unwrap());
     }
 
-    fn service(&self) -> &TransferService {
+    /// A setup whose service tries `transport` before the standard ones.
+    pub(crate) fn with_transport(transport: impl Transport) -> Setup {
+        let mut setup = Setup::new();
+        setup.service.take().unwrap().stop().unwrap();
+        setup.extra = Some(Transports::standard().with(transport));
+        setup.start_service(Confinement::none(), Duration::from_secs(30));
+        setup
+    }
+
+    pub(crate) fn service(&self) -> &TransferService {
         self.service.as_ref().unwrap()
     }
 
     /// A resumed download of `url` to `name` in the directory, retried
     /// after 5 s.
-    fn download(&self, url: &str, name: &str) -> Job {
+    pub(crate) fn download(&self, url: &str, name: &str) -> Job {
         let job = self
             .queue
             .manager()
@@ -100,12 +130,12 @@ impl Setup {
         job
     }
 
-    fn local(&self, name: &str) -> PathBuf {
+    pub(crate) fn local(&self, name: &str) -> PathBuf {
         self.dir.join(name)
     }
 
     /// Waits for `job` to reach `state`.
-    fn wait(&self, job: &Job, state: JobState) {
+    pub(crate) fn wait(&self, job: &Job, state: JobState) {
         let id = job.id().unwrap();
         let reached = self
             .service()
@@ -120,14 +150,14 @@ impl Setup {
     }
 
     /// Moves the clock past the retry delay and nudges the service.
-    fn retry(&self) {
+    pub(crate) fn retry(&self) {
         self.clock.advance(Duration::from_secs(5));
         self.service().wake();
     }
 
     /// Completes `job` as a one-shot host would: the service stops first,
     /// then the file actions are carried out before anything else.
-    fn complete(&mut self, job: &Job) {
+    pub(crate) fn complete(&mut self, job: &Job) {
         self.service.take().unwrap().stop().unwrap();
         job.complete().unwrap();
         for action in self.queue.take_file_actions().unwrap() {
@@ -136,7 +166,7 @@ impl Setup {
     }
 
     /// The files in the directory now.
-    fn files(&self) -> Vec<String> {
+    pub(crate) fn files(&self) -> Vec<String> {
         let mut names: Vec<String> = std::fs::read_dir(&self.dir)
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -152,7 +182,7 @@ impl Drop for Setup {
     }
 }
 
-fn temporaries(files: &[String]) -> usize {
+pub(crate) fn temporaries(files: &[String]) -> usize {
     files
         .iter()
         .filter(|f| f.starts_with("BIT") && f.ends_with(".tmp"))
