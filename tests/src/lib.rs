@@ -61,7 +61,19 @@ pub fn fresh_seeded(seed: u64) -> (Queue, JobManager) {
 pub fn refusal<T>(result: bits_queue_host::Result<T>) -> ErrorCode {
     match result {
         Err(Error::Queue(code)) => code,
+        Err(Error::Call(call)) => panic!("expected an error-code, got a call-error: {call}"),
         Err(Error::Sandbox(e)) => panic!("expected a queue refusal, the sandbox failed: {e}"),
         Ok(_) => panic!("expected a queue refusal, the call succeeded"),
+    }
+}
+
+/// The queue's refusal of a call added after §8 (a `call-error`). Panics
+/// if the call succeeded or failed otherwise.
+#[track_caller]
+pub fn call_refusal<T>(result: bits_queue_host::Result<T>) -> bits_queue_host::CallError {
+    match result {
+        Err(Error::Call(call)) => call,
+        Err(other) => panic!("expected a call-error, got: {other}"),
+        Ok(_) => panic!("expected a call-error, the call succeeded"),
     }
 }

@@ -28,6 +28,7 @@ extern crate alloc;
 extern crate std;
 
 mod conversions;
+mod conversions_upload;
 mod enums;
 pub mod error;
 pub mod guid;

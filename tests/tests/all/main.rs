@@ -15,6 +15,7 @@ mod instance_limit;
 mod isolation;
 mod model;
 mod required_exports;
+mod spec_14_uploads;
 mod spec_2_identity;
 mod spec_3_queue;
 mod spec_4_jobs;
