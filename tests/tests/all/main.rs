@@ -4,6 +4,7 @@
 //! `spec_N_…`. `epoch_thread.rs` stays a binary of its own: it counts the
 //! process's threads, which other tests' runtimes would add to.
 
+mod bits_server;
 mod capabilities;
 mod contract_check;
 mod contract_versions;
