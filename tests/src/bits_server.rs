@@ -13,11 +13,12 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::net::{Shutdown, TcpStream};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
 use std::time::Duration;
+
+use crate::loopback::Listener;
 
 /// The one upload protocol: BITS 1.5.
 pub const BITS_PROTOCOL: &str = "{7df0354d-249b-430f-820d-3d2a9bef4931}";
@@ -80,35 +81,22 @@ struct State {
 
 /// The server; it stops when dropped.
 pub struct BitsServer {
-    port: u16,
+    listener: Listener,
     state: Arc<Mutex<State>>,
-    stop: Arc<AtomicBool>,
 }
 
 impl BitsServer {
     /// Starts a server on 127.0.0.1 and a free port.
     pub fn start() -> BitsServer {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
-        let port = listener.local_addr().expect("an address").port();
         let state = Arc::new(Mutex::new(State::default()));
-        let stop = Arc::new(AtomicBool::new(false));
-        let (shared, stopping) = (state.clone(), stop.clone());
-        thread::spawn(move || {
-            for stream in listener.incoming() {
-                if stopping.load(Ordering::Acquire) {
-                    return;
-                }
-                let Ok(stream) = stream else { continue };
-                let state = shared.clone();
-                thread::spawn(move || serve(stream, &state));
-            }
-        });
-        BitsServer { port, state, stop }
+        let shared = state.clone();
+        let listener = Listener::start(move |stream| serve(stream, &shared));
+        BitsServer { listener, state }
     }
 
     /// The URL of `path` on this server.
     pub fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
+        format!("http://127.0.0.1:{}{path}", self.listener.port())
     }
 
     /// Faults for the next packets, one each, in order.
@@ -144,14 +132,6 @@ impl BitsServer {
 
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
-
-impl Drop for BitsServer {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Release);
-        // Wake the accept loop so it sees the flag.
-        let _ = TcpStream::connect(("127.0.0.1", self.port));
     }
 }
 
