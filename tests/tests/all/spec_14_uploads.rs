@@ -33,6 +33,19 @@ fn start(queue: &bits_queue_host::Queue) -> FileRef {
         .expect("a start order")
 }
 
+/// A resumed upload job of /data/u.bin, started: its file in flight.
+fn started_upload(queue: &bits_queue_host::Queue) -> (bits_queue_host::Job, FileRef) {
+    let job = queue
+        .manager()
+        .unwrap()
+        .create_job("u", JobType::Upload)
+        .unwrap();
+    job.add_file("https://example.com/u", "/data/u.bin")
+        .unwrap();
+    job.resume().unwrap();
+    (job, start(queue))
+}
+
 /// §14.1: call-hresult maps every case as the component's contract says.
 #[test]
 fn call_hresult_of_every_case() {
@@ -115,15 +128,7 @@ fn an_upload_reply_through_the_component() {
 #[test]
 fn too_large_then_cancel() {
     let queue = queue();
-    let job = queue
-        .manager()
-        .unwrap()
-        .create_job("u", JobType::Upload)
-        .unwrap();
-    job.add_file("https://example.com/u", "/data/u.bin")
-        .unwrap();
-    job.resume().unwrap();
-    let f = start(&queue);
+    let (job, f) = started_upload(&queue);
     queue.report_session(f, "{S-2}", None, None).unwrap();
     queue.report_connected(f, Some(8), Some(MTIME)).unwrap();
     queue
@@ -152,15 +157,7 @@ fn too_large_then_cancel() {
 fn a_restarted_host_continues_the_session() {
     let queue = queue();
     queue.take_changes().unwrap();
-    let job = queue
-        .manager()
-        .unwrap()
-        .create_job("u", JobType::Upload)
-        .unwrap();
-    job.add_file("https://example.com/u", "/data/u.bin")
-        .unwrap();
-    job.resume().unwrap();
-    let f = start(&queue);
+    let (_job, f) = started_upload(&queue);
     queue.report_session(f, "{S-3}", None, None).unwrap();
     queue.report_connected(f, Some(100), Some(MTIME)).unwrap();
     queue.report_progress(f, 40).unwrap();

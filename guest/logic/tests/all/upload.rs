@@ -49,14 +49,20 @@ fn start(queue: &QueueState) -> bits_queue_contract::TransferOrder {
         .expect("a start order")
 }
 
-/// Drives the upload phase of `job` to its end with a 10-byte file.
-fn upload_all(queue: &QueueState, job: &JobRef) {
+/// Starts `job`'s order, records `session` and a snapshot of `size` bytes.
+fn connect(queue: &QueueState, job: &JobRef, session: &str, size: u64) -> FileRef {
     start(queue);
     let f = file(job);
-    queue.report_session(f, "{S1}", None, None).unwrap();
+    queue.report_session(f, session, None, None).unwrap();
     queue
-        .report_connected(f, Some(10), Some(MTIME.into()))
+        .report_connected(f, Some(size), Some(MTIME.into()))
         .unwrap();
+    f
+}
+
+/// Drives the upload phase of `job` to its end with a 10-byte file.
+fn upload_all(queue: &QueueState, job: &JobRef) {
+    let f = connect(queue, job, "{S1}", 10);
     queue.report_progress(f, 4).unwrap();
     queue.report_progress(f, 10).unwrap();
 }
@@ -134,12 +140,7 @@ fn an_upload_goes_through_its_phases() {
 fn a_zero_byte_upload_ends_its_phase_at_zero() {
     let (queue, _) = queue();
     let job = upload_job(&queue, JobType::Upload);
-    start(&queue);
-    let f = file(&job);
-    queue.report_session(f, "z", None, None).unwrap();
-    queue
-        .report_connected(f, Some(0), Some(MTIME.into()))
-        .unwrap();
+    let f = connect(&queue, &job, "z", 0);
     queue.report_progress(f, 0).unwrap();
     queue.report_done(f).unwrap();
     assert_eq!(job.state(), JobState::Transferred);
@@ -292,12 +293,7 @@ fn upload_failures() {
 fn a_lost_session_is_dropped() {
     let (queue, clock) = queue();
     let job = upload_job(&queue, JobType::Upload);
-    start(&queue);
-    let f = file(&job);
-    queue.report_session(f, "{S1}", None, None).unwrap();
-    queue
-        .report_connected(f, Some(10), Some(MTIME.into()))
-        .unwrap();
+    let f = connect(&queue, &job, "{S1}", 10);
     queue.report_progress(f, 6).unwrap();
     queue
         .report_failure_detail(f, &server_error(400, Some(0x8020_001F), None))
@@ -318,12 +314,7 @@ fn a_lost_session_is_dropped() {
 fn a_new_session_id_starts_over() {
     let (queue, _) = queue();
     let job = upload_job(&queue, JobType::Upload);
-    start(&queue);
-    let f = file(&job);
-    queue.report_session(f, "{S1}", None, None).unwrap();
-    queue
-        .report_connected(f, Some(10), Some(MTIME.into()))
-        .unwrap();
+    let f = connect(&queue, &job, "{S1}", 10);
     queue.report_progress(f, 6).unwrap();
     queue.report_session(f, "{S1}", None, None).unwrap();
     assert_eq!(job.progress().bytes_transferred, 6, "the same id keeps it");
@@ -340,12 +331,7 @@ fn the_session_survives_a_restart() {
     let (queue, _) = queue();
     queue.take_changes();
     let job = upload_job(&queue, JobType::Upload);
-    start(&queue);
-    let f = file(&job);
-    queue.report_session(f, "{S1}", None, None).unwrap();
-    queue
-        .report_connected(f, Some(10), Some(MTIME.into()))
-        .unwrap();
+    let f = connect(&queue, &job, "{S1}", 10);
     queue.report_progress(f, 7).unwrap();
     let changes = queue.take_changes();
     let Some(Change::Put(record)) = changes.last() else {
