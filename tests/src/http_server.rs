@@ -9,11 +9,12 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead, BufReader, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::net::{Shutdown, TcpStream};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
 use std::time::Duration;
+
+use crate::loopback::Listener;
 
 /// What one request to a path meets instead of the plain answer.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -62,35 +63,22 @@ struct State {
 
 /// The server; it stops when dropped.
 pub struct TestServer {
-    port: u16,
+    listener: Listener,
     state: Arc<Mutex<State>>,
-    stop: Arc<AtomicBool>,
 }
 
 impl TestServer {
     /// Starts a server on 127.0.0.1 and a free port.
     pub fn start() -> TestServer {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
-        let port = listener.local_addr().expect("an address").port();
         let state = Arc::new(Mutex::new(State::default()));
-        let stop = Arc::new(AtomicBool::new(false));
-        let (shared, stopping) = (state.clone(), stop.clone());
-        thread::spawn(move || {
-            for stream in listener.incoming() {
-                if stopping.load(Ordering::Acquire) {
-                    break;
-                }
-                let Ok(stream) = stream else { continue };
-                let state = shared.clone();
-                thread::spawn(move || serve(stream, &state));
-            }
-        });
-        TestServer { port, state, stop }
+        let shared = state.clone();
+        let listener = Listener::start(move |stream| serve(stream, &shared));
+        TestServer { listener, state }
     }
 
     /// The URL of `path` (which starts with `/`).
     pub fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
+        format!("http://127.0.0.1:{}{path}", self.listener.port())
     }
 
     /// Serves `bytes` at `path` (a new version if it was there).
@@ -123,14 +111,6 @@ impl TestServer {
     /// The requests for `path` so far.
     pub fn requests(&self, path: &str) -> Vec<Logged> {
         self.log().into_iter().filter(|r| r.path == path).collect()
-    }
-}
-
-impl Drop for TestServer {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Release);
-        // Wake the accept loop so it sees the flag.
-        let _ = TcpStream::connect(("127.0.0.1", self.port));
     }
 }
 

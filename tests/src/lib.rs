@@ -10,7 +10,9 @@ use std::sync::OnceLock;
 use bits_queue_host::{Error, ErrorCode, JobManager, Queue, Runtime};
 
 pub mod bench_mode;
+pub mod bits_server;
 pub mod http_server;
+mod loopback;
 pub mod model;
 pub mod peers;
 pub mod postgres;
@@ -62,7 +64,19 @@ pub fn fresh_seeded(seed: u64) -> (Queue, JobManager) {
 pub fn refusal<T>(result: bits_queue_host::Result<T>) -> ErrorCode {
     match result {
         Err(Error::Queue(code)) => code,
+        Err(Error::Call(call)) => panic!("expected an error-code, got a call-error: {call}"),
         Err(Error::Sandbox(e)) => panic!("expected a queue refusal, the sandbox failed: {e}"),
         Ok(_) => panic!("expected a queue refusal, the call succeeded"),
+    }
+}
+
+/// The queue's refusal of a call added after §8 (a `call-error`). Panics
+/// if the call succeeded or failed otherwise.
+#[track_caller]
+pub fn call_refusal<T>(result: bits_queue_host::Result<T>) -> bits_queue_host::CallError {
+    match result {
+        Err(Error::Call(call)) => call,
+        Err(other) => panic!("expected a call-error, got: {other}"),
+        Ok(_) => panic!("expected a call-error, the call succeeded"),
     }
 }

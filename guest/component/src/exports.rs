@@ -11,12 +11,14 @@ use bits_queue_logic::queue::{JobRef, QueueState};
 use bits_queue_logic::random::GetRandom;
 
 use crate::bindings::export;
-use crate::bindings::exports::bits::queue::engine::{self, Action, FileRef, TransferFailure};
+use crate::bindings::exports::bits::queue::engine::{
+    self, Action, FailureDetail, FileRef, OrderDetails, SessionCancel, TransferFailure,
+};
 use crate::bindings::exports::bits::queue::journal::{self, Change};
 use crate::bindings::exports::bits::queue::manager::{self, GuestJob, GuestJobManager};
 use crate::bindings::exports::bits::queue::types::{
-    self, Datetime, ErrorCode, FileInfo, FileProgress, Guid, JobError, JobPriority, JobState,
-    JobTimes, JobType, Progress, QueueLimits,
+    self, CallError, Datetime, ErrorCode, FileInfo, FileProgress, Guid, JobError, JobPriority,
+    JobState, JobTimes, JobType, Progress, QueueLimits, UploadProtocol,
 };
 use crate::bindings::wasi::clocks::wall_clock;
 
@@ -57,6 +59,10 @@ impl types::Guest for Component {
 
     fn parse_guid(text: String) -> Result<Guid, ErrorCode> {
         Ok(guid::parse(&text)?.into())
+    }
+
+    fn call_hresult(code: CallError) -> u32 {
+        contract::CallError::from(code).hresult()
     }
 }
 
@@ -215,6 +221,30 @@ impl GuestJob for JobResource {
     fn set_notify_flags(&self, value: u32) -> Result<(), ErrorCode> {
         Ok(self.0.set_notify_flags(value)?)
     }
+
+    fn get_reply_file_name(&self) -> Result<Option<String>, CallError> {
+        Ok(self.0.reply_file_name()?)
+    }
+
+    fn set_reply_file_name(&self, name: String) -> Result<(), CallError> {
+        Ok(self.0.set_reply_file_name(&name)?)
+    }
+
+    fn get_reply_progress(&self) -> Result<FileProgress, CallError> {
+        Ok(self.0.reply_progress()?.into())
+    }
+
+    fn get_reply_data(&self) -> Result<Option<Vec<u8>>, CallError> {
+        Ok(self.0.reply_data()?)
+    }
+
+    fn get_upload_protocol(&self) -> UploadProtocol {
+        self.0.upload_protocol().into()
+    }
+
+    fn set_upload_protocol(&self, protocol: UploadProtocol) -> Result<(), CallError> {
+        Ok(self.0.set_upload_protocol(protocol.into())?)
+    }
 }
 
 impl journal::Guest for Component {
@@ -271,6 +301,61 @@ impl engine::Guest for Component {
 
     fn report_lost(file: FileRef) -> Result<(), ErrorCode> {
         Ok(queue().report_lost(file.into())?)
+    }
+
+    fn declare_order_details() {
+        queue().declare_order_details();
+    }
+
+    fn get_order_details(file: FileRef) -> Option<OrderDetails> {
+        queue().order_details(file.into()).map(Into::into)
+    }
+
+    fn report_failure_detail(file: FileRef, failure: FailureDetail) -> Result<(), ErrorCode> {
+        Ok(queue().report_failure_detail(file.into(), &failure.into())?)
+    }
+
+    fn report_session(
+        file: FileRef,
+        session_id: String,
+        host_id: Option<String>,
+        host_id_fallback: Option<u32>,
+    ) -> Result<(), ErrorCode> {
+        Ok(queue().report_session(
+            file.into(),
+            &session_id,
+            host_id.as_deref(),
+            host_id_fallback,
+        )?)
+    }
+
+    fn report_reply_url(file: FileRef, url: String) -> Result<(), ErrorCode> {
+        Ok(queue().report_reply_url(file.into(), &url)?)
+    }
+
+    fn report_reply_connected(
+        file: FileRef,
+        size: Option<u64>,
+        validator: Option<String>,
+        offset: u64,
+    ) -> Result<(), ErrorCode> {
+        Ok(queue().report_reply_connected(file.into(), size, validator, offset)?)
+    }
+
+    fn report_reply_progress(file: FileRef, bytes_transferred: u64) -> Result<(), ErrorCode> {
+        Ok(queue().report_reply_progress(file.into(), bytes_transferred)?)
+    }
+
+    fn report_reply_done(file: FileRef, data: Option<Vec<u8>>) -> Result<(), ErrorCode> {
+        Ok(queue().report_reply_done(file.into(), data)?)
+    }
+
+    fn take_session_cancels() -> Vec<SessionCancel> {
+        queue()
+            .take_session_cancels()
+            .into_iter()
+            .map(Into::into)
+            .collect()
     }
 }
 

@@ -24,6 +24,7 @@ macro_rules! wit_conversions {
     (types: $wit:path, clocks: $clocks:path, engine: $engine:path $(,)?) => {
         $crate::wit_conversions!($wit);
         $crate::__wit_transfer_conversions!($wit, $clocks, $engine);
+        $crate::__wit_upload_conversions!($wit, $engine);
     };
     ($wit:path) => {
         $crate::with_wit_enums!([$crate::__wit_enum_conversions][$wit]);

@@ -152,6 +152,132 @@ macro_rules! with_wit_enums {
                 /// The server application.
                 RemoteApplication => "remote-application",
             }
+            /// Why a call added after §1–§8 refused (contract §14.1): the
+            /// first eight cases are `ErrorCode`'s, with the same HRESULTs.
+            CallError {
+                /// No job in the queue has that GUID.
+                NotFound => "not-found",
+                /// The job's state forbids the call.
+                InvalidState => "invalid-state",
+                /// The job has no file left to transfer.
+                Empty => "empty",
+                /// An argument is malformed.
+                InvalidArgument => "invalid-argument",
+                /// A string exceeds its limit.
+                StringTooLong => "string-too-long",
+                /// Upload and upload-reply jobs hold exactly one file.
+                TooManyFiles => "too-many-files",
+                /// More files than `max-files-per-job`.
+                TooManyFilesInJob => "too-many-files-in-job",
+                /// More jobs than `max-jobs`.
+                TooManyJobs => "too-many-jobs",
+                /// Not for this job type (E_NOTIMPL).
+                NotImplemented => "not-implemented",
+                /// Not allowed (E_ACCESSDENIED).
+                AccessDenied => "access-denied",
+                /// Not available yet (E_PENDING).
+                Pending => "pending",
+                /// Over a size limit (BG_E_TOO_LARGE).
+                TooLarge => "too-large",
+                /// A user name over its limit.
+                UsernameTooLarge => "username-too-large",
+                /// A password over its limit.
+                PasswordTooLarge => "password-too-large",
+                /// A proxy list over its limit.
+                ProxyListTooLarge => "proxy-list-too-large",
+                /// A proxy bypass list over its limit.
+                ProxyBypassListTooLarge => "proxy-bypass-list-too-large",
+                /// A file range that is not valid.
+                InvalidRange => "invalid-range",
+                /// File ranges that overlap.
+                OverlappingRanges => "overlapping-ranges",
+                /// Too many ranges in one file.
+                TooManyRangesInFile => "too-many-ranges-in-file",
+                /// A property of download jobs only.
+                DownloadJobsOnly => "download-jobs-only",
+                /// A property that is fixed once the job has been resumed.
+                ReadOnlyAfterResume => "read-only-after-resume",
+                /// Not allowed with a custom HTTP method.
+                NotSupportedWithCustomMethod => "not-supported-with-custom-method",
+            }
+            /// The protocol an upload job speaks (contract §14.8).
+            UploadProtocol {
+                /// The BITS upload protocol ([MC-BUP]), the default.
+                Bits => "bits",
+                /// draft-ietf-httpbis-resumable-upload.
+                IetfResumable => "ietf-resumable",
+                /// tus 1.0.0.
+                Tus => "tus",
+            }
+            /// Whom a credential is for (contract §15).
+            AuthTarget {
+                /// The server.
+                Server => "server",
+                /// The proxy.
+                Proxy => "proxy",
+            }
+            /// An HTTP authentication scheme (contract §15).
+            AuthScheme {
+                /// Basic.
+                Basic => "basic",
+                /// Digest.
+                Digest => "digest",
+                /// Bearer.
+                Bearer => "bearer",
+            }
+            /// How a job finds its proxy (contract §15).
+            ProxyUsage {
+                /// The system's settings.
+                Preconfig => "preconfig",
+                /// No proxy.
+                NoProxy => "no-proxy",
+                /// The job's own proxy list.
+                Override => "override",
+            }
+        }
+    };
+}
+
+/// The WIT enums of the `engine` interface (contract §14–§15), as
+/// [`with_wit_enums`] lists those of `types`: the glue converts them
+/// against the generated `engine` module.
+#[macro_export]
+macro_rules! with_wit_engine_enums {
+    ([$($callback:tt)*] [$($args:tt)*]) => {
+        $($callback)*! {
+            [$($args)*]
+            /// Which packets an upload order is about (contract §14.2).
+            UploadPhase {
+                /// Create-Session if needed, then Fragments.
+                Upload => "upload",
+                /// Downloading the server's reply (upload-reply).
+                Reply => "reply",
+                /// Close-Session.
+                Close => "close",
+            }
+            /// Why a TLS connection failed (contract §15.8).
+            TlsFailure {
+                /// The certificate's CA is not trusted.
+                UnknownCa => "unknown-ca",
+                /// The certificate names another host.
+                NameMismatch => "name-mismatch",
+                /// The certificate has expired.
+                Expired => "expired",
+                /// The certificate is not for server authentication.
+                WrongUsage => "wrong-usage",
+                /// The certificate was revoked.
+                Revoked => "revoked",
+                /// Revocation could not be checked.
+                RevocationUnchecked => "revocation-unchecked",
+                /// The certificate is malformed.
+                InvalidCertificate => "invalid-certificate",
+                /// The server asked for a client certificate.
+                ClientCertificateNeeded => "client-certificate-needed",
+                /// The job's client certificate is not in the store.
+                ClientCertificateMissing => "client-certificate-missing",
+                /// The handshake failed without a certificate verdict.
+                Handshake => "handshake",
+            }
         }
     };
 }
@@ -164,8 +290,16 @@ macro_rules! define_wit_enums {
 }
 
 with_wit_enums!([define_wit_enums] []);
+with_wit_engine_enums!([define_wit_enums] []);
 
-display_wit_name!(JobType, JobPriority, JobState, JobErrorContext);
+display_wit_name!(
+    JobType,
+    JobPriority,
+    JobState,
+    JobErrorContext,
+    UploadProtocol,
+    UploadPhase
+);
 
 impl JobType {
     /// Whether the job holds exactly one file (upload and upload-reply).
@@ -178,6 +312,20 @@ impl Default for JobPriority {
     /// `normal`, a new job's priority.
     fn default() -> JobPriority {
         JobPriority::Normal
+    }
+}
+
+impl Default for UploadPhase {
+    /// `upload`, where every upload starts.
+    fn default() -> UploadPhase {
+        UploadPhase::Upload
+    }
+}
+
+impl Default for UploadProtocol {
+    /// `bits`, a new upload job's protocol.
+    fn default() -> UploadProtocol {
+        UploadProtocol::Bits
     }
 }
 

@@ -6,6 +6,7 @@ use alloc::string::String;
 use core::fmt;
 
 pub use crate::enums::ErrorCode;
+use crate::upload::upload_hresult;
 
 impl ErrorCode {
     /// The HRESULT Windows returns for this code (contract §7), e.g. `0x80200001`
@@ -90,6 +91,12 @@ pub fn hresult_name(value: u32) -> Option<String> {
         hresult::FILE_NOT_FOUND => "ERROR_FILE_NOT_FOUND",
         hresult::ACCESS_DENIED => "E_ACCESSDENIED",
         hresult::NOT_IMPLEMENTED => "E_NOTIMPL",
+        upload_hresult::TOO_LARGE => "BG_E_TOO_LARGE",
+        upload_hresult::LOCAL_FILE_CHANGED => "BG_E_LOCAL_FILE_CHANGED",
+        upload_hresult::PROTOCOL_MISMATCH => "BG_E_CLIENT_SERVER_PROTOCOL_MISMATCH",
+        upload_hresult::INVALID_SERVER_RESPONSE => "BG_E_INVALID_SERVER_RESPONSE",
+        upload_hresult::SESSION_NOT_FOUND => "BG_E_SESSION_NOT_FOUND",
+        upload_hresult::NO_PROGRESS => "BG_E_NO_PROGRESS",
         http if http & 0xFFFF_0000 == hresult::HTTP_BASE && http & 0xFFFF <= 999 => {
             return Some(format!("BG_E_HTTP_ERROR_{}", http & 0xFFFF));
         }

@@ -28,6 +28,7 @@ extern crate alloc;
 extern crate std;
 
 mod conversions;
+mod conversions_upload;
 mod enums;
 pub mod error;
 pub mod guid;
@@ -35,8 +36,12 @@ pub mod limits;
 mod records;
 mod time;
 mod transfer;
+pub mod upload;
 
-pub use enums::{ErrorCode, JobErrorContext, JobPriority, JobState, JobType, UnknownName};
+pub use enums::{
+    AuthScheme, AuthTarget, CallError, ErrorCode, JobErrorContext, JobPriority, JobState, JobType,
+    ProxyUsage, TlsFailure, UnknownName, UploadPhase, UploadProtocol,
+};
 pub use error::hresult_name;
 pub use guid::Guid;
 pub use records::{FileInfo, FileProgress, Progress, QueueLimits};
@@ -44,4 +49,8 @@ pub use time::Datetime;
 pub use transfer::{
     Action, Change, FileMove, FileRef, JobError, JobRecord, JobTimes, NotifyEvent, TransferFailure,
     TransferOrder, notify_flags,
+};
+pub use upload::{
+    CertificateId, ClientCertificate, CredentialSlot, FailureDetail, FileRange, HttpSettings,
+    OrderDetails, ProxySettings, ServerError, SessionCancel, UploadDetails,
 };

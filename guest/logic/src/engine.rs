@@ -15,9 +15,10 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use bits_queue_contract::limits::{DEFAULT_BACKGROUND_SLOTS, MAX_PENDING_NOTIFICATIONS};
+use bits_queue_contract::upload::MAX_SESSION_CANCELS;
 use bits_queue_contract::{
-    Action, Datetime, ErrorCode, FileRef, JobPriority, JobState, NotifyEvent, TransferFailure,
-    TransferOrder,
+    Action, Datetime, ErrorCode, FailureDetail, FileRef, HttpSettings, JobPriority, JobState,
+    NotifyEvent, OrderDetails, SessionCancel, TransferFailure, TransferOrder,
 };
 
 use crate::job::{Job, Wake};
@@ -36,6 +37,12 @@ pub(crate) struct TransferState {
     /// Notifications not yet polled, oldest first, at most
     /// [`MAX_PENDING_NOTIFICATIONS`].
     notices: VecDeque<(bits_queue_contract::Guid, NotifyEvent)>,
+    /// Whether this instance's host called `declare-order-details`
+    /// (contract §14.1): it reads every order's details.
+    pub(crate) declared: bool,
+    /// Sessions of cancelled uploads still to end with Cancel-Session,
+    /// oldest first, at most [`MAX_SESSION_CANCELS`].
+    session_cancels: VecDeque<SessionCancel>,
 }
 
 impl Default for TransferState {
@@ -45,6 +52,8 @@ impl Default for TransferState {
             in_flight: Vec::new(),
             pending: VecDeque::new(),
             notices: VecDeque::new(),
+            declared: false,
+            session_cancels: VecDeque::new(),
         }
     }
 }
@@ -116,6 +125,14 @@ impl TransferState {
             let transfer = self.in_flight.swap_remove(at);
             self.pending.push_back(Action::Stop(transfer.file_ref()));
         }
+    }
+
+    /// A cancelled upload's open session, due for Cancel-Session.
+    pub(crate) fn session_cancel(&mut self, cancel: SessionCancel) {
+        if self.session_cancels.len() == MAX_SESSION_CANCELS {
+            self.session_cancels.pop_front();
+        }
+        self.session_cancels.push_back(cancel);
     }
 
     /// Forgets the transfer of `job`'s file `file`, if this instance ordered
@@ -214,7 +231,7 @@ impl QueueState {
     ) -> Result<(), ErrorCode> {
         self.report(file, |job, _| {
             job.report_connected(file.file_index, size, validator)
-                .map(|()| Reported::Changed)
+                .map(Reported::failed_or_changed)
         })
     }
 
@@ -256,6 +273,104 @@ impl QueueState {
         })
     }
 
+    /// `report-failure-detail` (contract §14.1): a failure beyond §8's.
+    pub fn report_failure_detail(
+        &self,
+        file: FileRef,
+        detail: &FailureDetail,
+    ) -> Result<(), ErrorCode> {
+        self.report(file, |job, now| {
+            job.report_failure_detail(file.file_index, detail, now)
+                .map(|fatal| Reported::Ended(fatal.then_some(NotifyEvent::Error)))
+        })
+    }
+
+    /// `report-session` (contract §14.2): the upload's session id and its
+    /// BITS-Host-Id.
+    pub fn report_session(
+        &self,
+        file: FileRef,
+        session_id: &str,
+        host_id: Option<&str>,
+        fallback: Option<u32>,
+    ) -> Result<(), ErrorCode> {
+        self.report(file, |job, _| {
+            job.report_session(file.file_index, session_id, host_id, fallback)
+                .map(|()| Reported::Changed)
+        })
+    }
+
+    /// `report-reply-url` (contract §14.5).
+    pub fn report_reply_url(&self, file: FileRef, url: &str) -> Result<(), ErrorCode> {
+        self.report(file, |job, _| {
+            job.report_reply_url(file.file_index, url)
+                .map(|()| Reported::Changed)
+        })
+    }
+
+    /// `report-reply-connected` (contract §14.5).
+    pub fn report_reply_connected(
+        &self,
+        file: FileRef,
+        size: Option<u64>,
+        validator: Option<String>,
+        offset: u64,
+    ) -> Result<(), ErrorCode> {
+        self.report(file, |job, _| {
+            job.report_reply_connected(file.file_index, size, validator, offset)
+                .map(|()| Reported::Changed)
+        })
+    }
+
+    /// `report-reply-progress` (contract §14.5).
+    pub fn report_reply_progress(&self, file: FileRef, bytes: u64) -> Result<(), ErrorCode> {
+        self.report(file, |job, _| {
+            job.report_reply_progress(file.file_index, bytes)
+                .map(|advanced| {
+                    if advanced {
+                        Reported::Changed
+                    } else {
+                        Reported::Unchanged
+                    }
+                })
+        })
+    }
+
+    /// `report-reply-done` (contract §14.5).
+    pub fn report_reply_done(&self, file: FileRef, data: Option<Vec<u8>>) -> Result<(), ErrorCode> {
+        self.report(file, |job, _| {
+            job.report_reply_done(file.file_index, data)
+                .map(|()| Reported::Changed)
+        })
+    }
+
+    /// `declare-order-details` (contract §14.1): this instance's host reads
+    /// every order's details. Not journaled.
+    pub fn declare_order_details(&self) {
+        write(&self.0).transfers.declared = true;
+    }
+
+    /// `get-order-details` (contract §14.1): what an order in flight needs
+    /// beyond §8's; none when `file` is not in flight.
+    pub fn order_details(&self, file: FileRef) -> Option<OrderDetails> {
+        let inner = read(&self.0);
+        let job = read(&inner.find(&file.job)?.0.job);
+        job.check_in_flight(file.file_index).ok()?;
+        Some(OrderDetails {
+            upload: job.job_type().is_upload().then(|| job.upload_details()),
+            ranges: Vec::new(),
+            dynamic: false,
+            http: HttpSettings::default(),
+            deadline: job.no_progress_deadline(),
+        })
+    }
+
+    /// `take-session-cancels` (contract §14.6): the sessions of cancelled
+    /// uploads, each returned once.
+    pub fn take_session_cancels(&self) -> Vec<SessionCancel> {
+        write(&self.0).transfers.session_cancels.drain(..).collect()
+    }
+
     /// `report-lost`: the transfer died with its host.
     pub fn report_lost(&self, file: FileRef) -> Result<(), ErrorCode> {
         self.report(file, |job, _| {
@@ -282,6 +397,9 @@ impl QueueState {
         }
         write(&job.0.job).touch(now);
         inner.mark(&job);
+        if outcome == Reported::Failed {
+            inner.transfers.notice(&job, NotifyEvent::Error);
+        }
         if let Reported::Ended(event) = outcome {
             let index = usize::try_from(file.file_index).unwrap_or(usize::MAX);
             inner.transfers.forget(&job, index);
@@ -303,6 +421,20 @@ enum Reported {
     Changed,
     /// The transfer ended; the job entered a state that notifies, or not.
     Ended(Option<NotifyEvent>),
+    /// The report put the job in `error` while its transfer is in flight:
+    /// the next `poll` issues the `stop` (contract §16.10).
+    Failed,
+}
+
+impl Reported {
+    /// A report that changed the job, or ended it in `error`.
+    fn failed_or_changed(failed: bool) -> Reported {
+        if failed {
+            Reported::Failed
+        } else {
+            Reported::Changed
+        }
+    }
 }
 
 /// Due retries and passed no-progress deadlines.

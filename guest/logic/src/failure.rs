@@ -4,7 +4,8 @@
 use alloc::string::String;
 
 use bits_queue_contract::error::hresult;
-use bits_queue_contract::{JobErrorContext, TransferFailure};
+use bits_queue_contract::upload::upload_hresult;
+use bits_queue_contract::{FailureDetail, JobErrorContext, TlsFailure, TransferFailure};
 
 /// A failure as the job records it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -17,6 +18,8 @@ pub struct Classified {
     pub context: JobErrorContext,
     /// What happened, in words, for the job error's description.
     pub description: String,
+    /// Seconds the server asked to wait (Retry-After), at most a day.
+    pub retry_after: Option<u64>,
 }
 
 /// The HTTP statuses that end a job in `error` (contract §10): the request
@@ -83,7 +86,115 @@ pub fn classify(failure: &TransferFailure) -> Classified {
         hresult,
         context,
         description,
+        retry_after: None,
     }
+}
+
+/// The longest Retry-After honoured (contract §15.8): a day.
+const MAX_RETRY_AFTER: u64 = 86_400;
+
+/// The failure table of `report-failure-detail` (contract §14.4, §15.8,
+/// §17.1), and whether the failure drops the upload's session (the server
+/// no longer knows it).
+pub fn classify_detail(detail: &FailureDetail) -> (Classified, bool) {
+    use JobErrorContext::{GeneralTransport, LocalFile, RemoteApplication, RemoteFile};
+    let mut drops_session = false;
+    let mut retry_after = None;
+    let (fatal, hresult, context, description) = match detail {
+        FailureDetail::ServerError(error) => {
+            let wire = error.hresult.filter(|code| code & 0x8000_0000 != 0);
+            drops_session = wire == Some(upload_hresult::SESSION_NOT_FOUND);
+            let description = if error.description.is_empty() {
+                words(&["the server answered HTTP ", &decimal(error.status)])
+            } else {
+                error.description.clone()
+            };
+            (
+                wire == Some(upload_hresult::TOO_LARGE) || http_status_is_fatal(error.status),
+                wire.unwrap_or(hresult::HTTP_BASE + u32::from(error.status)),
+                if error.context == Some(7) {
+                    RemoteApplication
+                } else {
+                    RemoteFile
+                },
+                description,
+            )
+        }
+        FailureDetail::ProtocolMismatch(why) => (
+            true,
+            upload_hresult::PROTOCOL_MISMATCH,
+            RemoteFile,
+            words(&["the server does not speak the upload protocol: ", why]),
+        ),
+        FailureDetail::InvalidResponse(why) => (
+            true,
+            upload_hresult::INVALID_SERVER_RESPONSE,
+            RemoteFile,
+            words(&["the server's answer is not valid: ", why]),
+        ),
+        FailureDetail::ReplyUrlMissing => (
+            true,
+            upload_hresult::INVALID_SERVER_RESPONSE,
+            RemoteApplication,
+            "the server gave no reply URL".into(),
+        ),
+        FailureDetail::LocalFileChanged => (
+            true,
+            upload_hresult::LOCAL_FILE_CHANGED,
+            LocalFile,
+            "the local file changed during the upload".into(),
+        ),
+        FailureDetail::RetryAfter(status, seconds) => {
+            if matches!(status, 429 | 503) {
+                retry_after = Some(u64::from(*seconds).min(MAX_RETRY_AFTER));
+                (
+                    false,
+                    hresult::HTTP_BASE + u32::from(*status),
+                    RemoteFile,
+                    words(&["the server answered HTTP ", &decimal(*status)]),
+                )
+            } else {
+                return (classify(&TransferFailure::HttpStatus(*status)), false);
+            }
+        }
+        FailureDetail::Tls(kind, why) => {
+            let (fatal, code, context) = match kind {
+                TlsFailure::Revoked => (true, 0x8007_2F8A, RemoteFile),
+                TlsFailure::RevocationUnchecked => (true, 0x8007_2F19, RemoteFile),
+                TlsFailure::ClientCertificateNeeded => (true, 0x8007_2F0C, RemoteFile),
+                TlsFailure::ClientCertificateMissing => (true, 0x8009_2004, LocalFile),
+                TlsFailure::Handshake => (false, 0x8007_2F7D, GeneralTransport),
+                _ => (true, 0x8007_2F8F, RemoteFile),
+            };
+            (fatal, code, context, words(&["TLS: ", why]))
+        }
+        FailureDetail::RedirectFailed(why) => (
+            true,
+            0x8007_2F7C,
+            RemoteFile,
+            words(&["the redirect failed: ", why]),
+        ),
+        FailureDetail::RedirectRefused(status, location) => (
+            true,
+            0x8007_0000 + u32::from(*status),
+            RemoteFile,
+            words(&["a redirect the job refuses, to ", location]),
+        ),
+        FailureDetail::Stalled(why) => (
+            false,
+            upload_hresult::NO_PROGRESS,
+            GeneralTransport,
+            words(&["no progress: ", why]),
+        ),
+    };
+    let classified = Classified {
+        fatal,
+        hresult,
+        context,
+        description,
+        retry_after,
+    };
+    (classified, drops_session)
 }
 
 /// The pieces joined. (Not `format!`: `core::fmt` would cost the component

@@ -16,11 +16,13 @@ use bits_queue_contract::limits::{
     DEFAULT_MINIMUM_RETRY_DELAY, DEFAULT_NO_PROGRESS_TIMEOUT, LEAST_MINIMUM_RETRY_DELAY,
 };
 use bits_queue_contract::{
-    Datetime, ErrorCode, FileInfo, FileMove, FileProgress, Guid, JobError, JobPriority, JobState,
-    JobTimes, JobType, Progress, TransferFailure, notify_flags,
+    Datetime, ErrorCode, FailureDetail, FileInfo, FileMove, FileProgress, Guid, JobError,
+    JobErrorContext, JobPriority, JobState, JobTimes, JobType, Progress, TransferFailure,
+    UploadPhase, notify_flags,
 };
 
-use crate::failure;
+use crate::failure::{self, Classified};
+use crate::upload::UploadState;
 use crate::validate;
 
 /// `BG_SIZE_UNKNOWN`: the `bytes-total` of a job with a file of unknown size.
@@ -82,6 +84,11 @@ pub struct Job {
     /// When a transfer of this job last started: scheduling runs the least
     /// recently run first.
     pub(crate) last_run: Option<Datetime>,
+    /// Whether a `resume` ever succeeded (contract §14.1): some settings
+    /// are fixed from then on.
+    pub(crate) resumed: bool,
+    /// An upload job's session, phase and reply (contract §14).
+    pub(crate) upload: UploadState,
 }
 
 impl Job {
@@ -110,6 +117,8 @@ impl Job {
             retry_at: None,
             stalled_since: None,
             last_run: None,
+            resumed: false,
+            upload: UploadState::default(),
         }
     }
 
@@ -224,7 +233,7 @@ impl Job {
     }
 
     /// `invalid-state` in a final state: every change checks this first.
-    fn check_not_final(&self) -> Result<(), ErrorCode> {
+    pub(crate) fn check_not_final(&self) -> Result<(), ErrorCode> {
         if self.state.is_final() {
             Err(ErrorCode::InvalidState)
         } else {
@@ -318,6 +327,9 @@ impl Job {
             return Err(ErrorCode::TooManyFilesInJob);
         }
         self.files.extend(files.into_iter().map(FileEntry::new));
+        if self.job_type == JobType::UploadReply && self.upload.reply_file_name.is_none() {
+            self.upload.reply_file_name = self.generated_reply_name();
+        }
         if self.state == JobState::Transferred {
             self.state = JobState::Queued;
             self.times.transfer_completion = None;
@@ -370,6 +382,7 @@ impl Job {
             JobState::Acknowledged | JobState::Cancelled => return Err(ErrorCode::InvalidState),
         };
         self.error = None;
+        self.resumed = true;
         self.end_waiting();
         Ok(())
     }
@@ -410,6 +423,12 @@ impl Job {
     /// transfers, instances and restarts (contract §10).
     pub fn temporary_name(&self, index: usize) -> Option<String> {
         let local = &self.files.get(index)?.info.local_name;
+        Some(self.temporary_name_in(local, index))
+    }
+
+    /// `BIT` + hex + `.tmp` in the directory of `local`, the hex a hash of
+    /// the job's GUID and `index`.
+    pub(crate) fn temporary_name_in(&self, local: &str, index: usize) -> String {
         let directory_len = local.rfind(['/', '\\']).map_or(0, |at| at + 1);
         let mut hash = 0x811C_9DC5u32; // FNV-1a
         let index = u32::try_from(index).unwrap_or(u32::MAX);
@@ -424,7 +443,7 @@ impl Job {
             name.push(char::from_digit(digit, 16).map_or('0', |c| c.to_ascii_uppercase()));
         }
         name.push_str(".tmp");
-        Some(name)
+        name
     }
 
     /// The `commit` of `complete`: every fully arrived file's temporary
@@ -486,7 +505,7 @@ impl Job {
     }
 
     /// `invalid-state` unless file `index` is in flight.
-    fn check_in_flight(&self, index: u32) -> Result<usize, ErrorCode> {
+    pub(crate) fn check_in_flight(&self, index: u32) -> Result<usize, ErrorCode> {
         let index = usize::try_from(index).map_err(|_| ErrorCode::InvalidState)?;
         if self.in_flight_file() == Some(index) {
             Ok(index)
@@ -506,6 +525,7 @@ impl Job {
         }
         self.state = JobState::Connecting;
         self.last_run = Some(now);
+        self.expire_host_id(now);
         Ok(index)
     }
 
@@ -520,14 +540,20 @@ impl Job {
     /// `report-connected`: the server answered, with `size` and `validator`
     /// if it gave them. If it changed the file (a validator that differs
     /// from, or replaces, the one reported before, or another known size),
-    /// the file restarts from 0. The job is `transferring`.
+    /// the file restarts from 0. The job is `transferring`. An upload
+    /// follows contract §14.2 instead (see `upload_connected`). Returns
+    /// whether the report put the job in `error` (an upload's local file
+    /// changed).
     pub fn report_connected(
         &mut self,
         index: u32,
         size: Option<u64>,
         validator: Option<String>,
-    ) -> Result<(), ErrorCode> {
+    ) -> Result<bool, ErrorCode> {
         let index = self.check_in_flight(index)?;
+        if self.job_type.is_upload() {
+            return self.upload_connected(index, size, validator);
+        }
         let file = &mut self.files[index];
         let validator_changed = file.validator.is_some() && validator != file.validator;
         let size_changed = matches!((file.size, size), (Some(old), Some(new)) if old != new);
@@ -537,7 +563,7 @@ impl Job {
         file.size = size;
         file.validator = validator;
         self.state = JobState::Transferring;
-        Ok(())
+        Ok(false)
     }
 
     /// `report-progress`: the file's bytes so far, absolute. Fewer than
@@ -546,6 +572,9 @@ impl Job {
     /// deadline; returns whether any did (none: nothing changes).
     pub fn report_progress(&mut self, index: u32, bytes: u64) -> Result<bool, ErrorCode> {
         let index = self.check_in_flight(index)?;
+        if self.job_type.is_upload() {
+            return self.upload_progress(index, bytes);
+        }
         let file = &mut self.files[index];
         if bytes < file.transferred || file.size.is_some_and(|size| bytes > size) {
             return Err(ErrorCode::InvalidArgument);
@@ -567,6 +596,9 @@ impl Job {
     /// `transferred`; returns whether it is.
     pub fn report_done(&mut self, index: u32, now: Datetime) -> Result<bool, ErrorCode> {
         let index = self.check_in_flight(index)?;
+        if self.job_type.is_upload() {
+            self.upload_done(index)?;
+        }
         let file = &mut self.files[index];
         file.transferred = file.size.unwrap_or(file.transferred);
         file.size = Some(file.transferred);
@@ -596,7 +628,71 @@ impl Job {
         now: Datetime,
     ) -> Result<bool, ErrorCode> {
         let index = self.check_in_flight(index)?;
-        let classified = failure::classify(failure);
+        let mut classified = failure::classify(failure);
+        if matches!(failure, TransferFailure::ConnectFailed(_)) {
+            self.start_fallback_timer(now);
+        }
+        if matches!(failure, TransferFailure::HttpStatus(_)) {
+            classified.context = self.reply_context(classified.context);
+        }
+        Ok(self.record_failure(index, classified, now))
+    }
+
+    /// `report-failure-detail` at `now` (contract §14.1, §14.4): the rules
+    /// of [`Job::report_failure`] with the detail's own table. The upload
+    /// failures are `invalid-argument` on a download.
+    pub fn report_failure_detail(
+        &mut self,
+        index: u32,
+        detail: &FailureDetail,
+        now: Datetime,
+    ) -> Result<bool, ErrorCode> {
+        let upload_only = matches!(
+            detail,
+            FailureDetail::ServerError(_)
+                | FailureDetail::ProtocolMismatch(_)
+                | FailureDetail::ReplyUrlMissing
+                | FailureDetail::LocalFileChanged
+        );
+        if upload_only && !self.job_type.is_upload() {
+            return Err(ErrorCode::InvalidArgument);
+        }
+        let index = self.check_in_flight(index)?;
+        let (mut classified, drops_session) = failure::classify_detail(detail);
+        if matches!(
+            detail,
+            FailureDetail::ServerError(_) | FailureDetail::RetryAfter(..)
+        ) {
+            classified.context = self.reply_context(classified.context);
+        }
+        if matches!(detail, FailureDetail::Stalled(_)) {
+            self.start_fallback_timer(now);
+        }
+        if drops_session {
+            self.drop_session();
+        }
+        Ok(self.record_failure(index, classified, now))
+    }
+
+    /// In an upload-reply's phase `reply`, what the server says is about
+    /// the server application (contract §14.5).
+    pub(crate) fn reply_context(&self, context: JobErrorContext) -> JobErrorContext {
+        if self.job_type.is_upload() && self.upload_phase() == UploadPhase::Reply {
+            JobErrorContext::RemoteApplication
+        } else {
+            context
+        }
+    }
+
+    /// Records a classified failure of file `index` at `now`: `error` (true)
+    /// or `transient-error` with a retry due after `minimum-retry-delay`, or
+    /// after the failure's own delay when it names a longer one.
+    pub(crate) fn record_failure(
+        &mut self,
+        index: usize,
+        classified: Classified,
+        now: Datetime,
+    ) -> bool {
         self.error = Some(JobError {
             context: classified.context,
             hresult: classified.hresult,
@@ -605,16 +701,17 @@ impl Job {
         });
         if classified.fatal || self.no_progress_timeout < self.minimum_retry_delay {
             self.fail();
-            return Ok(true);
+            return true;
         }
         let since = *self.stalled_since.get_or_insert(now);
         if self.deadline_from(since) <= now {
             self.fail();
-            return Ok(true);
+            return true;
         }
         self.state = JobState::TransientError;
-        self.retry_at = Some(now.plus_seconds(u64::from(self.minimum_retry_delay)));
-        Ok(false)
+        let delay = u64::from(self.minimum_retry_delay).max(classified.retry_after.unwrap_or(0));
+        self.retry_at = Some(now.plus_seconds(delay));
+        false
     }
 
     /// `report-lost`: the transfer died with its host; `queued` at once,
@@ -627,7 +724,7 @@ impl Job {
 
     /// Into `error` for good: no retry, no deadline. (A `0` timeout is below
     /// every retry delay, so it lands here on the first failure.)
-    fn fail(&mut self) {
+    pub(crate) fn fail(&mut self) {
         self.state = JobState::Error;
         self.end_waiting();
     }
@@ -635,6 +732,12 @@ impl Job {
     /// The no-progress deadline counted from `since`.
     fn deadline_from(&self, since: Datetime) -> Datetime {
         since.plus_seconds(u64::from(self.no_progress_timeout))
+    }
+
+    /// The no-progress deadline, if it runs (from the first transient
+    /// error until bytes arrive), for an order's details.
+    pub fn no_progress_deadline(&self) -> Option<Datetime> {
+        self.stalled_since.map(|since| self.deadline_from(since))
     }
 
     /// The no-progress deadline, while it runs: from the first transient
@@ -727,9 +830,20 @@ mod tests {
         job.begin_transfer(T0).map(drop)
     }
     fn connected(job: &mut Job) -> Result<(), ErrorCode> {
-        job.report_connected(0, Some(10), None)
+        // An upload's snapshot needs an `mtime:` validator (contract §14.2).
+        let validator = job.job_type.is_upload().then(|| "mtime:1".into());
+        job.report_connected(0, Some(10), validator).map(drop)
     }
     fn done(job: &mut Job) -> Result<(), ErrorCode> {
+        if job.job_type.is_upload() {
+            // The server acknowledges every byte, the reply (if any)
+            // arrives, and the session closes (contract §14.2).
+            job.report_progress(0, 10)?;
+            if job.job_type == JobType::UploadReply {
+                job.report_reply_connected(0, Some(0), None, 0)?;
+                job.report_reply_done(0, Some(Vec::new()))?;
+            }
+        }
         job.report_done(0, T0).map(drop)
     }
 

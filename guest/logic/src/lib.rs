@@ -8,6 +8,7 @@
 //! - [`engine`]: scheduling, reports, retries and notifications for a host
 //!   that moves bytes;
 //! - [`failure`]: how each transfer failure ends;
+//! - [`upload`]: upload and upload-reply jobs: session, phases, reply;
 //! - [`random`], [`clock`]: where GUIDs and times come from.
 //!
 //! The values these rules work on (GUIDs, enums, error codes, limits) are
@@ -45,6 +46,7 @@ pub mod journal;
 pub mod queue;
 pub mod random;
 pub mod record;
+pub mod upload;
 pub mod validate;
 
 pub use bits_queue_contract::{

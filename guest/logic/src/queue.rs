@@ -29,8 +29,9 @@ use hashbrown::HashTable;
 
 use bits_queue_contract::guid::GuidHasher;
 use bits_queue_contract::{
-    Action, Datetime, ErrorCode, FileInfo, FileProgress, Guid, JobError, JobPriority, JobState,
-    JobTimes, JobType, NotifyEvent, Progress, QueueLimits,
+    Action, CallError, Datetime, ErrorCode, FileInfo, FileMove, FileProgress, Guid, HttpSettings,
+    JobError, JobPriority, JobState, JobTimes, JobType, NotifyEvent, Progress, QueueLimits,
+    SessionCancel, UploadProtocol,
 };
 
 use crate::clock::{Clock, ManualClock};
@@ -492,7 +493,7 @@ impl JobRef {
     /// Runs one change of the job through `f`. When it succeeds the job was
     /// modified now (contract §9) and gives a `modification` notice if its
     /// flags ask (§12); when it fails nothing changed.
-    fn change<R>(&self, f: impl FnOnce(&mut Job) -> Result<R, ErrorCode>) -> Result<R, ErrorCode> {
+    fn change<R, E>(&self, f: impl FnOnce(&mut Job) -> Result<R, E>) -> Result<R, E> {
         let result = f(&mut write(&self.0.job))?;
         if let Some(queue) = self.0.queue.upgrade() {
             let mut inner = write(&queue);
@@ -579,10 +580,20 @@ impl JobRef {
     /// for `discard` (contract §10). See [`Job::cancel`].
     pub fn cancel(&self) -> Result<(), ErrorCode> {
         self.change(Job::cancel)?;
-        let discard = read(&self.0.job).temporary_names(|_| false);
+        let (discard, session) = {
+            let job = read(&self.0.job);
+            let mut discard = job.temporary_names(|_| false);
+            if job.reply_started() {
+                discard.extend(job.reply_temporary_name());
+            }
+            (discard, self.session_cancel(&job))
+        };
         self.with_transfers(|transfers| {
             transfers.stop_if_in_flight(self);
             transfers.file_action(Action::Discard(discard));
+            if let Some(session) = session {
+                transfers.session_cancel(session);
+            }
         });
         self.leave_queue();
         Ok(())
@@ -595,12 +606,16 @@ impl JobRef {
     /// (contract §10).
     pub fn complete(&self) -> Result<(), ErrorCode> {
         self.change(Job::complete)?;
-        let (download, commit, discard) = {
+        let (download, commit, discard, reply) = {
             let job = read(&self.0.job);
+            let reply = job
+                .reply_temporary_name()
+                .zip(job.reply_file_name().ok().flatten());
             (
                 job.job_type() == JobType::Download,
                 job.file_moves(),
                 job.temporary_names(|i| job.is_completed_file(i)),
+                reply,
             )
         };
         self.with_transfers(|transfers| {
@@ -608,10 +623,64 @@ impl JobRef {
             if download {
                 transfers.file_action(Action::Commit(commit));
                 transfers.file_action(Action::Discard(discard));
+            } else if let Some((temporary_name, local_name)) = reply {
+                // An upload-reply's reply takes its name (contract §14.6).
+                transfers.file_action(Action::Commit(alloc::vec![FileMove {
+                    temporary_name,
+                    local_name,
+                }]));
             }
         });
         self.leave_queue();
         Ok(())
+    }
+
+    /// The Cancel-Session a cancel of `job` makes due: its session, if a
+    /// Close-Session Ack has not closed it (contract §14.6).
+    fn session_cancel(&self, job: &Job) -> Option<SessionCancel> {
+        let session_id = job.open_session()?.into();
+        let queue = self.0.queue.upgrade()?;
+        let now = write(&queue).now();
+        let wait = job.no_progress_timeout().min(86_400);
+        Some(SessionCancel {
+            job: job.id(),
+            protocol: job.upload_protocol(),
+            target_url: job.upload_target_url(),
+            session_id,
+            http: HttpSettings::default(),
+            until: now.plus_seconds(u64::from(wait)),
+            retry_delay: job.minimum_retry_delay(),
+        })
+    }
+
+    /// See [`Job::set_upload_protocol`].
+    pub fn set_upload_protocol(&self, protocol: UploadProtocol) -> Result<(), CallError> {
+        self.change(|job| job.set_upload_protocol(protocol))
+    }
+
+    /// See [`Job::set_reply_file_name`].
+    pub fn set_reply_file_name(&self, name: &str) -> Result<(), CallError> {
+        self.change(|job| job.set_reply_file_name(name))
+    }
+
+    /// See [`Job::upload_protocol`].
+    pub fn upload_protocol(&self) -> UploadProtocol {
+        read(&self.0.job).upload_protocol()
+    }
+
+    /// See [`Job::reply_file_name`].
+    pub fn reply_file_name(&self) -> Result<Option<String>, CallError> {
+        read(&self.0.job).reply_file_name()
+    }
+
+    /// See [`Job::reply_progress`].
+    pub fn reply_progress(&self) -> Result<FileProgress, CallError> {
+        read(&self.0.job).reply_progress()
+    }
+
+    /// See [`Job::reply_data`].
+    pub fn reply_data(&self) -> Result<Option<Vec<u8>>, CallError> {
+        read(&self.0.job).reply_data()
     }
 
     /// Runs `f` on the queue's engine, if the queue is still there.
@@ -1006,9 +1075,19 @@ mod tests {
         let Some(Action::Start(order)) = queue.poll().into_iter().next() else {
             panic!("a start order");
         };
-        queue.report_connected(order.file, Some(5), None).unwrap();
+        // An upload reports its local snapshot (contract §14.2), and is
+        // done only once the server acknowledged every byte.
+        assert_eq!(
+            queue.report_connected(order.file, Some(5), None),
+            Err(ErrorCode::InvalidArgument)
+        );
+        queue
+            .report_connected(order.file, Some(5), Some("mtime:7".into()))
+            .unwrap();
         assert_eq!(job.state(), JobState::Transferring);
         assert_eq!(job.complete(), Err(ErrorCode::InvalidState));
+        assert_eq!(queue.report_done(order.file), Err(ErrorCode::InvalidState));
+        queue.report_progress(order.file, 5).unwrap();
         queue.report_done(order.file).unwrap();
         assert_eq!(job.state(), JobState::Transferred);
         assert_eq!(job.complete(), Ok(()));

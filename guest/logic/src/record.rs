@@ -18,6 +18,23 @@
 //!                            completed (byte), option<validator>
 //! ```
 //!
+//!
+//! Version 2 is version 1 followed by what contract §14 added, and is
+//! written only for a job that needs it (the oldest version that holds a
+//! record is the one written, so older components keep reading the rest):
+//!
+//! ```text
+//! has been resumed (byte)   upload protocol, phase (a byte each)
+//! option<session id>   session closed (byte)
+//! option<host id>   option<fallback seconds>   option<fallback since>
+//! option<reply URL>   option<reply file name>   option<reply size>
+//! option<reply validator>   reply bytes kept   reply connected (byte)
+//! reply done (byte)   option<reply data>
+//! ```
+//!
+//! A version-1 record reads with the upload state at its defaults, and its
+//! job has been resumed unless it is `suspended` and never started.
+//!
 //! Decoding checks everything a job could not hold (a bad enum case, a
 //! name over its limit or malformed, an unfinished file before a finished
 //! one, more bytes than a known size, trailing bytes…) and refuses the
@@ -27,15 +44,22 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use bits_queue_contract::upload::MAX_REPLY_DATA;
 use bits_queue_contract::{
     Datetime, FileInfo, Guid, JobError, JobErrorContext, JobPriority, JobState, JobTimes, JobType,
+    UploadPhase, UploadProtocol,
 };
 
 use crate::job::{FileEntry, Job};
+use crate::upload::{self, UploadState};
 use crate::validate;
 
-/// The record format this component writes.
+/// The first record format: everything up to contract §12.
 pub const VERSION: u8 = 1;
+
+/// The record format with contract §14's upload state, written only for a
+/// job a version-1 record cannot hold.
+pub const VERSION_UPLOAD: u8 = 2;
 
 /// Why a record could not be read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,7 +68,8 @@ pub struct Unreadable;
 /// `job`, whose place in creation order is `sequence`, as record bytes.
 pub fn encode(job: &Job, sequence: u64) -> Vec<u8> {
     let mut out = Writer(Vec::with_capacity(96 + job.files.len() * 64));
-    out.byte(VERSION);
+    let extended = !job.upload.is_default() || job.resumed != resumed_in_version_1(job);
+    out.byte(if extended { VERSION_UPLOAD } else { VERSION });
     out.varint(sequence);
     out.0.extend_from_slice(&job.id.to_bytes());
     out.byte(job.job_type as u8);
@@ -76,13 +101,106 @@ pub fn encode(job: &Job, sequence: u64) -> Vec<u8> {
         out.byte(u8::from(file.completed));
         out.option(file.validator.as_deref(), Writer::text);
     }
+    if extended {
+        encode_upload(&mut out, job);
+    }
     out.0
+}
+
+/// Whether a version-1 record's job counts as resumed (contract §14.1):
+/// unless it is `suspended` and no transfer of it ever started.
+fn resumed_in_version_1(job: &Job) -> bool {
+    !(job.state == JobState::Suspended && job.last_run.is_none())
+}
+
+/// Version 2's addition.
+fn encode_upload(out: &mut Writer, job: &Job) {
+    let upload = &job.upload;
+    out.byte(u8::from(job.resumed));
+    out.byte(upload.protocol as u8);
+    out.byte(upload.phase as u8);
+    out.option(upload.session_id.as_deref(), Writer::text);
+    out.byte(u8::from(upload.session_closed));
+    out.option(upload.host_id.as_deref(), Writer::text);
+    out.option(upload.host_id_fallback, |out, s| out.varint(s.into()));
+    out.option(upload.fallback_since, Writer::time);
+    out.option(upload.reply_url.as_deref(), Writer::text);
+    out.option(upload.reply_file_name.as_deref(), Writer::text);
+    out.option(upload.reply_size, Writer::varint);
+    out.option(upload.reply_validator.as_deref(), Writer::text);
+    out.varint(upload.reply_transferred);
+    out.byte(u8::from(upload.reply_connected));
+    out.byte(u8::from(upload.reply_done));
+    out.option(upload.reply_data.as_deref(), |out, data| {
+        out.varint(data.len() as u64);
+        out.0.extend_from_slice(data);
+    });
+}
+
+/// Version 2's addition, checked: what a job of `job_type` could hold.
+fn decode_upload(
+    input: &mut Reader<'_>,
+    job_type: JobType,
+) -> Result<(bool, UploadState), Unreadable> {
+    let resumed = input.flag()?;
+    let upload = UploadState {
+        protocol: case(&UploadProtocol::ALL, input.byte()?)?,
+        phase: case(&UploadPhase::ALL, input.byte()?)?,
+        session_id: input.option(Reader::text)?,
+        session_closed: input.flag()?,
+        host_id: input.option(Reader::text)?,
+        host_id_fallback: input.option(Reader::u32)?,
+        fallback_since: input.option(Reader::time)?,
+        reply_url: input.option(Reader::text)?,
+        reply_file_name: input.option(Reader::text)?,
+        reply_size: input.option(Reader::varint)?,
+        reply_validator: input.option(Reader::text)?,
+        reply_transferred: input.varint()?,
+        reply_connected: input.flag()?,
+        reply_done: input.flag()?,
+        reply_data: input.option(|input| {
+            let len = usize::try_from(input.varint()?).map_err(|_| Unreadable)?;
+            let (bytes, rest) = input.0.split_at_checked(len).ok_or(Unreadable)?;
+            input.0 = rest;
+            Ok(bytes.to_vec())
+        })?,
+    };
+    let reply_only = job_type == JobType::UploadReply
+        || (upload.reply_url.is_none()
+            && upload.reply_file_name.is_none()
+            && upload.reply_transferred == 0
+            && upload.reply_data.is_none()
+            && upload.phase != UploadPhase::Reply);
+    let valid = (job_type.is_upload() || upload.is_default())
+        && reply_only
+        && upload
+            .session_id
+            .as_deref()
+            .is_none_or(upload::is_session_id)
+        && upload.host_id.as_deref().is_none_or(upload::is_host_id)
+        && upload.reply_url.as_deref().is_none_or(upload::is_reply_url)
+        && upload
+            .reply_file_name
+            .as_deref()
+            .is_none_or(validate::is_local_name)
+        && upload
+            .reply_size
+            .is_none_or(|size| upload.reply_transferred <= size)
+        && upload.reply_data.as_ref().is_none_or(|data| {
+            data.len() as u64 == upload.reply_transferred
+                && upload.reply_transferred <= MAX_REPLY_DATA
+        });
+    if !valid {
+        return Err(Unreadable);
+    }
+    Ok((resumed, upload))
 }
 
 /// The job and its sequence a record holds, checked.
 pub fn decode(bytes: &[u8]) -> Result<(Job, u64), Unreadable> {
     let mut input = Reader(bytes);
-    if input.byte()? != VERSION {
+    let version = input.byte()?;
+    if version != VERSION && version != VERSION_UPLOAD {
         return Err(Unreadable);
     }
     let sequence = input.varint()?;
@@ -146,6 +264,11 @@ pub fn decode(bytes: &[u8]) -> Result<(Job, u64), Unreadable> {
             validator,
         });
     }
+    let extension = if version == VERSION_UPLOAD {
+        Some(decode_upload(&mut input, job_type)?)
+    } else {
+        None
+    };
     if !input.0.is_empty() {
         return Err(Unreadable);
     }
@@ -158,7 +281,7 @@ pub fn decode(bytes: &[u8]) -> Result<(Job, u64), Unreadable> {
     if !consistent {
         return Err(Unreadable);
     }
-    let job = Job {
+    let mut job = Job {
         id,
         job_type,
         state,
@@ -175,7 +298,16 @@ pub fn decode(bytes: &[u8]) -> Result<(Job, u64), Unreadable> {
         retry_at,
         stalled_since,
         last_run,
+        resumed: false,
+        upload: UploadState::default(),
     };
+    match extension {
+        Some((resumed, upload)) => {
+            job.resumed = resumed;
+            job.upload = upload;
+        }
+        None => job.resumed = resumed_in_version_1(&job),
+    }
     Ok((job, sequence))
 }
 
@@ -258,6 +390,14 @@ impl Reader<'_> {
             }
         }
         Err(Unreadable)
+    }
+
+    fn flag(&mut self) -> Result<bool, Unreadable> {
+        match self.byte()? {
+            0 => Ok(false),
+            1 => Ok(true),
+            _ => Err(Unreadable),
+        }
     }
 
     fn u32(&mut self) -> Result<u32, Unreadable> {

@@ -88,9 +88,15 @@ pub fn generate(wit_dir: &Path, world: &str) -> String {
             let result = function.result.as_ref().map_or("()".to_string(), |ty| {
                 generator.rust_type(ty, Position::Result)
             });
+            // The typed function's results: none for a function without a
+            // result, else a 1-tuple.
+            let results = match function.result {
+                Some(_) => format!("({result},)"),
+                None => "()".to_string(),
+            };
             writeln!(
                 out,
-                "    {field} = {need} {interface:?}.{:?}({params}) -> {result};",
+                "    {field} = {need} {interface:?}.{:?}({params}) -> {result} as {results};",
                 function.name
             )
             .expect("writing to a String");

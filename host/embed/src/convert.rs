@@ -16,3 +16,9 @@ pub(crate) fn queue_result<T, U: From<T>>(r: Result<T, wit::ErrorCode>) -> crate
     r.map(U::from)
         .map_err(|code| crate::Error::Queue(code.into()))
 }
+
+/// A WIT `result<T, call-error>` as this crate's result.
+pub(crate) fn call_result<T, U: From<T>>(r: Result<T, wit::CallError>) -> crate::Result<U> {
+    r.map(U::from)
+        .map_err(|code| crate::Error::Call(code.into()))
+}

@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use bits_queue_contract::ErrorCode;
+use bits_queue_contract::{CallError, ErrorCode};
 
 /// What kind of sandbox failure happened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -111,6 +111,9 @@ impl std::error::Error for SandboxError {}
 pub enum Error {
     /// The queue refused the call (the guest returned an `error-code`).
     Queue(ErrorCode),
+    /// The queue refused a call added after §8 (the guest returned a
+    /// `call-error`, contract §14.1).
+    Call(CallError),
     /// The sandbox failed (load, trap, limit, dead instance).
     Sandbox(SandboxError),
 }
@@ -120,6 +123,7 @@ impl Error {
     pub fn code(&self) -> Option<ErrorCode> {
         match self {
             Error::Queue(code) => Some(*code),
+            Error::Call(call) => call.error_code(),
             Error::Sandbox(_) => None,
         }
     }
@@ -127,7 +131,7 @@ impl Error {
     /// The sandbox failure, if the sandbox failed.
     pub fn sandbox(&self) -> Option<&SandboxError> {
         match self {
-            Error::Queue(_) => None,
+            Error::Queue(_) | Error::Call(_) => None,
             Error::Sandbox(e) => Some(e),
         }
     }
@@ -145,6 +149,7 @@ impl fmt::Display for Error {
             Error::Queue(code) => {
                 write!(f, "{code} (0x{:08X}): {}", code.hresult(), code.meaning())
             }
+            Error::Call(call) => write!(f, "{call} (0x{:08X})", call.hresult()),
             Error::Sandbox(e) => e.fmt(f),
         }
     }
@@ -154,6 +159,7 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Queue(code) => Some(code),
+            Error::Call(call) => Some(call),
             Error::Sandbox(e) => Some(e),
         }
     }

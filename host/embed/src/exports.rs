@@ -35,7 +35,7 @@ use crate::instance_state::InstanceState;
 macro_rules! contract {
     ($(
         $field:ident = $need:ident $interface:literal . $name:literal
-            ($($arg:ident: $arg_ty:ty),*) -> $ret:ty;
+            ($($arg:ident: $arg_ty:ty),*) -> $ret:ty as $results:ty;
     )*) => {
         /// Where each of the contract's functions is in one component.
         pub(crate) struct Exports {
@@ -64,7 +64,7 @@ macro_rules! contract {
                         instance
                             .get_func(&mut *store, index)
                             .ok_or_else(|| format!("`{}` in `{}` is not a function", $name, $interface))?
-                            .typed::<($($arg_ty,)*), ($ret,)>(&*store)
+                            .typed::<($($arg_ty,)*), $results>(&*store)
                             .map_err(|e| {
                                 format!("`{}` in `{}` has the wrong type: {e:#}", $name, $interface)
                             })?;
@@ -115,13 +115,28 @@ macro_rules! contract {
                     // runtime's `Exports`, and `get_func` finds nothing in
                     // another component's instance).
                     let typed =
-                        unsafe { TypedFunc::<($($arg_ty,)*), ($ret,)>::new_unchecked(func) };
-                    let (result,) = typed.call(store, ($($arg,)*))?;
-                    Ok(result)
+                        unsafe { TypedFunc::<($($arg_ty,)*), $results>::new_unchecked(func) };
+                    Ok(Results::result(typed.call(store, ($($arg,)*))?))
                 }
             )*
         }
     };
+}
+
+/// A typed function's results as the function's one result: a function
+/// without a result has none, one with a result gives a 1-tuple.
+trait Results<R> {
+    fn result(self) -> R;
+}
+
+impl Results<()> for () {
+    fn result(self) {}
+}
+
+impl<T> Results<T> for (T,) {
+    fn result(self) -> T {
+        self.0
+    }
 }
 
 /// Where a function is: a required one must be found, an optional one may

@@ -9,13 +9,13 @@ use wasmtime::Store;
 use wasmtime::component::ResourceAny;
 
 use crate::bindings::wit;
-use crate::convert::queue_result;
+use crate::convert::{call_result, queue_result};
 use crate::exports::Guest;
 use crate::instance::Instance;
 use crate::instance_state::InstanceState;
 use crate::{
     FileInfo, FileProgress, Guid, JobError, JobPriority, JobState, JobTimes, JobType, Progress,
-    Result,
+    Result, UploadProtocol,
 };
 
 /// An owned guest handle: released in the guest by [`Owned::release`], or
@@ -249,6 +249,44 @@ impl Job {
     pub fn error(&self) -> Result<Option<JobError>> {
         let error = self.call(|guest, store, raw| guest.get_error(store, raw))?;
         Ok(error.map(JobError::from))
+    }
+
+    /// An upload-reply job's reply file name (`get-reply-file-name`,
+    /// contract §14.5); none before it has a file.
+    pub fn reply_file_name(&self) -> Result<Option<String>> {
+        call_result(self.call(|guest, store, raw| guest.get_reply_file_name(store, raw))?)
+    }
+
+    /// Sets the reply file name (`set-reply-file-name`): "" for the
+    /// generated one.
+    pub fn set_reply_file_name(&self, name: &str) -> Result<()> {
+        self.owned.instance.check_argument_bytes(name.len())?;
+        call_result(self.call(|guest, store, raw| guest.set_reply_file_name(store, raw, name))?)
+    }
+
+    /// The reply's progress (`get-reply-progress`).
+    pub fn reply_progress(&self) -> Result<FileProgress> {
+        call_result(self.call(|guest, store, raw| guest.get_reply_progress(store, raw))?)
+    }
+
+    /// The reply's bytes once transferred (`get-reply-data`): none for an
+    /// empty reply.
+    pub fn reply_data(&self) -> Result<Option<Vec<u8>>> {
+        call_result(self.call(|guest, store, raw| guest.get_reply_data(store, raw))?)
+    }
+
+    /// The upload protocol (`get-upload-protocol`).
+    pub fn upload_protocol(&self) -> Result<UploadProtocol> {
+        self.call(|guest, store, raw| guest.get_upload_protocol(store, raw))
+            .map(UploadProtocol::from)
+    }
+
+    /// Sets the upload protocol (`set-upload-protocol`): upload jobs only,
+    /// before the first resume.
+    pub fn set_upload_protocol(&self, protocol: UploadProtocol) -> Result<()> {
+        call_result(
+            self.call(|guest, store, raw| guest.set_upload_protocol(store, raw, protocol.into()))?,
+        )
     }
 
     /// Each file's progress, in order (`get-file-progress`).

@@ -55,9 +55,11 @@ mod transfer_calls;
 /// the component's logic uses, so their facts (WIT names, HRESULTs,
 /// Windows names, limits) exist once.
 pub use bits_queue_contract::{
-    Action, Change, Datetime, ErrorCode, FileInfo, FileMove, FileProgress, FileRef, Guid, JobError,
-    JobErrorContext, JobPriority, JobRecord, JobState, JobTimes, JobType, NotifyEvent, Progress,
-    QueueLimits, TransferFailure, TransferOrder, UnknownName, hresult_name, notify_flags,
+    Action, CallError, Change, Datetime, ErrorCode, FailureDetail, FileInfo, FileMove,
+    FileProgress, FileRef, Guid, HttpSettings, JobError, JobErrorContext, JobPriority, JobRecord,
+    JobState, JobTimes, JobType, NotifyEvent, OrderDetails, Progress, QueueLimits, ServerError,
+    SessionCancel, TransferFailure, TransferOrder, UnknownName, UploadDetails, UploadPhase,
+    UploadProtocol, hresult_name, notify_flags,
 };
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::Config;

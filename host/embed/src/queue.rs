@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::convert::queue_result;
 use crate::instance::Instance;
 use crate::runtime::{QueueOptions, RuntimeInner};
-use crate::{ErrorCode, Guid, JobManager, QueueLimits, Result, Runtime, SandboxError};
+use crate::{CallError, ErrorCode, Guid, JobManager, QueueLimits, Result, Runtime, SandboxError};
 
 /// One instance of the component, holding one queue. Every [`JobManager`]
 /// made from it sees the same jobs; another `Queue` sees none of them.
@@ -44,6 +44,13 @@ impl Queue {
     pub fn hresult(&self, code: ErrorCode) -> Result<u32> {
         self.instance
             .call(|store, guest| guest.hresult(store, code.into()))
+    }
+
+    /// The HRESULT the component gives for a `call-error` (`call-hresult`,
+    /// contract §14.1).
+    pub fn call_hresult(&self, code: CallError) -> Result<u32> {
+        self.instance
+            .call(|store, guest| guest.call_hresult(store, code.into()))
     }
 
     /// The registry form of `id`, as the component writes it (`guid-to-string`).

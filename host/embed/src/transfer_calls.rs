@@ -8,7 +8,9 @@
 //!
 //! [`SandboxErrorKind::NotExported`]: crate::SandboxErrorKind::NotExported
 
-use bits_queue_contract::{Action, Datetime, FileRef, TransferFailure};
+use bits_queue_contract::{
+    Action, Datetime, FailureDetail, FileRef, OrderDetails, SessionCancel, TransferFailure,
+};
 
 use crate::bindings::engine as wit;
 use crate::convert::queue_result;
@@ -98,6 +100,107 @@ impl Queue {
                 guest.report_failure(store, wit::FileRef::from(file), failure)
             })?,
         )
+    }
+
+    /// This host reads every order's details (`declare-order-details`,
+    /// contract §14.1).
+    pub fn declare_order_details(&self) -> Result<()> {
+        self.instance()
+            .call(|store, guest| guest.declare_order_details(store))
+    }
+
+    /// What the order in flight for `file` needs beyond its
+    /// `transfer-order` (`get-order-details`); none when not in flight.
+    pub fn order_details(&self, file: FileRef) -> Result<Option<OrderDetails>> {
+        let details = self
+            .instance()
+            .call(|store, guest| guest.get_order_details(store, wit::FileRef::from(file)))?;
+        Ok(details.map(OrderDetails::from))
+    }
+
+    /// A failure beyond `transfer-failure` (`report-failure-detail`).
+    pub fn report_failure_detail(&self, file: FileRef, failure: &FailureDetail) -> Result<()> {
+        let failure = wit::FailureDetail::from(failure.clone());
+        queue_result(self.instance().call(|store, guest| {
+            guest.report_failure_detail(store, wit::FileRef::from(file), failure)
+        })?)
+    }
+
+    /// The upload's session (`report-session`, contract §14.2).
+    pub fn report_session(
+        &self,
+        file: FileRef,
+        session_id: &str,
+        host_id: Option<&str>,
+        host_id_fallback: Option<u32>,
+    ) -> Result<()> {
+        self.instance()
+            .check_argument_bytes(session_id.len() + host_id.map_or(0, str::len))?;
+        let host_id = host_id.map(str::to_owned);
+        queue_result(self.instance().call(|store, guest| {
+            guest.report_session(
+                store,
+                wit::FileRef::from(file),
+                session_id,
+                host_id,
+                host_id_fallback,
+            )
+        })?)
+    }
+
+    /// The reply's URL (`report-reply-url`, contract §14.5).
+    pub fn report_reply_url(&self, file: FileRef, url: &str) -> Result<()> {
+        self.instance().check_argument_bytes(url.len())?;
+        queue_result(
+            self.instance().call(|store, guest| {
+                guest.report_reply_url(store, wit::FileRef::from(file), url)
+            })?,
+        )
+    }
+
+    /// The reply's server answered (`report-reply-connected`).
+    pub fn report_reply_connected(
+        &self,
+        file: FileRef,
+        size: Option<u64>,
+        validator: Option<&str>,
+        offset: u64,
+    ) -> Result<()> {
+        self.instance()
+            .check_argument_bytes(validator.map_or(0, str::len))?;
+        let validator = validator.map(str::to_owned);
+        queue_result(self.instance().call(|store, guest| {
+            guest.report_reply_connected(store, wit::FileRef::from(file), size, validator, offset)
+        })?)
+    }
+
+    /// The reply's bytes so far (`report-reply-progress`).
+    pub fn report_reply_progress(&self, file: FileRef, bytes_transferred: u64) -> Result<()> {
+        queue_result(self.instance().call(|store, guest| {
+            guest.report_reply_progress(store, wit::FileRef::from(file), bytes_transferred)
+        })?)
+    }
+
+    /// The whole reply arrived (`report-reply-done`), with its bytes when
+    /// at most 1 MiB.
+    pub fn report_reply_done(&self, file: FileRef, data: Option<&[u8]>) -> Result<()> {
+        self.instance()
+            .check_argument_bytes(data.map_or(0, <[u8]>::len))?;
+        let data = data.map(<[u8]>::to_vec);
+        queue_result(
+            self.instance().call(|store, guest| {
+                guest.report_reply_done(store, wit::FileRef::from(file), data)
+            })?,
+        )
+    }
+
+    /// Sessions of cancelled uploads to end with Cancel-Session
+    /// (`take-session-cancels`), each returned once.
+    pub fn take_session_cancels(&self) -> Result<Vec<SessionCancel>> {
+        let cancels = self
+            .instance()
+            .call(|store, guest| guest.take_session_cancels(store))?;
+        Ok(cancels.into_iter().map(SessionCancel::from).collect())
     }
 
     /// The transfer of `file` died with its host (`report-lost`).

@@ -493,7 +493,7 @@ impl PersistentQueue {
             }
             // A record committed by another host that this component
             // cannot read: start again from the store, leaving it out.
-            Err(Error::Queue(_)) | Err(Error::Sandbox(_)) => {
+            Err(Error::Queue(_)) | Err(Error::Call(_)) | Err(Error::Sandbox(_)) => {
                 self.rebuild(state)?;
                 Ok(())
             }

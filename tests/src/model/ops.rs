@@ -92,8 +92,17 @@ pub enum Report {
     Lost,
 }
 
-/// The validators a report can carry: ETags, a date, and the empty string.
-pub const VALIDATORS: [&str; 4] = ["\"a\"", "\"b\"", "Tue, 01 Jul 2025 00:00:00 GMT", ""];
+/// The validators a report can carry: ETags, a date, the empty string, and
+/// upload snapshots.
+pub const VALIDATORS: [&str; 6] = [
+    "\"a\"",
+    "\"b\"",
+    "Tue, 01 Jul 2025 00:00:00 GMT",
+    "",
+    // An upload's local snapshot (§14.2).
+    "mtime:1",
+    "mtime:2",
+];
 
 /// A `report-progress` count, relative to what the model knows of the file
 /// (for a file it does not know, relative to 0 and an unknown size).

@@ -43,6 +43,9 @@ fn queue_answer<T>(
     match r {
         Ok(v) => Ok(Ok(v)),
         Err(Error::Queue(code)) => Ok(Err(code)),
+        Err(Error::Call(call)) => Err(format!(
+            "{what}: a call-error from an error-code call: {call}"
+        )),
         Err(Error::Sandbox(e)) => Err(format!("{what}: the sandbox failed: {e}")),
     }
 }

@@ -14,7 +14,7 @@ use std::collections::VecDeque;
 use bits_queue_host::{
     Action, Datetime, ErrorCode, FileInfo, FileMove, FileProgress, FileRef, Guid, JobError,
     JobErrorContext, JobPriority, JobState, JobTimes, JobType, NotifyEvent, Progress, QueueLimits,
-    TransferFailure, TransferOrder,
+    TransferFailure, TransferOrder, UploadPhase,
 };
 
 /// §9 defaults and bounds.
@@ -71,6 +71,9 @@ pub struct ModelJob {
     pub last_run: Option<Datetime>,
     /// Whether any transfer of the job ever started (§10 discard).
     pub ran: bool,
+    /// An upload's phase (§14.2): `upload` until the server acknowledged
+    /// every byte.
+    pub phase: UploadPhase,
 }
 
 impl ModelJob {
@@ -349,6 +352,7 @@ impl Model {
             stalled_since: None,
             last_run: None,
             ran: false,
+            phase: UploadPhase::Upload,
         });
         let index = self.jobs.len() - 1;
         self.queued.push(index);
@@ -624,10 +628,19 @@ impl Model {
         job.retry_at = None;
         job.stalled_since = None;
         // This implementation: only files a transfer reached.
-        let reached: Vec<String> = (0..job.files.len())
+        let mut reached: Vec<String> = (0..job.files.len())
             .filter(|&f| job.transfer[f].completed || (job.ran && job.current_file() == Some(f)))
             .map(|f| job.temporary_name(f))
             .collect();
+        // §14.6: upload-reply's reply temporary file, once the reply phase
+        // began: `BIT…tmp` beside the generated reply file (the job's
+        // GUID and `.reply` in the upload file's directory).
+        if job.job_type == JobType::UploadReply && job.phase != UploadPhase::Upload {
+            let local = &job.files[0].local_name;
+            let directory = &local[..local.rfind(['/', '\\']).map_or(0, |at| at + 1)];
+            let reply = format!("{directory}{}.reply", job.id);
+            reached.push(temporary_name(job.id, 1, &reply));
+        }
         if !reached.is_empty() {
             self.due.push(Action::Discard(reached));
         }
@@ -875,6 +888,9 @@ impl Model {
         validator: Option<&str>,
     ) -> Outcome {
         let (index, f) = self.reported(file)?;
+        if is_upload(self.jobs[index].job_type) {
+            return self.upload_connected(index, f, size, validator);
+        }
         let job = &mut self.jobs[index];
         let entry = &mut job.transfer[f];
         let validator_changed =
@@ -892,8 +908,84 @@ impl Model {
         Ok(())
     }
 
+    /// §14.2: an upload's snapshot: a size and an `mtime:` validator; in
+    /// phase `upload` a snapshot that differs from the known one is fatal.
+    fn upload_connected(
+        &mut self,
+        index: usize,
+        f: usize,
+        size: Option<u64>,
+        validator: Option<&str>,
+    ) -> Outcome {
+        let (Some(size), Some(validator)) = (size, validator) else {
+            return Err(ErrorCode::InvalidArgument);
+        };
+        let digits = validator.strip_prefix("mtime:");
+        if !digits.is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit())) {
+            return Err(ErrorCode::InvalidArgument);
+        }
+        let job = &mut self.jobs[index];
+        job.state = JobState::Transferring;
+        if job.phase == UploadPhase::Upload {
+            let entry = &mut job.transfer[f];
+            let known = entry.size.is_some() || entry.validator.is_some();
+            if known && (entry.size != Some(size) || entry.validator.as_deref() != Some(validator))
+            {
+                job.error = Some(JobError {
+                    context: JobErrorContext::LocalFile,
+                    hresult: 0x8020_001D,
+                    file_index: Some(0),
+                    description: "the local file changed during the upload".into(),
+                });
+                job.stalled_since = None;
+                // The transfer stays in flight until the next poll stops it.
+                self.enter_error(index);
+                return Ok(());
+            }
+            if entry.bytes > size {
+                return Err(ErrorCode::InvalidArgument);
+            }
+            entry.size = Some(size);
+            entry.validator = Some(validator.to_owned());
+        }
+        self.modified(index);
+        Ok(())
+    }
+
+    /// §14.2, §14.9: an upload's progress is the server's offset, which may
+    /// go down; reaching the size ends phase `upload`.
+    fn upload_progress(&mut self, index: usize, f: usize, offset: u64) -> Outcome {
+        let job = &mut self.jobs[index];
+        if job.phase != UploadPhase::Upload {
+            return Err(ErrorCode::InvalidState);
+        }
+        let entry = &mut job.transfer[f];
+        if entry.size.is_none_or(|size| offset > size) {
+            return Err(ErrorCode::InvalidArgument);
+        }
+        let changed = offset != entry.bytes;
+        if offset > entry.bytes {
+            job.stalled_since = None;
+        }
+        entry.bytes = offset;
+        if entry.size == Some(offset) {
+            job.phase = if job.job_type == JobType::UploadReply {
+                UploadPhase::Reply
+            } else {
+                UploadPhase::Close
+            };
+        } else if !changed {
+            return Ok(());
+        }
+        self.modified(index);
+        Ok(())
+    }
+
     pub fn report_progress(&mut self, file: FileRef, bytes: u64) -> Outcome {
         let (index, f) = self.reported(file)?;
+        if is_upload(self.jobs[index].job_type) {
+            return self.upload_progress(index, f, bytes);
+        }
         let job = &mut self.jobs[index];
         let entry = &mut job.transfer[f];
         if bytes < entry.bytes || entry.size.is_some_and(|size| bytes > size) {
@@ -915,6 +1007,10 @@ impl Model {
 
     pub fn report_done(&mut self, file: FileRef) -> Outcome {
         let (index, f) = self.reported(file)?;
+        // §14.7: an upload is done only after Close-Session, in `close`.
+        if is_upload(self.jobs[index].job_type) && self.jobs[index].phase != UploadPhase::Close {
+            return Err(ErrorCode::InvalidState);
+        }
         self.release(index);
         let now = self.now;
         let job = &mut self.jobs[index];
@@ -943,8 +1039,13 @@ impl Model {
         let (index, f) = self.reported(file)?;
         self.release(index);
         let now = self.now;
-        let (transient, hresult, context, description) = classify(failure);
+        let (transient, hresult, mut context, description) = classify(failure);
         let job = &mut self.jobs[index];
+        // §14.5: in upload-reply's phase `reply`, the server's answers are
+        // the server application's.
+        if matches!(failure, TransferFailure::HttpStatus(_)) && job.phase == UploadPhase::Reply {
+            context = JobErrorContext::RemoteApplication;
+        }
         job.error = Some(JobError {
             context,
             hresult,

@@ -19,6 +19,7 @@ fn sandbox<T>(result: bits_queue_host::Result<T>) -> SandboxError {
     match result {
         Err(Error::Sandbox(e)) => e,
         Err(Error::Queue(code)) => panic!("expected a sandbox failure, the queue refused: {code}"),
+        Err(Error::Call(call)) => panic!("expected a sandbox failure, the queue refused: {call}"),
         Ok(_) => panic!("expected a sandbox failure, the call succeeded"),
     }
 }

@@ -47,6 +47,7 @@ fn sandbox_error(result: Result<()>) -> SandboxError {
     match result {
         Err(Error::Sandbox(e)) => e,
         Err(Error::Queue(code)) => panic!("expected a sandbox failure, the queue refused: {code}"),
+        Err(Error::Call(call)) => panic!("expected a sandbox failure, the queue refused: {call}"),
         Ok(()) => panic!("expected a sandbox failure, the call succeeded"),
     }
 }

@@ -4,6 +4,7 @@
 //! `spec_N_…`. `epoch_thread.rs` stays a binary of its own: it counts the
 //! process's threads, which other tests' runtimes would add to.
 
+mod bits_server;
 mod capabilities;
 mod compile_cache;
 mod contract_check;
@@ -17,6 +18,7 @@ mod isolation;
 mod model;
 mod required_exports;
 mod size_budget;
+mod spec_14_uploads;
 mod spec_2_identity;
 mod spec_3_queue;
 mod spec_4_jobs;

@@ -3,3 +3,4 @@
 
 mod engine;
 mod journal;
+mod upload;

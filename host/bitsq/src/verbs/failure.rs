@@ -2,7 +2,7 @@
 //! argument named with the reason, or the queue's refusal with its Windows
 //! name and HRESULT.
 
-use bits_queue_host::{Error, ErrorCode};
+use bits_queue_host::{CallError, Error, ErrorCode};
 
 use crate::output::{Shown, cut, tell};
 use crate::shell::Ended;
@@ -23,6 +23,8 @@ pub enum Failure {
     /// The queue refused: the error code, and what bitsq can tell about
     /// why (empty, or `: reason`, or ` (context)`).
     Refused(ErrorCode, String),
+    /// The queue refused a call added after §8 (contract §14.1).
+    CallRefused(CallError),
     /// The sandbox failed during the call.
     Sandbox(Error),
 }
@@ -31,6 +33,10 @@ impl From<Error> for Failure {
     fn from(e: Error) -> Self {
         match e {
             Error::Queue(code) => Failure::Refused(code, String::new()),
+            Error::Call(call) => match call.error_code() {
+                Some(code) => Failure::Refused(code, String::new()),
+                None => Failure::CallRefused(call),
+            },
             other => Failure::Sandbox(other),
         }
     }
@@ -81,6 +87,10 @@ pub fn report(verb: Option<&Verb>, failure: Failure) -> Ended {
         }
         Failure::Refused(code, detail) => {
             tell!("error: {}", refusal_text(code, &detail));
+            Ended::Refused
+        }
+        Failure::CallRefused(call) => {
+            tell!("error: {}", Error::Call(call));
             Ended::Refused
         }
         Failure::Sandbox(e) => {

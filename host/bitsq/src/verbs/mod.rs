@@ -15,6 +15,7 @@ mod help;
 mod job_name;
 mod limits;
 mod monitor;
+mod reply;
 mod settings;
 mod show;
 mod states;
@@ -176,6 +177,27 @@ pub static VERBS: &[Verb] = &[
         about: "show a job's error: Windows name, HRESULT, context, file",
         access: Access::Reads,
         action: Action::Call(show::geterror),
+    },
+    Verb {
+        name: "getreplyfilename",
+        args: "JOB",
+        about: "show an upload-reply job's reply file name",
+        access: Access::Reads,
+        action: Action::Call(reply::getreplyfilename),
+    },
+    Verb {
+        name: "setreplyfilename",
+        args: "JOB FILE",
+        about: "set an upload-reply job's reply file (\"\" for the generated name)",
+        access: Access::Changes,
+        action: Action::Call(reply::setreplyfilename),
+    },
+    Verb {
+        name: "getreplydata",
+        args: "JOB",
+        about: "show an upload-reply job's reply, once transferred",
+        access: Access::Reads,
+        action: Action::Call(reply::getreplydata),
     },
     Verb {
         name: "gettimes",

@@ -161,3 +161,77 @@ fn global_options_work_before_or_after_the_verb() {
     assert!(stderr(&bare).contains("--queue"), "{}", stderr(&bare));
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// Issue 19: bitsadmin's reply verbs on a stored queue: the generated reply
+/// name, setting it, and refusals with their HRESULTs (E_NOTIMPL on an
+/// upload job, BG_E_INVALID_STATE for reply data before `transferred`).
+#[test]
+fn reply_verbs_of_an_upload_reply_job() {
+    let dir = std::env::temp_dir().join(format!("bitsq-reply-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let queue = dir.join("q.sqlite3");
+    let queue = queue.to_str().unwrap();
+    let run = |args: &[&str]| {
+        let mut all = vec!["--queue", queue];
+        all.extend_from_slice(args);
+        bitsq(&all)
+    };
+    // The GUID `create` prints.
+    let create = |kind: &str| {
+        let created = run(&["create", kind, "job"]);
+        assert!(created.status.success(), "{}", stderr(&created));
+        stdout(&created)
+            .split_whitespace()
+            .find(|w| w.starts_with('{'))
+            .unwrap()
+            .trim_end_matches(':')
+            .to_owned()
+    };
+    let id = create("--upload-reply");
+    let none = run(&["getreplyfilename", &id]);
+    assert!(
+        stdout(&none).contains("no reply file yet"),
+        "{}",
+        stdout(&none)
+    );
+    assert!(
+        run(&["addfile", &id, "https://example.com/u", "/data/in/u.bin"])
+            .status
+            .success()
+    );
+    let generated = run(&["getreplyfilename", &id]);
+    assert!(
+        stdout(&generated).contains(&format!("/data/in/{id}.reply")),
+        "{}",
+        stdout(&generated)
+    );
+    let set = run(&["setreplyfilename", &id, "/data/out/r.txt"]);
+    assert!(
+        stdout(&set).contains("reply file /data/out/r.txt"),
+        "{}",
+        stdout(&set)
+    );
+    let refused = run(&["setreplyfilename", &id, "relative"]);
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("0x80070057"),
+        "{}",
+        stderr(&refused)
+    );
+    let early = run(&["getreplydata", &id]);
+    assert!(!early.status.success());
+    assert!(
+        stderr(&early).contains("BG_E_INVALID_STATE"),
+        "{}",
+        stderr(&early)
+    );
+    let upload_id = create("--upload");
+    let not_impl = run(&["getreplyfilename", &upload_id]);
+    assert!(!not_impl.status.success());
+    assert!(
+        stderr(&not_impl).contains("E_NOTIMPL (0x80004001)"),
+        "{}",
+        stderr(&not_impl)
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}

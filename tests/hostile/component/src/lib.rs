@@ -177,6 +177,10 @@ impl types::Guest for Component {
     fn parse_guid(_text: String) -> Result<Guid, ErrorCode> {
         Err(ErrorCode::InvalidArgument)
     }
+
+    fn call_hresult(code: types::CallError) -> u32 {
+        contract::CallError::from(code).hresult()
+    }
 }
 
 impl manager::Guest for Component {
@@ -412,6 +416,34 @@ impl GuestJob for JobResource {
     fn set_notify_flags(&self, _value: u32) -> Result<(), ErrorCode> {
         self.change(|_| ())
     }
+
+    // Uploads (contract §14): this component has none to offer.
+    fn get_reply_file_name(&self) -> Result<Option<String>, types::CallError> {
+        Err(types::CallError::NotImplemented)
+    }
+
+    fn set_reply_file_name(&self, _name: String) -> Result<(), types::CallError> {
+        Err(types::CallError::NotImplemented)
+    }
+
+    fn get_reply_progress(&self) -> Result<FileProgress, types::CallError> {
+        Err(types::CallError::NotImplemented)
+    }
+
+    fn get_reply_data(&self) -> Result<Option<Vec<u8>>, types::CallError> {
+        Err(types::CallError::NotImplemented)
+    }
+
+    fn get_upload_protocol(&self) -> types::UploadProtocol {
+        types::UploadProtocol::Bits
+    }
+
+    fn set_upload_protocol(
+        &self,
+        _protocol: types::UploadProtocol,
+    ) -> Result<(), types::CallError> {
+        Err(types::CallError::NotImplemented)
+    }
 }
 
 /// The journal of a queue that keeps nothing: no changes, and no record it
@@ -475,6 +507,53 @@ impl engine::Guest for Component {
 
     fn report_lost(_file: FileRef) -> Result<(), ErrorCode> {
         Err(ErrorCode::InvalidState)
+    }
+
+    fn declare_order_details() {}
+
+    fn get_order_details(_file: FileRef) -> Option<engine::OrderDetails> {
+        None
+    }
+
+    fn report_failure_detail(
+        _file: FileRef,
+        _failure: engine::FailureDetail,
+    ) -> Result<(), ErrorCode> {
+        Err(ErrorCode::InvalidState)
+    }
+
+    fn report_session(
+        _file: FileRef,
+        _session_id: String,
+        _host_id: Option<String>,
+        _host_id_fallback: Option<u32>,
+    ) -> Result<(), ErrorCode> {
+        Err(ErrorCode::InvalidState)
+    }
+
+    fn report_reply_url(_file: FileRef, _url: String) -> Result<(), ErrorCode> {
+        Err(ErrorCode::InvalidState)
+    }
+
+    fn report_reply_connected(
+        _file: FileRef,
+        _size: Option<u64>,
+        _validator: Option<String>,
+        _offset: u64,
+    ) -> Result<(), ErrorCode> {
+        Err(ErrorCode::InvalidState)
+    }
+
+    fn report_reply_progress(_file: FileRef, _bytes: u64) -> Result<(), ErrorCode> {
+        Err(ErrorCode::InvalidState)
+    }
+
+    fn report_reply_done(_file: FileRef, _data: Option<Vec<u8>>) -> Result<(), ErrorCode> {
+        Err(ErrorCode::InvalidState)
+    }
+
+    fn take_session_cancels() -> Vec<engine::SessionCancel> {
+        Vec::new()
     }
 }
 
