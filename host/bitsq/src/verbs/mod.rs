@@ -244,7 +244,7 @@ pub static VERBS: &[Verb] = &[
     Verb {
         name: "admin",
         args: "migrate",
-        about: "create or migrate the queue's tables (a PostgreSQL role that may create them)",
+        about: "create or migrate the queue's tables (needs a role that may create)",
         access: Access::Changes,
         action: Action::Location(admin::admin),
     },
