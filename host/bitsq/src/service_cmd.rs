@@ -22,6 +22,7 @@ use std::time::Duration;
 use bits_queue_service::{ServiceConfig, TransferService};
 use bits_queue_store::PersistentQueue;
 
+use crate::interrupt::Caught;
 use crate::output::{say, tell};
 
 /// The lock that makes this the queue's one service.
@@ -75,10 +76,30 @@ fn canonical(location: &str) -> std::path::PathBuf {
     }
 }
 
-/// Runs the service until a signal; its failure, if one ends it.
-pub fn run(backend: &Arc<PersistentQueue>, config: ServiceConfig) -> Result<(), String> {
-    let stop = crate::interrupt::catch_stop();
-    let service = TransferService::start(backend.clone(), config).map_err(|e| e.to_string())?;
+/// Runs the service until a stop signal; its failure, if one ends it.
+/// While the store's server cannot be reached the service waits for it,
+/// starting too.
+pub fn run(
+    backend: &Arc<PersistentQueue>,
+    config: ServiceConfig,
+    stop: &Caught,
+) -> Result<(), String> {
+    let mut failed = 0u32;
+    let service = loop {
+        match TransferService::start(backend.clone(), config.clone()) {
+            Ok(service) => break service,
+            Err(e) if e.is_disconnected() => {
+                if failed == 0 {
+                    tell!("bitsq service: {e}; waiting for it (trying again with backoff)");
+                }
+                failed = failed.saturating_add(1);
+                if !wait(backoff(failed), stop) {
+                    return Ok(());
+                }
+            }
+            Err(e) => return Err(e.to_string()),
+        }
+    };
     say!(
         "bitsq service: transferring the jobs of {} (stop with Ctrl-C or SIGTERM)",
         backend.location()
@@ -92,6 +113,30 @@ pub fn run(backend: &Arc<PersistentQueue>, config: ServiceConfig) -> Result<(), 
     service.stop().map_err(|e| e.to_string())?;
     say!("bitsq service: stopped; progress stored");
     Ok(())
+}
+
+/// The wait after `failed` tries in a row could not reach the store: 100
+/// ms, doubling, at most 5 s (as the service's own loop waits).
+pub fn backoff(failed: u32) -> Duration {
+    const FIRST: Duration = Duration::from_millis(100);
+    const MOST: Duration = Duration::from_secs(5);
+    FIRST
+        .saturating_mul(1 << failed.saturating_sub(1).min(6))
+        .min(MOST)
+}
+
+/// Waits `how_long`, or less when a stop signal comes: whether it waited
+/// without one.
+pub fn wait(how_long: Duration, stop: &Caught) -> bool {
+    let until = std::time::Instant::now() + how_long;
+    while !stop.fired() {
+        let now = std::time::Instant::now();
+        if now >= until {
+            return true;
+        }
+        std::thread::sleep((until - now).min(Duration::from_millis(50)));
+    }
+    false
 }
 
 /// The store's outages, told once each: when the store first fails, and

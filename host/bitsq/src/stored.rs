@@ -69,17 +69,6 @@ pub fn run_stored(
         tell!("bitsq: the queue {shown}: {message}");
         return Status::Store.into();
     }
-    let store = match open_location_with(location, postgres) {
-        Ok(store) => store,
-        Err(e) => {
-            tell!("bitsq: the queue {shown}: {e}");
-            return Status::Store.into();
-        }
-    };
-    let options = match seed {
-        Some(seed) => QueueOptions::new().seed(seed),
-        None => QueueOptions::new(),
-    };
     let (write, read) = match &command {
         Command::Shell(args) => (&args.allow_write[..], &args.allow_read[..]),
         Command::Service(args) => (&args.allow_write[..], &args.allow_read[..]),
@@ -92,45 +81,38 @@ pub fn run_stored(
             return Status::Usage.into();
         }
     };
-    // `commit` and `discard` are carried out before a call's changes are
-    // stored (contract §11), inside the same confinement as the transfers.
-    let actions_confinement = confinement.clone();
-    // A `commit` that fails undoes the call (the job stays `transferred`);
-    // a `discard` that fails leaves a temporary file behind, and says so.
-    let file_actions = Box::new(move |action: &bits_queue_host::Action| {
-        let failures = bits_queue_service::carry_out(action, &actions_confinement);
-        if matches!(action, bits_queue_host::Action::Commit(_)) && !failures.is_empty() {
-            let failures: Vec<String> = failures.iter().map(ToString::to_string).collect();
-            return Err(failures.join("; "));
-        }
-        for failure in failures {
-            tell!("warning: {failure}");
-        }
-        Ok(())
-    });
-    let backend = match PersistentQueue::open_checked(runtime, options, store, file_actions) {
-        Ok((backend, warnings)) => {
-            for warning in warnings {
-                tell!("warning: {warning}");
+    let opening = Opening {
+        runtime,
+        location,
+        postgres,
+        seed,
+        confinement: &confinement,
+        grant,
+    };
+    if let Command::Service(_) = command {
+        // A service outlives its store's outages, the first one too: it
+        // may start before its server does, or while it restarts.
+        let stop = crate::interrupt::catch_stop();
+        let Some(backend) = open_waiting(&opening, &shown, &stop) else {
+            return Status::Done.into();
+        };
+        let backend = match backend {
+            Ok(backend) => backend,
+            Err(status) => return status.into(),
+        };
+        return match service_cmd::run(&backend, service_config(confinement), &stop) {
+            Ok(()) => Status::Done.into(),
+            Err(message) => {
+                tell!("bitsq: {message}");
+                Status::Failed.into()
             }
-            warn_if_unservable(&backend, grant);
-            Arc::new(backend)
-        }
-        Err(bits_queue_store::PersistError::Store(e)) => {
-            tell!("bitsq: the queue {shown}: {e}");
-            return Status::Store.into();
-        }
-        Err(bits_queue_store::PersistError::Queue(e)) => {
-            tell!("bitsq: the queue {shown}: {e}");
-            return Status::Component.into();
-        }
-        // Only transfer reports are made under a lease; opening makes none.
-        Err(
-            e @ (bits_queue_store::PersistError::LeaseLost(_)
-            | bits_queue_store::PersistError::FileActions(_)),
-        ) => {
-            tell!("bitsq: the queue {shown}: {e}");
-            return Status::Store.into();
+        };
+    }
+    let backend = match opening.open() {
+        Ok(backend) => backend,
+        Err(failure) => {
+            tell!("bitsq: the queue {shown}: {}", failure.message);
+            return failure.status.into();
         }
     };
     match command {
@@ -139,13 +121,6 @@ pub fn run_stored(
                 (!args.no_transfer && shell_transfers).then(|| service_config(confinement));
             shell::run(&backend, grant, transfers).into()
         }
-        Command::Service(_) => match service_cmd::run(&backend, service_config(confinement)) {
-            Ok(()) => Status::Done.into(),
-            Err(message) => {
-                tell!("bitsq: {message}");
-                Status::Failed.into()
-            }
-        },
         Command::Verb(words) => {
             let status = shell::one_shot(&backend, grant, &words);
             if status == Status::Done {
@@ -153,7 +128,9 @@ pub fn run_stored(
             }
             status.into()
         }
-        Command::Demo | Command::Transfer(_) => unreachable!("in-memory commands"),
+        Command::Demo | Command::Transfer(_) | Command::Service(_) => {
+            unreachable!("in-memory commands, and the service above")
+        }
     }
 }
 
@@ -171,6 +148,126 @@ fn warn_if_kept_nowhere(location: &str, words: &[String]) {
         tell!(
             "warning: --queue memory: keeps nothing after this command: whatever `{name}` changes is gone when bitsq exits (use a queue file, or `bitsq --queue memory: shell`)"
         );
+    }
+}
+
+/// What opening the stored queue needs.
+struct Opening<'a> {
+    runtime: &'a Runtime,
+    location: &'a str,
+    postgres: PostgresOptions,
+    seed: Option<u64>,
+    confinement: &'a bits_queue_service::Confinement,
+    grant: budget::Grant,
+}
+
+/// Why the stored queue could not be opened.
+struct OpenFailure {
+    message: String,
+    status: Status,
+    /// The store's server could not be reached (a later try may succeed).
+    disconnected: bool,
+}
+
+impl OpenFailure {
+    fn store(e: &bits_queue_store::StoreError) -> Self {
+        OpenFailure {
+            message: e.to_string(),
+            status: Status::Store,
+            disconnected: e.is_disconnected(),
+        }
+    }
+}
+
+impl Opening<'_> {
+    /// The queue, from its store, with its file actions carried out inside
+    /// the confinement.
+    fn open(&self) -> Result<Arc<PersistentQueue>, OpenFailure> {
+        let store = open_location_with(self.location, self.postgres.clone())
+            .map_err(|e| OpenFailure::store(&e))?;
+        let options = match self.seed {
+            Some(seed) => QueueOptions::new().seed(seed),
+            None => QueueOptions::new(),
+        };
+        // `commit` and `discard` are carried out before a call's changes are
+        // stored (contract §11), inside the same confinement as the transfers.
+        let actions_confinement = self.confinement.clone();
+        // A `commit` that fails undoes the call (the job stays `transferred`);
+        // a `discard` that fails leaves a temporary file behind, and says so.
+        let file_actions = Box::new(move |action: &bits_queue_host::Action| {
+            let failures = bits_queue_service::carry_out(action, &actions_confinement);
+            if matches!(action, bits_queue_host::Action::Commit(_)) && !failures.is_empty() {
+                let failures: Vec<String> = failures.iter().map(ToString::to_string).collect();
+                return Err(failures.join("; "));
+            }
+            for failure in failures {
+                tell!("warning: {failure}");
+            }
+            Ok(())
+        });
+        match PersistentQueue::open_checked(self.runtime, options, store, file_actions) {
+            Ok((backend, warnings)) => {
+                for warning in warnings {
+                    tell!("warning: {warning}");
+                }
+                warn_if_unservable(&backend, self.grant);
+                Ok(Arc::new(backend))
+            }
+            Err(bits_queue_store::PersistError::Store(e)) => Err(OpenFailure::store(&e)),
+            Err(e @ bits_queue_store::PersistError::Queue(_)) => Err(OpenFailure {
+                message: e.to_string(),
+                status: Status::Component,
+                disconnected: false,
+            }),
+            // Only transfer reports are made under a lease; opening makes none.
+            Err(
+                e @ (bits_queue_store::PersistError::LeaseLost(_)
+                | bits_queue_store::PersistError::FileActions(_)),
+            ) => Err(OpenFailure {
+                message: e.to_string(),
+                status: Status::Store,
+                disconnected: false,
+            }),
+        }
+    }
+}
+
+/// The service's queue, opened once its store's server answers: while it
+/// cannot be reached the service says so once and tries again with
+/// backoff (100 ms doubling to 5 s). A store that refuses (a wrong
+/// password, a schema too new) ends it at once. `None` when a stop signal
+/// came first.
+fn open_waiting(
+    opening: &Opening<'_>,
+    shown: &str,
+    stop: &crate::interrupt::Caught,
+) -> Option<Result<Arc<PersistentQueue>, Status>> {
+    let mut failed = 0u32;
+    loop {
+        match opening.open() {
+            Ok(backend) => {
+                if failed > 0 {
+                    tell!("bitsq service: the queue {shown} answers again");
+                }
+                return Some(Ok(backend));
+            }
+            Err(failure) if failure.disconnected => {
+                if failed == 0 {
+                    tell!(
+                        "bitsq service: the queue {shown} cannot be reached: {}; waiting for it (trying again with backoff)",
+                        failure.message
+                    );
+                }
+                failed = failed.saturating_add(1);
+                if !service_cmd::wait(service_cmd::backoff(failed), stop) {
+                    return None;
+                }
+            }
+            Err(failure) => {
+                tell!("bitsq: the queue {shown}: {}", failure.message);
+                return Some(Err(failure.status));
+            }
+        }
     }
 }
 

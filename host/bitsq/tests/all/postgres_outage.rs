@@ -122,11 +122,11 @@ fn a_service_outlives_backends_terminated_every_half_second() {
     }
     let terminated = storm.join().unwrap();
     assert!(!storming.load(Ordering::Acquire));
+    if service.try_wait().unwrap().is_some() {
+        let out = service.wait_with_output().unwrap();
+        panic!("the service died in the storm:\n{}", text(&out.stderr));
+    }
     assert!(terminated > 20, "the storm ended {terminated} sessions");
-    assert!(
-        service.try_wait().unwrap().is_none(),
-        "the service died in the storm"
-    );
     for (id, local, bytes) in &jobs {
         wait_for(&url, id, "state:        transferred");
         ok(bitsq(&url, &["complete", id]));
@@ -144,4 +144,101 @@ fn a_service_outlives_backends_terminated_every_half_second() {
     );
     drop(locker);
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// A service started while its database takes no connections (its
+/// connection limit is 0, as a server out of slots says: "too many
+/// connections", SQLSTATE 53300) waits for it, saying so once, and serves
+/// once it takes them again. A server that refuses the login (a password
+/// that is not given) ends the service at once with exit 4, saying why.
+#[test]
+fn a_service_waits_for_a_database_it_cannot_reach_yet_and_not_for_a_refusal() {
+    let db = database!("svcwait");
+    let owner = db.url().to_string();
+    ok(bitsq(&owner, &["admin", "migrate"]));
+    // A role of its own: the connection limit spares superusers.
+    let (_, url) = db.role(
+        "svc",
+        "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role};",
+    );
+    let server = TestServer::start();
+    let bytes = test_bytes(200_000, 7);
+    server.put("/w.bin", bytes.clone());
+    let dir = bits_queue_tests::scratch_dir("bitsq-pg-svcwait");
+    let local = dir.join("w.bin");
+    let id = ok(bitsq(&owner, &["create", "waits"])).trim().to_string();
+    ok(bitsq(
+        &owner,
+        &[
+            "addfile",
+            &id,
+            &server.url("/w.bin"),
+            local.to_str().unwrap(),
+        ],
+    ));
+    let limit = |n: i32| {
+        db.admin()
+            .batch_execute(&format!(
+                "ALTER DATABASE {} CONNECTION LIMIT {n}",
+                db.name()
+            ))
+            .unwrap();
+    };
+    limit(0);
+    let mut service = std::process::Command::new(env!("CARGO_BIN_EXE_bitsq"))
+        .args(["--queue", &url, "service", "--allow-write"])
+        .arg(&dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Several tries (100 ms, 200 ms, 400 ms, 800 ms, …) fail meanwhile.
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(
+        service.try_wait().unwrap().is_none(),
+        "the service ended while its database took no connections"
+    );
+    limit(-1);
+    ok(bitsq(&owner, &["resume", &id]));
+    wait_for(&owner, &id, "state:        transferred");
+    ok(bitsq(&owner, &["complete", &id]));
+    assert_eq!(std::fs::read(&local).unwrap(), bytes);
+    assert!(service.try_wait().unwrap().is_none(), "the service ended");
+    let _ = service.kill();
+    let told = text(&service.wait_with_output().unwrap().stderr);
+    assert_eq!(told.matches("cannot be reached").count(), 1, "{told}");
+    assert!(told.contains("too many connections"), "{told}");
+    assert!(told.contains("answers again"), "{told}");
+
+    // A refused login is not waited for: a wrong password (the server's
+    // refusal, 28P01), or none (the client's).
+    let (_, password_url) = db.password_role("pw", "the-right-one");
+    let home = bits_queue_tests::scratch_dir("bitsq-pg-svcwait-home");
+    for (password, said) in [
+        (Some("a-wrong-one"), "password authentication failed"),
+        (None, "password missing"),
+    ] {
+        let mut refused = std::process::Command::new(env!("CARGO_BIN_EXE_bitsq"));
+        for (name, _) in std::env::vars() {
+            if name.starts_with("PG") {
+                refused.env_remove(name);
+            }
+        }
+        if let Some(password) = password {
+            refused.env("PGPASSWORD", password);
+        }
+        let refused = refused
+            .env("HOME", &home)
+            .args(["--queue", &password_url, "service", "--allow-write"])
+            .arg(&dir)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let why = text(&refused.stderr);
+        assert_eq!(refused.status.code(), Some(4), "{why}");
+        assert!(why.contains(said), "{why}");
+        assert!(!why.contains("cannot be reached"), "{why}");
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+    std::fs::remove_dir_all(home).unwrap();
 }

@@ -596,13 +596,38 @@ fn config(
 
 /// A connection that could not be made, with the server's reason, and a
 /// password file that was skipped (a likely cause of a refused login).
+/// A server out of reach, starting up or out of connection slots is a
+/// lost connection (waiting may help); a server that answers no (a
+/// refused login, no such database, no right to connect) is not.
 fn cannot_connect(location: &str, password_note: Option<&str>, e: postgres::Error) -> StoreError {
     let note = password_note.map(|n| format!(" ({n})")).unwrap_or_default();
-    StoreError::disconnected(format!(
-        "cannot connect to {location}: {}{note}",
-        detail(&e)
-    ))
-    .caused_by(e)
+    let message = format!("cannot connect to {location}: {}{note}", detail(&e));
+    if connect_refused(&e) {
+        StoreError::new(message).caused_by(e)
+    } else {
+        StoreError::disconnected(message).caused_by(e)
+    }
+}
+
+/// Whether a connection failed in a way that waiting will not change: the
+/// server answered with an error of its own other than a lost connection
+/// (class 08), too many connections or too few resources (class 53) or a
+/// server shutting down or starting up (class 57); or the client gave up
+/// before any input or output failed (a password it needs and was not
+/// given). A failure of the socket itself (refused, reset, timed out) is
+/// worth waiting out.
+pub(crate) fn connect_refused(e: &postgres::Error) -> bool {
+    if let Some(db) = e.as_db_error() {
+        return !matches!(&db.code().code()[..2], "08" | "53" | "57");
+    }
+    let mut cause = std::error::Error::source(e);
+    while let Some(below) = cause {
+        if below.is::<std::io::Error>() {
+            return false;
+        }
+        cause = below.source();
+    }
+    !e.is_closed()
 }
 
 /// Whether `e` says the session is gone: the socket closed, or the server
