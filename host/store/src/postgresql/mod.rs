@@ -611,14 +611,17 @@ fn cannot_connect(location: &str, password_note: Option<&str>, e: postgres::Erro
 
 /// Whether a connection failed in a way that waiting will not change: the
 /// server answered with an error of its own other than a lost connection
-/// (class 08), too many connections or too few resources (class 53) or a
-/// server shutting down or starting up (class 57); or the client gave up
+/// (class 08), too many connections or too few resources (class 53), a
+/// server shutting down or starting up (class 57) or a database an
+/// administrator closed for a while (55000, "not currently accepting
+/// connections"); or the client gave up
 /// before any input or output failed (a password it needs and was not
 /// given). A failure of the socket itself (refused, reset, timed out) is
 /// worth waiting out.
 pub(crate) fn connect_refused(e: &postgres::Error) -> bool {
     if let Some(db) = e.as_db_error() {
-        return !matches!(&db.code().code()[..2], "08" | "53" | "57");
+        let code = db.code().code();
+        return !(matches!(&code[..2], "08" | "53" | "57") || code == "55000");
     }
     let mut cause = std::error::Error::source(e);
     while let Some(below) = cause {
