@@ -19,7 +19,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bits_queue_service::{ServiceConfig, TransferService};
+use bits_queue_service::{ServiceConfig, TransferService, store_backoff};
 use bits_queue_store::PersistentQueue;
 
 use crate::interrupt::Caught;
@@ -93,7 +93,7 @@ pub fn run(
                     tell!("bitsq service: {e}; waiting for it (trying again with backoff)");
                 }
                 failed = failed.saturating_add(1);
-                if !wait(backoff(failed), stop) {
+                if !wait(store_backoff(failed), stop) {
                     return Ok(());
                 }
             }
@@ -113,16 +113,6 @@ pub fn run(
     service.stop().map_err(|e| e.to_string())?;
     say!("bitsq service: stopped; progress stored");
     Ok(())
-}
-
-/// The wait after `failed` tries in a row could not reach the store: 100
-/// ms, doubling, at most 5 s (as the service's own loop waits).
-pub fn backoff(failed: u32) -> Duration {
-    const FIRST: Duration = Duration::from_millis(100);
-    const MOST: Duration = Duration::from_secs(5);
-    FIRST
-        .saturating_mul(1 << failed.saturating_sub(1).min(6))
-        .min(MOST)
 }
 
 /// Waits `how_long`, or less when a stop signal comes: whether it waited

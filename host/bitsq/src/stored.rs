@@ -259,7 +259,7 @@ fn open_waiting(
                     );
                 }
                 failed = failed.saturating_add(1);
-                if !service_cmd::wait(service_cmd::backoff(failed), stop) {
+                if !service_cmd::wait(bits_queue_service::store_backoff(failed), stop) {
                     return None;
                 }
             }

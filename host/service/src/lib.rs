@@ -46,7 +46,9 @@ pub use backend::Backend;
 pub use confine::Confinement;
 pub use file::FileTransport;
 pub use http::HttpTransport;
-pub use service::{Notification, ServiceConfig, ServiceError, ServiceStats, TransferService};
+pub use service::{
+    Notification, ServiceConfig, ServiceError, ServiceStats, TransferService, store_backoff,
+};
 pub use transport::{Context, Outcome, Sink, Stopped, TempFile, Transport, Transports};
 
 /// The README's Rust examples are compiled (and run, unless marked

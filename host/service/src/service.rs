@@ -380,8 +380,9 @@ struct Loop<B> {
 
 /// The wait after `failed` turns in a row failed on the store: 100 ms,
 /// doubling, at most 5 s, so a store that is back is used again soon and
-/// one that stays away is not hammered.
-fn store_backoff(failed: u32) -> Duration {
+/// one that stays away is not hammered. (bitsq waits as long between
+/// tries to open a store it cannot reach.)
+pub fn store_backoff(failed: u32) -> Duration {
     const FIRST: Duration = Duration::from_millis(100);
     const MOST: Duration = Duration::from_secs(5);
     FIRST

@@ -47,6 +47,17 @@ fn until_ok(url: &str, args: &[&str]) -> String {
     }
 }
 
+/// `bitsq --queue URL service --allow-write DIR`, its stderr kept.
+fn service(url: &str, dir: &std::path::Path) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_bitsq"))
+        .args(["--queue", url, "service", "--allow-write"])
+        .arg(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
 #[test]
 fn a_service_outlives_backends_terminated_every_half_second() {
     let db = database!("storm");
@@ -69,13 +80,7 @@ fn a_service_outlives_backends_terminated_every_half_second() {
         ));
         jobs.push((id, local, bytes));
     }
-    let mut service = std::process::Command::new(env!("CARGO_BIN_EXE_bitsq"))
-        .args(["--queue", &url, "service", "--allow-write"])
-        .arg(&dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut service = service(&url, &dir);
 
     // The storm, from the administrator's connection; a session of its own
     // holds the set-up lock throughout and is spared.
@@ -185,13 +190,7 @@ fn a_service_waits_for_a_database_it_cannot_reach_yet_and_not_for_a_refusal() {
             .unwrap();
     };
     limit(0);
-    let mut service = std::process::Command::new(env!("CARGO_BIN_EXE_bitsq"))
-        .args(["--queue", &url, "service", "--allow-write"])
-        .arg(&dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut service = service(&url, &dir);
     // Several tries (100 ms, 200 ms, 400 ms, 800 ms, …) fail meanwhile.
     std::thread::sleep(Duration::from_secs(2));
     assert!(

@@ -601,7 +601,15 @@ fn config(
 /// refused login, no such database, no right to connect) is not.
 fn cannot_connect(location: &str, password_note: Option<&str>, e: postgres::Error) -> StoreError {
     let note = password_note.map(|n| format!(" ({n})")).unwrap_or_default();
-    let message = format!("cannot connect to {location}: {}{note}", detail(&e));
+    connect_failed(
+        format!("cannot connect to {location}: {}{note}", detail(&e)),
+        e,
+    )
+}
+
+/// A failed connection told in `message`: a refusal, or a lost connection
+/// to wait out, as [`connect_refused`] decides.
+pub(crate) fn connect_failed(message: String, e: postgres::Error) -> StoreError {
     if connect_refused(&e) {
         StoreError::new(message).caused_by(e)
     } else {
@@ -618,7 +626,7 @@ fn cannot_connect(location: &str, password_note: Option<&str>, e: postgres::Erro
 /// before any input or output failed (a password it needs and was not
 /// given). A failure of the socket itself (refused, reset, timed out) is
 /// worth waiting out.
-pub(crate) fn connect_refused(e: &postgres::Error) -> bool {
+fn connect_refused(e: &postgres::Error) -> bool {
     if let Some(db) = e.as_db_error() {
         let code = db.code().code();
         return !(matches!(&code[..2], "08" | "53" | "57") || code == "55000");

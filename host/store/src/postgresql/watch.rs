@@ -25,12 +25,7 @@ pub fn start(
     // The first connection is made here, so a watch that cannot start says
     // so to its caller.
     let mut client = listen(&config).map_err(|e| {
-        let message = format!("cannot watch {location}: {}", super::detail(&e));
-        if super::connect_refused(&e) {
-            StoreError::new(message).caused_by(e)
-        } else {
-            StoreError::disconnected(message).caused_by(e)
-        }
+        super::connect_failed(format!("cannot watch {location}: {}", super::detail(&e)), e)
     })?;
     let stop = Arc::new(AtomicBool::new(false));
     let stopping = stop.clone();
