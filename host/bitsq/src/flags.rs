@@ -4,7 +4,6 @@
 //! count of 0xffffffffffffffff).
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use bits_queue_contract::limits::{MAX_LOCAL_NAME, MAX_REMOTE_NAME};
 use bits_queue_host::Config;
@@ -117,14 +116,6 @@ pub fn max_argument_bytes(text: &str) -> Result<usize, String> {
     .map(|v| v as usize)
 }
 
-/// The per-call limit to give the host for `--timeout MS`. The host's
-/// deadline is the tick that follows `ceil(MS / tick)` ticks, so the last
-/// tick may come at once; one tick more guarantees a call at least the
-/// time asked for.
-pub fn host_call_timeout(ms: u64) -> Duration {
-    Duration::from_millis(ms) + Config::TICK
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,18 +142,5 @@ mod tests {
                 .ends_with("(the longest single argument of the queue is 7,380 bytes)")
         );
         assert!(LONGEST_ARGUMENT_BYTES < MIN_ARGUMENT_BYTES as u64);
-    }
-
-    /// Issue 13 case 7: a call gets at least the time asked for, though
-    /// the host's deadline ends at a tick boundary.
-    #[test]
-    fn the_host_deadline_covers_the_time_asked_for() {
-        for ms in [10, 11, 19, 20, 1000] {
-            let given = host_call_timeout(ms);
-            let ticks = given.as_nanos().div_ceil(Config::TICK.as_nanos());
-            // The deadline comes after `ticks - 1` whole ticks at least.
-            let least = Config::TICK * (ticks as u32 - 1);
-            assert!(least >= Duration::from_millis(ms), "{ms} ms: {least:?}");
-        }
     }
 }

@@ -29,6 +29,7 @@ mod words;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use bits_queue_host::{Config, Queue, Runtime};
 
@@ -50,7 +51,7 @@ fn main() -> ExitCode {
     }
     let config = Config::new()
         .memory_limit(cli.memory_limit.saturating_mul(1 << 20))
-        .call_timeout(flags::host_call_timeout(cli.timeout))
+        .call_timeout(Duration::from_millis(cli.timeout))
         .full_wasi(cli.full_wasi)
         .inherit_stdio(cli.guest_output)
         .max_instances(cli.max_instances)

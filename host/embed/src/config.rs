@@ -78,7 +78,8 @@ impl Config {
     }
 
     /// Most time one call into the guest may run (default 1 s), measured in
-    /// ticks of [`Config::TICK`]. Running past it ends the call with `TimedOut`.
+    /// ticks of [`Config::TICK`]. Running past it ends the call with
+    /// `TimedOut`, never before the timeout and at most a tick or two after.
     pub fn call_timeout(mut self, timeout: Duration) -> Self {
         self.call_timeout = timeout;
         self
@@ -147,9 +148,30 @@ impl Config {
     /// [`Config::call_timeout`].
     pub const TICK: Duration = Duration::from_millis(10);
 
-    /// The per-call deadline in ticks (at least one).
+    /// The per-call deadline in ticks: one more than the timeout holds,
+    /// because the first tick may come at once after the call starts. N + 1
+    /// ticks span at least N whole ticks, so a call never ends before its
+    /// timeout (it may run up to one tick past it).
     pub(crate) fn deadline_ticks(&self) -> u64 {
         let ticks = self.call_timeout.as_nanos().div_ceil(Self::TICK.as_nanos());
-        u64::try_from(ticks).unwrap_or(u64::MAX).max(1)
+        u64::try_from(ticks).unwrap_or(u64::MAX).saturating_add(1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 13 case 7: a call gets at least the time asked for. The first
+    /// tick may come at once after the call starts, so only `ticks - 1`
+    /// whole ticks are sure to pass before the deadline.
+    #[test]
+    fn the_deadline_covers_the_time_asked_for() {
+        for ms in [1, 10, 11, 19, 20, 50, 1000] {
+            let timeout = Duration::from_millis(ms);
+            let ticks = Config::new().call_timeout(timeout).deadline_ticks();
+            let least = Config::TICK * (ticks as u32 - 1);
+            assert!(least >= timeout, "{ms} ms: {least:?}");
+        }
     }
 }
