@@ -39,6 +39,7 @@ mod confine;
 mod file;
 mod http;
 mod service;
+mod stall;
 mod transport;
 
 pub use actions::{FileActionError, carry_out};
@@ -47,6 +48,7 @@ pub use confine::Confinement;
 pub use file::FileTransport;
 pub use http::HttpTransport;
 pub use service::{Notification, ServiceConfig, ServiceError, ServiceStats, TransferService};
+pub use stall::idle_limit;
 pub use transport::{Context, Outcome, Sink, Stopped, TempFile, Transport, Transports};
 
 /// The README's Rust examples are compiled (and run, unless marked

@@ -4,4 +4,5 @@
 
 mod liveness;
 mod shared_store;
+mod stalls;
 mod transfers;
