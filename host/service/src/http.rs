@@ -59,7 +59,10 @@ impl HttpTransport {
         sink: &mut Sink,
     ) -> Result<(), Outcome> {
         let mut temp = TempFile::open(order, &context.confinement)?;
-        let ranged = order.offset > 0;
+        // From the bytes the temporary file holds (fewer than the order's
+        // offset when it lost some, contract §17.3).
+        let from = temp.held();
+        let ranged = from > 0;
         let limit = idle_limit(self.idle, sink.wait_cap());
         let mut request = self
             .agent
@@ -69,7 +72,7 @@ impl HttpTransport {
             .timeout_per_read(Some(limit))
             .build();
         if ranged {
-            request = request.header("Range", format!("bytes={}-", order.offset));
+            request = request.header("Range", format!("bytes={from}-"));
             if let Some(validator) = &order.validator {
                 request = request.header("If-Range", validator);
             }
@@ -93,12 +96,12 @@ impl HttpTransport {
                 (header_u64(&response, "content-length"), 0)
             }
             206 if ranged => match content_range(&response) {
-                Some((start, total)) if start == order.offset => (total, start),
+                Some((start, total)) if start == from => (total, start),
                 _ => return Err(TransferFailure::RangeUnsupported.into()),
             },
             _ => return Err(TransferFailure::HttpStatus(status).into()),
         };
-        let offset = sink.connected(size, validator)?;
+        let offset = sink.connected_holding(size, validator, from)?;
         let mut body = response.into_body().into_reader();
         if status == 206 && offset != starts_at {
             // The component restarted the file; this is only a part of it.

@@ -236,6 +236,30 @@ impl Sink {
         Ok(offset)
     }
 
+    /// [`connected`](Sink::connected) for a transfer whose temporary file
+    /// holds only `held` bytes: when the component counts more, its count
+    /// is brought down to them (contract §17.3) and the transfer writes
+    /// from there. Returns the offset to write from.
+    pub fn connected_holding(
+        &mut self,
+        size: Option<u64>,
+        validator: Option<String>,
+        held: u64,
+    ) -> Result<u64, Stopped> {
+        let offset = self.connected(size, validator)?;
+        if offset <= held {
+            return Ok(offset);
+        }
+        self.send(Report::Progress {
+            file: self.file,
+            bytes: held,
+        })?;
+        self.bytes = held;
+        self.sent = held;
+        self.written.store(held, Ordering::Release);
+        Ok(held)
+    }
+
     /// `count` more bytes are in the temporary file. Reported at most every
     /// `progress_bytes` and `progress_interval`, whichever comes later.
     pub fn wrote(&mut self, count: u64) -> Result<(), Stopped> {
@@ -292,6 +316,7 @@ impl Sink {
 pub struct TempFile {
     file: File,
     path: PathBuf,
+    held: u64,
 }
 
 impl TempFile {
@@ -318,17 +343,24 @@ impl TempFile {
             .truncate(false)
             .open(&path)
             .map_err(|e| local_io(&path, &e))?;
-        let held = file.metadata().map_err(|e| local_io(&path, &e))?.len();
-        if held < order.offset {
-            return Err(TransferFailure::LocalIo(format!(
-                "{} holds {held} bytes, fewer than the {} already transferred",
-                path.display(),
-                order.offset
-            )));
-        }
-        let mut temp = TempFile { file, path };
-        temp.restart_at(order.offset)?;
+        // Fewer bytes than the component counts (a crash lost unsynced
+        // ones, a cleaner deleted the file): the transfer goes on from
+        // those it holds, and says so right after `report-connected`
+        // (contract §17.3; [`Sink::connected_holding`]).
+        let held = file
+            .metadata()
+            .map_err(|e| local_io(&path, &e))?
+            .len()
+            .min(order.offset);
+        let mut temp = TempFile { file, path, held };
+        temp.restart_at(held)?;
         Ok(temp)
+    }
+
+    /// The bytes of the file it holds and keeps: the order's offset, or
+    /// fewer when it lost some.
+    pub fn held(&self) -> u64 {
+        self.held
     }
 
     /// Cuts the file to `offset` bytes and writes from there.
