@@ -24,6 +24,8 @@ pub enum Fault {
     DropAfter(u64),
     /// This many bytes of body, then silence for the duration, then close.
     Stall(u64, Duration),
+    /// Silence for the duration before the headers, then close.
+    StallBeforeHeaders(Duration),
     /// This status, with a short body.
     Status(u16),
     /// The whole file with `200`, whatever the `Range`.
@@ -192,6 +194,10 @@ fn answer(
     range: Option<&str>,
     if_range: Option<&str>,
 ) -> (u16, u64) {
+    if let Some(Fault::StallBeforeHeaders(pause)) = fault {
+        thread::sleep(pause);
+        return (0, 0);
+    }
     if let Some(Fault::Status(status)) = fault {
         let body = format!("status {status}\n");
         let _ = write!(

@@ -89,6 +89,22 @@ pub struct Job {
     pub(crate) resumed: bool,
     /// An upload job's session, phase and reply (contract §14).
     pub(crate) upload: UploadState,
+    /// A download just reported `report-connected`: its host may report
+    /// fewer bytes than counted, once (contract §17.3: a temporary file
+    /// that lost bytes, or was deleted, holds less).
+    pub(crate) may_lower: AttemptFlag,
+}
+
+/// A flag of the attempt in flight: not journaled (it lasts one report of
+/// one attempt), so a job restored from its records equals the job it was
+/// taken from whatever the flag says.
+#[derive(Clone, Copy, Debug, Default, Eq)]
+pub(crate) struct AttemptFlag(pub(crate) bool);
+
+impl PartialEq for AttemptFlag {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 impl Job {
@@ -119,6 +135,7 @@ impl Job {
             last_run: None,
             resumed: false,
             upload: UploadState::default(),
+            may_lower: AttemptFlag(false),
         }
     }
 
@@ -524,6 +541,7 @@ impl Job {
             return Err(ErrorCode::InvalidState);
         }
         self.state = JobState::Connecting;
+        self.may_lower = AttemptFlag(false);
         self.last_run = Some(now);
         self.expire_host_id(now);
         Ok(index)
@@ -563,11 +581,13 @@ impl Job {
         file.size = size;
         file.validator = validator;
         self.state = JobState::Transferring;
+        self.may_lower = AttemptFlag(true);
         Ok(false)
     }
 
     /// `report-progress`: the file's bytes so far, absolute. Fewer than
-    /// before, or more than its known size, is `invalid-argument`. Bytes
+    /// before (but once, right after `report-connected`), or more than its
+    /// known size, is `invalid-argument`. Bytes
     /// that arrived make the job `transferring` and end the no-progress
     /// deadline; returns whether any did (none: nothing changes).
     pub fn report_progress(&mut self, index: u32, bytes: u64) -> Result<bool, ErrorCode> {
@@ -575,7 +595,15 @@ impl Job {
         if self.job_type.is_upload() {
             return self.upload_progress(index, bytes);
         }
+        let may_lower = core::mem::take(&mut self.may_lower).0;
         let file = &mut self.files[index];
+        if may_lower && bytes < file.transferred {
+            // The bytes the temporary file holds, right after
+            // `report-connected` (contract §17.3): the count goes down to
+            // them. Not progress: the no-progress deadline keeps running.
+            file.transferred = bytes;
+            return Ok(true);
+        }
         if bytes < file.transferred || file.size.is_some_and(|size| bytes > size) {
             return Err(ErrorCode::InvalidArgument);
         }

@@ -300,6 +300,7 @@ pub fn decode(bytes: &[u8]) -> Result<(Job, u64), Unreadable> {
         last_run,
         resumed: false,
         upload: UploadState::default(),
+        may_lower: crate::job::AttemptFlag(false),
     };
     match extension {
         Some((resumed, upload)) => {

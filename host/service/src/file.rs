@@ -39,7 +39,7 @@ impl FileTransport {
         let validator = modified(&meta);
         let size = meta.len();
         let mut temp = TempFile::open(order, &context.confinement)?;
-        let offset = sink.connected(Some(size), validator.clone())?;
+        let offset = sink.connected_holding(Some(size), validator.clone(), temp.held())?;
         source
             .seek(SeekFrom::Start(offset))
             .map_err(|e| TransferFailure::Interrupted(e.to_string()))?;

@@ -12,15 +12,18 @@ use std::io::Read;
 use std::time::Duration;
 
 use bits_queue_host::{TransferFailure, TransferOrder};
-use ureq::Agent;
 use ureq::http::Response;
+use ureq::{Agent, Timeout};
 
+use crate::stall::{idle_limit, read_failure, stall_text};
 use crate::transport::{Context, Outcome, Sink, TempFile, Transport, has_scheme};
 
 /// HTTP and HTTPS, through one `ureq` agent (its connections are reused).
 #[derive(Debug, Clone)]
 pub struct HttpTransport {
     agent: Agent,
+    /// The host's idle limit (contract §17.1), before the queue's cap.
+    idle: Duration,
 }
 
 impl HttpTransport {
@@ -29,20 +32,23 @@ impl HttpTransport {
         Self::with_idle_timeout(Duration::from_secs(60))
     }
 
-    /// A transport whose reads give up after `idle` without a byte: a
-    /// stalled server is then an `interrupted` failure, retried later.
+    /// A transport whose waits (the response headers, each read) give up
+    /// after `idle` without a byte, or sooner when the queue caps them
+    /// ([`Sink::wait_cap`]): a stalled server is then a `stalled` failure
+    /// (contract §17.1).
     pub fn with_idle_timeout(idle: Duration) -> Self {
         let config = Agent::config_builder()
             // Statuses are the component's to judge, not errors here.
             .http_status_as_error(false)
             .max_redirects(10)
             .timeout_connect(Some(Duration::from_secs(30)))
-            .timeout_recv_response(Some(Duration::from_secs(60)))
+            .timeout_recv_response(Some(idle))
             .timeout_per_read(Some(idle))
             .user_agent(concat!("bits-queue/", env!("CARGO_PKG_VERSION")))
             .build();
         HttpTransport {
             agent: Agent::new_with_config(config),
+            idle,
         }
     }
 
@@ -53,17 +59,32 @@ impl HttpTransport {
         sink: &mut Sink,
     ) -> Result<(), Outcome> {
         let mut temp = TempFile::open(order, &context.confinement)?;
-        let ranged = order.offset > 0;
-        let mut request = self.agent.get(&order.remote_name);
+        // From the bytes the temporary file holds (fewer than the order's
+        // offset when it lost some, contract §17.3).
+        let from = temp.held();
+        let ranged = from > 0;
+        let limit = idle_limit(self.idle, sink.wait_cap());
+        let mut request = self
+            .agent
+            .get(&order.remote_name)
+            .config()
+            .timeout_recv_response(Some(limit))
+            .timeout_per_read(Some(limit))
+            .build();
         if ranged {
-            request = request.header("Range", format!("bytes={}-", order.offset));
+            request = request.header("Range", format!("bytes={from}-"));
             if let Some(validator) = &order.validator {
                 request = request.header("If-Range", validator);
             }
         }
-        let response = request
-            .call()
-            .map_err(|e| TransferFailure::ConnectFailed(e.to_string()))?;
+        let response = request.call().map_err(|e| match e {
+            // A connection was made and then nothing came: a stall, not a
+            // connect failure (contract §17.1).
+            ureq::Error::Timeout(t) if !matches!(t, Timeout::Connect | Timeout::Resolve) => {
+                Outcome::Stalled(stall_text("of the response came", limit))
+            }
+            e => TransferFailure::ConnectFailed(e.to_string()).into(),
+        })?;
         let validator = validator(&response);
         let status = response.status().as_u16();
         let (size, starts_at) = match status {
@@ -75,12 +96,12 @@ impl HttpTransport {
                 (header_u64(&response, "content-length"), 0)
             }
             206 if ranged => match content_range(&response) {
-                Some((start, total)) if start == order.offset => (total, start),
+                Some((start, total)) if start == from => (total, start),
                 _ => return Err(TransferFailure::RangeUnsupported.into()),
             },
             _ => return Err(TransferFailure::HttpStatus(status).into()),
         };
-        let offset = sink.connected(size, validator)?;
+        let offset = sink.connected_holding(size, validator, from)?;
         let mut body = response.into_body().into_reader();
         if status == 206 && offset != starts_at {
             // The component restarted the file; this is only a part of it.
@@ -125,13 +146,14 @@ impl Transport for HttpTransport {
 }
 
 /// Reads and drops `count` bytes of `body`.
-fn skip(body: &mut impl Read, count: u64) -> Result<(), TransferFailure> {
-    let skipped = std::io::copy(&mut body.take(count), &mut std::io::sink())
-        .map_err(|e| TransferFailure::Interrupted(e.to_string()))?;
+fn skip(body: &mut impl Read, count: u64) -> Result<(), Outcome> {
+    let skipped =
+        std::io::copy(&mut body.take(count), &mut std::io::sink()).map_err(read_failure)?;
     if skipped < count {
         return Err(TransferFailure::Interrupted(format!(
             "the connection ended {skipped} bytes into the {count} already held"
-        )));
+        ))
+        .into());
     }
     Ok(())
 }

@@ -39,6 +39,7 @@ mod confine;
 mod file;
 mod http;
 mod service;
+mod stall;
 mod transport;
 
 pub use actions::{FileActionError, carry_out};
@@ -49,6 +50,7 @@ pub use http::HttpTransport;
 pub use service::{
     Notification, ServiceConfig, ServiceError, ServiceStats, TransferService, store_backoff,
 };
+pub use stall::idle_limit;
 pub use transport::{Context, Outcome, Sink, Stopped, TempFile, Transport, Transports};
 
 /// The README's Rust examples are compiled (and run, unless marked

@@ -16,8 +16,8 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use bits_queue_host::{
-    Action, Clock, Error, ErrorCode, FileRef, Guid, JobState, NotifyEvent, Queue, SystemClock,
-    TransferFailure,
+    Action, Clock, Error, ErrorCode, FailureDetail, FileRef, Guid, JobState, NotifyEvent, Queue,
+    SystemClock, TransferFailure,
 };
 use bits_queue_store::{PersistError, ReportKind, StoreError, Watch};
 
@@ -572,6 +572,11 @@ impl<B: Backend> Loop<B> {
                 let written = Arc::new(AtomicU64::new(order.offset));
                 let serial = self.next_worker;
                 self.next_worker += 1;
+                let clock = self.config.clock.clone();
+                let cap = self
+                    .read(|q| Ok(crate::stall::queue_cap(q, order.file, clock.as_ref())))
+                    .ok()
+                    .flatten();
                 let sink = Sink::new(
                     (order.file, serial),
                     order.offset,
@@ -579,7 +584,8 @@ impl<B: Backend> Loop<B> {
                     stop.clone(),
                     written.clone(),
                     &self.config.context,
-                );
+                )
+                .capped(cap);
                 let temporary = order.temporary_name.clone();
                 let transports = self.config.transports.clone();
                 let context = self.config.context.clone();
@@ -697,6 +703,13 @@ impl<B: Backend> Loop<B> {
                 true,
             ),
             Report::Lost { file } => (file, self.end(file, |q| q.report_lost(file)), true),
+            Report::Stalled { file, why } => (
+                file,
+                self.end(file, |q| {
+                    q.report_failure_detail(file, &FailureDetail::Stalled(why))
+                }),
+                true,
+            ),
         };
         match result {
             // Refused because the job moved on (`invalid-state`,

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use bits_queue_host::{FileRef, JobType, TransferFailure, TransferOrder};
 
 use crate::confine::Confinement;
+use crate::stall::read_failure;
 
 /// Bytes read from the source at a time.
 const CHUNK: usize = 64 << 10;
@@ -41,6 +42,8 @@ pub enum Outcome {
     Lost,
     /// The order was stopped, or the service went away: nothing to report.
     Stopped,
+    /// A wait ran out (contract §17.1): `stalled`, with what ran out.
+    Stalled(String),
 }
 
 impl From<Stopped> for Outcome {
@@ -102,6 +105,10 @@ pub(crate) enum Report {
     Lost {
         file: FileRef,
     },
+    Stalled {
+        file: FileRef,
+        why: String,
+    },
     /// Not from a transfer: the queue may have changed, poll now.
     Wake,
 }
@@ -114,7 +121,8 @@ impl Report {
             | Report::Progress { file, .. }
             | Report::Done { file }
             | Report::Failed { file, .. }
-            | Report::Lost { file } => Some(*file),
+            | Report::Lost { file }
+            | Report::Stalled { file, .. } => Some(*file),
             Report::Wake => None,
         }
     }
@@ -140,6 +148,8 @@ pub struct Sink {
     /// The same count, for the loop: a graceful stop reports it (contract
     /// §17.3) without waiting for a worker that may sit in a read.
     written: Arc<AtomicU64>,
+    /// The queue's cap on every wait (contract §17.1), if it sets one.
+    cap: Option<Duration>,
 }
 
 /// The order was stopped, or the service went away: give up quietly.
@@ -172,7 +182,22 @@ impl Sink {
                 .checked_sub(context.progress_interval)
                 .unwrap_or_else(Instant::now),
             bytes: offset,
+            cap: None,
         }
+    }
+
+    /// The same sink, whose waits the queue caps at `cap`.
+    pub(crate) fn capped(mut self, cap: Option<Duration>) -> Sink {
+        self.cap = cap;
+        self
+    }
+
+    /// The queue's cap on every wait of this transfer (contract §17.1):
+    /// the job's no-progress timeout, or the time left until its running
+    /// no-progress deadline. A transport waits no longer than
+    /// [`idle_limit`](crate::idle_limit) of its own limit and this.
+    pub fn wait_cap(&self) -> Option<Duration> {
+        self.cap
     }
 
     /// Whether the order was stopped.
@@ -209,6 +234,30 @@ impl Sink {
         self.sent = offset;
         self.written.store(offset, Ordering::Release);
         Ok(offset)
+    }
+
+    /// [`connected`](Sink::connected) for a transfer whose temporary file
+    /// holds only `held` bytes: when the component counts more, its count
+    /// is brought down to them (contract §17.3) and the transfer writes
+    /// from there. Returns the offset to write from.
+    pub fn connected_holding(
+        &mut self,
+        size: Option<u64>,
+        validator: Option<String>,
+        held: u64,
+    ) -> Result<u64, Stopped> {
+        let offset = self.connected(size, validator)?;
+        if offset <= held {
+            return Ok(offset);
+        }
+        self.send(Report::Progress {
+            file: self.file,
+            bytes: held,
+        })?;
+        self.bytes = held;
+        self.sent = held;
+        self.written.store(held, Ordering::Release);
+        Ok(held)
     }
 
     /// `count` more bytes are in the temporary file. Reported at most every
@@ -250,6 +299,10 @@ impl Sink {
                 failure: bounded(failure),
             },
             Outcome::Lost => Report::Lost { file: self.file },
+            Outcome::Stalled(why) => Report::Stalled {
+                file: self.file,
+                why: bounded_text(why),
+            },
             Outcome::Stopped => return,
         };
         if self.flush().is_ok() {
@@ -263,6 +316,7 @@ impl Sink {
 pub struct TempFile {
     file: File,
     path: PathBuf,
+    held: u64,
 }
 
 impl TempFile {
@@ -289,17 +343,24 @@ impl TempFile {
             .truncate(false)
             .open(&path)
             .map_err(|e| local_io(&path, &e))?;
-        let held = file.metadata().map_err(|e| local_io(&path, &e))?.len();
-        if held < order.offset {
-            return Err(TransferFailure::LocalIo(format!(
-                "{} holds {held} bytes, fewer than the {} already transferred",
-                path.display(),
-                order.offset
-            )));
-        }
-        let mut temp = TempFile { file, path };
-        temp.restart_at(order.offset)?;
+        // Fewer bytes than the component counts (a crash lost unsynced
+        // ones, a cleaner deleted the file): the transfer goes on from
+        // those it holds, and says so right after `report-connected`
+        // (contract §17.3; [`Sink::connected_holding`]).
+        let held = file
+            .metadata()
+            .map_err(|e| local_io(&path, &e))?
+            .len()
+            .min(order.offset);
+        let mut temp = TempFile { file, path, held };
+        temp.restart_at(held)?;
         Ok(temp)
+    }
+
+    /// The bytes of the file it holds and keeps: the order's offset, or
+    /// fewer when it lost some.
+    pub fn held(&self) -> u64 {
+        self.held
     }
 
     /// Cuts the file to `offset` bytes and writes from there.
@@ -318,15 +379,13 @@ impl TempFile {
     }
 
     /// Appends everything `source` gives, reporting through `sink`; returns
-    /// the bytes written. A read that fails is an `interrupted` failure; a
-    /// stop ends the copy before another byte is written.
+    /// the bytes written. A read that fails is an `interrupted` failure (a
+    /// `stalled` one when it waited too long); a stop ends the copy before another byte is written.
     pub fn copy_from(&mut self, source: &mut impl Read, sink: &mut Sink) -> Result<u64, Outcome> {
         let mut buffer = vec![0; CHUNK];
         let mut written = 0u64;
         loop {
-            let read = source
-                .read(&mut buffer)
-                .map_err(|e| TransferFailure::Interrupted(e.to_string()))?;
+            let read = source.read(&mut buffer).map_err(read_failure)?;
             if read == 0 {
                 return Ok(written);
             }
@@ -394,7 +453,10 @@ impl Transports {
     /// so, never silently (the order comes from the component, which the
     /// host does not trust, and the transport may be anyone's).
     pub(crate) fn run(&self, order: &TransferOrder, context: &Context, mut sink: Sink) {
-        let outcome = if order.job_type != JobType::Download {
+        let outcome = if sink.cap == Some(Duration::ZERO) {
+            // Its deadline has passed: it is not started (contract §17.1).
+            Outcome::Stalled("the no-progress deadline passed before the transfer started".into())
+        } else if order.job_type != JobType::Download {
             Outcome::Failed(TransferFailure::Unsupported(
                 "this service transfers downloads only".into(),
             ))
@@ -441,17 +503,7 @@ pub(crate) const MAX_FAILURE_TEXT: usize = 1024;
 /// `failure` with its text cut to [`MAX_FAILURE_TEXT`] bytes, on a
 /// character boundary.
 pub(crate) fn bounded(failure: TransferFailure) -> TransferFailure {
-    let cut = |mut text: String| {
-        if text.len() > MAX_FAILURE_TEXT {
-            let mut end = MAX_FAILURE_TEXT;
-            while !text.is_char_boundary(end) {
-                end -= 1;
-            }
-            text.truncate(end);
-            text.push('…');
-        }
-        text
-    };
+    let cut = bounded_text;
     match failure {
         TransferFailure::ConnectFailed(why) => TransferFailure::ConnectFailed(cut(why)),
         TransferFailure::Interrupted(why) => TransferFailure::Interrupted(cut(why)),
@@ -459,6 +511,19 @@ pub(crate) fn bounded(failure: TransferFailure) -> TransferFailure {
         TransferFailure::Unsupported(why) => TransferFailure::Unsupported(cut(why)),
         other => other,
     }
+}
+
+/// `text` cut to [`MAX_FAILURE_TEXT`] bytes, on a character boundary.
+fn bounded_text(mut text: String) -> String {
+    if text.len() > MAX_FAILURE_TEXT {
+        let mut end = MAX_FAILURE_TEXT;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push('…');
+    }
+    text
 }
 
 /// What a panic said, as text.

@@ -67,6 +67,8 @@ pub struct ModelJob {
     /// The first transient error since bytes last arrived: the no-progress
     /// deadline runs from here (§10).
     pub stalled_since: Option<Datetime>,
+    /// Just connected: one report may be lower (§17.3).
+    pub may_lower: bool,
     /// When its last `start` was issued (scheduling ties), if ever.
     pub last_run: Option<Datetime>,
     /// Whether any transfer of the job ever started (§10 discard).
@@ -350,6 +352,7 @@ impl Model {
             notify_flags: NOTIFY_DEFAULT,
             retry_at: None,
             stalled_since: None,
+            may_lower: false,
             last_run: None,
             ran: false,
             phase: UploadPhase::Upload,
@@ -850,6 +853,7 @@ impl Model {
         let job = &mut self.jobs[index];
         let file = job.current_file().expect("a file left");
         job.state = JobState::Connecting;
+        job.may_lower = false;
         job.ran = true;
         job.last_run = Some(self.now);
         self.running.push(Running {
@@ -904,6 +908,7 @@ impl Model {
         entry.size = size;
         entry.validator = validator.map(str::to_owned);
         job.state = JobState::Transferring;
+        job.may_lower = true;
         self.modified(index);
         Ok(())
     }
@@ -987,7 +992,15 @@ impl Model {
             return self.upload_progress(index, f, bytes);
         }
         let job = &mut self.jobs[index];
+        let may_lower = std::mem::take(&mut job.may_lower);
         let entry = &mut job.transfer[f];
+        // §17.3: right after report-connected, once, the bytes the
+        // temporary file holds, fewer than counted; not progress.
+        if may_lower && bytes < entry.bytes {
+            entry.bytes = bytes;
+            self.modified(index);
+            return Ok(());
+        }
         if bytes < entry.bytes || entry.size.is_some_and(|size| bytes > size) {
             return Err(ErrorCode::InvalidArgument);
         }

@@ -3,5 +3,7 @@
 //! shared (PostgreSQL) store that goes away.
 
 mod liveness;
+mod lost_bytes;
 mod shared_store;
+mod stalls;
 mod transfers;

@@ -42,7 +42,7 @@ impl Setup {
         Self::with(Confinement::none(), Duration::from_secs(30))
     }
 
-    fn with(confinement: Confinement, idle: Duration) -> Setup {
+    pub(crate) fn with(confinement: Confinement, idle: Duration) -> Setup {
         let clock = ManualClock::at(Datetime::from_seconds(1_800_000_000));
         let queue = runtime()
             .new_queue_with(QueueOptions::new().clock(clock.clone()))
@@ -238,7 +238,7 @@ fn a_dropped_connection_resumes_with_a_range_request() {
 }
 
 #[test]
-fn a_stalled_server_is_an_interruption_retried_later() {
+fn a_stalled_server_is_a_stall_retried_later() {
     let s = Setup::with(Confinement::none(), Duration::from_millis(300));
     let bytes = test_bytes(100_000, 3);
     s.server.put("/stall.bin", bytes);
@@ -246,7 +246,11 @@ fn a_stalled_server_is_an_interruption_retried_later() {
         .fault("/stall.bin", Fault::Stall(10_000, Duration::from_secs(5)));
     let job = s.download(&s.server.url("/stall.bin"), "stall.bin");
     s.wait(&job, JobState::TransientError);
-    assert_eq!(job.error().unwrap().unwrap().hresult, 0x8020_002E);
+    assert_eq!(
+        job.error().unwrap().unwrap().hresult,
+        0x8020_0024,
+        "BG_E_NO_PROGRESS (contract §17.1)"
+    );
     s.retry();
     s.wait(&job, JobState::Transferred);
 }
