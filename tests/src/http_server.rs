@@ -26,6 +26,9 @@ pub enum Fault {
     Stall(u64, Duration),
     /// Silence for the duration before the headers, then close.
     StallBeforeHeaders(Duration),
+    /// This many bytes of body, then silence for the duration, then the
+    /// rest.
+    Pause(u64, Duration),
     /// This status, with a short body.
     Status(u16),
     /// The whole file with `200`, whatever the `Range`.
@@ -250,6 +253,7 @@ fn answer(
     let (limit, stall) = match fault {
         Some(Fault::DropAfter(n)) => (n.min(body.len() as u64), None),
         Some(Fault::Stall(n, pause)) => (n.min(body.len() as u64), Some(pause)),
+        Some(Fault::Pause(n, pause)) => (n.min(body.len() as u64), Some(pause)),
         _ => (body.len() as u64, None),
     };
     let mut sent = 0u64;
@@ -262,6 +266,15 @@ fn answer(
     let _ = out.flush();
     if let Some(pause) = stall {
         thread::sleep(pause);
+    }
+    if let Some(Fault::Pause(..)) = fault {
+        for chunk in body[usize::try_from(limit).unwrap_or(0)..].chunks(16 << 10) {
+            if out.write_all(chunk).is_err() {
+                return (status, sent);
+            }
+            sent += chunk.len() as u64;
+        }
+        let _ = out.flush();
     }
     (status, sent)
 }

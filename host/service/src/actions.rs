@@ -53,9 +53,10 @@ fn error(path: &str, reason: impl ToString) -> FileActionError {
     }
 }
 
-/// Renames the temporary file to the local name, synced. A temporary file
-/// that is gone while the local file is there counts as done (a commit
-/// carried out before a crash).
+/// Renames the temporary file to the local name, synced: where hosts
+/// share the queue, the newest generation's (`fence`), the older ones
+/// deleted. A temporary file that is gone while the local file is there
+/// counts as done (a commit carried out before a crash).
 fn commit(file: &FileMove, confinement: &Confinement) -> Result<(), FileActionError> {
     let local = confinement
         .check_write(Path::new(&file.local_name))
@@ -63,7 +64,8 @@ fn commit(file: &FileMove, confinement: &Confinement) -> Result<(), FileActionEr
     let temporary = confinement
         .check_write(Path::new(&file.temporary_name))
         .map_err(|e| error(&file.temporary_name, e))?;
-    if !temporary.exists() {
+    let newest = crate::fence::newest(&temporary).map_err(|e| error(&file.temporary_name, e))?;
+    let Some(newest) = newest else {
         return if local.exists() {
             Ok(())
         } else {
@@ -72,28 +74,43 @@ fn commit(file: &FileMove, confinement: &Confinement) -> Result<(), FileActionEr
                 "the temporary file is gone and the local file is not there",
             ))
         };
-    }
+    };
     if let Some(why) = crate::transport::not_replaceable(&local) {
         return Err(error(&file.local_name, why));
     }
     let sync = |path: &Path| fs::File::open(path).and_then(|f| f.sync_all());
-    sync(&temporary).map_err(|e| error(&file.temporary_name, e))?;
-    fs::rename(&temporary, &local).map_err(|e| error(&file.local_name, e))?;
+    let shown = newest.display().to_string();
+    sync(&newest).map_err(|e| error(&shown, e))?;
+    fs::rename(&newest, &local).map_err(|e| error(&file.local_name, e))?;
     if let Some(dir) = local.parent() {
         sync(dir).map_err(|e| error(&dir.display().to_string(), e))?;
+    }
+    // Older generations' files: those of hosts whose lease was taken over.
+    for older in crate::fence::all(&temporary).unwrap_or_default() {
+        let _ = fs::remove_file(older);
     }
     Ok(())
 }
 
-/// Deletes a temporary file; one already gone is fine.
+/// Deletes a temporary file, every generation's (`fence`); one already
+/// gone is fine.
 fn discard(name: &str, confinement: &Confinement) -> Result<(), FileActionError> {
     let path = confinement
         .check_write(Path::new(name))
         .map_err(|e| error(name, e))?;
-    match fs::remove_file(&path) {
-        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(error(name, e)),
-        _ => Ok(()),
+    let mut files = crate::fence::all(&path).map_err(|e| error(name, e))?;
+    if files.is_empty() {
+        files.push(path);
     }
+    for file in files {
+        match fs::remove_file(&file) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                return Err(error(&file.display().to_string(), e));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -57,6 +57,14 @@ pub trait Backend: Send + Sync + 'static {
         Ok(())
     }
 
+    /// The fencing token of the lease the last `poll` took for `file`, taken
+    /// once when its transfer starts (0 where nothing is leased): the
+    /// transfer writes only into its generation's file (`fence`).
+    fn take_fence(&self, file: FileRef) -> u64 {
+        let _ = file;
+        0
+    }
+
     /// The files whose lease this host holds (none where nothing is leased).
     fn leased_here(&self) -> Result<Vec<FileRef>, PersistError> {
         Ok(Vec::new())
@@ -144,5 +152,9 @@ impl Backend for Arc<PersistentQueue> {
 
     fn leased_here(&self) -> Result<Vec<FileRef>, PersistError> {
         PersistentQueue::leased_here(self)
+    }
+
+    fn take_fence(&self, file: FileRef) -> u64 {
+        PersistentQueue::take_fence(self, file)
     }
 }

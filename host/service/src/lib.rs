@@ -36,6 +36,7 @@
 mod actions;
 mod backend;
 mod confine;
+mod fence;
 mod file;
 mod http;
 mod service;

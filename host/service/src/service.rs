@@ -567,7 +567,11 @@ impl<B: Backend> Loop<B> {
 
     fn carry_out(&mut self, action: Action) {
         match action {
-            Action::Start(order) => {
+            Action::Start(mut order) => {
+                // Fencing: the transfer writes only into its lease
+                // generation's own file (`fence`).
+                let fence = self.shared.backend.take_fence(order.file);
+                order.temporary_name = crate::fence::fenced_name(&order.temporary_name, fence);
                 let stop = Arc::new(AtomicBool::new(false));
                 let written = Arc::new(AtomicU64::new(order.offset));
                 let serial = self.next_worker;

@@ -336,6 +336,10 @@ impl TempFile {
         let path = confinement
             .check_write(Path::new(&order.temporary_name))
             .map_err(TransferFailure::LocalIo)?;
+        // A generation's file that is not there yet starts with the bytes
+        // an earlier host reported (the service names the order's file
+        // after its lease's generation: `fence`).
+        crate::fence::take_over(&path, order.offset).map_err(|e| local_io(&path, &e))?;
         let file = OpenOptions::new()
             .read(true)
             .write(true)

@@ -14,6 +14,7 @@
 //! a crash then loses at most that long of one file's progress, never a
 //! job and never a state change reported to a caller.
 
+use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -105,6 +106,9 @@ pub struct PersistentQueue {
     options: QueueOptions,
     file_actions: CheckedFileActions,
     coalesce: Duration,
+    /// The generation of each lease this host claimed whose transfer has
+    /// not been started yet ([`PersistentQueue::take_fence`]).
+    fences: Mutex<HashMap<FileRef, u64>>,
 }
 
 impl PersistentQueue {
@@ -149,6 +153,7 @@ impl PersistentQueue {
             options,
             file_actions,
             coalesce: Duration::from_secs(1),
+            fences: Mutex::new(HashMap::new()),
         };
         Ok((persistent, warnings))
     }
@@ -176,7 +181,8 @@ impl PersistentQueue {
         f: impl FnOnce(&Queue) -> bits_queue_host::Result<T>,
         leases: impl FnOnce(&bits_queue_host::Result<T>) -> Vec<LeaseChange>,
     ) -> Result<T, PersistError> {
-        self.call(Storing::Now, |queue, store| {
+        let mut claimed = Vec::new();
+        let answer = self.call(Storing::Now, |queue, store| {
             let answer = f(queue);
             if let Err(Error::Sandbox(_)) = &answer {
                 return Ok(Answered::of(answer));
@@ -186,7 +192,7 @@ impl PersistentQueue {
                 Some(held) if !changes.is_empty() => {
                     for change in changes {
                         match change {
-                            LeaseChange::Claim(file) => held.claim(file)?,
+                            LeaseChange::Claim(file) => claimed.push((file, held.claim(file)?)),
                             LeaseChange::Release(file) => held.release(file)?,
                         }
                     }
@@ -198,7 +204,25 @@ impl PersistentQueue {
                 answer: answer.map_err(PersistError::Queue),
                 wrote,
             })
-        })
+        })?;
+        // Only claims that were stored carry a token.
+        self.fences
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .extend(claimed);
+        Ok(answer)
+    }
+
+    /// The fencing token of the lease this host claimed for `file` (its
+    /// generation, see [`crate::Leases::claim`]), taken once, when the
+    /// transfer it was claimed for starts; 0 in a store without leases
+    /// (one service runs the queue alone: nothing to fence).
+    pub fn take_fence(&self, file: FileRef) -> u64 {
+        self.fences
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .remove(&file)
+            .unwrap_or(0)
     }
 
     /// `poll` (contract §10), taking the lease of each file it orders this

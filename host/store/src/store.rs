@@ -82,7 +82,12 @@ pub trait Leases {
     fn duration(&self) -> Duration;
 
     /// This host takes the lease of `file` (its `start` order was issued).
-    fn claim(&mut self, file: FileRef) -> Result<(), StoreError>;
+    /// Returns the lease's generation, its fencing token: greater than that
+    /// of every lease of the file taken before (by any host), so a host
+    /// that writes only into its own generation's file, and a commit that
+    /// takes only the newest generation's file, fence out a host whose
+    /// lease was superseded (see `bits-queue-service`'s `fence` module).
+    fn claim(&mut self, file: FileRef) -> Result<u64, StoreError>;
 
     /// This host gives up its lease of `file`, if it holds it.
     fn release(&mut self, file: FileRef) -> Result<(), StoreError>;

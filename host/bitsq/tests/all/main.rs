@@ -13,6 +13,7 @@ mod compile_cache;
 mod line_editing;
 mod persistence;
 mod postgres;
+mod postgres_fence;
 mod postgres_outage;
 mod postgres_password;
 mod postgres_roles;

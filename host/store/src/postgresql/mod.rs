@@ -506,11 +506,19 @@ impl Leases for PostgresStore {
         self.options.lease
     }
 
-    fn claim(&mut self, file: FileRef) -> Result<(), StoreError> {
+    fn claim(&mut self, file: FileRef) -> Result<u64, StoreError> {
+        if !self.in_transaction {
+            return Err(StoreError::new("claim outside a transaction"));
+        }
         let (job, index) = Self::key(file);
         let (host, lease) = (self.options.host.clone(), lease_seconds(self.options.lease));
         self.with(|client, st| client.execute(&st.claim, &[&job, &index, &host, &lease]))?;
-        Ok(())
+        // The generation is the version this transaction commits: claims
+        // are made under the queue's row lock, so versions count up across
+        // every host, and a later claim of the file has a greater one (two
+        // files claimed in one commit share it, which is fine: a token is
+        // compared only among the leases of one file).
+        Ok((self.locked_version + 1) as u64)
     }
 
     fn release(&mut self, file: FileRef) -> Result<(), StoreError> {
