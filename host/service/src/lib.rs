@@ -36,6 +36,7 @@
 mod actions;
 mod backend;
 mod confine;
+mod endings;
 mod file;
 mod http;
 mod service;
@@ -44,6 +45,7 @@ mod transport;
 pub use actions::{FileActionError, carry_out};
 pub use backend::Backend;
 pub use confine::Confinement;
+pub use endings::{Ended, Ending};
 pub use file::FileTransport;
 pub use http::HttpTransport;
 pub use service::{Notification, ServiceConfig, ServiceError, ServiceStats, TransferService};
