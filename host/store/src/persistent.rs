@@ -56,7 +56,8 @@ pub enum LeaseChange {
 /// What a report about a transfer does to it, and so how it is stored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReportKind {
-    /// `report-connected`: stored with the call; the transfer goes on.
+    /// `report-connected`: stored with the call where hosts share the
+    /// store, else coalesced like progress; the transfer goes on.
     Connected,
     /// `report-progress`: may be stored coalesced; the transfer goes on.
     Progress,
@@ -233,6 +234,12 @@ impl PersistentQueue {
     ) -> Result<T, PersistError> {
         let storing = match kind {
             ReportKind::Progress => Storing::Coalesced,
+            // Where one host runs the queue, `connected` is stored with
+            // what follows it (the file's end, at the latest): a crash
+            // before then loses the transfer, which is queued again from
+            // the progress stored, with the validator that matches it.
+            // Where hosts share the store, it is stored at once.
+            ReportKind::Connected if !self.leases_transfers() => Storing::Coalesced,
             ReportKind::Connected | ReportKind::End => Storing::Now,
         };
         let ends = kind == ReportKind::End;
