@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use bits_queue_host::{Action, FileMove};
 
 use crate::confine::Confinement;
+use crate::sync_many::sync_files;
 
 /// What went wrong with one file of a `commit` or `discard`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,27 +35,7 @@ impl std::error::Error for FileActionError {}
 /// stop the others.
 pub fn carry_out(action: &Action, confinement: &Confinement) -> Vec<FileActionError> {
     match action {
-        Action::Commit(moves) => {
-            let mut errors = Vec::new();
-            // Each directory a file was renamed into is synced once, after
-            // every rename: one sync makes all of them durable, where a
-            // sync per file cost a journal commit per file (a job of 1,000
-            // small files). Nothing is answered before the syncs.
-            let mut dirs: Vec<PathBuf> = Vec::new();
-            for m in moves {
-                match commit(m, confinement) {
-                    Ok(Some(dir)) if !dirs.contains(&dir) => dirs.push(dir),
-                    Ok(_) => {}
-                    Err(e) => errors.push(e),
-                }
-            }
-            for dir in dirs {
-                if let Err(e) = sync(&dir) {
-                    errors.push(error(&dir.display().to_string(), e));
-                }
-            }
-            errors
-        }
+        Action::Commit(moves) => commit_all(moves, confinement),
         Action::Discard(names) => names
             .iter()
             .filter_map(|name| discard(name, confinement).err())
@@ -74,11 +55,57 @@ fn sync(path: &Path) -> io::Result<()> {
     fs::File::open(path).and_then(|f| f.sync_all())
 }
 
-/// Renames the temporary file, synced, to the local name; returns the
-/// directory to sync once the job's renames are made (the caller syncs
-/// it). A temporary file that is gone while the local file is there counts
-/// as done (a commit carried out before a crash).
-fn commit(file: &FileMove, confinement: &Confinement) -> Result<Option<PathBuf>, FileActionError> {
+/// Renames each temporary file, synced, to its local name, file by file
+/// (a failed file does not stop the others). The temporary files are
+/// synced all at once (crate::sync_many: the waits overlap, each file is
+/// still synced before its rename), and each directory a file was renamed
+/// into is synced once, after every rename, where a sync per file cost a
+/// journal commit per file (a job of 1,000 small files). Nothing is
+/// answered before the syncs.
+fn commit_all(moves: &[FileMove], confinement: &Confinement) -> Vec<FileActionError> {
+    let mut errors = Vec::new();
+    let mut ready = Vec::new();
+    for file in moves {
+        match check(file, confinement) {
+            Ok(Some((temporary, local))) => ready.push((file, temporary, local)),
+            Ok(None) => {}
+            Err(e) => errors.push(e),
+        }
+    }
+    let temporaries: Vec<&Path> = ready.iter().map(|(_, t, _)| t.as_path()).collect();
+    let synced = sync_files(&temporaries);
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    for ((file, temporary, local), synced) in ready.iter().zip(synced) {
+        if let Err(e) = synced {
+            errors.push(error(&file.temporary_name, e));
+            continue;
+        }
+        if let Err(e) = fs::rename(temporary, local) {
+            errors.push(error(&file.local_name, e));
+            continue;
+        }
+        if let Some(dir) = local.parent()
+            && !dirs.iter().any(|d| d == dir)
+        {
+            dirs.push(dir.to_path_buf());
+        }
+    }
+    for dir in dirs {
+        if let Err(e) = sync(&dir) {
+            errors.push(error(&dir.display().to_string(), e));
+        }
+    }
+    errors
+}
+
+/// The temporary and local paths of a move, checked: both inside the
+/// confinement, and the local name replaceable. `None` when a temporary
+/// file that is gone left the local file there (a commit carried out
+/// before a crash: done).
+fn check(
+    file: &FileMove,
+    confinement: &Confinement,
+) -> Result<Option<(PathBuf, PathBuf)>, FileActionError> {
     let local = confinement
         .check_write(Path::new(&file.local_name))
         .map_err(|e| error(&file.local_name, e))?;
@@ -98,9 +125,7 @@ fn commit(file: &FileMove, confinement: &Confinement) -> Result<Option<PathBuf>,
     if let Some(why) = crate::transport::not_replaceable(&local) {
         return Err(error(&file.local_name, why));
     }
-    sync(&temporary).map_err(|e| error(&file.temporary_name, e))?;
-    fs::rename(&temporary, &local).map_err(|e| error(&file.local_name, e))?;
-    Ok(local.parent().map(Path::to_path_buf))
+    Ok(Some((temporary, local)))
 }
 
 /// Deletes a temporary file; one already gone is fine.

@@ -40,6 +40,7 @@ mod endings;
 mod file;
 mod http;
 mod service;
+mod sync_many;
 mod transport;
 
 pub use actions::{FileActionError, carry_out};
