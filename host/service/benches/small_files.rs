@@ -20,34 +20,18 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bits_queue_host::{Action, JobState, JobType, Queue, QueueLimits, QueueOptions, Runtime};
-use bits_queue_service::{ServiceConfig, ServiceStats, TransferService, carry_out};
+use bits_queue_host::{Action, Guid, JobState, JobType, Queue, QueueLimits, QueueOptions, Runtime};
+use bits_queue_service::{Backend, ServiceConfig, ServiceStats, TransferService, carry_out};
 use bits_queue_store::{PersistentQueue, SqliteStore};
 use bits_queue_tests::bench_mode::BenchMode;
+use bits_queue_tests::bench_stats::{median, range};
 use bits_queue_tests::http_server::{TestServer, test_bytes};
+use bits_queue_tests::scratch_dir;
 
 /// Each file's size: the small file.
 const SIZE: usize = 16 << 10;
 /// How long a side may take before the bench gives up.
 const PATIENCE: Duration = Duration::from_secs(600);
-
-fn scratch() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("bitsq-bench-small-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
-}
-
-fn range(values: &[f64]) -> (f64, f64) {
-    values
-        .iter()
-        .fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(*v), hi.max(*v)))
-}
 
 /// The files of one run: (URL, local path).
 fn files(server: &TestServer, count: usize, dir: &Path) -> Vec<(String, PathBuf)> {
@@ -69,6 +53,22 @@ fn room_for(queue: &Queue, files: usize) -> bits_queue_host::Result<()> {
     })
 }
 
+/// Runs a service on `backend` until job `id` is transferred; its counts.
+fn serve<B: Backend>(backend: B, id: Guid) -> ServiceStats {
+    let service = TransferService::start(backend, ServiceConfig::default()).unwrap();
+    let state = service
+        .wait_for(
+            id,
+            |s| matches!(s, JobState::Transferred | JobState::Error),
+            PATIENCE,
+        )
+        .unwrap();
+    assert_eq!(state, JobState::Transferred);
+    let stats = service.stats();
+    service.stop().unwrap();
+    stats
+}
+
 /// The service on a queue in memory; returns its counts.
 fn memory(runtime: &Runtime, files: &[(String, PathBuf)]) -> ServiceStats {
     let queue = runtime.new_queue().unwrap();
@@ -82,17 +82,7 @@ fn memory(runtime: &Runtime, files: &[(String, PathBuf)]) -> ServiceStats {
         job.add_file(url, local.to_str().unwrap()).unwrap();
     }
     job.resume().unwrap();
-    let service = TransferService::start(queue.clone(), ServiceConfig::default()).unwrap();
-    let state = service
-        .wait_for(
-            job.id().unwrap(),
-            |s| matches!(s, JobState::Transferred | JobState::Error),
-            PATIENCE,
-        )
-        .unwrap();
-    assert_eq!(state, JobState::Transferred);
-    let stats = service.stats();
-    service.stop().unwrap();
+    let stats = serve(queue.clone(), job.id().unwrap());
     job.complete().unwrap();
     for action in queue.take_file_actions().unwrap() {
         assert!(carry_out(&action, &Default::default()).is_empty());
@@ -126,17 +116,7 @@ fn sqlite(runtime: &Runtime, files: &[(String, PathBuf)], path: &Path) -> Servic
             job.id()
         })
         .unwrap();
-    let service = TransferService::start(queue.clone(), ServiceConfig::default()).unwrap();
-    let state = service
-        .wait_for(
-            id,
-            |s| matches!(s, JobState::Transferred | JobState::Error),
-            PATIENCE,
-        )
-        .unwrap();
-    assert_eq!(state, JobState::Transferred);
-    let stats = service.stats();
-    service.stop().unwrap();
+    let stats = serve(queue.clone(), id);
     queue
         .change(|q| q.manager()?.get_job(id)?.complete())
         .unwrap();
@@ -218,7 +198,7 @@ fn main() {
         server.put(&format!("/f/{i:04}.bin"), b.clone());
     }
     let runtime = Runtime::new().unwrap();
-    let root = scratch();
+    let root = scratch_dir("bench-small-files");
     let wget = have("wget");
     let sides = if wget { 4 } else { 3 };
     eprintln!(
