@@ -73,11 +73,23 @@ pub struct TestServer {
 }
 
 impl TestServer {
-    /// Starts a server on 127.0.0.1 and a free port.
+    /// Starts a server on 127.0.0.1 and a free port; it closes each
+    /// connection after one answer.
     pub fn start() -> TestServer {
+        Self::start_with(false)
+    }
+
+    /// Starts a server that keeps each connection open for the next
+    /// request (HTTP/1.1 keep-alive), as most servers do; an answer with
+    /// a fault still closes its connection.
+    pub fn start_keep_alive() -> TestServer {
+        Self::start_with(true)
+    }
+
+    fn start_with(keep_alive: bool) -> TestServer {
         let state = Arc::new(Mutex::new(State::default()));
         let shared = state.clone();
-        let listener = Listener::start(move |stream| serve(stream, &shared));
+        let listener = Listener::start(move |stream| serve(stream, &shared, keep_alive));
         TestServer { listener, state }
     }
 
@@ -136,15 +148,34 @@ pub fn test_bytes(len: usize, seed: u64) -> Vec<u8> {
         .collect()
 }
 
-/// Answers one request on `stream`, then closes it.
-fn serve(stream: TcpStream, state: &Mutex<State>) {
+/// Answers the requests on `stream` (one, unless `keep_alive`), then
+/// closes it.
+fn serve(stream: TcpStream, state: &Mutex<State>, keep_alive: bool) {
     let mut reader = BufReader::new(match stream.try_clone() {
         Ok(s) => s,
         Err(_) => return,
     });
+    let mut out = stream;
+    if keep_alive {
+        // The head and the body go out as separate writes: without this,
+        // Nagle's algorithm holds the body's last segment back until the
+        // client acknowledges (a delayed ACK, up to 40 ms per answer).
+        let _ = out.set_nodelay(true);
+    }
+    while serve_one(&mut reader, &mut out, state, keep_alive) {}
+    let _ = out.shutdown(Shutdown::Both);
+}
+
+/// Answers one request; `true` if the connection stays open for another.
+fn serve_one(
+    reader: &mut BufReader<TcpStream>,
+    out: &mut TcpStream,
+    state: &Mutex<State>,
+    keep_alive: bool,
+) -> bool {
     let mut request_line = String::new();
-    if reader.read_line(&mut request_line).is_err() {
-        return;
+    if !matches!(reader.read_line(&mut request_line), Ok(n) if n > 0) {
+        return false;
     }
     let path = request_line
         .split_whitespace()
@@ -155,7 +186,7 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
     loop {
         let mut line = String::new();
         match reader.read_line(&mut line) {
-            Ok(0) | Err(_) => return,
+            Ok(0) | Err(_) => return false,
             Ok(_) if line == "\r\n" || line == "\n" => break,
             Ok(_) => {}
         }
@@ -177,8 +208,16 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
             .map(|f| (f.bytes.clone(), format!("\"v{}\"", f.version)));
         (file, fault)
     };
-    let mut out = stream;
-    let (status, sent) = answer(&mut out, file, fault, range.as_deref(), if_range.as_deref());
+    // A faulty answer always closes: what follows it is not HTTP.
+    let keep = keep_alive && fault.is_none();
+    let (status, sent) = answer(
+        out,
+        file,
+        fault,
+        range.as_deref(),
+        if_range.as_deref(),
+        keep,
+    );
     lock(state).log.push(Logged {
         path,
         range,
@@ -186,7 +225,7 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
         status,
         body_bytes: sent,
     });
-    let _ = out.shutdown(Shutdown::Both);
+    keep
 }
 
 /// Writes the answer; returns its status and the body bytes sent.
@@ -196,23 +235,27 @@ fn answer(
     fault: Option<Fault>,
     range: Option<&str>,
     if_range: Option<&str>,
+    keep: bool,
 ) -> (u16, u64) {
     if let Some(Fault::StallBeforeHeaders(pause)) = fault {
         thread::sleep(pause);
         return (0, 0);
     }
+    let connection = if keep { "keep-alive" } else { "close" };
     if let Some(Fault::Status(status)) = fault {
         let body = format!("status {status}\n");
         let _ = write!(
             out,
-            "HTTP/1.1 {status} Test\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            "HTTP/1.1 {status} Test\r\nContent-Length: {}\r\nConnection: {connection}\r\n\r\n{body}",
             body.len()
         );
         return (status, body.len() as u64);
     }
     let Some((bytes, etag)) = file else {
-        let _ = out
-            .write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        let _ = write!(
+            out,
+            "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: {connection}\r\n\r\n"
+        );
         return (404, 0);
     };
     let total = bytes.len() as u64;
@@ -231,7 +274,8 @@ fn answer(
         None => (200, 0),
     };
     let body = &bytes[usize::try_from(start).unwrap_or(0)..];
-    let mut head = format!("HTTP/1.1 {status} Test\r\nETag: {etag}\r\nConnection: close\r\n");
+    let mut head =
+        format!("HTTP/1.1 {status} Test\r\nETag: {etag}\r\nConnection: {connection}\r\n");
     if fault != Some(Fault::NoLength) {
         head += &format!("Content-Length: {}\r\n", body.len());
     }

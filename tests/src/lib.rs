@@ -10,6 +10,7 @@ use std::sync::OnceLock;
 use bits_queue_host::{Error, ErrorCode, JobManager, Queue, Runtime};
 
 pub mod bench_mode;
+pub mod bench_stats;
 pub mod bits_server;
 pub mod http_server;
 mod loopback;

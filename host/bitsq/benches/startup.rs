@@ -11,6 +11,7 @@ use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use bits_queue_tests::bench_mode::BenchMode;
+use bits_queue_tests::bench_stats::{median, range};
 use bits_queue_tests::http_server::{TestServer, test_bytes};
 use bits_queue_tests::peers::{curl, curl_then_sync};
 
@@ -45,17 +46,6 @@ fn timed(command: &mut Command) -> f64 {
     let wall = started.elapsed().as_secs_f64();
     assert!(status.success(), "{command:?}: {status}");
     wall
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
-}
-
-fn range(values: &[f64]) -> (f64, f64) {
-    values
-        .iter()
-        .fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(*v), hi.max(*v)))
 }
 
 fn main() {

@@ -7,6 +7,7 @@
 
 use std::sync::Arc;
 
+use crate::endings::{Ended, Ending};
 use bits_queue_host::{Action, FileRef, Queue};
 use bits_queue_store::{PersistError, PersistentQueue, ReportKind, Watch, in_flight, report_lost};
 
@@ -38,6 +39,17 @@ pub trait Backend: Send + Sync + 'static {
     ) -> Result<(), PersistError> {
         let _ = (file, kind);
         self.change(f)
+    }
+
+    /// Ending reports about this host's transfers (each answered on its
+    /// own), then `poll`. By default each report is a call of its own; a
+    /// store without leases makes them all in one call, one transaction
+    /// (crate::endings explains why that keeps every promise).
+    fn end_then_poll(&self, endings: &[(FileRef, Ending)]) -> Result<Ended, PersistError>
+    where
+        Self: Sized,
+    {
+        crate::endings::one_by_one(self, endings)
     }
 
     /// Reports lost the transfers whose host died: at a service's start,
@@ -139,6 +151,21 @@ impl Backend for Arc<PersistentQueue> {
 
     fn recover_lost(&self, at_start: bool) -> Result<Vec<FileRef>, PersistError> {
         PersistentQueue::recover_lost(self, at_start)
+    }
+
+    fn end_then_poll(&self, endings: &[(FileRef, Ending)]) -> Result<Ended, PersistError> {
+        // With leases (a shared store) each report is checked against its
+        // lease and gives it up: one call each, as before.
+        if self.leases_transfers() {
+            return crate::endings::one_by_one(self, endings);
+        }
+        let (answers, actions) =
+            PersistentQueue::change(self, |q| crate::endings::report_then_poll(q, endings))?;
+        let answers = answers
+            .into_iter()
+            .map(|a| a.map_err(PersistError::Queue))
+            .collect();
+        Ok((answers, actions))
     }
 
     fn tend(&self) -> Result<(), PersistError> {

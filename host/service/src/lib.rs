@@ -36,16 +36,19 @@
 mod actions;
 mod backend;
 mod confine;
+mod endings;
 mod fence;
 mod file;
 mod http;
 mod service;
 mod stall;
+mod sync_many;
 mod transport;
 
 pub use actions::{FileActionError, carry_out};
 pub use backend::Backend;
 pub use confine::Confinement;
+pub use endings::{Ended, Ending};
 pub use file::FileTransport;
 pub use http::HttpTransport;
 pub use service::{

@@ -23,6 +23,7 @@ use bits_queue_store::{PersistError, ReportKind, StoreError, Watch};
 
 use crate::actions::{FileActionError, carry_out};
 use crate::backend::Backend;
+use crate::endings::Ending;
 use crate::transport::{Context, Mail, Report, Sink, Transports};
 
 /// How a [`TransferService`] runs.
@@ -205,6 +206,7 @@ impl<B: Backend> TransferService<B> {
             orphans: Vec::new(),
             reclaim: false,
             next_worker: 1,
+            endings: Vec::new(),
         };
         let thread = thread::Builder::new()
             // At most 15 bytes: Linux keeps no more of a thread's name.
@@ -376,6 +378,9 @@ struct Loop<B> {
     /// The serial of the next worker: reports carry their worker's, so
     /// those of a worker the loop gave up on are told apart.
     next_worker: u64,
+    /// Ending reports taken this turn, made with the next `poll` in one
+    /// call (crate::endings). Their workers stay in `workers` until then.
+    endings: Vec<(FileRef, Ending)>,
 }
 
 /// The wait after `failed` turns in a row failed on the store: 100 ms,
@@ -398,6 +403,16 @@ impl<B: Backend> Loop<B> {
         // A graceful stop (contract §17.3): each transfer's temporary file
         // is synced, the bytes it holds reported, then the transfer lost,
         // so the next host resumes where this one stopped.
+        // Transfers that ended before the stop are reported as they ended.
+        for (file, ending) in std::mem::take(&mut self.endings) {
+            let ended = self
+                .shared
+                .backend
+                .report(file, ReportKind::End, |q| ending.report(q, file));
+            if ended.is_ok() {
+                self.workers.remove(&file);
+            }
+        }
         for (file, worker) in self.workers.drain() {
             worker.stop.store(true, Ordering::Release);
             let written = worker.written.load(Ordering::Acquire);
@@ -437,6 +452,9 @@ impl<B: Backend> Loop<B> {
                 // with their progress. A store's failure never ends the
                 // service; other failures do.
                 Err(PersistError::Store(e)) => {
+                    // Ending reports not made yet: their workers are among
+                    // those reported lost below.
+                    self.endings.clear();
                     for (file, worker) in self.workers.drain() {
                         worker.stop.store(true, Ordering::Release);
                         self.orphans.push(file);
@@ -458,8 +476,17 @@ impl<B: Backend> Loop<B> {
     fn turn(&mut self) -> Result<bool, PersistError> {
         self.report_orphans()?;
         self.shared.guest_calls.fetch_add(1, Ordering::Relaxed);
-        let actions = match self.shared.backend.poll() {
-            Ok(actions) => actions,
+        let endings = std::mem::take(&mut self.endings);
+        self.shared
+            .guest_calls
+            .fetch_add(endings.len() as u64, Ordering::Relaxed);
+        let actions = match self.shared.backend.end_then_poll(&endings) {
+            Ok((answers, actions)) => {
+                for ((file, _), answer) in endings.iter().zip(answers) {
+                    self.settle(*file, answer, true)?;
+                }
+                actions
+            }
             // A commit polled here failed: the poll stored nothing and the
             // queue was rebuilt from the store; the next turn polls again.
             Err(PersistError::FileActions(why)) => {
@@ -659,7 +686,7 @@ impl<B: Backend> Loop<B> {
                 return Ok(());
             }
         }
-        let (file, result, ends) = match report {
+        let (file, result) = match report {
             Report::Wake => return Ok(()),
             Report::Connected {
                 file,
@@ -675,6 +702,11 @@ impl<B: Backend> Loop<B> {
                         q.report_connected(file, size, validator.as_deref())
                     });
                 let offset = match &result {
+                    // Started from 0, the file holds 0 bytes: the component
+                    // only keeps a count or restarts it. Asking would cost a
+                    // call that lists every file of the job (a job of 1,000
+                    // files paid it 1,000 times).
+                    Ok(()) if self.workers.get(&file).is_some_and(|w| w.counted == 0) => Some(0),
                     Ok(()) => self.bytes_held(file)?,
                     Err(_) => None,
                 };
@@ -682,7 +714,7 @@ impl<B: Backend> Loop<B> {
                     worker.counted = offset;
                 }
                 let _ = reply.send(offset);
-                (file, result, false)
+                (file, result)
             }
             Report::Progress { file, bytes } => {
                 self.shared.guest_calls.fetch_add(1, Ordering::Relaxed);
@@ -698,23 +730,39 @@ impl<B: Backend> Loop<B> {
                         .bytes_reported
                         .fetch_add(arrived, Ordering::Relaxed);
                 }
-                (file, result, false)
+                (file, result)
             }
-            Report::Done { file } => (file, self.end(file, |q| q.report_done(file)), true),
-            Report::Failed { file, failure } => (
-                file,
-                self.end(file, |q| q.report_failure(file, &failure)),
-                true,
-            ),
-            Report::Lost { file } => (file, self.end(file, |q| q.report_lost(file)), true),
-            Report::Stalled { file, why } => (
-                file,
-                self.end(file, |q| {
-                    q.report_failure_detail(file, &FailureDetail::Stalled(why))
-                }),
-                true,
-            ),
+            // Made with the next poll, in one call (crate::endings).
+            Report::Done { file } => {
+                self.endings.push((file, Ending::Done));
+                return Ok(());
+            }
+            Report::Failed { file, failure } => {
+                self.endings.push((file, Ending::Failed(failure)));
+                return Ok(());
+            }
+            Report::Lost { file } => {
+                self.endings.push((file, Ending::Lost));
+                return Ok(());
+            }
+            Report::Stalled { file, why } => {
+                let stalled = FailureDetail::Stalled(why);
+                self.endings.push((file, Ending::Detail(stalled)));
+                return Ok(());
+            }
         };
+        self.settle(file, result, false)
+    }
+
+    /// What the loop does with a report's answer: a refusal stops the
+    /// transfer (and, if it is still in flight, ends it as a failure);
+    /// an ending report that landed ends its worker.
+    fn settle(
+        &mut self,
+        file: FileRef,
+        result: Result<(), PersistError>,
+        ends: bool,
+    ) -> Result<(), PersistError> {
         match result {
             // Refused because the job moved on (`invalid-state`,
             // `not-found`), or the file is another host's now: this
@@ -745,7 +793,8 @@ impl<B: Backend> Loop<B> {
     /// thread that died): their files are no longer in flight.
     fn end_silent_workers(&mut self, ended: Vec<(FileRef, u64)>) -> Result<(), PersistError> {
         for (file, serial) in ended {
-            if self.workers.get(&file).map(|w| w.serial) == Some(serial) {
+            let reported = self.endings.iter().any(|(f, _)| *f == file);
+            if !reported && self.workers.get(&file).map(|w| w.serial) == Some(serial) {
                 self.workers.remove(&file);
                 self.abandon(file, "its transfer ended without a report")?;
             }

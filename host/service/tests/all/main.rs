@@ -2,6 +2,7 @@
 //! in-process HTTP server with injected faults, and a service riding out a
 //! shared (PostgreSQL) store that goes away.
 
+mod grouped_endings;
 mod liveness;
 mod lost_bytes;
 mod shared_store;
