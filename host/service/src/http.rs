@@ -14,8 +14,16 @@ use std::time::Duration;
 use bits_queue_host::{TransferFailure, TransferOrder};
 use ureq::Agent;
 use ureq::http::Response;
+use ureq::typestate::WithoutBody;
 
+use crate::redirect::{Chain, shown};
+use crate::retry_after::retry_after;
+use crate::tls_failure::{rustls_error, tls_failure};
 use crate::transport::{Context, Outcome, Sink, TempFile, Transport, has_scheme};
+use crate::trust::Trust;
+
+/// How long a read waits for a byte before the transfer is `interrupted`.
+pub(crate) const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// HTTP and HTTPS, through one `ureq` agent (its connections are reused).
 #[derive(Debug, Clone)]
@@ -24,18 +32,27 @@ pub struct HttpTransport {
 }
 
 impl HttpTransport {
-    /// A transport whose reads give up after 60 s without a byte.
+    /// A transport whose reads give up after 60 s without a byte, trusting
+    /// the system's roots ([`Trust::system_or_none`]).
     pub fn new() -> Self {
-        Self::with_idle_timeout(Duration::from_secs(60))
+        Self::with_idle_timeout(IDLE_TIMEOUT)
     }
 
     /// A transport whose reads give up after `idle` without a byte: a
     /// stalled server is then an `interrupted` failure, retried later.
     pub fn with_idle_timeout(idle: Duration) -> Self {
+        Self::with_trust(Trust::system_or_none(), idle)
+    }
+
+    /// A transport that trusts `trust`'s certificate authorities, whose
+    /// reads give up after `idle` without a byte.
+    pub fn with_trust(trust: Trust, idle: Duration) -> Self {
         let config = Agent::config_builder()
             // Statuses are the component's to judge, not errors here.
             .http_status_as_error(false)
-            .max_redirects(10)
+            // Redirects are followed here, each checked (redirect.rs).
+            .max_redirects(0)
+            .tls_config(trust.tls_config())
             .timeout_connect(Some(Duration::from_secs(30)))
             .timeout_recv_response(Some(Duration::from_secs(60)))
             .timeout_per_read(Some(idle))
@@ -54,18 +71,12 @@ impl HttpTransport {
     ) -> Result<(), Outcome> {
         let mut temp = TempFile::open(order, &context.confinement)?;
         let ranged = order.offset > 0;
-        let mut request = self.agent.get(&order.remote_name);
-        if ranged {
-            request = request.header("Range", format!("bytes={}-", order.offset));
-            if let Some(validator) = &order.validator {
-                request = request.header("If-Range", validator);
-            }
-        }
-        let response = request
-            .call()
-            .map_err(|e| TransferFailure::ConnectFailed(e.to_string()))?;
+        let response = self.get_following(order)?;
         let validator = validator(&response);
         let status = response.status().as_u16();
+        if let Some(detail) = retry_after(&response) {
+            return Err(detail.into());
+        }
         let (size, starts_at) = match status {
             200 => {
                 let changed = order.validator.is_some() && validator != order.validator;
@@ -103,6 +114,52 @@ impl HttpTransport {
         temp.sync()?;
         Ok(())
     }
+}
+
+impl HttpTransport {
+    /// The order's GET, with redirects followed as contract §15.4 says.
+    fn get_following(&self, order: &TransferOrder) -> Result<Response<ureq::Body>, Outcome> {
+        let mut url = order.remote_name.clone();
+        let mut chain = Chain::new(&url);
+        loop {
+            let response = self.get(&url, order).call().map_err(call_failure)?;
+            let location = response
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok());
+            match chain.next(&url, response.status().as_u16(), location)? {
+                Some(next) => url = next,
+                None => return Ok(response),
+            }
+        }
+    }
+
+    /// A GET of `url` for `order`, resumed with `Range` and `If-Range`
+    /// when the temporary file holds bytes.
+    fn get(&self, url: &str, order: &TransferOrder) -> ureq::RequestBuilder<WithoutBody> {
+        let mut request = self.agent.get(url);
+        if order.offset > 0 {
+            request = request.header("Range", format!("bytes={}-", order.offset));
+            if let Some(validator) = &order.validator {
+                request = request.header("If-Range", validator);
+            }
+        }
+        request
+    }
+}
+
+/// A request that got no answer: a TLS failure by its cause (contract
+/// §15.8), anything else `connect-failed`, in words.
+fn call_failure(error: ureq::Error) -> Outcome {
+    if let Some(tls) = rustls_error(&error) {
+        return tls_failure(tls).into();
+    }
+    let why = match &error {
+        ureq::Error::Io(io) => io.to_string(),
+        ureq::Error::BadUri(uri) => format!("{} is not a URL it can request", shown(uri)),
+        other => other.to_string(),
+    };
+    TransferFailure::ConnectFailed(why).into()
 }
 
 impl Default for HttpTransport {

@@ -38,8 +38,12 @@ mod backend;
 mod confine;
 mod file;
 mod http;
+mod redirect;
+mod retry_after;
 mod service;
+mod tls_failure;
 mod transport;
+mod trust;
 
 pub use actions::{FileActionError, carry_out};
 pub use backend::Backend;
@@ -48,6 +52,7 @@ pub use file::FileTransport;
 pub use http::HttpTransport;
 pub use service::{Notification, ServiceConfig, ServiceError, ServiceStats, TransferService};
 pub use transport::{Context, Outcome, Sink, Stopped, TempFile, Transport, Transports};
+pub use trust::{Trust, TrustError};
 
 /// The README's Rust examples are compiled (and run, unless marked
 /// `no_run`) as doctests here, where both the host and the service are.

@@ -695,6 +695,11 @@ impl<B: Backend> Loop<B> {
                 self.end(file, |q| q.report_failure(file, &failure)),
                 true,
             ),
+            Report::FailedDetail { file, detail } => (
+                file,
+                self.end(file, |q| q.report_failure_detail(file, &detail)),
+                true,
+            ),
             Report::Lost { file } => (file, self.end(file, |q| q.report_lost(file)), true),
         };
         match result {

@@ -3,5 +3,7 @@
 //! shared (PostgreSQL) store that goes away.
 
 mod liveness;
+mod redirects;
 mod shared_store;
 mod transfers;
+mod trust;
