@@ -31,6 +31,9 @@ pub enum Fault {
     Pause(u64, Duration),
     /// This status, with a short body.
     Status(u16),
+    /// This status with one more header line (`Location: /b`,
+    /// `Retry-After: 3600`), with a short body.
+    StatusWith(u16, String),
     /// The whole file with `200`, whatever the `Range`.
     IgnoreRange,
     /// A `206` whose `Content-Range` starts one byte after the one asked.
@@ -237,16 +240,21 @@ fn answer(
     if_range: Option<&str>,
     keep: bool,
 ) -> (u16, u64) {
-    if let Some(Fault::StallBeforeHeaders(pause)) = fault {
-        thread::sleep(pause);
+    if let Some(Fault::StallBeforeHeaders(pause)) = &fault {
+        thread::sleep(*pause);
         return (0, 0);
     }
     let connection = if keep { "keep-alive" } else { "close" };
-    if let Some(Fault::Status(status)) = fault {
+    let status_with = match &fault {
+        Some(Fault::Status(status)) => Some((*status, String::new())),
+        Some(Fault::StatusWith(status, header)) => Some((*status, format!("{header}\r\n"))),
+        _ => None,
+    };
+    if let Some((status, header)) = status_with {
         let body = format!("status {status}\n");
         let _ = write!(
             out,
-            "HTTP/1.1 {status} Test\r\nContent-Length: {}\r\nConnection: {connection}\r\n\r\n{body}",
+            "HTTP/1.1 {status} Test\r\n{header}Content-Length: {}\r\nConnection: {connection}\r\n\r\n{body}",
             body.len()
         );
         return (status, body.len() as u64);

@@ -19,6 +19,7 @@ pub mod peers;
 pub mod postgres;
 mod snapshot;
 mod text;
+pub mod tls_server;
 
 pub use snapshot::Snapshot;
 pub use text::{local_of_units, remote_of_units, units};

@@ -128,6 +128,11 @@ pub struct ServiceArgs {
     #[arg(long, value_name = "DIR")]
     pub allow_read: Vec<PathBuf>,
 
+    /// Trust the certificate authorities in the PEM file FILE too, beside
+    /// the system's (or SSL_CERT_FILE/SSL_CERT_DIR's); repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Vec<PathBuf>,
+
     /// On a PostgreSQL queue, how long this service's hold on a transfer
     /// lasts without renewal: if it dies, another host resumes its
     /// transfers this long after.
@@ -151,6 +156,11 @@ pub struct ShellArgs {
     /// Read file:// sources only below DIR (repeatable).
     #[arg(long, value_name = "DIR")]
     pub allow_read: Vec<PathBuf>,
+
+    /// Trust the certificate authorities in the PEM file FILE too, beside
+    /// the system's (or SSL_CERT_FILE/SSL_CERT_DIR's); repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Vec<PathBuf>,
 }
 
 /// `bitsq transfer`'s arguments.
@@ -182,6 +192,11 @@ pub struct TransferArgs {
     /// file this user may read.
     #[arg(long, value_name = "DIR")]
     pub allow_read: Vec<PathBuf>,
+
+    /// Trust the certificate authorities in the PEM file FILE too, beside
+    /// the system's (or SSL_CERT_FILE/SSL_CERT_DIR's); repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Vec<PathBuf>,
 
     /// REMOTE LOCAL pairs: an http://, https:// or file:// URL, and where
     /// the file goes (a relative path is taken from the current directory).

@@ -41,7 +41,14 @@ pub fn create_default_dir(location: &str) -> Result<(), String> {
     if Some(&path) == default_location().as_ref()
         && let Some(dir) = path.parent()
     {
-        std::fs::create_dir_all(dir)
+        // The queue's directory is the user's alone (0700), as the XDG
+        // Base Directory specification asks of directories it creates.
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder
+            .create(dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
     Ok(())

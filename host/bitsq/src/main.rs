@@ -23,6 +23,7 @@ mod service_cmd;
 mod shell;
 mod stored;
 mod transfer;
+mod trust;
 mod verbs;
 mod views;
 mod words;
@@ -142,6 +143,13 @@ fn run_transfer(queue: &Queue, args: TransferArgs) -> ExitCode {
             return Status::Usage.into();
         }
     };
+    let transports = match trust::transports(&args.ca_file) {
+        Ok(transports) => transports,
+        Err(message) => {
+            tell!("bitsq: {message}");
+            return Status::Usage.into();
+        }
+    };
     // Refused before a job exists: nothing is created or transferred.
     for pair in args.files.chunks(2) {
         if let Some(why) = local_name::refusal(&pair[1]) {
@@ -156,6 +164,7 @@ fn run_transfer(queue: &Queue, args: TransferArgs) -> ExitCode {
         retry_delay: args.retry_delay,
         no_progress_timeout: args.no_progress_timeout,
         confinement,
+        transports,
         files: args
             .files
             .chunks(2)

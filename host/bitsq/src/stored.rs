@@ -12,7 +12,7 @@ use bits_queue_store::{PersistentQueue, PostgresOptions, open_location_with};
 use crate::cli::Command;
 use crate::exit::Status;
 use crate::output::tell;
-use crate::{budget, confinement, location, service_cmd, shell};
+use crate::{budget, confinement, location, service_cmd, shell, trust};
 
 /// The commands that work on the stored queue: the shell, the service and
 /// the one-shot verbs.
@@ -81,6 +81,19 @@ pub fn run_stored(
             return Status::Usage.into();
         }
     };
+    // Trust is read only where transfers run, so a verb never fails for it.
+    let transports = match &command {
+        Command::Shell(args) if !args.no_transfer => trust::transports(&args.ca_file).map(Some),
+        Command::Service(args) => trust::transports(&args.ca_file).map(Some),
+        _ => Ok(None),
+    };
+    let transports = match transports {
+        Ok(transports) => transports.unwrap_or_else(bits_queue_service::Transports::none),
+        Err(message) => {
+            tell!("bitsq: {message}");
+            return Status::Usage.into();
+        }
+    };
     let opening = Opening {
         runtime,
         location,
@@ -100,7 +113,7 @@ pub fn run_stored(
             Ok(backend) => backend,
             Err(status) => return status.into(),
         };
-        return match service_cmd::run(&backend, service_config(confinement), &stop) {
+        return match service_cmd::run(&backend, service_config(confinement, transports), &stop) {
             Ok(()) => Status::Done.into(),
             Err(message) => {
                 tell!("bitsq: {message}");
@@ -117,8 +130,8 @@ pub fn run_stored(
     };
     match command {
         Command::Shell(args) => {
-            let transfers =
-                (!args.no_transfer && shell_transfers).then(|| service_config(confinement));
+            let transfers = (!args.no_transfer && shell_transfers)
+                .then(|| service_config(confinement, transports));
             shell::run(&backend, grant, transfers).into()
         }
         Command::Verb(words) => {
@@ -273,8 +286,10 @@ fn open_waiting(
 
 fn service_config(
     confinement: bits_queue_service::Confinement,
+    transports: bits_queue_service::Transports,
 ) -> bits_queue_service::ServiceConfig {
     bits_queue_service::ServiceConfig {
+        transports,
         context: bits_queue_service::Context {
             confinement,
             ..Default::default()

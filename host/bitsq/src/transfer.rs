@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use bits_queue_host::{
     Error, Job, JobError, JobPriority, JobState, JobType, Progress, Queue, hresult_name,
 };
-use bits_queue_service::{Confinement, ServiceConfig, TransferService, carry_out};
+use bits_queue_service::{Confinement, ServiceConfig, TransferService, Transports, carry_out};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::output::say;
@@ -24,6 +24,8 @@ pub struct Request {
     pub retry_delay: Option<u32>,
     pub no_progress_timeout: Option<u32>,
     pub confinement: Confinement,
+    /// HTTP(S), trusting `--ca-file`, and `file://`.
+    pub transports: Transports,
     /// REMOTE LOCAL pairs.
     pub files: Vec<(String, PathBuf)>,
 }
@@ -76,6 +78,7 @@ pub fn run(queue: &Queue, request: Request) -> Result<Ended, Failure> {
             confinement: request.confinement.clone(),
             ..Default::default()
         },
+        transports: request.transports.clone(),
         ..ServiceConfig::default()
     };
     let service = TransferService::start(queue.clone(), config)?;

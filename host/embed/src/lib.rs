@@ -58,8 +58,8 @@ pub use bits_queue_contract::{
     Action, CallError, Change, Datetime, ErrorCode, FailureDetail, FileInfo, FileMove,
     FileProgress, FileRef, Guid, HttpSettings, JobError, JobErrorContext, JobPriority, JobRecord,
     JobState, JobTimes, JobType, NotifyEvent, OrderDetails, Progress, QueueLimits, ServerError,
-    SessionCancel, TransferFailure, TransferOrder, UnknownName, UploadDetails, UploadPhase,
-    UploadProtocol, hresult_name, notify_flags,
+    SessionCancel, TlsFailure, TransferFailure, TransferOrder, UnknownName, UploadDetails,
+    UploadPhase, UploadProtocol, hresult_name, notify_flags,
 };
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::Config;

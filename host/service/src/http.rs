@@ -11,12 +11,21 @@
 use std::io::Read;
 use std::time::Duration;
 
-use bits_queue_host::{TransferFailure, TransferOrder};
+use bits_queue_host::{FailureDetail, TransferFailure, TransferOrder};
 use ureq::http::Response;
+use ureq::typestate::WithoutBody;
 use ureq::{Agent, Timeout};
 
+use crate::redirect::{Chain, shown};
+use crate::retry_after::retry_after;
 use crate::stall::{idle_limit, read_failure, stall_text};
+use crate::tls_failure::{rustls_error, tls_failure};
 use crate::transport::{Context, Outcome, Sink, TempFile, Transport, has_scheme};
+use crate::trust::Trust;
+
+/// How long a wait for a byte lasts before the transfer is `stalled`, unless
+/// the queue's no-progress timeout caps it (contract §17.1).
+pub(crate) const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// HTTP and HTTPS, through one `ureq` agent (its connections are reused).
 #[derive(Debug, Clone)]
@@ -27,9 +36,10 @@ pub struct HttpTransport {
 }
 
 impl HttpTransport {
-    /// A transport whose reads give up after 60 s without a byte.
+    /// A transport whose reads give up after 60 s without a byte, trusting
+    /// the system's roots ([`Trust::system_or_none`]).
     pub fn new() -> Self {
-        Self::with_idle_timeout(Duration::from_secs(60))
+        Self::with_idle_timeout(IDLE_TIMEOUT)
     }
 
     /// A transport whose waits (the response headers, each read) give up
@@ -37,10 +47,18 @@ impl HttpTransport {
     /// ([`Sink::wait_cap`]): a stalled server is then a `stalled` failure
     /// (contract §17.1).
     pub fn with_idle_timeout(idle: Duration) -> Self {
+        Self::with_trust(Trust::system_or_none(), idle)
+    }
+
+    /// A transport that trusts `trust`'s certificate authorities, whose
+    /// reads give up after `idle` without a byte.
+    pub fn with_trust(trust: Trust, idle: Duration) -> Self {
         let config = Agent::config_builder()
             // Statuses are the component's to judge, not errors here.
             .http_status_as_error(false)
-            .max_redirects(10)
+            // Redirects are followed here, each checked (redirect.rs).
+            .max_redirects(0)
+            .tls_config(trust.tls_config())
             .timeout_connect(Some(Duration::from_secs(30)))
             .timeout_recv_response(Some(idle))
             .timeout_per_read(Some(idle))
@@ -64,29 +82,12 @@ impl HttpTransport {
         let from = temp.held();
         let ranged = from > 0;
         let limit = idle_limit(self.idle, sink.wait_cap());
-        let mut request = self
-            .agent
-            .get(&order.remote_name)
-            .config()
-            .timeout_recv_response(Some(limit))
-            .timeout_per_read(Some(limit))
-            .build();
-        if ranged {
-            request = request.header("Range", format!("bytes={from}-"));
-            if let Some(validator) = &order.validator {
-                request = request.header("If-Range", validator);
-            }
-        }
-        let response = request.call().map_err(|e| match e {
-            // A connection was made and then nothing came: a stall, not a
-            // connect failure (contract §17.1).
-            ureq::Error::Timeout(t) if !matches!(t, Timeout::Connect | Timeout::Resolve) => {
-                Outcome::Stalled(stall_text("of the response came", limit))
-            }
-            e => TransferFailure::ConnectFailed(e.to_string()).into(),
-        })?;
+        let response = self.get_following(order, from, limit)?;
         let validator = validator(&response);
         let status = response.status().as_u16();
+        if let Some(detail) = retry_after(&response) {
+            return Err(detail.into());
+        }
         let (size, starts_at) = match status {
             200 => {
                 let changed = order.validator.is_some() && validator != order.validator;
@@ -124,6 +125,78 @@ impl HttpTransport {
         temp.sync()?;
         Ok(())
     }
+}
+
+impl HttpTransport {
+    /// The order's GET from byte `from`, with redirects followed as
+    /// contract §15.4 says; each wait for the headers ends after `limit`.
+    fn get_following(
+        &self,
+        order: &TransferOrder,
+        from: u64,
+        limit: Duration,
+    ) -> Result<Response<ureq::Body>, Outcome> {
+        let mut url = order.remote_name.clone();
+        let mut chain = Chain::new(&url);
+        loop {
+            let request = self.get(&url, order, from, limit);
+            let response = request.call().map_err(|e| call_failure(e, limit))?;
+            let location = response
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok());
+            match chain.next(&url, response.status().as_u16(), location)? {
+                Some(next) => url = next,
+                None => return Ok(response),
+            }
+        }
+    }
+
+    /// A GET of `url` for `order`, resumed with `Range` and `If-Range`
+    /// when the temporary file holds bytes (`from`); its waits end after
+    /// `limit`.
+    fn get(
+        &self,
+        url: &str,
+        order: &TransferOrder,
+        from: u64,
+        limit: Duration,
+    ) -> ureq::RequestBuilder<WithoutBody> {
+        let mut request = self
+            .agent
+            .get(url)
+            .config()
+            .timeout_recv_response(Some(limit))
+            .timeout_per_read(Some(limit))
+            .build();
+        if from > 0 {
+            request = request.header("Range", format!("bytes={from}-"));
+            if let Some(validator) = &order.validator {
+                request = request.header("If-Range", validator);
+            }
+        }
+        request
+    }
+}
+
+/// A request that got no answer: a TLS failure by its cause (contract
+/// §15.8); a connection made and then no headers within `limit`, a stall
+/// (§17.1); anything else `connect-failed`, in words.
+fn call_failure(error: ureq::Error, limit: Duration) -> Outcome {
+    if let Some(tls) = rustls_error(&error) {
+        return tls_failure(tls).into();
+    }
+    if let ureq::Error::Timeout(t) = &error
+        && !matches!(t, Timeout::Connect | Timeout::Resolve)
+    {
+        return FailureDetail::Stalled(stall_text("of the response came", limit)).into();
+    }
+    let why = match &error {
+        ureq::Error::Io(io) => io.to_string(),
+        ureq::Error::BadUri(uri) => format!("{} is not a URL it can request", shown(uri)),
+        other => other.to_string(),
+    };
+    TransferFailure::ConnectFailed(why).into()
 }
 
 impl Default for HttpTransport {

@@ -40,10 +40,14 @@ mod endings;
 mod fence;
 mod file;
 mod http;
+mod redirect;
+mod retry_after;
 mod service;
 mod stall;
 mod sync_many;
+mod tls_failure;
 mod transport;
+mod trust;
 
 pub use actions::{FileActionError, carry_out};
 pub use backend::Backend;
@@ -56,6 +60,7 @@ pub use service::{
 };
 pub use stall::idle_limit;
 pub use transport::{Context, Outcome, Sink, Stopped, TempFile, Transport, Transports};
+pub use trust::{Trust, TrustError};
 
 /// The README's Rust examples are compiled (and run, unless marked
 /// `no_run`) as doctests here, where both the host and the service are.

@@ -16,8 +16,8 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use bits_queue_host::{
-    Action, Clock, Error, ErrorCode, FailureDetail, FileRef, Guid, JobState, NotifyEvent, Queue,
-    SystemClock, TransferFailure,
+    Action, Clock, Error, ErrorCode, FileRef, Guid, JobState, NotifyEvent, Queue, SystemClock,
+    TransferFailure,
 };
 use bits_queue_store::{PersistError, ReportKind, StoreError, Watch};
 
@@ -745,9 +745,8 @@ impl<B: Backend> Loop<B> {
                 self.endings.push((file, Ending::Lost));
                 return Ok(());
             }
-            Report::Stalled { file, why } => {
-                let stalled = FailureDetail::Stalled(why);
-                self.endings.push((file, Ending::Detail(stalled)));
+            Report::FailedDetail { file, detail } => {
+                self.endings.push((file, Ending::Detail(detail)));
                 return Ok(());
             }
         };

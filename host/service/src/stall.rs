@@ -7,7 +7,7 @@
 use std::io;
 use std::time::Duration;
 
-use bits_queue_host::{Clock, Datetime, FileRef, Queue, TransferFailure};
+use bits_queue_host::{Clock, Datetime, FailureDetail, FileRef, Queue, TransferFailure};
 
 use crate::transport::Outcome;
 
@@ -63,7 +63,7 @@ pub(crate) fn is_timeout(e: &io::Error) -> bool {
 /// stall, anything else an interruption (the connection broke).
 pub(crate) fn read_failure(e: io::Error) -> Outcome {
     if is_timeout(&e) {
-        Outcome::Stalled(format!("no byte came within the idle limit ({e})"))
+        FailureDetail::Stalled(format!("no byte came within the idle limit ({e})")).into()
     } else {
         TransferFailure::Interrupted(e.to_string()).into()
     }

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Sender};
 use std::time::{Duration, Instant};
 
-use bits_queue_host::{FileRef, JobType, TransferFailure, TransferOrder};
+use bits_queue_host::{FailureDetail, FileRef, JobType, TransferFailure, TransferOrder};
 
 use crate::confine::Confinement;
 use crate::stall::read_failure;
@@ -37,18 +37,26 @@ pub enum Outcome {
     Done,
     /// It failed; the component decides what that means.
     Failed(TransferFailure),
+    /// It failed in a way beyond §8's (TLS, a redirect, Retry-After:
+    /// contract §15.8; a wait that ran out, `stalled`, §17.1), reported
+    /// with `report-failure-detail`.
+    FailedDetail(FailureDetail),
     /// It cannot go on from here (the server sent part of a file the
     /// component restarted): the job is queued again.
     Lost,
     /// The order was stopped, or the service went away: nothing to report.
     Stopped,
-    /// A wait ran out (contract §17.1): `stalled`, with what ran out.
-    Stalled(String),
 }
 
 impl From<Stopped> for Outcome {
     fn from(_: Stopped) -> Outcome {
         Outcome::Stopped
+    }
+}
+
+impl From<FailureDetail> for Outcome {
+    fn from(detail: FailureDetail) -> Outcome {
+        Outcome::FailedDetail(detail)
     }
 }
 
@@ -102,12 +110,12 @@ pub(crate) enum Report {
         file: FileRef,
         failure: TransferFailure,
     },
+    FailedDetail {
+        file: FileRef,
+        detail: FailureDetail,
+    },
     Lost {
         file: FileRef,
-    },
-    Stalled {
-        file: FileRef,
-        why: String,
     },
     /// Not from a transfer: the queue may have changed, poll now.
     Wake,
@@ -121,8 +129,8 @@ impl Report {
             | Report::Progress { file, .. }
             | Report::Done { file }
             | Report::Failed { file, .. }
-            | Report::Lost { file }
-            | Report::Stalled { file, .. } => Some(*file),
+            | Report::FailedDetail { file, .. }
+            | Report::Lost { file } => Some(*file),
             Report::Wake => None,
         }
     }
@@ -298,11 +306,11 @@ impl Sink {
                 file: self.file,
                 failure: bounded(failure),
             },
-            Outcome::Lost => Report::Lost { file: self.file },
-            Outcome::Stalled(why) => Report::Stalled {
+            Outcome::FailedDetail(detail) => Report::FailedDetail {
                 file: self.file,
-                why: bounded_text(why),
+                detail: bounded_detail(detail),
             },
+            Outcome::Lost => Report::Lost { file: self.file },
             Outcome::Stopped => return,
         };
         if self.flush().is_ok() {
@@ -438,12 +446,28 @@ pub(crate) fn local_io(path: &Path, e: &io::Error) -> TransferFailure {
 pub struct Transports(Vec<Arc<dyn Transport>>);
 
 impl Transports {
-    /// HTTP and HTTPS (`ureq`), and `file://` (copying).
+    /// HTTP and HTTPS (`ureq`, trusting the system's roots), and
+    /// `file://` (copying).
     pub fn standard() -> Self {
+        Self::trusting(crate::trust::Trust::system_or_none())
+    }
+
+    /// The standard transports, HTTPS trusting `trust`'s certificate
+    /// authorities (contract §15.5: a host setting, such as `--ca-file`).
+    pub fn trusting(trust: crate::trust::Trust) -> Self {
         Transports(vec![
-            Arc::new(crate::http::HttpTransport::new()),
+            Arc::new(crate::http::HttpTransport::with_trust(
+                trust,
+                crate::http::IDLE_TIMEOUT,
+            )),
             Arc::new(crate::file::FileTransport),
         ])
+    }
+
+    /// No transport at all: every order is `unsupported` (a host that
+    /// runs no transfer, or one that adds its own with [`Transports::with`]).
+    pub fn none() -> Self {
+        Transports(Vec::new())
     }
 
     /// Another transport, tried before those already there.
@@ -459,7 +483,10 @@ impl Transports {
     pub(crate) fn run(&self, order: &TransferOrder, context: &Context, mut sink: Sink) {
         let outcome = if sink.cap == Some(Duration::ZERO) {
             // Its deadline has passed: it is not started (contract §17.1).
-            Outcome::Stalled("the no-progress deadline passed before the transfer started".into())
+            FailureDetail::Stalled(
+                "the no-progress deadline passed before the transfer started".into(),
+            )
+            .into()
         } else if order.job_type != JobType::Download {
             Outcome::Failed(TransferFailure::Unsupported(
                 "this service transfers downloads only".into(),
@@ -507,7 +534,6 @@ pub(crate) const MAX_FAILURE_TEXT: usize = 1024;
 /// `failure` with its text cut to [`MAX_FAILURE_TEXT`] bytes, on a
 /// character boundary.
 pub(crate) fn bounded(failure: TransferFailure) -> TransferFailure {
-    let cut = bounded_text;
     match failure {
         TransferFailure::ConnectFailed(why) => TransferFailure::ConnectFailed(cut(why)),
         TransferFailure::Interrupted(why) => TransferFailure::Interrupted(cut(why)),
@@ -517,8 +543,21 @@ pub(crate) fn bounded(failure: TransferFailure) -> TransferFailure {
     }
 }
 
+/// A detail whose text is cut as [`bounded`] cuts a failure's.
+fn bounded_detail(detail: FailureDetail) -> FailureDetail {
+    match detail {
+        FailureDetail::Tls(kind, why) => FailureDetail::Tls(kind, cut(why)),
+        FailureDetail::RedirectFailed(why) => FailureDetail::RedirectFailed(cut(why)),
+        FailureDetail::RedirectRefused(status, location) => {
+            FailureDetail::RedirectRefused(status, cut(location))
+        }
+        FailureDetail::Stalled(why) => FailureDetail::Stalled(cut(why)),
+        other => other,
+    }
+}
+
 /// `text` cut to [`MAX_FAILURE_TEXT`] bytes, on a character boundary.
-fn bounded_text(mut text: String) -> String {
+fn cut(mut text: String) -> String {
     if text.len() > MAX_FAILURE_TEXT {
         let mut end = MAX_FAILURE_TEXT;
         while !text.is_char_boundary(end) {

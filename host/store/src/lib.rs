@@ -22,6 +22,8 @@
 mod error;
 mod location;
 mod memory;
+#[cfg(feature = "sqlite")]
+mod owner_only;
 mod persistent;
 mod postgres_location;
 #[cfg(feature = "postgres")]

@@ -51,6 +51,9 @@ impl SqliteStore {
     /// transactions before a call fails with a store error.
     pub fn open_waiting(path: impl AsRef<Path>, busy: Duration) -> Result<Self, StoreError> {
         let path = path.as_ref().to_path_buf();
+        // A new queue file is created 0600 first, so its WAL and SHM are
+        // too; if that fails, SQLite's own open says why.
+        let _ = crate::owner_only::create_file(&path);
         let connection = Connection::open(&path).map_err(|e| {
             StoreError::new(format!("cannot open {}: {e}", path.display())).caused_by(e)
         })?;

@@ -22,4 +22,5 @@ mod robust;
 mod shell_fuzz;
 mod stored;
 mod transfer;
+mod trust;
 mod verbs;

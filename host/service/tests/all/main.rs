@@ -5,6 +5,8 @@
 mod grouped_endings;
 mod liveness;
 mod lost_bytes;
+mod redirects;
 mod shared_store;
 mod stalls;
 mod transfers;
+mod trust;

@@ -4,6 +4,7 @@
 //! `errors` follows a store's errors down to SQLite's and PostgreSQL's own.
 
 mod errors;
+mod file_modes;
 mod persistence;
 mod postgres;
 mod postgres_errors;

@@ -1,0 +1,171 @@
+//! Redirects followed by the host itself, so each step is checked as
+//! contract §15.4 says (ureq's own following would request a `file://`
+//! Location as a path on the same server, and end a loop only after ten
+//! requests as a generic error).
+//!
+//! The host follows 301, 302, 303, 307 and 308 (the service sends only
+//! GET, so a 303 changes nothing). A chain fails as `redirect-failed` on
+//! its 11th redirect, on a URL it has already requested, on a Location
+//! that is not `http` or `https`, and on an https → http step. A Location
+//! with userinfo is stripped of it (§15.3), never used as a credential.
+//! The default policy is ALLOW_SILENT: the security flags that change it
+//! are the job's (§15.4), which this host does not read yet.
+
+use bits_queue_host::FailureDetail;
+use url::Url;
+
+/// Redirects one request may follow; the 11th fails.
+pub(crate) const MAX_REDIRECTS: usize = 10;
+
+/// The statuses that are followed.
+fn is_redirect(status: u16) -> bool {
+    matches!(status, 301 | 302 | 303 | 307 | 308)
+}
+
+/// The URLs one request's chain has requested.
+pub(crate) struct Chain {
+    seen: Vec<String>,
+}
+
+impl Chain {
+    /// A chain that starts at `url`.
+    pub(crate) fn new(url: &str) -> Chain {
+        Chain {
+            seen: vec![url.to_owned()],
+        }
+    }
+
+    /// Where to go after `status` with `location` answered `current`:
+    /// `None` when the answer is not a redirect to follow (a 3xx without a
+    /// Location is the component's to judge by its status).
+    pub(crate) fn next(
+        &mut self,
+        current: &str,
+        status: u16,
+        location: Option<&str>,
+    ) -> Result<Option<String>, FailureDetail> {
+        let Some(location) = location.filter(|_| is_redirect(status)) else {
+            return Ok(None);
+        };
+        let failed = |why: String| FailureDetail::RedirectFailed(why);
+        let base = Url::parse(current)
+            .map_err(|e| failed(format!("the URL {} cannot be parsed: {e}", shown(current))))?;
+        let mut target = base.join(location.trim()).map_err(|e| {
+            failed(format!(
+                "HTTP {status} to {}, which is not a URL: {e}",
+                shown(location)
+            ))
+        })?;
+        if !matches!(target.scheme(), "http" | "https") {
+            return Err(failed(format!(
+                "HTTP {status} to {}, which is not an http or https URL",
+                shown(target.as_str())
+            )));
+        }
+        if base.scheme() == "https" && target.scheme() == "http" {
+            return Err(failed(format!(
+                "HTTP {status} from https to http ({}), which the job does not allow",
+                shown(target.as_str())
+            )));
+        }
+        // Userinfo in a Location is dropped, never used (§15.3).
+        let _ = target.set_username("");
+        let _ = target.set_password(None);
+        target.set_fragment(None);
+        let target = target.to_string();
+        if self.seen.contains(&target) {
+            return Err(failed(format!(
+                "a redirect loop: HTTP {status} back to {}",
+                shown(&target)
+            )));
+        }
+        if self.seen.len() > MAX_REDIRECTS {
+            return Err(failed(format!(
+                "more than {MAX_REDIRECTS} redirects (the last to {})",
+                shown(&target)
+            )));
+        }
+        self.seen.push(target.clone());
+        Ok(Some(target))
+    }
+}
+
+/// `url` as a host prints it: userinfo replaced by `***@` (§15.3), and
+/// cut to a length an error description can carry.
+pub(crate) fn shown(url: &str) -> String {
+    let text = match Url::parse(url) {
+        Ok(mut parsed) if !parsed.username().is_empty() || parsed.password().is_some() => {
+            let _ = parsed.set_username("");
+            let _ = parsed.set_password(None);
+            let plain = parsed.to_string();
+            match plain.split_once("://") {
+                Some((scheme, rest)) => format!("{scheme}://***@{rest}"),
+                None => plain,
+            }
+        }
+        _ => url.to_owned(),
+    };
+    let mut cut = text;
+    if cut.len() > 300 {
+        let mut end = 300;
+        while !cut.is_char_boundary(end) {
+            end -= 1;
+        }
+        cut.truncate(end);
+        cut.push('…');
+    }
+    cut
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn why(result: Result<Option<String>, FailureDetail>) -> String {
+        match result {
+            Err(FailureDetail::RedirectFailed(why)) => why,
+            other => panic!("not redirect-failed: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_relative_location_is_followed_and_stripped_of_userinfo() {
+        let mut chain = Chain::new("http://h/a");
+        assert_eq!(
+            chain.next("http://h/a", 302, Some("/b")).unwrap(),
+            Some("http://h/b".into())
+        );
+        assert_eq!(
+            chain
+                .next("http://h/b", 301, Some("http://u:secret@g/c#f"))
+                .unwrap(),
+            Some("http://g/c".into())
+        );
+        assert_eq!(chain.next("http://g/c", 200, Some("/d")).unwrap(), None);
+        assert_eq!(chain.next("http://g/c", 300, Some("/d")).unwrap(), None);
+        assert_eq!(chain.next("http://g/c", 302, None).unwrap(), None);
+    }
+
+    #[test]
+    fn failures_say_why_without_secrets() {
+        let mut chain = Chain::new("http://h/a");
+        assert!(
+            why(chain.next("http://h/a", 302, Some("file:///etc/passwd")))
+                .contains("file:///etc/passwd")
+        );
+        let mut chain = Chain::new("https://h/a");
+        assert!(why(chain.next("https://h/a", 302, Some("http://h/a"))).contains("https to http"));
+        let mut chain = Chain::new("http://h/a");
+        chain.next("http://h/a", 302, Some("/b")).unwrap();
+        assert!(why(chain.next("http://h/b", 307, Some("/a"))).contains("loop"));
+        let mut chain = Chain::new("http://h/0");
+        for n in 1..=MAX_REDIRECTS {
+            let to = format!("/{n}");
+            chain.next("http://h/x", 308, Some(&to)).unwrap();
+        }
+        assert!(why(chain.next("http://h/x", 308, Some("/last"))).contains("more than 10"));
+        let words = why(Chain::new("http://h/a").next("http://h/a", 302, Some("ftp://u:pw@h/x")));
+        assert!(!words.contains("pw"), "{words}");
+        assert!(words.contains("ftp://***@h/x"), "{words}");
+    }
+}
