@@ -89,6 +89,8 @@ pub struct Job {
     pub(crate) resumed: bool,
     /// An upload job's session, phase and reply (contract §14).
     pub(crate) upload: UploadState,
+    /// Custom headers and credential slots (contract §15); no secret.
+    pub(crate) http: crate::http::HttpState,
 }
 
 impl Job {
@@ -119,6 +121,7 @@ impl Job {
             last_run: None,
             resumed: false,
             upload: UploadState::default(),
+            http: crate::http::HttpState::default(),
         }
     }
 
@@ -313,6 +316,9 @@ impl Job {
         self.check_not_final()?;
         for file in &files {
             validate::file(&file.remote_name, &file.local_name)?;
+            if validate::has_userinfo(&file.remote_name) {
+                return Err(ErrorCode::InvalidArgument);
+            }
         }
         if files.is_empty() {
             return Ok(());

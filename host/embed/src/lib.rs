@@ -55,11 +55,12 @@ mod transfer_calls;
 /// the component's logic uses, so their facts (WIT names, HRESULTs,
 /// Windows names, limits) exist once.
 pub use bits_queue_contract::{
-    Action, CallError, Change, Datetime, ErrorCode, FailureDetail, FileInfo, FileMove,
+    Action, AuthScheme, AuthTarget, CallError, Change, CredentialSlot, Credentials, Datetime,
+    ProxyUsage, ErrorCode, FailureDetail, FileInfo, FileMove,
     FileProgress, FileRef, Guid, HttpSettings, JobError, JobErrorContext, JobPriority, JobRecord,
     JobState, JobTimes, JobType, NotifyEvent, OrderDetails, Progress, QueueLimits, ServerError,
-    SessionCancel, TransferFailure, TransferOrder, UnknownName, UploadDetails, UploadPhase,
-    UploadProtocol, hresult_name, notify_flags,
+    Secret, SecretOp, SecretSlot, SessionCancel, TransferFailure, TransferOrder, UnknownName, UploadDetails, UploadPhase,
+    UploadProtocol, headers, hresult_name, notify_flags,
 };
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::Config;

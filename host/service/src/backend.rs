@@ -8,7 +8,9 @@
 use std::sync::Arc;
 
 use bits_queue_host::{Action, FileRef, Queue};
-use bits_queue_store::{PersistError, PersistentQueue, ReportKind, Watch, in_flight, report_lost};
+use bits_queue_store::{
+    PersistError, PersistentQueue, ReportKind, Secrets, Watch, in_flight, report_lost,
+};
 
 /// The calls a service makes, each one call into the component (or a few
 /// made together on one queue).
@@ -79,6 +81,11 @@ pub trait Backend: Send + Sync + 'static {
     fn flush(&self) -> Result<(), PersistError> {
         Ok(())
     }
+
+    /// Where the queue's secrets are kept (contract §15.2), if anywhere.
+    fn secrets(&self) -> Option<Arc<dyn Secrets>> {
+        None
+    }
 }
 
 impl Backend for Queue {
@@ -144,5 +151,9 @@ impl Backend for Arc<PersistentQueue> {
 
     fn leased_here(&self) -> Result<Vec<FileRef>, PersistError> {
         PersistentQueue::leased_here(self)
+    }
+
+    fn secrets(&self) -> Option<Arc<dyn Secrets>> {
+        PersistentQueue::secrets(self)
     }
 }

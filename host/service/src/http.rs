@@ -54,16 +54,33 @@ impl HttpTransport {
     ) -> Result<(), Outcome> {
         let mut temp = TempFile::open(order, &context.confinement)?;
         let ranged = order.offset > 0;
-        let mut request = self.agent.get(&order.remote_name);
-        if ranged {
-            request = request.header("Range", format!("bytes={}-", order.offset));
-            if let Some(validator) = &order.validator {
-                request = request.header("If-Range", validator);
+        let send = |authorization: Option<&str>| {
+            let mut request = self.agent.get(&order.remote_name);
+            // The job's headers first: the host's own below replace them.
+            for (name, value) in context.auth.headers() {
+                request = request.header(name, value);
             }
+            if let Some(authorization) = authorization {
+                request = request.header("Authorization", authorization);
+            }
+            if ranged {
+                request = request.header("Range", format!("bytes={}-", order.offset));
+                if let Some(validator) = &order.validator {
+                    request = request.header("If-Range", validator);
+                }
+            }
+            request
+                .call()
+                .map_err(|e| TransferFailure::ConnectFailed(e.to_string()))
+        };
+        let mut response = send(None)?;
+        // A challenge is answered once (contract §15.2); a second 401 is
+        // the server's answer.
+        if response.status().as_u16() == 401
+            && let Some(authorization) = context.auth.answer(&challenges(&response))
+        {
+            response = send(Some(&authorization))?;
         }
-        let response = request
-            .call()
-            .map_err(|e| TransferFailure::ConnectFailed(e.to_string()))?;
         let validator = validator(&response);
         let status = response.status().as_u16();
         let (size, starts_at) = match status {
@@ -145,6 +162,16 @@ fn validator<B>(response: &Response<B>) -> Option<String> {
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
     })
+}
+
+/// The `WWW-Authenticate` challenges of a 401.
+fn challenges<B>(response: &Response<B>) -> Vec<&str> {
+    response
+        .headers()
+        .get_all("www-authenticate")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect()
 }
 
 fn header_u64<B>(response: &Response<B>, name: &str) -> Option<u64> {

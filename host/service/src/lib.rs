@@ -34,6 +34,7 @@
 //! ```
 
 mod actions;
+mod auth;
 mod backend;
 mod confine;
 mod file;
@@ -42,6 +43,7 @@ mod service;
 mod transport;
 
 pub use actions::{FileActionError, carry_out};
+pub use auth::RequestAuth;
 pub use backend::Backend;
 pub use confine::Confinement;
 pub use file::FileTransport;

@@ -24,6 +24,7 @@ mod location;
 mod memory;
 mod persistent;
 mod postgres_location;
+mod secrets;
 #[cfg(feature = "postgres")]
 mod postgresql;
 #[cfg(feature = "sqlite")]
@@ -42,4 +43,5 @@ pub use postgres_location::{PostgresOptions, is_shared_location, redact};
 pub use postgresql::{Migrated, PostgresStore};
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
+pub use secrets::{FileSecrets, MemorySecrets, Secrets, slot_name};
 pub use store::{Leases, Snapshot, Store, Watch};
