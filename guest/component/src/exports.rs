@@ -17,8 +17,9 @@ use crate::bindings::exports::bits::queue::engine::{
 use crate::bindings::exports::bits::queue::journal::{self, Change};
 use crate::bindings::exports::bits::queue::manager::{self, GuestJob, GuestJobManager};
 use crate::bindings::exports::bits::queue::types::{
-    self, AuthScheme, AuthTarget, CallError, Credentials, Datetime, ErrorCode, FileInfo, FileProgress, Guid, JobError, JobPriority,
-    JobState, JobTimes, JobType, Progress, QueueLimits, UploadProtocol,
+    self, AuthScheme, AuthTarget, CallError, Credentials, Datetime, ErrorCode, FileInfo,
+    FileProgress, Guid, JobError, JobPriority, JobState, JobTimes, JobType, Progress, QueueLimits,
+    UploadProtocol,
 };
 use crate::bindings::wasi::clocks::wall_clock;
 
@@ -262,7 +263,11 @@ impl GuestJob for JobResource {
         Ok(self.0.set_credentials(credentials.into())?)
     }
 
-    fn remove_credentials(&self, target: AuthTarget, scheme: AuthScheme) -> Result<bool, CallError> {
+    fn remove_credentials(
+        &self,
+        target: AuthTarget,
+        scheme: AuthScheme,
+    ) -> Result<bool, CallError> {
         Ok(self.0.remove_credentials(target.into(), scheme.into())?)
     }
 }

@@ -69,7 +69,9 @@ macro_rules! __wit_upload_conversions {
             impl From<$crate::SecretSlot> for engine::SecretSlot {
                 fn from(slot: $crate::SecretSlot) -> engine::SecretSlot {
                     match slot {
-                        $crate::SecretSlot::Credential(c) => engine::SecretSlot::Credential(c.into()),
+                        $crate::SecretSlot::Credential(c) => {
+                            engine::SecretSlot::Credential(c.into())
+                        }
                         $crate::SecretSlot::CustomHeaders => engine::SecretSlot::CustomHeaders,
                     }
                 }
@@ -77,7 +79,9 @@ macro_rules! __wit_upload_conversions {
             impl From<engine::SecretSlot> for $crate::SecretSlot {
                 fn from(slot: engine::SecretSlot) -> $crate::SecretSlot {
                     match slot {
-                        engine::SecretSlot::Credential(c) => $crate::SecretSlot::Credential(c.into()),
+                        engine::SecretSlot::Credential(c) => {
+                            $crate::SecretSlot::Credential(c.into())
+                        }
                         engine::SecretSlot::CustomHeaders => $crate::SecretSlot::CustomHeaders,
                     }
                 }

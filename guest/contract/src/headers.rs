@@ -38,7 +38,9 @@ pub fn is_token(name: &str) -> bool {
 
 /// Whether the host owns `name` (any case).
 pub fn is_host_owned(name: &str) -> bool {
-    HOST_OWNED.iter().any(|owned| owned.eq_ignore_ascii_case(name))
+    HOST_OWNED
+        .iter()
+        .any(|owned| owned.eq_ignore_ascii_case(name))
         || name
             .get(..5)
             .is_some_and(|prefix| prefix.eq_ignore_ascii_case("BITS-"))

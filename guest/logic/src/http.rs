@@ -10,8 +10,8 @@ use alloc::vec::Vec;
 
 use bits_queue_contract::headers::{self, MAX_CUSTOM_HEADERS};
 use bits_queue_contract::{
-    AuthScheme, AuthTarget, CallError, CredentialSlot, Credentials, HttpSettings, Secret,
-    SecretOp, SecretSlot,
+    AuthScheme, AuthTarget, CallError, CredentialSlot, Credentials, HttpSettings, Secret, SecretOp,
+    SecretSlot,
 };
 
 use crate::job::Job;
@@ -89,7 +89,8 @@ fn check_credentials(c: &Credentials) -> Result<(), CallError> {
     let bad = control(&c.user_name)
         || control(&c.password)
         || (c.scheme == AuthScheme::Basic && c.user_name.contains(':'))
-        || (c.scheme == AuthScheme::Bearer && (!c.user_name.is_empty() || !is_token68(&c.password)));
+        || (c.scheme == AuthScheme::Bearer
+            && (!c.user_name.is_empty() || !is_token68(&c.password)));
     if bad {
         return Err(CallError::InvalidArgument);
     }
@@ -210,9 +211,9 @@ pub(crate) mod record {
 
     /// The slots' byte: bit `target * 3 + scheme` per slot.
     pub fn slot_bits(slots: &[CredentialSlot]) -> u8 {
-        slots
-            .iter()
-            .fold(0, |bits, s| bits | 1 << (s.target as u8 * 3 + s.scheme as u8))
+        slots.iter().fold(0, |bits, s| {
+            bits | 1 << (s.target as u8 * 3 + s.scheme as u8)
+        })
     }
 
     /// The slots a byte names; `None` for a bit no slot has (proxy bearer

@@ -30,8 +30,8 @@ use hashbrown::HashTable;
 use bits_queue_contract::guid::GuidHasher;
 use bits_queue_contract::{
     Action, AuthScheme, AuthTarget, CallError, Credentials, Datetime, ErrorCode, FileInfo,
-    FileMove, FileProgress, Guid, JobError, JobPriority, JobState, JobTimes, JobType, NotifyEvent, Progress, QueueLimits,
-    SessionCancel, UploadProtocol,
+    FileMove, FileProgress, Guid, JobError, JobPriority, JobState, JobTimes, JobType, NotifyEvent,
+    Progress, QueueLimits, SessionCancel, UploadProtocol,
 };
 
 use crate::clock::{Clock, ManualClock};

@@ -14,8 +14,8 @@ use crate::exports::Guest;
 use crate::instance::Instance;
 use crate::instance_state::InstanceState;
 use crate::{
-    AuthScheme, AuthTarget, Credentials, FileInfo, FileProgress, Guid, JobError, JobPriority, JobState, JobTimes, JobType, Progress,
-    Result, UploadProtocol,
+    AuthScheme, AuthTarget, Credentials, FileInfo, FileProgress, Guid, JobError, JobPriority,
+    JobState, JobTimes, JobType, Progress, Result, UploadProtocol,
 };
 
 /// An owned guest handle: released in the guest by [`Owned::release`], or

@@ -56,10 +56,10 @@ mod transfer_calls;
 /// Windows names, limits) exist once.
 pub use bits_queue_contract::{
     Action, AuthScheme, AuthTarget, CallError, Change, CredentialSlot, Credentials, Datetime,
-    ProxyUsage, ErrorCode, FailureDetail, FileInfo, FileMove,
-    FileProgress, FileRef, Guid, HttpSettings, JobError, JobErrorContext, JobPriority, JobRecord,
-    JobState, JobTimes, JobType, NotifyEvent, OrderDetails, Progress, QueueLimits, ServerError,
-    Secret, SecretOp, SecretSlot, SessionCancel, TransferFailure, TransferOrder, UnknownName, UploadDetails, UploadPhase,
+    ErrorCode, FailureDetail, FileInfo, FileMove, FileProgress, FileRef, Guid, HttpSettings,
+    JobError, JobErrorContext, JobPriority, JobRecord, JobState, JobTimes, JobType, NotifyEvent,
+    OrderDetails, Progress, ProxyUsage, QueueLimits, Secret, SecretOp, SecretSlot, ServerError,
+    SessionCancel, TransferFailure, TransferOrder, UnknownName, UploadDetails, UploadPhase,
     UploadProtocol, headers, hresult_name, notify_flags,
 };
 pub use clock::{Clock, ManualClock, SystemClock};

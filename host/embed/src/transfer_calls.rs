@@ -9,7 +9,8 @@
 //! [`SandboxErrorKind::NotExported`]: crate::SandboxErrorKind::NotExported
 
 use bits_queue_contract::{
-    Action, Datetime, FailureDetail, FileRef, OrderDetails, SecretOp, SessionCancel, TransferFailure,
+    Action, Datetime, FailureDetail, FileRef, OrderDetails, SecretOp, SessionCancel,
+    TransferFailure,
 };
 
 use crate::bindings::engine as wit;

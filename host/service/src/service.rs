@@ -586,9 +586,10 @@ impl<B: Backend> Loop<B> {
                     Ok(auth) => auth,
                     Err(failure) => {
                         let file = order.file;
-                        let _ = self.shared.backend.report(file, ReportKind::End, |q| {
-                            q.report_failure(file, &failure)
-                        });
+                        let _ = self
+                            .shared
+                            .backend
+                            .report(file, ReportKind::End, |q| q.report_failure(file, &failure));
                         return;
                     }
                 };
