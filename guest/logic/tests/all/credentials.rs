@@ -35,6 +35,17 @@ fn credentials(target: AuthTarget, scheme: AuthScheme, user: &str, pw: &str) -> 
     }
 }
 
+/// Sets the server's basic credential: ann, [`PASSWORD`].
+fn set_basic(job: &JobRef) {
+    job.set_credentials(credentials(
+        AuthTarget::Server,
+        AuthScheme::Basic,
+        "ann",
+        PASSWORD,
+    ))
+    .unwrap();
+}
+
 /// Every record's bytes the queue gave since the last call.
 fn records(queue: &QueueState) -> Vec<Vec<u8>> {
     queue
@@ -56,13 +67,7 @@ fn a_credential_leaves_as_a_secret_op_and_never_enters_a_record() {
     let queue = queue();
     let job = download(&queue);
     queue.take_changes();
-    job.set_credentials(credentials(
-        AuthTarget::Server,
-        AuthScheme::Basic,
-        "ann",
-        PASSWORD,
-    ))
-    .unwrap();
+    set_basic(&job);
     let slot = CredentialSlot {
         target: AuthTarget::Server,
         scheme: AuthScheme::Basic,
@@ -223,13 +228,7 @@ fn urls_with_user_information_are_refused() {
 fn orders_carry_the_slots_and_wait_for_a_declaring_host() {
     let queue = queue();
     let job = download(&queue);
-    job.set_credentials(credentials(
-        AuthTarget::Server,
-        AuthScheme::Basic,
-        "ann",
-        PASSWORD,
-    ))
-    .unwrap();
+    set_basic(&job);
     job.resume().unwrap();
     assert!(
         queue

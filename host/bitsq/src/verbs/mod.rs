@@ -205,8 +205,8 @@ pub static VERBS: &[Verb] = &[
     },
     Verb {
         name: "setcredentials",
-        args: "JOB server|proxy basic|digest USER SECRET | JOB server bearer TOKEN",
-        about: "set a credential; a SECRET or TOKEN of - is read from stdin",
+        args: "JOB server|proxy basic|digest USER SECRET",
+        about: "or JOB server bearer TOKEN; a SECRET or TOKEN of - is read from stdin",
         access: Access::Changes,
         action: Action::Call(credentials::setcredentials),
     },

@@ -5,9 +5,9 @@
 
 use crate::stored;
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use stored::{Service, bitsq, ok, text, wait_for};
 
@@ -25,24 +25,14 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-/// `bitsq --queue QUEUE ARGS…` with `input` on its stdin.
-fn bitsq_with_stdin(queue: &Path, args: &[&str], input: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bitsq"))
-        .arg("--queue")
-        .arg(queue)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+/// `bitsq --queue QUEUE ARGS…` with `input` on its stdin; its stdout
+/// (it must exit 0).
+fn ok_with_stdin(queue: &Path, args: &[&str], input: &str) -> String {
+    let mut command = crate::common::bitsq();
+    command.arg("--queue").arg(queue).args(args);
+    let ran = crate::common::feed(command, input.as_bytes().to_vec());
+    assert_eq!(ran.code(), Some(0), "{}{}", ran.stdout, ran.stderr);
+    ran.stdout
 }
 
 /// A new job downloading `url` to `dir/name`; its GUID.
@@ -90,11 +80,11 @@ fn basic_credentials_answer_the_challenge_and_a_401_without_them_is_fatal() {
     // With them (the password from stdin): the challenge is answered.
     let local = dir.join("b.bin");
     let id = job(&queue, &server.url("/b.bin"), &local);
-    ok(bitsq_with_stdin(
+    ok_with_stdin(
         &queue,
         &["setcredentials", &id, "server", "basic", "ann", "-"],
         &format!("{PASSWORD}\n"),
-    ));
+    );
     let info = ok(bitsq(&queue, &["info", &id]));
     assert!(info.contains("secrets:      server-basic"), "{info}");
     ok(bitsq(&queue, &["resume", &id]));
@@ -201,11 +191,11 @@ fn a_bearer_token_goes_by_setcredentials_or_by_a_custom_header() {
     let _service = Service::start(&queue, &[]);
 
     let by_credentials = job(&queue, &server.url("/t.bin"), &dir.join("a.bin"));
-    ok(bitsq_with_stdin(
+    ok_with_stdin(
         &queue,
         &["setcredentials", &by_credentials, "server", "bearer", "-"],
         TOKEN,
-    ));
+    );
     ok(bitsq(
         &queue,
         &["setcustomheaders", &by_credentials, "X-Trace: 7"],
