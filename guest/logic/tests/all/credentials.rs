@@ -218,7 +218,7 @@ fn urls_with_user_information_are_refused() {
     let queue = queue();
     let job = queue.create_job("d", JobType::Download).unwrap();
     assert_eq!(
-        job.add_file(&format!("https://ann:{PASSWORD}@example.com/d"), "/data/d"),
+        job.add_file(format!("https://ann:{PASSWORD}@example.com/d"), "/data/d"),
         Err(ErrorCode::InvalidArgument)
     );
     job.add_file("https://example.com/a@b", "/data/d").unwrap();

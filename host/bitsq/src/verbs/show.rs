@@ -25,12 +25,9 @@ pub fn info(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {
                 set.push(bits_queue_store::slot_name(slot));
             }
         }
-        let set = if set.is_empty() {
-            "none".to_string()
-        } else {
-            set.join(", ")
-        };
-        crate::output::say!("secrets:      {set}");
+        if !set.is_empty() {
+            crate::output::say!("secrets:      {}", set.join(", "));
+        }
     }
     Ok(())
 }
