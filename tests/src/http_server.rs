@@ -5,7 +5,8 @@
 //! file does), answers `Range` requests with `206` and honours `If-Range`,
 //! and logs every request. A path can be given a queue of faults, each used
 //! by one request: a connection dropped after N bytes, a stall, a status, a
-//! `200` to a range, a wrong `Content-Range`, no `Content-Length`.
+//! `200` to a range, a wrong `Content-Range`, no `Content-Length`. A path
+//! can demand an `Authorization` (contract §15.2), answering 401 without it.
 
 use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead, BufReader, Write};
@@ -55,6 +56,18 @@ pub struct Logged {
     pub status: u16,
     /// Body bytes sent.
     pub body_bytes: u64,
+    /// The `Authorization` header, if any.
+    pub authorization: Option<String>,
+    /// Every header as `name: value`, in the order sent.
+    pub headers: Vec<String>,
+}
+
+/// What a path demands before it answers (contract §15.2): requests
+/// without `Authorization: accepted` get a 401 with this challenge.
+#[derive(Clone, Debug)]
+struct Demand {
+    challenge: String,
+    accepted: String,
 }
 
 struct File {
@@ -66,6 +79,7 @@ struct File {
 struct State {
     files: HashMap<String, File>,
     faults: HashMap<String, VecDeque<Fault>>,
+    demands: HashMap<String, Demand>,
     log: Vec<Logged>,
 }
 
@@ -121,6 +135,18 @@ impl TestServer {
             .entry(path.to_string())
             .or_default()
             .push_back(fault);
+    }
+
+    /// Requests to `path` must carry `Authorization: accepted`; the others
+    /// get a 401 with `WWW-Authenticate: challenge`.
+    pub fn demand(&self, path: &str, challenge: &str, accepted: &str) {
+        lock(&self.state).demands.insert(
+            path.to_string(),
+            Demand {
+                challenge: challenge.into(),
+                accepted: accepted.into(),
+            },
+        );
     }
 
     /// Every request so far.
@@ -185,7 +211,8 @@ fn serve_one(
         .nth(1)
         .unwrap_or("/")
         .to_string();
-    let (mut range, mut if_range) = (None, None);
+    let (mut range, mut if_range, mut authorization) = (None, None, None);
+    let mut headers = Vec::new();
     loop {
         let mut line = String::new();
         match reader.read_line(&mut line) {
@@ -195,38 +222,57 @@ fn serve_one(
         }
         if let Some((name, value)) = line.split_once(':') {
             let value = value.trim().to_string();
+            headers.push(format!("{}: {value}", name.trim()));
             match name.trim().to_ascii_lowercase().as_str() {
                 "range" => range = Some(value),
                 "if-range" => if_range = Some(value),
+                "authorization" => authorization = Some(value),
                 _ => {}
             }
         }
     }
-    let (file, fault) = {
+    let (file, fault, refused) = {
         let mut state = lock(state);
+        let refused = state
+            .demands
+            .get(&path)
+            .filter(|d| authorization.as_deref() != Some(d.accepted.as_str()))
+            .map(|d| d.challenge.clone());
         let fault = state.faults.get_mut(&path).and_then(VecDeque::pop_front);
         let file = state
             .files
             .get(&path)
             .map(|f| (f.bytes.clone(), format!("\"v{}\"", f.version)));
-        (file, fault)
+        (file, fault, refused)
     };
     // A faulty answer always closes: what follows it is not HTTP.
-    let keep = keep_alive && fault.is_none();
-    let (status, sent) = answer(
-        out,
-        file,
-        fault,
-        range.as_deref(),
-        if_range.as_deref(),
-        keep,
-    );
+    let keep = keep_alive && fault.is_none() && refused.is_none();
+    let (status, sent) = match refused {
+        Some(challenge) => {
+            let _ = write!(
+                out,
+                "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: {challenge}\r\n\
+                 Content-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+            (401, 0)
+        }
+        None => answer(
+            out,
+            file,
+            fault,
+            range.as_deref(),
+            if_range.as_deref(),
+            keep,
+        ),
+    };
     lock(state).log.push(Logged {
         path,
         range,
         if_range,
         status,
         body_bytes: sent,
+        authorization,
+        headers,
     });
     keep
 }

@@ -12,13 +12,14 @@ use bits_queue_logic::random::GetRandom;
 
 use crate::bindings::export;
 use crate::bindings::exports::bits::queue::engine::{
-    self, Action, FailureDetail, FileRef, OrderDetails, SessionCancel, TransferFailure,
+    self, Action, FailureDetail, FileRef, OrderDetails, SecretOp, SessionCancel, TransferFailure,
 };
 use crate::bindings::exports::bits::queue::journal::{self, Change};
 use crate::bindings::exports::bits::queue::manager::{self, GuestJob, GuestJobManager};
 use crate::bindings::exports::bits::queue::types::{
-    self, CallError, Datetime, ErrorCode, FileInfo, FileProgress, Guid, JobError, JobPriority,
-    JobState, JobTimes, JobType, Progress, QueueLimits, UploadProtocol,
+    self, AuthScheme, AuthTarget, CallError, Credentials, Datetime, ErrorCode, FileInfo,
+    FileProgress, Guid, JobError, JobPriority, JobState, JobTimes, JobType, Progress, QueueLimits,
+    UploadProtocol,
 };
 use crate::bindings::wasi::clocks::wall_clock;
 
@@ -245,6 +246,30 @@ impl GuestJob for JobResource {
     fn set_upload_protocol(&self, protocol: UploadProtocol) -> Result<(), CallError> {
         Ok(self.0.set_upload_protocol(protocol.into())?)
     }
+
+    fn get_custom_headers(&self) -> Result<Option<String>, CallError> {
+        Ok(self.0.custom_headers()?)
+    }
+
+    fn set_custom_headers(&self, headers: Option<String>) -> Result<(), CallError> {
+        Ok(self.0.set_custom_headers(headers.as_deref())?)
+    }
+
+    fn make_custom_headers_write_only(&self) -> Result<(), CallError> {
+        Ok(self.0.make_custom_headers_write_only()?)
+    }
+
+    fn set_credentials(&self, credentials: Credentials) -> Result<(), CallError> {
+        Ok(self.0.set_credentials(credentials.into())?)
+    }
+
+    fn remove_credentials(
+        &self,
+        target: AuthTarget,
+        scheme: AuthScheme,
+    ) -> Result<bool, CallError> {
+        Ok(self.0.remove_credentials(target.into(), scheme.into())?)
+    }
 }
 
 impl journal::Guest for Component {
@@ -353,6 +378,14 @@ impl engine::Guest for Component {
     fn take_session_cancels() -> Vec<SessionCancel> {
         queue()
             .take_session_cancels()
+            .into_iter()
+            .map(Into::into)
+            .collect()
+    }
+
+    fn take_secret_ops() -> Vec<SecretOp> {
+        queue()
+            .take_secret_ops()
             .into_iter()
             .map(Into::into)
             .collect()

@@ -54,6 +54,58 @@ macro_rules! __wit_upload_conversions {
                 target: into,
                 scheme: into
             });
+            $crate::__wit_record_into!(wit::Credentials {
+                target: into,
+                scheme: into,
+                user_name: same,
+                password: same
+            });
+            $crate::__wit_record_into!(engine::Secret {
+                job: into,
+                slot: into,
+                user_name: same,
+                value: same
+            });
+            impl From<$crate::SecretSlot> for engine::SecretSlot {
+                fn from(slot: $crate::SecretSlot) -> engine::SecretSlot {
+                    match slot {
+                        $crate::SecretSlot::Credential(c) => {
+                            engine::SecretSlot::Credential(c.into())
+                        }
+                        $crate::SecretSlot::CustomHeaders => engine::SecretSlot::CustomHeaders,
+                    }
+                }
+            }
+            impl From<engine::SecretSlot> for $crate::SecretSlot {
+                fn from(slot: engine::SecretSlot) -> $crate::SecretSlot {
+                    match slot {
+                        engine::SecretSlot::Credential(c) => {
+                            $crate::SecretSlot::Credential(c.into())
+                        }
+                        engine::SecretSlot::CustomHeaders => $crate::SecretSlot::CustomHeaders,
+                    }
+                }
+            }
+            impl From<$crate::SecretOp> for engine::SecretOp {
+                fn from(op: $crate::SecretOp) -> engine::SecretOp {
+                    match op {
+                        $crate::SecretOp::Put(s) => engine::SecretOp::Put(s.into()),
+                        $crate::SecretOp::Delete(job, slot) => {
+                            engine::SecretOp::Delete((job.into(), slot.into()))
+                        }
+                    }
+                }
+            }
+            impl From<engine::SecretOp> for $crate::SecretOp {
+                fn from(op: engine::SecretOp) -> $crate::SecretOp {
+                    match op {
+                        engine::SecretOp::Put(s) => $crate::SecretOp::Put(s.into()),
+                        engine::SecretOp::Delete((job, slot)) => {
+                            $crate::SecretOp::Delete(job.into(), slot.into())
+                        }
+                    }
+                }
+            }
             $crate::__wit_record_into!(wit::ProxySettings {
                 usage: into,
                 proxy_list: same,

@@ -32,8 +32,10 @@ mod conversions_upload;
 mod enums;
 pub mod error;
 pub mod guid;
+pub mod headers;
 pub mod limits;
 mod records;
+pub mod secrets;
 mod time;
 mod transfer;
 pub mod upload;
@@ -45,6 +47,7 @@ pub use enums::{
 pub use error::hresult_name;
 pub use guid::Guid;
 pub use records::{FileInfo, FileProgress, Progress, QueueLimits};
+pub use secrets::{Credentials, Secret, SecretOp, SecretSlot};
 pub use time::Datetime;
 pub use transfer::{
     Action, Change, FileMove, FileRef, JobError, JobRecord, JobTimes, NotifyEvent, TransferFailure,

@@ -17,8 +17,8 @@ use alloc::vec::Vec;
 use bits_queue_contract::limits::{DEFAULT_BACKGROUND_SLOTS, MAX_PENDING_NOTIFICATIONS};
 use bits_queue_contract::upload::MAX_SESSION_CANCELS;
 use bits_queue_contract::{
-    Action, Datetime, ErrorCode, FailureDetail, FileRef, HttpSettings, JobPriority, JobState,
-    NotifyEvent, OrderDetails, SessionCancel, TransferFailure, TransferOrder,
+    Action, Datetime, ErrorCode, FailureDetail, FileRef, JobPriority, JobState, NotifyEvent,
+    OrderDetails, SecretOp, SessionCancel, TransferFailure, TransferOrder,
 };
 
 use crate::job::{Job, Wake};
@@ -43,6 +43,9 @@ pub(crate) struct TransferState {
     /// Sessions of cancelled uploads still to end with Cancel-Session,
     /// oldest first, at most [`MAX_SESSION_CANCELS`].
     session_cancels: VecDeque<SessionCancel>,
+    /// Secret-store operations not taken yet, in call order (contract
+    /// §15.2). Never journaled.
+    pub(crate) secret_ops: Vec<SecretOp>,
 }
 
 impl Default for TransferState {
@@ -54,6 +57,7 @@ impl Default for TransferState {
             notices: VecDeque::new(),
             declared: false,
             session_cancels: VecDeque::new(),
+            secret_ops: Vec::new(),
         }
     }
 }
@@ -360,7 +364,7 @@ impl QueueState {
             upload: job.job_type().is_upload().then(|| job.upload_details()),
             ranges: Vec::new(),
             dynamic: false,
-            http: HttpSettings::default(),
+            http: job.http_settings(),
             deadline: job.no_progress_deadline(),
         })
     }
@@ -369,6 +373,12 @@ impl QueueState {
     /// uploads, each returned once.
     pub fn take_session_cancels(&self) -> Vec<SessionCancel> {
         write(&self.0).transfers.session_cancels.drain(..).collect()
+    }
+
+    /// `take-secret-ops` (contract §15.2): the secret-store operations due,
+    /// in call order, each returned once.
+    pub fn take_secret_ops(&self) -> Vec<SecretOp> {
+        core::mem::take(&mut write(&self.0).transfers.secret_ops)
     }
 
     /// `report-lost`: the transfer died with its host.
@@ -474,6 +484,7 @@ fn reconcile(inner: &mut Inner, actions: &mut Vec<Action>) {
 /// Starts what may run now: every queued foreground job, and background
 /// jobs into free slots, pre-empting lower priorities when none is free.
 fn schedule(inner: &mut Inner, now: Datetime, actions: &mut Vec<Action>) {
+    let declared = inner.transfers.declared;
     let mut queued: Vec<(usize, JobRef)> = inner
         .order
         .iter()
@@ -481,7 +492,11 @@ fn schedule(inner: &mut Inner, now: Datetime, actions: &mut Vec<Action>) {
         .filter_map(|(at, job)| Some((at, job.clone()?)))
         .filter(|(_, job)| {
             let job = read(&job.0.job);
-            job.state() == JobState::Queued && job.current_file().is_some()
+            // Until its host declares that it reads order details, an
+            // instance starts only downloads a §8 order fully describes
+            // (contract §14.1).
+            let described = declared || job.job_type().is_upload() || job.http.is_default();
+            job.state() == JobState::Queued && job.current_file().is_some() && described
         })
         .collect();
     // Foreground jobs take no slot: all of them start, in creation order.

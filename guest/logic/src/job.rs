@@ -93,6 +93,8 @@ pub struct Job {
     /// fewer bytes than counted, once (contract §17.3: a temporary file
     /// that lost bytes, or was deleted, holds less).
     pub(crate) may_lower: AttemptFlag,
+    /// Custom headers and credential slots (contract §15); no secret.
+    pub(crate) http: crate::http::HttpState,
 }
 
 /// A flag of the attempt in flight: not journaled (it lasts one report of
@@ -136,6 +138,7 @@ impl Job {
             resumed: false,
             upload: UploadState::default(),
             may_lower: AttemptFlag(false),
+            http: crate::http::HttpState::default(),
         }
     }
 
@@ -330,6 +333,9 @@ impl Job {
         self.check_not_final()?;
         for file in &files {
             validate::file(&file.remote_name, &file.local_name)?;
+            if validate::has_userinfo(&file.remote_name) {
+                return Err(ErrorCode::InvalidArgument);
+            }
         }
         if files.is_empty() {
             return Ok(());

@@ -41,6 +41,7 @@ extern crate std;
 pub mod clock;
 pub mod engine;
 pub mod failure;
+pub mod http;
 pub mod job;
 pub mod journal;
 pub mod queue;

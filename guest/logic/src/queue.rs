@@ -29,9 +29,9 @@ use hashbrown::HashTable;
 
 use bits_queue_contract::guid::GuidHasher;
 use bits_queue_contract::{
-    Action, CallError, Datetime, ErrorCode, FileInfo, FileMove, FileProgress, Guid, HttpSettings,
-    JobError, JobPriority, JobState, JobTimes, JobType, NotifyEvent, Progress, QueueLimits,
-    SessionCancel, UploadProtocol,
+    Action, AuthScheme, AuthTarget, CallError, Credentials, Datetime, ErrorCode, FileInfo,
+    FileMove, FileProgress, Guid, JobError, JobPriority, JobState, JobTimes, JobType, NotifyEvent,
+    Progress, QueueLimits, SessionCancel, UploadProtocol,
 };
 
 use crate::clock::{Clock, ManualClock};
@@ -647,10 +647,48 @@ impl JobRef {
             protocol: job.upload_protocol(),
             target_url: job.upload_target_url(),
             session_id,
-            http: HttpSettings::default(),
+            http: job.http_settings(),
             until: now.plus_seconds(u64::from(wait)),
             retry_delay: job.minimum_retry_delay(),
         })
+    }
+
+    /// See [`Job::custom_headers`].
+    pub fn custom_headers(&self) -> Result<Option<String>, CallError> {
+        read(&self.0.job).custom_headers()
+    }
+
+    /// See [`Job::set_custom_headers`]; a secret goes to `take-secret-ops`.
+    pub fn set_custom_headers(&self, headers: Option<&str>) -> Result<(), CallError> {
+        let op = self.change(|job| job.set_custom_headers(headers))?;
+        self.with_transfers(|transfers| transfers.secret_ops.extend(op));
+        Ok(())
+    }
+
+    /// See [`Job::make_custom_headers_write_only`].
+    pub fn make_custom_headers_write_only(&self) -> Result<(), CallError> {
+        let op = self.change(Job::make_custom_headers_write_only)?;
+        self.with_transfers(|transfers| transfers.secret_ops.extend(op));
+        Ok(())
+    }
+
+    /// See [`Job::set_credentials`]; the secret goes to `take-secret-ops`.
+    pub fn set_credentials(&self, credentials: Credentials) -> Result<(), CallError> {
+        let op = self.change(|job| job.set_credentials(credentials))?;
+        self.with_transfers(|transfers| transfers.secret_ops.push(op));
+        Ok(())
+    }
+
+    /// See [`Job::remove_credentials`]: whether one was set.
+    pub fn remove_credentials(
+        &self,
+        target: AuthTarget,
+        scheme: AuthScheme,
+    ) -> Result<bool, CallError> {
+        let op = self.change(|job| job.remove_credentials(target, scheme))?;
+        let removed = op.is_some();
+        self.with_transfers(|transfers| transfers.secret_ops.extend(op));
+        Ok(removed)
     }
 
     /// See [`Job::set_upload_protocol`].

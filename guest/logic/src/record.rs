@@ -35,6 +35,16 @@
 //! A version-1 record reads with the upload state at its defaults, and its
 //! job has been resumed unless it is `suspended` and never started.
 //!
+//! Version 3 is version 2 followed by what contract §15 added, written only
+//! for a job that holds custom headers or credentials. No secret is in it:
+//! write-only headers and credentials are the host's (§15.2), and the
+//! record keeps only that they are set:
+//!
+//! ```text
+//! option<readable custom headers>   flags (byte: 1 write-only, 2 headers in
+//! the secret store)   credential slots (byte: bit target * 3 + scheme)
+//! ```
+//!
 //! Decoding checks everything a job could not hold (a bad enum case, a
 //! name over its limit or malformed, an unfinished file before a finished
 //! one, more bytes than a known size, trailing bytes…) and refuses the
@@ -50,6 +60,9 @@ use bits_queue_contract::{
     UploadPhase, UploadProtocol,
 };
 
+use bits_queue_contract::headers;
+
+use crate::http::HttpState;
 use crate::job::{FileEntry, Job};
 use crate::upload::{self, UploadState};
 use crate::validate;
@@ -61,6 +74,10 @@ pub const VERSION: u8 = 1;
 /// job a version-1 record cannot hold.
 pub const VERSION_UPLOAD: u8 = 2;
 
+/// The record format with contract §15's headers and credential slots,
+/// written only for a job a version-2 record cannot hold.
+pub const VERSION_HTTP: u8 = 3;
+
 /// Why a record could not be read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Unreadable;
@@ -68,8 +85,15 @@ pub struct Unreadable;
 /// `job`, whose place in creation order is `sequence`, as record bytes.
 pub fn encode(job: &Job, sequence: u64) -> Vec<u8> {
     let mut out = Writer(Vec::with_capacity(96 + job.files.len() * 64));
-    let extended = !job.upload.is_default() || job.resumed != resumed_in_version_1(job);
-    out.byte(if extended { VERSION_UPLOAD } else { VERSION });
+    let http = !job.http.is_default();
+    let extended = http || !job.upload.is_default() || job.resumed != resumed_in_version_1(job);
+    out.byte(if http {
+        VERSION_HTTP
+    } else if extended {
+        VERSION_UPLOAD
+    } else {
+        VERSION
+    });
     out.varint(sequence);
     out.0.extend_from_slice(&job.id.to_bytes());
     out.byte(job.job_type as u8);
@@ -104,6 +128,9 @@ pub fn encode(job: &Job, sequence: u64) -> Vec<u8> {
     if extended {
         encode_upload(&mut out, job);
     }
+    if http {
+        encode_http(&mut out, &job.http);
+    }
     out.0
 }
 
@@ -135,6 +162,40 @@ fn encode_upload(out: &mut Writer, job: &Job) {
         out.varint(data.len() as u64);
         out.0.extend_from_slice(data);
     });
+}
+
+/// Version 3's addition.
+fn encode_http(out: &mut Writer, http: &HttpState) {
+    out.option(http.custom_headers.as_deref(), Writer::text);
+    out.byte(u8::from(http.write_only) | u8::from(http.secret_headers) << 1);
+    out.byte(crate::http::record::slot_bits(&http.credentials));
+}
+
+/// Version 3's addition, checked: headers a job could hold, and no secret
+/// ones in the clear.
+fn decode_http(input: &mut Reader<'_>) -> Result<HttpState, Unreadable> {
+    let custom_headers = input.option(Reader::text)?;
+    let flags = input.byte()?;
+    let credentials = crate::http::record::slots_of(input.byte()?).ok_or(Unreadable)?;
+    let http = HttpState {
+        write_only: flags & 1 != 0,
+        secret_headers: flags & 2 != 0,
+        custom_headers,
+        credentials,
+    };
+    let headers_fit = http.custom_headers.as_deref().is_none_or(|text| {
+        validate::fits_utf16(text, headers::MAX_CUSTOM_HEADERS)
+            && headers::parse(text)
+                .is_some_and(|pairs| !pairs.iter().any(|(n, _)| headers::is_secret_name(n)))
+    });
+    let valid = flags >> 2 == 0
+        && headers_fit
+        && (!http.write_only || http.custom_headers.is_none())
+        && (!http.secret_headers || http.write_only);
+    if !valid {
+        return Err(Unreadable);
+    }
+    Ok(http)
 }
 
 /// Version 2's addition, checked: what a job of `job_type` could hold.
@@ -200,7 +261,7 @@ fn decode_upload(
 pub fn decode(bytes: &[u8]) -> Result<(Job, u64), Unreadable> {
     let mut input = Reader(bytes);
     let version = input.byte()?;
-    if version != VERSION && version != VERSION_UPLOAD {
+    if !(VERSION..=VERSION_HTTP).contains(&version) {
         return Err(Unreadable);
     }
     let sequence = input.varint()?;
@@ -264,10 +325,15 @@ pub fn decode(bytes: &[u8]) -> Result<(Job, u64), Unreadable> {
             validator,
         });
     }
-    let extension = if version == VERSION_UPLOAD {
+    let extension = if version >= VERSION_UPLOAD {
         Some(decode_upload(&mut input, job_type)?)
     } else {
         None
+    };
+    let http = if version == VERSION_HTTP {
+        decode_http(&mut input)?
+    } else {
+        HttpState::default()
     };
     if !input.0.is_empty() {
         return Err(Unreadable);
@@ -301,6 +367,7 @@ pub fn decode(bytes: &[u8]) -> Result<(Job, u64), Unreadable> {
         resumed: false,
         upload: UploadState::default(),
         may_lower: crate::job::AttemptFlag(false),
+        http,
     };
     match extension {
         Some((resumed, upload)) => {

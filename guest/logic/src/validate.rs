@@ -177,11 +177,31 @@ pub fn file(remote_name: &str, local_name: &str) -> Result<(), ErrorCode> {
     }
 }
 
+/// Whether `url`'s authority (from `://` to the first `/`, `?` or `#`)
+/// holds user information (contract §15.3): such names are refused, never
+/// turned into credentials. Records from before the rule still read.
+pub fn has_userinfo(url: &str) -> bool {
+    let Some((_, rest)) = url.split_once("://") else {
+        return false;
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    rest[..end].contains('@')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use alloc::format;
     use alloc::string::String;
+
+    #[test]
+    fn userinfo_is_found_in_the_authority_only() {
+        assert!(has_userinfo("https://ann:pw@example.com/f"));
+        assert!(has_userinfo("http://ann@example.com"));
+        assert!(!has_userinfo("https://example.com/a@b"));
+        assert!(!has_userinfo("https://example.com?to=a@b"));
+        assert!(!has_userinfo("file:///tmp/a@b"));
+    }
 
     /// `n` copies of `unit`.
     fn repeat(unit: &str, n: usize) -> String {

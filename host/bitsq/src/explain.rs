@@ -50,7 +50,14 @@ pub fn file(remote: &str, local: &str) -> Option<String> {
         RemoteNameFault::NoServer => "the remote URL names no server".to_string(),
         RemoteNameFault::NoFile => "the remote file:// URL names no file".to_string(),
     });
-    remote_why.or_else(|| {
+    let userinfo = || {
+        validate::has_userinfo(remote).then(|| {
+            "the remote name holds a user name or password (user:password@), which a URL may \
+             not carry: give them with setcredentials instead"
+                .to_string()
+        })
+    };
+    remote_why.or_else(userinfo).or_else(|| {
         local_name_fault(local).map(|fault| match fault {
             LocalNameFault::TooLong => too_long("local name", local, MAX_LOCAL_NAME),
             LocalNameFault::NotAbsolute => {

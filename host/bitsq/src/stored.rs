@@ -198,10 +198,13 @@ impl Opening<'_> {
     fn open(&self) -> Result<Arc<PersistentQueue>, OpenFailure> {
         let store = open_location_with(self.location, self.postgres.clone())
             .map_err(|e| OpenFailure::store(&e))?;
+        // bitsq's service reads every order's details and honours them
+        // (custom headers, credentials) or reports them unsupported.
         let options = match self.seed {
             Some(seed) => QueueOptions::new().seed(seed),
             None => QueueOptions::new(),
-        };
+        }
+        .declare_order_details();
         // `commit` and `discard` are carried out before a call's changes are
         // stored (contract §11), inside the same confinement as the transfers.
         let actions_confinement = self.confinement.clone();

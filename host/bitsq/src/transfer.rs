@@ -165,7 +165,7 @@ pub fn describe(error: &JobError, job: &Job) -> Result<String, Error> {
         Some(index) => {
             let files = job.files()?;
             match files.get(index as usize) {
-                Some(f) => format!(", file {index} ({})", f.remote_name),
+                Some(f) => format!(", file {index} ({})", crate::views::remote(&f.remote_name)),
                 None => format!(", file {index}"),
             }
         }

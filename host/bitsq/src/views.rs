@@ -43,6 +43,19 @@ fn size(bytes_total: u64) -> String {
     }
 }
 
+/// A remote name as printed: user information, which a record from before
+/// contract §15.3 may hold, shows as `***@`.
+pub fn remote(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..end].rfind('@') {
+        Some(at) => format!("{scheme}://***@{}", &rest[at + 1..]),
+        None => url.to_owned(),
+    }
+}
+
 /// Every property of a job, each file's progress, its error and times.
 pub fn info(job: &Job) -> Result<()> {
     let progress = job.progress()?;
@@ -69,7 +82,7 @@ pub fn info(job: &Job) -> Result<()> {
             "file {index}:       {} of {} bytes{done}: {} -> {}",
             progress.bytes_transferred,
             size(progress.bytes_total),
-            Shown(&file.remote_name),
+            Shown(&remote(&file.remote_name)),
             Shown(&file.local_name)
         );
     }
@@ -91,7 +104,11 @@ pub fn info(job: &Job) -> Result<()> {
 pub fn files(job: &Job) -> Result<()> {
     let files = job.files()?;
     for f in &files {
-        say!("{} -> {}", Shown(&f.remote_name), Shown(&f.local_name));
+        say!(
+            "{} -> {}",
+            Shown(&remote(&f.remote_name)),
+            Shown(&f.local_name)
+        );
     }
     say!("{} file(s)", files.len());
     Ok(())

@@ -14,8 +14,8 @@ use crate::exports::Guest;
 use crate::instance::Instance;
 use crate::instance_state::InstanceState;
 use crate::{
-    FileInfo, FileProgress, Guid, JobError, JobPriority, JobState, JobTimes, JobType, Progress,
-    Result, UploadProtocol,
+    AuthScheme, AuthTarget, Credentials, FileInfo, FileProgress, Guid, JobError, JobPriority,
+    JobState, JobTimes, JobType, Progress, Result, UploadProtocol,
 };
 
 /// An owned guest handle: released in the guest by [`Owned::release`], or
@@ -287,6 +287,48 @@ impl Job {
         call_result(
             self.call(|guest, store, raw| guest.set_upload_protocol(store, raw, protocol.into()))?,
         )
+    }
+
+    /// The custom headers (`get-custom-headers`): none when there are none;
+    /// `access-denied` once write-only.
+    pub fn custom_headers(&self) -> Result<Option<String>> {
+        call_result(self.call(|guest, store, raw| guest.get_custom_headers(store, raw))?)
+    }
+
+    /// Sets the custom headers (`set-custom-headers`): lines of
+    /// `name: value` + CRLF; none or "" removes them.
+    pub fn set_custom_headers(&self, headers: Option<&str>) -> Result<()> {
+        self.owned
+            .instance
+            .check_argument_bytes(headers.map_or(0, str::len))?;
+        call_result(self.call(|guest, store, raw| {
+            guest.set_custom_headers(store, raw, headers.map(String::from))
+        })?)
+    }
+
+    /// Makes the custom headers write-only for good
+    /// (`make-custom-headers-write-only`).
+    pub fn make_custom_headers_write_only(&self) -> Result<()> {
+        call_result(
+            self.call(|guest, store, raw| guest.make_custom_headers_write_only(store, raw))?,
+        )
+    }
+
+    /// Sets one credential (`set-credentials`); the secret comes back only
+    /// through `take-secret-ops`.
+    pub fn set_credentials(&self, credentials: &Credentials) -> Result<()> {
+        self.owned
+            .instance
+            .check_argument_bytes(credentials.user_name.len() + credentials.password.len())?;
+        let wit = wit::Credentials::from(credentials.clone());
+        call_result(self.call(|guest, store, raw| guest.set_credentials(store, raw, wit))?)
+    }
+
+    /// Removes one credential (`remove-credentials`): whether one was set.
+    pub fn remove_credentials(&self, target: AuthTarget, scheme: AuthScheme) -> Result<bool> {
+        call_result(self.call(|guest, store, raw| {
+            guest.remove_credentials(store, raw, target.into(), scheme.into())
+        })?)
     }
 
     /// Each file's progress, in order (`get-file-progress`).

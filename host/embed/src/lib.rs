@@ -55,11 +55,12 @@ mod transfer_calls;
 /// the component's logic uses, so their facts (WIT names, HRESULTs,
 /// Windows names, limits) exist once.
 pub use bits_queue_contract::{
-    Action, CallError, Change, Datetime, ErrorCode, FailureDetail, FileInfo, FileMove,
-    FileProgress, FileRef, Guid, HttpSettings, JobError, JobErrorContext, JobPriority, JobRecord,
-    JobState, JobTimes, JobType, NotifyEvent, OrderDetails, Progress, QueueLimits, ServerError,
+    Action, AuthScheme, AuthTarget, CallError, Change, CredentialSlot, Credentials, Datetime,
+    ErrorCode, FailureDetail, FileInfo, FileMove, FileProgress, FileRef, Guid, HttpSettings,
+    JobError, JobErrorContext, JobPriority, JobRecord, JobState, JobTimes, JobType, NotifyEvent,
+    OrderDetails, Progress, ProxyUsage, QueueLimits, Secret, SecretOp, SecretSlot, ServerError,
     SessionCancel, TlsFailure, TransferFailure, TransferOrder, UnknownName, UploadDetails,
-    UploadPhase, UploadProtocol, hresult_name, notify_flags,
+    UploadPhase, UploadProtocol, headers, hresult_name, notify_flags,
 };
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::Config;

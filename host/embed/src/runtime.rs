@@ -184,7 +184,12 @@ impl Runtime {
 
     /// A new instance with the randomness and clock `options` say.
     pub fn new_queue_with(&self, options: QueueOptions) -> Result<Queue> {
-        Queue::instantiate(self.inner.clone(), options)
+        let declare = options.declare_order_details;
+        let queue = Queue::instantiate(self.inner.clone(), options)?;
+        if declare {
+            queue.declare_order_details()?;
+        }
+        Ok(queue)
     }
 
     pub(crate) fn from_inner(inner: Arc<RuntimeInner>) -> Self {
@@ -374,6 +379,7 @@ pub(crate) fn system_clock() -> Arc<dyn Clock> {
 pub struct QueueOptions {
     pub(crate) seed: Option<u64>,
     pub(crate) clock: Option<Arc<dyn Clock>>,
+    pub(crate) declare_order_details: bool,
 }
 
 impl QueueOptions {
@@ -389,6 +395,14 @@ impl QueueOptions {
         self
     }
 
+    /// Each instance made with these options calls `declare-order-details`
+    /// at once (contract §14.1): for a host that reads every order's
+    /// details, so that an instance rebuilt after a failure still does.
+    pub fn declare_order_details(mut self) -> Self {
+        self.declare_order_details = true;
+        self
+    }
+
     /// The time from `clock` (a [`ManualClock`](crate::ManualClock) in tests).
     pub fn clock(mut self, clock: impl Clock) -> Self {
         self.clock = Some(Arc::new(clock));
@@ -401,6 +415,7 @@ impl std::fmt::Debug for QueueOptions {
         f.debug_struct("QueueOptions")
             .field("seed", &self.seed)
             .field("clock", &self.clock.as_ref().map(|_| "set"))
+            .field("declare_order_details", &self.declare_order_details)
             .finish()
     }
 }

@@ -9,7 +9,8 @@
 //! [`SandboxErrorKind::NotExported`]: crate::SandboxErrorKind::NotExported
 
 use bits_queue_contract::{
-    Action, Datetime, FailureDetail, FileRef, OrderDetails, SessionCancel, TransferFailure,
+    Action, Datetime, FailureDetail, FileRef, OrderDetails, SecretOp, SessionCancel,
+    TransferFailure,
 };
 
 use crate::bindings::engine as wit;
@@ -201,6 +202,16 @@ impl Queue {
             .instance()
             .call(|store, guest| guest.take_session_cancels(store))?;
         Ok(cancels.into_iter().map(SessionCancel::from).collect())
+    }
+
+    /// The secret-store operations due (`take-secret-ops`), in call order,
+    /// each returned once: the host carries them out before it stores the
+    /// call's changes (contract §15.2).
+    pub fn take_secret_ops(&self) -> Result<Vec<SecretOp>> {
+        let ops = self
+            .instance()
+            .call(|store, guest| guest.take_secret_ops(store))?;
+        Ok(ops.into_iter().map(SecretOp::from).collect())
     }
 
     /// The transfer of `file` died with its host (`report-lost`).

@@ -9,7 +9,9 @@ use std::sync::Arc;
 
 use crate::endings::{Ended, Ending};
 use bits_queue_host::{Action, FileRef, Queue};
-use bits_queue_store::{PersistError, PersistentQueue, ReportKind, Watch, in_flight, report_lost};
+use bits_queue_store::{
+    PersistError, PersistentQueue, ReportKind, Secrets, Watch, in_flight, report_lost,
+};
 
 /// The calls a service makes, each one call into the component (or a few
 /// made together on one queue).
@@ -99,6 +101,11 @@ pub trait Backend: Send + Sync + 'static {
     fn flush(&self) -> Result<(), PersistError> {
         Ok(())
     }
+
+    /// Where the queue's secrets are kept (contract §15.2), if anywhere.
+    fn secrets(&self) -> Option<Arc<dyn Secrets>> {
+        None
+    }
 }
 
 impl Backend for Queue {
@@ -183,5 +190,9 @@ impl Backend for Arc<PersistentQueue> {
 
     fn take_fence(&self, file: FileRef) -> u64 {
         PersistentQueue::take_fence(self, file)
+    }
+
+    fn secrets(&self) -> Option<Arc<dyn Secrets>> {
+        PersistentQueue::secrets(self)
     }
 }

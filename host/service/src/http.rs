@@ -16,7 +16,7 @@ use ureq::http::Response;
 use ureq::typestate::WithoutBody;
 use ureq::{Agent, Timeout};
 
-use crate::redirect::{Chain, shown};
+use crate::redirect::{Chain, same_origin, shown};
 use crate::retry_after::retry_after;
 use crate::stall::{idle_limit, read_failure, stall_text};
 use crate::tls_failure::{rustls_error, tls_failure};
@@ -82,7 +82,7 @@ impl HttpTransport {
         let from = temp.held();
         let ranged = from > 0;
         let limit = idle_limit(self.idle, sink.wait_cap());
-        let response = self.get_following(order, from, limit)?;
+        let response = self.get_following(order, context, from, limit)?;
         let validator = validator(&response);
         let status = response.status().as_u16();
         if let Some(detail) = retry_after(&response) {
@@ -130,17 +130,40 @@ impl HttpTransport {
 impl HttpTransport {
     /// The order's GET from byte `from`, with redirects followed as
     /// contract §15.4 says; each wait for the headers ends after `limit`.
+    /// Every request carries the job's headers; credentials (a bearer
+    /// token, a basic answer to a 401) go only to the origin the job
+    /// named, never to another that a redirect leads to.
     fn get_following(
         &self,
         order: &TransferOrder,
+        context: &Context,
         from: u64,
         limit: Duration,
     ) -> Result<Response<ureq::Body>, Outcome> {
         let mut url = order.remote_name.clone();
         let mut chain = Chain::new(&url);
+        let all = context.auth.headers();
+        let without_credentials: Vec<_> = all
+            .iter()
+            .filter(|(name, _)| !name.eq_ignore_ascii_case("authorization"))
+            .cloned()
+            .collect();
         loop {
-            let request = self.get(&url, order, from, limit);
-            let response = request.call().map_err(|e| call_failure(e, limit))?;
+            let trusted = same_origin(&url, &order.remote_name);
+            let headers = if trusted { &all } else { &without_credentials };
+            let send = |authorization: Option<&str>| {
+                let request = self.get(&url, order, from, limit, headers, authorization);
+                request.call().map_err(|e| call_failure(e, limit))
+            };
+            let mut response = send(None)?;
+            // A challenge is answered once (contract §15.2); a second 401
+            // is the server's answer.
+            if trusted
+                && response.status().as_u16() == 401
+                && let Some(authorization) = context.auth.answer(&challenges(&response))
+            {
+                response = send(Some(&authorization))?;
+            }
             let location = response
                 .headers()
                 .get("location")
@@ -152,15 +175,18 @@ impl HttpTransport {
         }
     }
 
-    /// A GET of `url` for `order`, resumed with `Range` and `If-Range`
-    /// when the temporary file holds bytes (`from`); its waits end after
-    /// `limit`.
+    /// A GET of `url` for `order` with `headers` (the job's, then an
+    /// `authorization` answering a challenge), resumed with `Range` and
+    /// `If-Range` when the temporary file holds bytes (`from`); its waits
+    /// end after `limit`.
     fn get(
         &self,
         url: &str,
         order: &TransferOrder,
         from: u64,
         limit: Duration,
+        headers: &[(String, String)],
+        authorization: Option<&str>,
     ) -> ureq::RequestBuilder<WithoutBody> {
         let mut request = self
             .agent
@@ -169,6 +195,13 @@ impl HttpTransport {
             .timeout_recv_response(Some(limit))
             .timeout_per_read(Some(limit))
             .build();
+        // The job's headers first: the host's own below replace them.
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        if let Some(authorization) = authorization {
+            request = request.header("Authorization", authorization);
+        }
         if from > 0 {
             request = request.header("Range", format!("bytes={from}-"));
             if let Some(validator) = &order.validator {
@@ -240,6 +273,16 @@ fn validator<B>(response: &Response<B>) -> Option<String> {
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
     })
+}
+
+/// The `WWW-Authenticate` challenges of a 401.
+fn challenges<B>(response: &Response<B>) -> Vec<&str> {
+    response
+        .headers()
+        .get_all("www-authenticate")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect()
 }
 
 fn header_u64<B>(response: &Response<B>, name: &str) -> Option<u64> {

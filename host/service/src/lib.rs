@@ -34,6 +34,7 @@
 //! ```
 
 mod actions;
+mod auth;
 mod backend;
 mod confine;
 mod endings;
@@ -50,6 +51,7 @@ mod transport;
 mod trust;
 
 pub use actions::{FileActionError, carry_out};
+pub use auth::RequestAuth;
 pub use backend::Backend;
 pub use confine::Confinement;
 pub use endings::{Ended, Ending};

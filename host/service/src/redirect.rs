@@ -90,6 +90,16 @@ impl Chain {
     }
 }
 
+/// Whether `a` and `b` have one origin (scheme, host and port): a
+/// request to another origin carries no credentials (§15.3). A URL that
+/// cannot be parsed has no origin in common with anything.
+pub(crate) fn same_origin(a: &str, b: &str) -> bool {
+    match (Url::parse(a), Url::parse(b)) {
+        (Ok(a), Ok(b)) => a.origin() == b.origin(),
+        _ => false,
+    }
+}
+
 /// `url` as a host prints it: userinfo replaced by `***@` (§15.3), and
 /// cut to a length an error description can carry.
 pub(crate) fn shown(url: &str) -> String {

@@ -619,7 +619,18 @@ impl<B: Backend> Loop<B> {
                 .capped(cap);
                 let temporary = order.temporary_name.clone();
                 let transports = self.config.transports.clone();
-                let context = self.config.context.clone();
+                let mut context = self.config.context.clone();
+                context.auth = match crate::auth::for_start(&self.shared.backend, &order) {
+                    Ok(auth) => auth,
+                    Err(failure) => {
+                        let file = order.file;
+                        let _ = self
+                            .shared
+                            .backend
+                            .report(file, ReportKind::End, |q| q.report_failure(file, &failure));
+                        return;
+                    }
+                };
                 let (file, offset) = (order.file, order.offset);
                 let spawned = thread::Builder::new()
                     .name("bits-queue-xfer".into())

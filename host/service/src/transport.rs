@@ -75,6 +75,9 @@ pub struct Context {
     pub progress_bytes: u64,
     /// …and in time, whichever comes later.
     pub progress_interval: Duration,
+    /// The job's custom headers and credentials, set per transfer by the
+    /// service from the order's details (contract §15).
+    pub auth: crate::auth::RequestAuth,
 }
 
 impl Default for Context {
@@ -83,6 +86,7 @@ impl Default for Context {
             confinement: Confinement::none(),
             progress_bytes: 64 << 10,
             progress_interval: Duration::from_millis(100),
+            auth: crate::auth::RequestAuth::default(),
         }
     }
 }

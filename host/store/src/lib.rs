@@ -28,6 +28,7 @@ mod persistent;
 mod postgres_location;
 #[cfg(feature = "postgres")]
 mod postgresql;
+mod secrets;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 mod store;
@@ -42,6 +43,7 @@ pub use persistent::{
 pub use postgres_location::{PostgresOptions, is_shared_location, redact};
 #[cfg(feature = "postgres")]
 pub use postgresql::{Migrated, PostgresStore};
+pub use secrets::{FileSecrets, MemorySecrets, Secrets, slot_name};
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
 pub use store::{Leases, Snapshot, Store, Watch};

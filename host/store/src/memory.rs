@@ -35,6 +35,8 @@ struct Data {
 pub struct MemoryStore {
     shared: Arc<(Mutex<Data>, Condvar)>,
     holding: bool,
+    /// The queue's secrets (contract §15.2), shared by its clones.
+    secrets: Arc<crate::secrets::MemorySecrets>,
 }
 
 impl Clone for MemoryStore {
@@ -42,6 +44,7 @@ impl Clone for MemoryStore {
         MemoryStore {
             shared: self.shared.clone(),
             holding: false,
+            secrets: self.secrets.clone(),
         }
     }
 }
@@ -167,6 +170,10 @@ impl Store for MemoryStore {
 
     fn location(&self) -> String {
         "memory:".into()
+    }
+
+    fn secrets(&self) -> Option<Arc<dyn crate::Secrets>> {
+        Some(self.secrets.clone())
     }
 }
 

@@ -376,6 +376,11 @@ impl PersistentQueue {
         Ok(self.lock().store.watch(wake)?)
     }
 
+    /// Where the queue's secrets are kept (contract §15.2), if anywhere.
+    pub fn secrets(&self) -> Option<std::sync::Arc<dyn crate::Secrets>> {
+        self.lock().store.secrets()
+    }
+
     /// Whether the store is shared by transferring hosts through leases.
     pub fn leases_transfers(&self) -> bool {
         self.lock().store.leases().is_some()
@@ -466,6 +471,13 @@ impl PersistentQueue {
                 return Err(e.into());
             }
         };
+        // Secrets go to the secret store before the call's changes are
+        // stored, like file actions (contract §15.2).
+        if let Err(e) = carry_out_secret_ops(&state.queue, state.store.as_ref()) {
+            state.store.abort();
+            self.rebuild(state)?;
+            return Err(e);
+        }
         let failed: Vec<String> = actions
             .iter()
             .filter_map(|action| (self.file_actions)(action).err())
@@ -500,6 +512,7 @@ impl PersistentQueue {
             Ok(version) => {
                 state.seen = version;
                 state.stored_at = Instant::now();
+                forget_secrets_of_removed(state.store.as_ref(), &pending);
                 answer
             }
             Err(e) => {
@@ -556,6 +569,45 @@ impl PersistentQueue {
         state.seen = seen;
         state.stale = false;
         Ok(())
+    }
+}
+
+/// Takes the call's secret-store operations and carries them out in the
+/// store's secret store. A component built before `take-secret-ops` gives
+/// none; a store that keeps no secrets refuses the call.
+fn carry_out_secret_ops(queue: &Queue, store: &dyn Store) -> Result<(), PersistError> {
+    let ops = match queue.take_secret_ops() {
+        Ok(ops) => ops,
+        Err(Error::Sandbox(e)) if e.kind() == bits_queue_host::SandboxErrorKind::NotExported => {
+            return Ok(());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if ops.is_empty() {
+        return Ok(());
+    }
+    let Some(secrets) = store.secrets() else {
+        return Err(StoreError::new(format!(
+            "{} keeps no secrets: credentials and write-only custom headers need a \
+             queue file or a queue in memory",
+            store.location()
+        ))
+        .into());
+    };
+    Ok(secrets.apply(&ops)?)
+}
+
+/// The host forgets a job's secrets once it has stored the job's removal
+/// (contract §15.2). A secret that cannot be deleted is left behind in the
+/// owner-only store; the job is gone either way.
+fn forget_secrets_of_removed(store: &dyn Store, stored: &[Change]) {
+    let Some(secrets) = store.secrets() else {
+        return;
+    };
+    for change in stored {
+        if let Change::Remove(id) = change {
+            let _ = secrets.forget(*id);
+        }
     }
 }
 

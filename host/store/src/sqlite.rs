@@ -272,6 +272,10 @@ impl Store for SqliteStore {
     fn location(&self) -> String {
         self.path.display().to_string()
     }
+
+    fn secrets(&self) -> Option<std::sync::Arc<dyn crate::Secrets>> {
+        Some(std::sync::Arc::new(crate::FileSecrets::beside(&self.path)))
+    }
 }
 
 impl Drop for SqliteStore {

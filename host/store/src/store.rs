@@ -52,6 +52,13 @@ pub trait Store: Send {
     /// Where the store is, for messages (a path, `memory:`).
     fn location(&self) -> String;
 
+    /// Where the queue's secrets are kept (contract §15.2); `None` for a
+    /// store that keeps none yet (a call that gives a secret then fails and
+    /// changes nothing).
+    fn secrets(&self) -> Option<std::sync::Arc<dyn crate::Secrets>> {
+        None
+    }
+
     /// The leases of a store that several transferring hosts share; `None`
     /// for a store one service runs at a time (memory, a SQLite file under
     /// a lock its application takes, as `bitsq service` does), where every

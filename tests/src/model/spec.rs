@@ -250,6 +250,7 @@ fn utf16_units(text: &str) -> usize {
 /// 2,200 units. Project decisions where the spec is silent: http(s) needs a
 /// host (something before the first `/`, `?` or `#`), file needs something
 /// after `://`, and no whitespace or control character may appear.
+/// No user information either (§15.3).
 pub fn valid_remote(url: &str) -> bool {
     if utf16_units(url) > 2200 || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return false;
@@ -257,6 +258,11 @@ pub fn valid_remote(url: &str) -> bool {
     let Some((scheme, rest)) = url.split_once("://") else {
         return false;
     };
+    // §15.3: no user information in the authority.
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    if authority.contains('@') {
+        return false;
+    }
     match scheme.to_ascii_lowercase().as_str() {
         "http" | "https" => !rest.starts_with(['/', '?', '#']) && !rest.is_empty(),
         "file" => !rest.is_empty(),

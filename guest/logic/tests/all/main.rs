@@ -1,6 +1,7 @@
 //! The queue logic's tests, natively with a settable clock, in one binary:
 //! the transfer engine's rules and the journal's records.
 
+mod credentials;
 mod engine;
 mod journal;
 mod upload;

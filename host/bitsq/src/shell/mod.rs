@@ -187,12 +187,14 @@ impl Shell<'_> {
         args: &[String],
     ) -> CommandEnd {
         let grant = self.grant;
+        let secrets = self.backend.secrets();
         let in_call = |queue: &Queue| -> bits_queue_host::Result<Result<(), Failure>> {
             let manager = queue.manager()?;
             let call = Call {
                 queue,
                 manager: &manager,
                 grant,
+                secrets: secrets.as_deref(),
             };
             match run(&call, args) {
                 Err(Failure::Sandbox(e)) => Err(e),

@@ -9,6 +9,7 @@ mod about;
 mod admin;
 mod args;
 mod create;
+mod credentials;
 mod failure;
 mod files;
 mod help;
@@ -77,6 +78,9 @@ pub struct Call<'a> {
     pub manager: &'a JobManager,
     /// What the sandbox grants: `limits` refuses what it cannot serve.
     pub grant: Grant,
+    /// The queue's secret store (contract §15.2): `info` shows which
+    /// credential slots hold a secret, never the secret.
+    pub secrets: Option<&'a dyn bits_queue_store::Secrets>,
 }
 
 /// Whether the shell goes on after a verb.
@@ -198,6 +202,41 @@ pub static VERBS: &[Verb] = &[
         about: "show an upload-reply job's reply, once transferred",
         access: Access::Reads,
         action: Action::Call(reply::getreplydata),
+    },
+    Verb {
+        name: "setcredentials",
+        args: "JOB server|proxy basic|digest USER SECRET",
+        about: "or JOB server bearer TOKEN; a SECRET or TOKEN of - is read from stdin",
+        access: Access::Changes,
+        action: Action::Call(credentials::setcredentials),
+    },
+    Verb {
+        name: "removecredentials",
+        args: "JOB server|proxy basic|digest|bearer",
+        about: "remove a credential",
+        access: Access::Changes,
+        action: Action::Call(credentials::removecredentials),
+    },
+    Verb {
+        name: "setcustomheaders",
+        args: "JOB [\"NAME: VALUE\"…]",
+        about: "set the headers sent with every request (none: remove them)",
+        access: Access::Changes,
+        action: Action::Call(credentials::setcustomheaders),
+    },
+    Verb {
+        name: "getcustomheaders",
+        args: "JOB",
+        about: "show the custom headers, unless write-only",
+        access: Access::Reads,
+        action: Action::Call(credentials::getcustomheaders),
+    },
+    Verb {
+        name: "makecustomheaderswriteonly",
+        args: "JOB",
+        about: "make the custom headers write-only, for good",
+        access: Access::Changes,
+        action: Action::Call(credentials::makecustomheaderswriteonly),
     },
     Verb {
         name: "gettimes",

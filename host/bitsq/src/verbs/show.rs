@@ -13,7 +13,23 @@ pub fn list(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {
 
 pub fn info(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {
     let [id] = exactly(args)?;
-    Ok(views::info(&job(call.manager, id)?)?)
+    let job = job(call.manager, id)?;
+    views::info(&job)?;
+    // Which slots hold a secret, from the host's secret store: the
+    // component answers no call with them (contract §15.2).
+    if let Some(secrets) = call.secrets {
+        let id = job.id()?;
+        let mut set = Vec::new();
+        for slot in crate::verbs::credentials::SLOTS {
+            if secrets.get(id, slot).is_ok_and(|s| s.is_some()) {
+                set.push(bits_queue_store::slot_name(slot));
+            }
+        }
+        if !set.is_empty() {
+            crate::output::say!("secrets:      {}", set.join(", "));
+        }
+    }
+    Ok(())
 }
 
 pub fn geterror(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {

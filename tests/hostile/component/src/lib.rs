@@ -444,6 +444,31 @@ impl GuestJob for JobResource {
     ) -> Result<(), types::CallError> {
         Err(types::CallError::NotImplemented)
     }
+
+    // Headers and credentials (contract §15): none offered either.
+    fn get_custom_headers(&self) -> Result<Option<String>, types::CallError> {
+        Err(types::CallError::NotImplemented)
+    }
+
+    fn set_custom_headers(&self, _headers: Option<String>) -> Result<(), types::CallError> {
+        Err(types::CallError::NotImplemented)
+    }
+
+    fn make_custom_headers_write_only(&self) -> Result<(), types::CallError> {
+        Err(types::CallError::NotImplemented)
+    }
+
+    fn set_credentials(&self, _credentials: types::Credentials) -> Result<(), types::CallError> {
+        Err(types::CallError::NotImplemented)
+    }
+
+    fn remove_credentials(
+        &self,
+        _target: types::AuthTarget,
+        _scheme: types::AuthScheme,
+    ) -> Result<bool, types::CallError> {
+        Err(types::CallError::NotImplemented)
+    }
 }
 
 /// The journal of a queue that keeps nothing: no changes, and no record it
@@ -553,6 +578,10 @@ impl engine::Guest for Component {
     }
 
     fn take_session_cancels() -> Vec<engine::SessionCancel> {
+        Vec::new()
+    }
+
+    fn take_secret_ops() -> Vec<engine::SecretOp> {
         Vec::new()
     }
 }

@@ -1,0 +1,198 @@
+//! What a request of a job carries beyond its URL (contract §15.1–§15.2):
+//! the job's custom headers and its credentials, read from the order's
+//! details and the queue's secret store when the transfer starts.
+//!
+//! Bearer goes on every request; basic answers a 401 whose challenge names
+//! it, once. A second 401, or a challenge naming no scheme the job has,
+//! ends as the server's 401 (fatal for the component). Credentials replace
+//! a custom `Authorization`. Proxy credentials and digest are not answered
+//! yet: their 407 or 401 ends the job the same way.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use bits_queue_host::{
+    AuthScheme, AuthTarget, CredentialSlot, Guid, OrderDetails, ProxyUsage, SecretSlot,
+    TransferFailure,
+};
+use bits_queue_store::Secrets;
+
+/// A job's headers and server credentials for one transfer. Its `Debug`
+/// never shows a value.
+#[derive(Clone, Default)]
+pub struct RequestAuth {
+    headers: Vec<(String, String)>,
+    basic: Option<(String, String)>,
+    bearer: Option<String>,
+}
+
+impl std::fmt::Debug for RequestAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestAuth")
+            .field("headers", &self.headers.len())
+            .field("basic", &self.basic.is_some())
+            .field("bearer", &self.bearer.is_some())
+            .finish()
+    }
+}
+
+impl RequestAuth {
+    /// What the order's details say for `job`, with the secrets they name.
+    /// A detail this host cannot honour is `unsupported` (contract §14.1:
+    /// never ignored); a secret the store lacks is sent as nothing.
+    pub fn for_order(
+        job: Guid,
+        details: Option<&OrderDetails>,
+        secrets: Option<&dyn Secrets>,
+    ) -> Result<RequestAuth, TransferFailure> {
+        let Some(details) = details else {
+            return Ok(RequestAuth::default());
+        };
+        let http = &details.http;
+        let unsupported = [
+            (!details.ranges.is_empty(), "file ranges"),
+            (details.dynamic, "dynamic content"),
+            (http.method != "GET", "an HTTP method other than GET"),
+            (http.proxy.usage != ProxyUsage::Preconfig, "proxy settings"),
+            (http.client_certificate.is_some(), "client certificates"),
+            (http.security_flags != 0, "security flags"),
+        ];
+        if let Some((_, what)) = unsupported.iter().find(|(set, _)| *set) {
+            return Err(TransferFailure::Unsupported(format!(
+                "this host does not offer {what} yet"
+            )));
+        }
+        let secret = |slot: SecretSlot| -> Result<Option<(String, String)>, TransferFailure> {
+            let Some(secrets) = secrets else {
+                return Ok(None);
+            };
+            let kept = secrets.get(job, slot).map_err(|e| {
+                TransferFailure::LocalIo(format!("the secret store cannot be read: {e}"))
+            })?;
+            Ok(kept.map(|s| (s.user_name, s.value)))
+        };
+        let text = match (&http.custom_headers, http.secret_headers) {
+            (Some(text), _) => Some(text.clone()),
+            (None, true) => secret(SecretSlot::CustomHeaders)?.map(|(_, text)| text),
+            (None, false) => None,
+        };
+        let headers = text
+            .as_deref()
+            .and_then(bits_queue_host::headers::parse)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(n, v)| (n.to_owned(), v.to_owned()))
+            .collect();
+        let server = |scheme| CredentialSlot {
+            target: AuthTarget::Server,
+            scheme,
+        };
+        let held = |scheme| http.credentials.contains(&server(scheme));
+        let basic = if held(AuthScheme::Basic) {
+            secret(SecretSlot::Credential(server(AuthScheme::Basic)))?
+        } else {
+            None
+        };
+        let bearer = if held(AuthScheme::Bearer) {
+            secret(SecretSlot::Credential(server(AuthScheme::Bearer)))?.map(|(_, token)| token)
+        } else {
+            None
+        };
+        Ok(RequestAuth {
+            headers,
+            basic,
+            bearer,
+        })
+    }
+
+    /// The headers every request of the transfer carries: the custom ones,
+    /// then the bearer token in place of a custom `Authorization`.
+    pub fn headers(&self) -> Vec<(String, String)> {
+        let mut headers: Vec<(String, String)> = self
+            .headers
+            .iter()
+            .filter(|(name, _)| {
+                self.bearer.is_none() || !name.eq_ignore_ascii_case("authorization")
+            })
+            .cloned()
+            .collect();
+        if let Some(token) = &self.bearer {
+            headers.push(("Authorization".into(), format!("Bearer {token}")));
+        }
+        headers
+    }
+
+    /// The `Authorization` that answers a 401 whose challenges are
+    /// `challenges`, if the job holds a credential for one of them. Bearer
+    /// went with the request already, so a 401 to it is not answered.
+    pub fn answer(&self, challenges: &[&str]) -> Option<String> {
+        if self.bearer.is_some() {
+            return None;
+        }
+        let (user, password) = self.basic.as_ref()?;
+        let offered = challenges.iter().any(|c| {
+            c.split([' ', ','])
+                .next()
+                .is_some_and(|scheme| scheme.eq_ignore_ascii_case("basic"))
+        });
+        offered.then(|| format!("Basic {}", STANDARD.encode(format!("{user}:{password}"))))
+    }
+}
+
+/// The headers and credentials of a `start` order: its details (a
+/// download's; upload orders go out as before) and the secrets they name.
+pub(crate) fn for_start(
+    backend: &impl crate::Backend,
+    order: &bits_queue_host::TransferOrder,
+) -> Result<RequestAuth, TransferFailure> {
+    if order.job_type != bits_queue_host::JobType::Download {
+        return Ok(RequestAuth::default());
+    }
+    let file = order.file;
+    let details = backend
+        .read(|q| q.order_details(file))
+        .map_err(|e| TransferFailure::LocalIo(format!("the order's details: {e}")))?;
+    let secrets = backend.secrets();
+    RequestAuth::for_order(file.job, details.as_ref(), secrets.as_deref())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn basic() -> RequestAuth {
+        RequestAuth {
+            basic: Some(("ann".into(), "pw".into())),
+            ..RequestAuth::default()
+        }
+    }
+
+    #[test]
+    fn basic_answers_only_a_basic_challenge() {
+        assert_eq!(
+            basic().answer(&["Basic realm=\"q\""]).as_deref(),
+            Some("Basic YW5uOnB3")
+        );
+        assert_eq!(basic().answer(&["Digest realm=\"q\""]), None);
+        assert_eq!(RequestAuth::default().answer(&["Basic realm=\"q\""]), None);
+    }
+
+    #[test]
+    fn bearer_replaces_a_custom_authorization() {
+        let auth = RequestAuth {
+            headers: vec![
+                ("authorization".into(), "Custom x".into()),
+                ("X-A".into(), "1".into()),
+            ],
+            bearer: Some("tok".into()),
+            ..RequestAuth::default()
+        };
+        assert_eq!(
+            auth.headers(),
+            vec![
+                ("X-A".to_string(), "1".to_string()),
+                ("Authorization".to_string(), "Bearer tok".to_string())
+            ]
+        );
+        assert_eq!(auth.answer(&["Basic"]), None);
+    }
+}
