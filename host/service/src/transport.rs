@@ -12,9 +12,12 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Sender};
 use std::time::{Duration, Instant};
 
-use bits_queue_host::{FileRef, JobType, TransferFailure, TransferOrder};
+use bits_queue_host::{
+    FailureDetail, FileRef, JobType, OrderDetails, TransferFailure, TransferOrder,
+};
 
 use crate::confine::Confinement;
+use crate::upload::{UploadCall, Uploader};
 
 /// Bytes read from the source at a time.
 const CHUNK: usize = 64 << 10;
@@ -36,6 +39,9 @@ pub enum Outcome {
     Done,
     /// It failed; the component decides what that means.
     Failed(TransferFailure),
+    /// It failed in a way only `report-failure-detail` can say (an
+    /// upload's server error, a local file that changed: contract §14.4).
+    FailedDetail(FailureDetail),
     /// It cannot go on from here (the server sent part of a file the
     /// component restarted): the job is queued again.
     Lost,
@@ -102,6 +108,11 @@ pub(crate) enum Report {
     Lost {
         file: FileRef,
     },
+    /// An upload's report beyond §10's (contract §14).
+    Upload {
+        file: FileRef,
+        call: UploadCall,
+    },
     /// Not from a transfer: the queue may have changed, poll now.
     Wake,
 }
@@ -114,7 +125,8 @@ impl Report {
             | Report::Progress { file, .. }
             | Report::Done { file }
             | Report::Failed { file, .. }
-            | Report::Lost { file } => Some(*file),
+            | Report::Lost { file }
+            | Report::Upload { file, .. } => Some(*file),
             Report::Wake => None,
         }
     }
@@ -240,6 +252,35 @@ impl Sink {
         Ok(())
     }
 
+    /// An upload's report beyond §10's, passed on in order with the rest.
+    pub(crate) fn upload(&self, call: UploadCall) -> Result<(), Stopped> {
+        self.send(Report::Upload {
+            file: self.file,
+            call,
+        })
+    }
+
+    /// The server acknowledged `offset` bytes of an upload: reported like
+    /// progress (coalesced), at once when `last` (the Ack that ends the
+    /// phase must reach the component even without a new byte).
+    pub(crate) fn acknowledged(&mut self, offset: u64, last: bool) -> Result<(), Stopped> {
+        self.bytes = offset;
+        self.written.store(offset, Ordering::Release);
+        if self.stopped() {
+            return Err(Stopped);
+        }
+        let due = offset != self.sent && self.sent_at.elapsed() >= self.progress_interval;
+        if due || last {
+            self.send(Report::Progress {
+                file: self.file,
+                bytes: offset,
+            })?;
+            self.sent = offset;
+            self.sent_at = Instant::now();
+        }
+        Ok(())
+    }
+
     /// Reports how the transfer ended; bytes that arrived are reported
     /// first.
     pub(crate) fn finish(mut self, outcome: Outcome) {
@@ -250,6 +291,10 @@ impl Sink {
                 failure: bounded(failure),
             },
             Outcome::Lost => Report::Lost { file: self.file },
+            Outcome::FailedDetail(detail) => Report::Upload {
+                file: self.file,
+                call: UploadCall::Failed(detail),
+            },
             Outcome::Stopped => return,
         };
         if self.flush().is_ok() {
@@ -370,17 +415,32 @@ pub(crate) fn local_io(path: &Path, e: &io::Error) -> TransferFailure {
 }
 
 /// The transports a service has, chosen by each order's URL; an order none
-/// serves, or an upload, is `unsupported`.
+/// serves is `unsupported`. Uploads go to the BITS upload client.
 #[derive(Clone)]
-pub struct Transports(Vec<Arc<dyn Transport>>);
+pub struct Transports(Vec<Arc<dyn Transport>>, Uploader);
 
 impl Transports {
     /// HTTP and HTTPS (`ureq`), and `file://` (copying).
     pub fn standard() -> Self {
-        Transports(vec![
-            Arc::new(crate::http::HttpTransport::new()),
-            Arc::new(crate::file::FileTransport),
-        ])
+        Transports(
+            vec![
+                Arc::new(crate::http::HttpTransport::new()),
+                Arc::new(crate::file::FileTransport),
+            ],
+            Uploader::new(),
+        )
+    }
+
+    /// Uploads in fragments of `bytes` (at least 64 KiB; 4 MiB by
+    /// default: contract §14.3).
+    pub fn with_fragment_size(mut self, bytes: u64) -> Self {
+        self.1 = self.1.with_fragment_size(bytes);
+        self
+    }
+
+    /// Sends Cancel-Session for `cancels` (on a thread of their own).
+    pub(crate) fn cancel_sessions(&self, cancels: Vec<bits_queue_host::SessionCancel>) {
+        self.1.cancel_sessions(cancels);
     }
 
     /// Another transport, tried before those already there.
@@ -393,30 +453,35 @@ impl Transports {
     /// that panics is caught here: its transfer ends as a failure that says
     /// so, never silently (the order comes from the component, which the
     /// host does not trust, and the transport may be anyone's).
-    pub(crate) fn run(&self, order: &TransferOrder, context: &Context, mut sink: Sink) {
-        let outcome = if order.job_type != JobType::Download {
-            Outcome::Failed(TransferFailure::Unsupported(
-                "this service transfers downloads only".into(),
-            ))
+    /// `details` are the order's `get-order-details`, read for uploads.
+    pub(crate) fn run(
+        &self,
+        order: &TransferOrder,
+        details: Option<OrderDetails>,
+        context: &Context,
+        mut sink: Sink,
+    ) {
+        let transport: Option<&dyn Transport> = if order.job_type != JobType::Download {
+            None
         } else {
             match self.0.iter().find(|t| t.serves(&order.remote_name)) {
-                Some(transport) => {
-                    let ran = panic::catch_unwind(AssertUnwindSafe(|| {
-                        transport.run(order, context, &mut sink)
-                    }));
-                    ran.unwrap_or_else(|payload| {
-                        Outcome::Failed(TransferFailure::Unsupported(format!(
-                            "the transport failed: {}",
-                            panic_text(payload.as_ref())
-                        )))
-                    })
+                Some(transport) => Some(transport.as_ref()),
+                None => {
+                    let why = format!("no transport serves {}", order.remote_name);
+                    return sink.finish(Outcome::Failed(TransferFailure::Unsupported(why)));
                 }
-                None => Outcome::Failed(TransferFailure::Unsupported(format!(
-                    "no transport serves {}",
-                    order.remote_name
-                ))),
             }
         };
+        let ran = panic::catch_unwind(AssertUnwindSafe(|| match transport {
+            Some(transport) => transport.run(order, context, &mut sink),
+            None => self.1.run(order, details.as_ref(), context, &mut sink),
+        }));
+        let outcome = ran.unwrap_or_else(|payload| {
+            Outcome::Failed(TransferFailure::Unsupported(format!(
+                "the transport failed: {}",
+                panic_text(payload.as_ref())
+            )))
+        });
         sink.finish(outcome);
     }
 }
@@ -441,17 +506,7 @@ pub(crate) const MAX_FAILURE_TEXT: usize = 1024;
 /// `failure` with its text cut to [`MAX_FAILURE_TEXT`] bytes, on a
 /// character boundary.
 pub(crate) fn bounded(failure: TransferFailure) -> TransferFailure {
-    let cut = |mut text: String| {
-        if text.len() > MAX_FAILURE_TEXT {
-            let mut end = MAX_FAILURE_TEXT;
-            while !text.is_char_boundary(end) {
-                end -= 1;
-            }
-            text.truncate(end);
-            text.push('…');
-        }
-        text
-    };
+    let cut = bounded_text;
     match failure {
         TransferFailure::ConnectFailed(why) => TransferFailure::ConnectFailed(cut(why)),
         TransferFailure::Interrupted(why) => TransferFailure::Interrupted(cut(why)),
@@ -459,6 +514,19 @@ pub(crate) fn bounded(failure: TransferFailure) -> TransferFailure {
         TransferFailure::Unsupported(why) => TransferFailure::Unsupported(cut(why)),
         other => other,
     }
+}
+
+/// `text` cut to [`MAX_FAILURE_TEXT`] bytes, on a character boundary.
+pub(crate) fn bounded_text(mut text: String) -> String {
+    if text.len() > MAX_FAILURE_TEXT {
+        let mut end = MAX_FAILURE_TEXT;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push('…');
+    }
+    text
 }
 
 /// What a panic said, as text.

@@ -1,7 +1,9 @@
 //! The transfer service's tests, in one binary: transfers against the
-//! in-process HTTP server with injected faults, and a service riding out a
+//! in-process HTTP server with injected faults, uploads against the
+//! in-process BITS server, and a service riding out a
 //! shared (PostgreSQL) store that goes away.
 
 mod liveness;
 mod shared_store;
 mod transfers;
+mod uploads;
