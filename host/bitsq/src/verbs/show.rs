@@ -13,7 +13,9 @@ pub fn list(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {
 
 pub fn info(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {
     let [id] = exactly(args)?;
-    Ok(views::info(&job(call.manager, id)?)?)
+    let job = job(call.manager, id)?;
+    views::info(&job)?;
+    Ok(views::upload_info(call.queue, &job)?)
 }
 
 pub fn geterror(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {

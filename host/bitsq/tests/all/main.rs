@@ -21,4 +21,5 @@ mod robust;
 mod shell_fuzz;
 mod stored;
 mod transfer;
+mod upload;
 mod verbs;
