@@ -338,6 +338,9 @@ fn drops_mid_fragment_cost_at_most_that_fragment() {
     s.server
         .fault([BitsFault::Pass, BitsFault::DropFragmentHalfway]);
     s.retry();
+    // The job stays in its first transient error until the retry starts:
+    // the second drop is waited for in the server's log first.
+    s.wait_for_packet(|_| s.server.log().iter().filter(|p| p.status == 0).count() == 2);
     s.wait(&job, JobState::TransientError);
     s.retry();
     s.wait(&job, JobState::Transferred);
