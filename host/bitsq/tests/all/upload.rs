@@ -6,7 +6,7 @@
 
 use crate::stored;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Duration;
 
@@ -32,6 +32,27 @@ fn transfer(args: &[&str]) -> Output {
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// An upload job of `local` to the server's `/NAME`, made by `create
+/// --upload`, `addfile` and `resume`; the server will stall its second
+/// Fragment (of 4 MiB) for 3 s. Returns the job's GUID.
+fn stalled_upload(server: &BitsServer, queue: &Path, local: &Path) -> String {
+    let name = local.file_name().unwrap().to_str().unwrap();
+    let id = ok(stored::bitsq(queue, &["create", "--upload", name]));
+    let id = id.trim().to_owned();
+    let remote = server.url(&format!("/{name}"));
+    ok(stored::bitsq(
+        queue,
+        &["addfile", &id, &remote, local.to_str().unwrap()],
+    ));
+    ok(stored::bitsq(queue, &["resume", &id]));
+    server.fault([
+        BitsFault::Pass,
+        BitsFault::Pass,
+        BitsFault::Stall(Duration::from_secs(3)),
+    ]);
+    id
 }
 
 #[test]
@@ -108,24 +129,7 @@ fn a_service_killed_mid_upload_resumes_the_same_session() {
     let bytes = test_bytes(12 << 20, 53);
     let local = dir.join("k.bin");
     std::fs::write(&local, &bytes).unwrap();
-    let id = ok(stored::bitsq(&queue, &["create", "--upload", "k"]));
-    let id = id.trim().to_owned();
-    ok(stored::bitsq(
-        &queue,
-        &[
-            "addfile",
-            &id,
-            &server.url("/k.bin"),
-            local.to_str().unwrap(),
-        ],
-    ));
-    ok(stored::bitsq(&queue, &["resume", &id]));
-    // Create-Session, the first 4 MiB Fragment, then the second stalls.
-    server.fault([
-        BitsFault::Pass,
-        BitsFault::Pass,
-        BitsFault::Stall(Duration::from_secs(3)),
-    ]);
+    let id = stalled_upload(&server, &queue, &local);
     let mut first = Service::start(&queue, &[]);
     let stored_bytes = wait_for_stored_bytes(&queue, &id);
     let info = ok(stored::bitsq(&queue, &["info", &id]));
@@ -167,23 +171,7 @@ fn cancel_in_another_invocation_sends_cancel_session() {
     let queue = dir.join("queue.sqlite3");
     let local = dir.join("c.bin");
     std::fs::write(&local, test_bytes(12 << 20, 54)).unwrap();
-    let id = ok(stored::bitsq(&queue, &["create", "--upload", "c"]));
-    let id = id.trim().to_owned();
-    ok(stored::bitsq(
-        &queue,
-        &[
-            "addfile",
-            &id,
-            &server.url("/c.bin"),
-            local.to_str().unwrap(),
-        ],
-    ));
-    ok(stored::bitsq(&queue, &["resume", &id]));
-    server.fault([
-        BitsFault::Pass,
-        BitsFault::Pass,
-        BitsFault::Stall(Duration::from_secs(3)),
-    ]);
+    let id = stalled_upload(&server, &queue, &local);
     let service = Service::start(&queue, &[]);
     wait_for_stored_bytes(&queue, &id);
     ok(stored::bitsq(&queue, &["cancel", &id]));

@@ -114,6 +114,20 @@ impl Setup {
         }
     }
 
+    /// An upload of 300,000 bytes to `/up/NAME` whose second Fragment
+    /// stalls for 2 s, once the server acknowledged the first.
+    fn stalled_upload(&self, name: &str, seed: u64) -> Job {
+        self.server.fault([
+            BitsFault::Pass,
+            BitsFault::Pass,
+            BitsFault::Stall(Duration::from_secs(2)),
+        ]);
+        let path = format!("/up/{name}");
+        let job = self.upload(JobType::Upload, &path, name, &test_bytes(300_000, seed));
+        self.wait_for_progress(&job, FRAGMENT);
+        job
+    }
+
     /// Moves the clock past the retry delay and nudges the service.
     fn retry(&self) {
         self.clock.advance(Duration::from_secs(5));
@@ -259,20 +273,9 @@ fn a_size_cap_ends_in_too_large() {
 #[test]
 fn a_local_file_changed_mid_upload_ends_in_0x8020001d() {
     let s = Setup::new();
-    // The second Fragment stalls: the file changes meanwhile, and the
-    // check before the third sees it.
-    s.server.fault([
-        BitsFault::Pass,
-        BitsFault::Pass,
-        BitsFault::Stall(Duration::from_secs(2)),
-    ]);
-    let job = s.upload(
-        JobType::Upload,
-        "/up/ch.bin",
-        "ch.bin",
-        &test_bytes(300_000, 17),
-    );
-    s.wait_for_progress(&job, FRAGMENT);
+    // The file changes while the second Fragment stalls, and the check
+    // before the third sees it.
+    let job = s.stalled_upload("ch.bin", 17);
     let mut changed = test_bytes(300_000, 17);
     changed.push(0);
     std::fs::write(s.dir.join("ch.bin"), changed).unwrap();
@@ -286,18 +289,7 @@ fn a_local_file_changed_mid_upload_ends_in_0x8020001d() {
 #[test]
 fn cancel_sends_cancel_session() {
     let s = Setup::new();
-    s.server.fault([
-        BitsFault::Pass,
-        BitsFault::Pass,
-        BitsFault::Stall(Duration::from_secs(2)),
-    ]);
-    let job = s.upload(
-        JobType::Upload,
-        "/up/c.bin",
-        "c.bin",
-        &test_bytes(300_000, 18),
-    );
-    s.wait_for_progress(&job, FRAGMENT);
+    let job = s.stalled_upload("c.bin", 18);
     job.cancel().unwrap();
     s.service().wake();
     let session = s.fragments()[0].session.clone();
