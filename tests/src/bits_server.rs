@@ -35,6 +35,8 @@ pub const CONTEXT_REMOTE_FILE: u32 = 0x5;
 /// packet, in order).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum BitsFault {
+    /// No fault: the plain answer (to place a fault at a later packet).
+    Pass,
     /// A Fragment's connection closes after half its body arrived; the
     /// half is not kept.
     DropFragmentHalfway,
@@ -44,6 +46,12 @@ pub enum BitsFault {
     Status(u16),
     /// Silence for this long, then the plain answer.
     Stall(Duration),
+    /// The packet's session keeps only its first bytes, this many, before
+    /// the packet is handled (a server that lost what it acknowledged:
+    /// the next Fragment meets a 416).
+    Rewind(u64),
+    /// This status with this `BITS-Error-Code` (context: the remote file).
+    Error(u16, u32),
 }
 
 /// One packet, as the server saw it.
@@ -226,6 +234,20 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
             Some(BitsFault::Stall(pause)) => {
                 thread::sleep(pause);
                 handle(&mut lock(), &request, &body)
+            }
+            Some(BitsFault::Error(status, code)) => Answer::error(status, code),
+            Some(BitsFault::Rewind(keep)) => {
+                let mut state = lock();
+                if let Some(session) = packet
+                    .session
+                    .as_ref()
+                    .and_then(|id| state.sessions.get_mut(id))
+                {
+                    session
+                        .bytes
+                        .truncate(usize::try_from(keep).unwrap_or(usize::MAX));
+                }
+                handle(&mut state, &request, &body)
             }
             Some(BitsFault::ForgetSession) => {
                 let mut state = lock();

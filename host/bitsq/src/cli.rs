@@ -100,7 +100,9 @@ pub enum Command {
     /// Download files as `bitsadmin /transfer` does: create a job, add the
     /// files, resume it, show its progress, and complete it when every
     /// file has arrived (exit 0); a job that ends in error is printed,
-    /// cancelled, and exits 1. Transient errors are retried.
+    /// cancelled, and exits 1. Transient errors are retried. With
+    /// `--upload`, upload one LOCAL file to a BITS server's REMOTE URL
+    /// instead (exit 0 once the server acknowledged the close).
     Transfer(TransferArgs),
     /// Transfer the stored queue's jobs until Ctrl-C or SIGTERM: jobs
     /// resumed by other bitsq commands start within a second; on a signal
@@ -198,8 +200,19 @@ pub struct TransferArgs {
     #[arg(long, value_name = "FILE")]
     pub ca_file: Vec<PathBuf>,
 
+    /// Upload LOCAL to REMOTE over the BITS upload protocol (one pair):
+    /// an upload job, as `bitsadmin /transfer NAME /upload`.
+    #[arg(long)]
+    pub upload: bool,
+
+    /// With --upload: an upload-reply job, whose server's reply is
+    /// written to FILE.
+    #[arg(long, value_name = "FILE", requires = "upload")]
+    pub reply: Option<PathBuf>,
+
     /// REMOTE LOCAL pairs: an http://, https:// or file:// URL, and where
-    /// the file goes (a relative path is taken from the current directory).
+    /// the file goes (a relative path is taken from the current directory);
+    /// with --upload, the file read and sent.
     #[arg(value_name = "REMOTE LOCAL", required = true, num_args = 2..)]
     pub files: Vec<String>,
 }

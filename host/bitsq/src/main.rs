@@ -136,6 +136,10 @@ fn run_transfer(queue: &Queue, args: TransferArgs) -> ExitCode {
         tell!("bitsq: transfer takes REMOTE LOCAL pairs; the last REMOTE has no LOCAL");
         return Status::Usage.into();
     }
+    if args.upload && args.files.len() != 2 {
+        tell!("bitsq: transfer --upload takes one REMOTE LOCAL pair: an upload job holds one file");
+        return Status::Usage.into();
+    }
     let confinement = match confinement(&args.allow_write, &args.allow_read) {
         Ok(confinement) => confinement,
         Err(message) => {
@@ -165,6 +169,12 @@ fn run_transfer(queue: &Queue, args: TransferArgs) -> ExitCode {
         no_progress_timeout: args.no_progress_timeout,
         confinement,
         transports,
+        job_type: match (args.upload, &args.reply) {
+            (false, _) => bits_queue_host::JobType::Download,
+            (true, None) => bits_queue_host::JobType::Upload,
+            (true, Some(_)) => bits_queue_host::JobType::UploadReply,
+        },
+        reply: args.reply,
         files: args
             .files
             .chunks(2)

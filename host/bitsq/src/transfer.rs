@@ -1,5 +1,7 @@
 //! `bitsq transfer`: what `bitsadmin /transfer` does. Creates a download
-//! job, adds the files, resumes it, shows its progress while the transfer
+//! job (or, with `--upload`, an upload or upload-reply job: the job ends
+//! `transferred` only once the server acknowledged Close-Session, and the
+//! reply goes to its file at `complete`), adds the files, resumes it, shows its progress while the transfer
 //! service moves the bytes, waits through transient errors (printing
 //! each), and completes the job when every file has arrived: the files
 //! appear at their local names and bitsq exits 0. A job that ends in
@@ -26,6 +28,10 @@ pub struct Request {
     pub confinement: Confinement,
     /// HTTP(S), trusting `--ca-file`, and `file://`.
     pub transports: Transports,
+    /// Download, upload or upload-reply.
+    pub job_type: JobType,
+    /// Where upload-reply's reply goes.
+    pub reply: Option<PathBuf>,
     /// REMOTE LOCAL pairs.
     pub files: Vec<(String, PathBuf)>,
 }
@@ -49,11 +55,14 @@ pub type Failure = Box<dyn std::error::Error>;
 /// Runs the transfer to its end.
 pub fn run(queue: &Queue, request: Request) -> Result<Ended, Failure> {
     let manager = queue.manager()?;
-    let job = manager.create_job(&request.name, JobType::Download)?;
+    let job = manager.create_job(&request.name, request.job_type)?;
     let id = job.id()?;
     for (remote, local) in &request.files {
         let local = absolute(local);
         job.add_file(remote, &local.to_string_lossy())?;
+    }
+    if let Some(reply) = &request.reply {
+        job.set_reply_file_name(&absolute(reply).to_string_lossy())?;
     }
     job.set_priority(request.priority)?;
     if let Some(seconds) = request.retry_delay {
@@ -127,6 +136,9 @@ pub fn run(queue: &Queue, request: Request) -> Result<Ended, Failure> {
                 progress.files_transferred,
                 bytes(progress.bytes_transferred)
             );
+            if let Some(reply) = &request.reply {
+                say!("reply: {}", reply.display());
+            }
         }
         Ended::Failed => {
             if let Some(error) = error {

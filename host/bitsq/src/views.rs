@@ -100,6 +100,53 @@ pub fn info(job: &Job) -> Result<()> {
     Ok(())
 }
 
+/// An upload job's session and reply (contract §14): the bytes the server
+/// acknowledged are the job's `bytes` above; the session shows while the
+/// file is in flight (the component gives it in the order's details).
+pub fn upload_info(queue: &bits_queue_host::Queue, job: &Job) -> Result<()> {
+    let job_type = job.job_type()?;
+    if !job_type.is_upload() {
+        return Ok(());
+    }
+    let progress = job.progress()?;
+    say!(
+        "acknowledged: {} of {} bytes by the server",
+        progress.bytes_transferred,
+        size(progress.bytes_total)
+    );
+    let file = bits_queue_host::FileRef {
+        job: job.id()?,
+        file_index: 0,
+    };
+    // A component without the call, or a file not in flight: none shown.
+    let upload = queue
+        .order_details(file)
+        .ok()
+        .flatten()
+        .and_then(|d| d.upload);
+    match upload.as_ref().and_then(|u| u.session_id.as_deref()) {
+        Some(session) => say!("session:      {}", Shown(session)),
+        None => say!("session:      none in flight"),
+    }
+    if job_type == bits_queue_host::JobType::UploadReply {
+        match job.reply_file_name()? {
+            Some(name) => say!("reply file:   {}", Shown(&name)),
+            None => say!("reply file:   none yet"),
+        }
+        if let Some(url) = upload.as_ref().and_then(|u| u.reply_url.as_deref()) {
+            say!("reply url:    {}", Shown(url));
+        }
+        let reply = job.reply_progress()?;
+        say!(
+            "reply:        {} of {} bytes{}",
+            reply.bytes_transferred,
+            size(reply.bytes_total),
+            if reply.completed { ", complete" } else { "" }
+        );
+    }
+    Ok(())
+}
+
 /// A job's files, `REMOTE -> LOCAL`.
 pub fn files(job: &Job) -> Result<()> {
     let files = job.files()?;

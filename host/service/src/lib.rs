@@ -7,7 +7,8 @@
 //!   `discard`, passes notifications on, and sleeps until `next-wake`;
 //! - [`Transport`] and [`Transports`]: the seam where bytes move —
 //!   [`HttpTransport`] (HTTP and HTTPS with `ureq`, resumed with `Range`
-//!   and `If-Range`) and [`FileTransport`] (`file://` by copying);
+//!   and `If-Range`) and [`FileTransport`] (`file://` by copying); uploads
+//!   speak the BITS upload protocol over the same `ureq`;
 //! - [`Confinement`]: the directories a service may write and read;
 //! - [`carry_out`]: `commit` and `discard`, for hosts that do not transfer
 //!   (a one-shot `complete`) as well.
@@ -49,6 +50,7 @@ mod sync_many;
 mod tls_failure;
 mod transport;
 mod trust;
+mod upload;
 
 pub use actions::{FileActionError, carry_out};
 pub use auth::RequestAuth;
@@ -63,6 +65,7 @@ pub use service::{
 pub use stall::idle_limit;
 pub use transport::{Context, Outcome, Sink, Stopped, TempFile, Transport, Transports};
 pub use trust::{Trust, TrustError};
+pub use upload::{DEFAULT_FRAGMENT, MIN_FRAGMENT, cancel_sessions_once};
 
 /// The README's Rust examples are compiled (and run, unless marked
 /// `no_run`) as doctests here, where both the host and the service are.

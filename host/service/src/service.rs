@@ -16,8 +16,8 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use bits_queue_host::{
-    Action, Clock, Error, ErrorCode, FileRef, Guid, JobState, NotifyEvent, Queue, SystemClock,
-    TransferFailure,
+    Action, Clock, Error, ErrorCode, FileRef, Guid, JobState, JobType, NotifyEvent, Queue,
+    SystemClock, TransferFailure,
 };
 use bits_queue_store::{PersistError, ReportKind, StoreError, Watch};
 
@@ -498,8 +498,18 @@ impl<B: Backend> Loop<B> {
             }
             Err(e) => return Err(e),
         };
+        let acted = !actions.is_empty();
         for action in actions {
             self.carry_out(action);
+        }
+        if acted {
+            // A cancelled upload's session is ended with Cancel-Session.
+            // A component without the call has none.
+            match self.shared.backend.change(|q| q.take_session_cancels()) {
+                Ok(cancels) => self.config.transports.cancel_sessions(cancels),
+                Err(PersistError::Store(e)) => return Err(PersistError::Store(e)),
+                Err(_) => {}
+            }
         }
         self.bump();
         let sleep = self.sleep()?;
@@ -632,9 +642,14 @@ impl<B: Backend> Loop<B> {
                     }
                 };
                 let (file, offset) = (order.file, order.offset);
+                // An upload's phase and session are in its details.
+                let details = match order.job_type {
+                    JobType::Download => None,
+                    _ => self.read(|q| q.order_details(file)).ok().flatten(),
+                };
                 let spawned = thread::Builder::new()
                     .name("bits-queue-xfer".into())
-                    .spawn(move || transports.run(&order, &context, sink));
+                    .spawn(move || transports.run(&order, details, &context, sink));
                 match spawned {
                     Ok(thread) => {
                         self.shared
@@ -759,6 +774,12 @@ impl<B: Backend> Loop<B> {
             Report::FailedDetail { file, detail } => {
                 self.endings.push((file, Ending::Detail(detail)));
                 return Ok(());
+            }
+            Report::Upload { file, call } => {
+                self.shared.guest_calls.fetch_add(1, Ordering::Relaxed);
+                let result =
+                    (self.shared.backend).report(file, call.kind(), |q| call.apply(file, q));
+                (file, result)
             }
         };
         self.settle(file, result, false)

@@ -12,10 +12,13 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Sender};
 use std::time::{Duration, Instant};
 
-use bits_queue_host::{FailureDetail, FileRef, JobType, TransferFailure, TransferOrder};
+use bits_queue_host::{
+    FailureDetail, FileRef, JobType, OrderDetails, TransferFailure, TransferOrder,
+};
 
 use crate::confine::Confinement;
 use crate::stall::read_failure;
+use crate::upload::{UploadCall, Uploader};
 
 /// Bytes read from the source at a time.
 const CHUNK: usize = 64 << 10;
@@ -38,8 +41,9 @@ pub enum Outcome {
     /// It failed; the component decides what that means.
     Failed(TransferFailure),
     /// It failed in a way beyond §8's (TLS, a redirect, Retry-After:
-    /// contract §15.8; a wait that ran out, `stalled`, §17.1), reported
-    /// with `report-failure-detail`.
+    /// contract §15.8; a wait that ran out, `stalled`, §17.1; an upload's
+    /// server error, a local file that changed, §14.4), reported with
+    /// `report-failure-detail`.
     FailedDetail(FailureDetail),
     /// It cannot go on from here (the server sent part of a file the
     /// component restarted): the job is queued again.
@@ -121,6 +125,11 @@ pub(crate) enum Report {
     Lost {
         file: FileRef,
     },
+    /// An upload's report beyond §10's (contract §14).
+    Upload {
+        file: FileRef,
+        call: UploadCall,
+    },
     /// Not from a transfer: the queue may have changed, poll now.
     Wake,
 }
@@ -134,7 +143,8 @@ impl Report {
             | Report::Done { file }
             | Report::Failed { file, .. }
             | Report::FailedDetail { file, .. }
-            | Report::Lost { file } => Some(*file),
+            | Report::Lost { file }
+            | Report::Upload { file, .. } => Some(*file),
             Report::Wake => None,
         }
     }
@@ -301,6 +311,35 @@ impl Sink {
         Ok(())
     }
 
+    /// An upload's report beyond §10's, passed on in order with the rest.
+    pub(crate) fn upload(&self, call: UploadCall) -> Result<(), Stopped> {
+        self.send(Report::Upload {
+            file: self.file,
+            call,
+        })
+    }
+
+    /// The server acknowledged `offset` bytes of an upload: reported like
+    /// progress (coalesced), at once when `last` (the Ack that ends the
+    /// phase must reach the component even without a new byte).
+    pub(crate) fn acknowledged(&mut self, offset: u64, last: bool) -> Result<(), Stopped> {
+        self.bytes = offset;
+        self.written.store(offset, Ordering::Release);
+        if self.stopped() {
+            return Err(Stopped);
+        }
+        let due = offset != self.sent && self.sent_at.elapsed() >= self.progress_interval;
+        if due || last {
+            self.send(Report::Progress {
+                file: self.file,
+                bytes: offset,
+            })?;
+            self.sent = offset;
+            self.sent_at = Instant::now();
+        }
+        Ok(())
+    }
+
     /// Reports how the transfer ended; bytes that arrived are reported
     /// first.
     pub(crate) fn finish(mut self, outcome: Outcome) {
@@ -445,9 +484,9 @@ pub(crate) fn local_io(path: &Path, e: &io::Error) -> TransferFailure {
 }
 
 /// The transports a service has, chosen by each order's URL; an order none
-/// serves, or an upload, is `unsupported`.
+/// serves is `unsupported`. Uploads go to the BITS upload client.
 #[derive(Clone)]
-pub struct Transports(Vec<Arc<dyn Transport>>);
+pub struct Transports(Vec<Arc<dyn Transport>>, Uploader);
 
 impl Transports {
     /// HTTP and HTTPS (`ureq`, trusting the system's roots), and
@@ -459,19 +498,35 @@ impl Transports {
     /// The standard transports, HTTPS trusting `trust`'s certificate
     /// authorities (contract §15.5: a host setting, such as `--ca-file`).
     pub fn trusting(trust: crate::trust::Trust) -> Self {
-        Transports(vec![
-            Arc::new(crate::http::HttpTransport::with_trust(
-                trust,
-                crate::http::IDLE_TIMEOUT,
-            )),
-            Arc::new(crate::file::FileTransport),
-        ])
+        Transports(
+            vec![
+                Arc::new(crate::http::HttpTransport::with_trust(
+                    trust,
+                    crate::http::IDLE_TIMEOUT,
+                )),
+                Arc::new(crate::file::FileTransport),
+            ],
+            Uploader::new(),
+        )
     }
 
-    /// No transport at all: every order is `unsupported` (a host that
-    /// runs no transfer, or one that adds its own with [`Transports::with`]).
+    /// Uploads in fragments of `bytes` (at least 64 KiB; 4 MiB by
+    /// default: contract §14.3).
+    pub fn with_fragment_size(mut self, bytes: u64) -> Self {
+        self.1 = self.1.with_fragment_size(bytes);
+        self
+    }
+
+    /// Sends Cancel-Session for `cancels` (on a thread of their own).
+    pub(crate) fn cancel_sessions(&self, cancels: Vec<bits_queue_host::SessionCancel>) {
+        self.1.cancel_sessions(cancels);
+    }
+
+    /// No download transport: every download is `unsupported` (a host
+    /// that runs no transfer, or one that adds its own with
+    /// [`Transports::with`]); uploads keep the BITS upload client.
     pub fn none() -> Self {
-        Transports(Vec::new())
+        Transports(Vec::new(), Uploader::new())
     }
 
     /// Another transport, tried before those already there.
@@ -484,36 +539,40 @@ impl Transports {
     /// that panics is caught here: its transfer ends as a failure that says
     /// so, never silently (the order comes from the component, which the
     /// host does not trust, and the transport may be anyone's).
-    pub(crate) fn run(&self, order: &TransferOrder, context: &Context, mut sink: Sink) {
-        let outcome = if sink.cap == Some(Duration::ZERO) {
+    /// `details` are the order's `get-order-details`, read for uploads.
+    pub(crate) fn run(
+        &self,
+        order: &TransferOrder,
+        details: Option<OrderDetails>,
+        context: &Context,
+        mut sink: Sink,
+    ) {
+        if sink.cap == Some(Duration::ZERO) {
             // Its deadline has passed: it is not started (contract §17.1).
-            FailureDetail::Stalled(
-                "the no-progress deadline passed before the transfer started".into(),
-            )
-            .into()
-        } else if order.job_type != JobType::Download {
-            Outcome::Failed(TransferFailure::Unsupported(
-                "this service transfers downloads only".into(),
-            ))
+            let why = "the no-progress deadline passed before the transfer started";
+            return sink.finish(FailureDetail::Stalled(why.into()).into());
+        }
+        let transport: Option<&dyn Transport> = if order.job_type != JobType::Download {
+            None
         } else {
             match self.0.iter().find(|t| t.serves(&order.remote_name)) {
-                Some(transport) => {
-                    let ran = panic::catch_unwind(AssertUnwindSafe(|| {
-                        transport.run(order, context, &mut sink)
-                    }));
-                    ran.unwrap_or_else(|payload| {
-                        Outcome::Failed(TransferFailure::Unsupported(format!(
-                            "the transport failed: {}",
-                            panic_text(payload.as_ref())
-                        )))
-                    })
+                Some(transport) => Some(transport.as_ref()),
+                None => {
+                    let why = format!("no transport serves {}", order.remote_name);
+                    return sink.finish(Outcome::Failed(TransferFailure::Unsupported(why)));
                 }
-                None => Outcome::Failed(TransferFailure::Unsupported(format!(
-                    "no transport serves {}",
-                    order.remote_name
-                ))),
             }
         };
+        let ran = panic::catch_unwind(AssertUnwindSafe(|| match transport {
+            Some(transport) => transport.run(order, context, &mut sink),
+            None => self.1.run(order, details.as_ref(), context, &mut sink),
+        }));
+        let outcome = ran.unwrap_or_else(|payload| {
+            Outcome::Failed(TransferFailure::Unsupported(format!(
+                "the transport failed: {}",
+                panic_text(payload.as_ref())
+            )))
+        });
         sink.finish(outcome);
     }
 }
@@ -538,6 +597,7 @@ pub(crate) const MAX_FAILURE_TEXT: usize = 1024;
 /// `failure` with its text cut to [`MAX_FAILURE_TEXT`] bytes, on a
 /// character boundary.
 pub(crate) fn bounded(failure: TransferFailure) -> TransferFailure {
+    let cut = bounded_text;
     match failure {
         TransferFailure::ConnectFailed(why) => TransferFailure::ConnectFailed(cut(why)),
         TransferFailure::Interrupted(why) => TransferFailure::Interrupted(cut(why)),
@@ -549,6 +609,7 @@ pub(crate) fn bounded(failure: TransferFailure) -> TransferFailure {
 
 /// A detail whose text is cut as [`bounded`] cuts a failure's.
 fn bounded_detail(detail: FailureDetail) -> FailureDetail {
+    let cut = bounded_text;
     match detail {
         FailureDetail::Tls(kind, why) => FailureDetail::Tls(kind, cut(why)),
         FailureDetail::RedirectFailed(why) => FailureDetail::RedirectFailed(cut(why)),
@@ -561,7 +622,7 @@ fn bounded_detail(detail: FailureDetail) -> FailureDetail {
 }
 
 /// `text` cut to [`MAX_FAILURE_TEXT`] bytes, on a character boundary.
-fn cut(mut text: String) -> String {
+pub(crate) fn bounded_text(mut text: String) -> String {
     if text.len() > MAX_FAILURE_TEXT {
         let mut end = MAX_FAILURE_TEXT;
         while !text.is_char_boundary(end) {

@@ -15,6 +15,7 @@ pub fn info(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {
     let [id] = exactly(args)?;
     let job = job(call.manager, id)?;
     views::info(&job)?;
+    views::upload_info(call.queue, &job)?;
     // Which slots hold a secret, from the host's secret store: the
     // component answers no call with them (contract §15.2).
     if let Some(secrets) = call.secrets {

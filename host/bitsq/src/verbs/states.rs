@@ -16,7 +16,20 @@ pub fn suspend(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {
 }
 
 pub fn cancel(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {
-    transition(call, args, Job::cancel)
+    transition(call, args, Job::cancel)?;
+    // A cancelled upload's session is ended on its server now: the
+    // component hands the cancel to this instance, which a service in
+    // another process never sees (one attempt; a component without the
+    // call has none).
+    let cancels = call.queue.take_session_cancels().unwrap_or_default();
+    for left in bits_queue_service::cancel_sessions_once(cancels) {
+        crate::output::tell!(
+            "warning: Cancel-Session for {} did not reach {}",
+            left.session_id,
+            left.target_url
+        );
+    }
+    Ok(())
 }
 
 pub fn complete(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {

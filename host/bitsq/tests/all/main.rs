@@ -24,4 +24,5 @@ mod shell_fuzz;
 mod stored;
 mod transfer;
 mod trust;
+mod upload;
 mod verbs;

@@ -1,5 +1,6 @@
 //! The transfer service's tests, in one binary: transfers against the
-//! in-process HTTP server with injected faults, and a service riding out a
+//! in-process HTTP server with injected faults, uploads against the
+//! in-process BITS server, and a service riding out a
 //! shared (PostgreSQL) store that goes away.
 
 mod grouped_endings;
@@ -10,3 +11,4 @@ mod shared_store;
 mod stalls;
 mod transfers;
 mod trust;
+mod uploads;
