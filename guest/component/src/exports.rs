@@ -12,14 +12,15 @@ use bits_queue_logic::random::GetRandom;
 
 use crate::bindings::export;
 use crate::bindings::exports::bits::queue::engine::{
-    self, Action, FailureDetail, FileRef, OrderDetails, SecretOp, SessionCancel, TransferFailure,
+    self, Action, FailureDetail, FileRef, NotifyCommand, OrderDetails, SecretOp, SessionCancel,
+    TransferFailure,
 };
 use crate::bindings::exports::bits::queue::journal::{self, Change};
 use crate::bindings::exports::bits::queue::manager::{self, GuestJob, GuestJobManager};
 use crate::bindings::exports::bits::queue::types::{
     self, AuthScheme, AuthTarget, CallError, Credentials, Datetime, ErrorCode, FileInfo,
-    FileProgress, Guid, JobError, JobPriority, JobState, JobTimes, JobType, Progress, QueueLimits,
-    UploadProtocol,
+    FileProgress, Guid, JobError, JobPriority, JobState, JobTimes, JobType, NotifyCmdLine,
+    Progress, QueueLimits, UploadProtocol,
 };
 use crate::bindings::wasi::clocks::wall_clock;
 
@@ -270,6 +271,14 @@ impl GuestJob for JobResource {
     ) -> Result<bool, CallError> {
         Ok(self.0.remove_credentials(target.into(), scheme.into())?)
     }
+
+    fn get_notify_cmd_line(&self) -> Option<NotifyCmdLine> {
+        self.0.notify_cmd_line().map(Into::into)
+    }
+
+    fn set_notify_cmd_line(&self, command: Option<NotifyCmdLine>) -> Result<(), CallError> {
+        Ok(self.0.set_notify_cmd_line(command.map(Into::into))?)
+    }
 }
 
 impl journal::Guest for Component {
@@ -389,6 +398,22 @@ impl engine::Guest for Component {
             .into_iter()
             .map(Into::into)
             .collect()
+    }
+
+    fn take_notify_commands() -> Vec<NotifyCommand> {
+        queue()
+            .take_notify_commands()
+            .into_iter()
+            .map(Into::into)
+            .collect()
+    }
+
+    fn report_command_exit(
+        job: Guid,
+        event: engine::NotifyEvent,
+        exit_code: Option<i32>,
+    ) -> Result<(), ErrorCode> {
+        Ok(queue().report_command_exit(job.into(), event.into(), exit_code)?)
     }
 }
 

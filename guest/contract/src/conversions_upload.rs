@@ -115,6 +115,15 @@ macro_rules! __wit_upload_conversions {
                 store: same,
                 id: into
             });
+            $crate::__wit_record_into!(wit::NotifyCmdLine {
+                program: same,
+                parameters: same
+            });
+            $crate::__wit_record_into!(engine::NotifyCommand {
+                job: into,
+                event: into,
+                command: into
+            });
             $crate::__wit_record_into!(wit::FileRange {
                 offset: same,
                 length: same

@@ -34,6 +34,7 @@ pub mod error;
 pub mod guid;
 pub mod headers;
 pub mod limits;
+pub mod notify;
 mod records;
 pub mod secrets;
 mod time;
@@ -46,6 +47,7 @@ pub use enums::{
 };
 pub use error::hresult_name;
 pub use guid::Guid;
+pub use notify::{NotifyCmdLine, NotifyCommand};
 pub use records::{FileInfo, FileProgress, Progress, QueueLimits};
 pub use secrets::{Credentials, Secret, SecretOp, SecretSlot};
 pub use time::Datetime;

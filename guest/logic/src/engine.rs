@@ -17,8 +17,9 @@ use alloc::vec::Vec;
 use bits_queue_contract::limits::{DEFAULT_BACKGROUND_SLOTS, MAX_PENDING_NOTIFICATIONS};
 use bits_queue_contract::upload::MAX_SESSION_CANCELS;
 use bits_queue_contract::{
-    Action, Datetime, ErrorCode, FailureDetail, FileRef, JobPriority, JobState, NotifyEvent,
-    OrderDetails, SecretOp, SessionCancel, TransferFailure, TransferOrder,
+    Action, Datetime, ErrorCode, FailureDetail, FileRef, Guid, JobPriority, JobState,
+    NotifyCommand, NotifyEvent, OrderDetails, SecretOp, SessionCancel, TransferFailure,
+    TransferOrder,
 };
 
 use crate::job::{Job, Wake};
@@ -46,6 +47,9 @@ pub(crate) struct TransferState {
     /// Secret-store operations not taken yet, in call order (contract
     /// §15.2). Never journaled.
     pub(crate) secret_ops: Vec<SecretOp>,
+    /// Whether this instance's host takes notify programs (it called
+    /// `take-notify-commands`): only then do their due times wake it.
+    takes_notify_commands: bool,
 }
 
 impl Default for TransferState {
@@ -58,6 +62,7 @@ impl Default for TransferState {
             declared: false,
             session_cancels: VecDeque::new(),
             secret_ops: Vec::new(),
+            takes_notify_commands: false,
         }
     }
 }
@@ -96,7 +101,10 @@ impl TransferState {
     /// Records that `event` happened to `job`, if its notify flags ask for
     /// it (contract §12). Consecutive `modification` notices for one job
     /// become one; past [`MAX_PENDING_NOTIFICATIONS`] the oldest goes.
+    /// Entering `transferred` or `error` also makes the job's notify
+    /// program due (contract §16.1), under the same flags.
     pub(crate) fn notice(&mut self, job: &JobRef, event: NotifyEvent) {
+        write(&job.0.job).arm_notify_run(event);
         if !event.wanted_by(job.notify_flags()) {
             return;
         }
@@ -214,15 +222,22 @@ impl QueueState {
     }
 
     /// When [`QueueState::poll`] next has something to do on its own: the
-    /// earliest retry or no-progress deadline; `None` if nothing waits on
-    /// the clock.
+    /// earliest retry or no-progress deadline, and for a host that takes
+    /// notify programs the earliest one due (contract §16.1; a host that
+    /// never takes them is never woken for them); `None` if nothing waits
+    /// on the clock.
     pub fn next_wake(&self) -> Option<Datetime> {
         let inner = read(&self.0);
+        let runs = inner.transfers.takes_notify_commands;
         inner
             .order
             .iter()
             .flatten()
-            .filter_map(|job| read(&job.0.job).next_wake())
+            .filter_map(|job| {
+                let job = read(&job.0.job);
+                let run = if runs { job.notify_due() } else { None };
+                [job.next_wake(), run].into_iter().flatten().min()
+            })
             .min()
     }
 
@@ -379,6 +394,42 @@ impl QueueState {
     /// in call order, each returned once.
     pub fn take_secret_ops(&self) -> Vec<SecretOp> {
         core::mem::take(&mut write(&self.0).transfers.secret_ops)
+    }
+
+    /// `take-notify-commands` (contract §16.1): the notify programs due
+    /// now, each handed out once and marked running (journaled, so another
+    /// host of the queue does not run it too). No modification stamp, no
+    /// notice.
+    pub fn take_notify_commands(&self) -> Vec<NotifyCommand> {
+        let mut inner = write(&self.0);
+        inner.transfers.takes_notify_commands = true;
+        let now = inner.now();
+        let jobs: Vec<JobRef> = inner.order.iter().flatten().cloned().collect();
+        let mut commands = Vec::new();
+        for job in jobs {
+            let taken = write(&job.0.job).take_notify_run(now);
+            if let Some(command) = taken {
+                inner.mark(&job);
+                commands.push(command);
+            }
+        }
+        commands
+    }
+
+    /// `report-command-exit` (contract §16.1): how a run ended; `not-found`
+    /// for a job not in the queue, `invalid-state` for a run not running.
+    pub fn report_command_exit(
+        &self,
+        job: Guid,
+        event: NotifyEvent,
+        exit_code: Option<i32>,
+    ) -> Result<(), ErrorCode> {
+        let mut inner = write(&self.0);
+        let job = inner.find(&job).cloned().ok_or(ErrorCode::NotFound)?;
+        let now = inner.now();
+        write(&job.0.job).report_command_exit(event, exit_code, now)?;
+        inner.mark(&job);
+        Ok(())
     }
 
     /// `report-lost`: the transfer died with its host.

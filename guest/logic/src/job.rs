@@ -95,6 +95,10 @@ pub struct Job {
     pub(crate) may_lower: AttemptFlag,
     /// Custom headers and credential slots (contract §15); no secret.
     pub(crate) http: crate::http::HttpState,
+    /// The notify program (contract §16.1).
+    pub(crate) notify_cmd: Option<bits_queue_contract::NotifyCmdLine>,
+    /// Its run, while one is due or running.
+    pub(crate) notify_run: Option<crate::notify::NotifyRun>,
 }
 
 /// A flag of the attempt in flight: not journaled (it lasts one report of
@@ -139,6 +143,8 @@ impl Job {
             upload: UploadState::default(),
             may_lower: AttemptFlag(false),
             http: crate::http::HttpState::default(),
+            notify_cmd: None,
+            notify_run: None,
         }
     }
 
@@ -250,6 +256,9 @@ impl Job {
     /// When the job last changed; see [`Job::touch`].
     pub(crate) fn touch(&mut self, now: Datetime) {
         self.times.modification = now;
+        // Every change is stamped: a notify run whose state the job left
+        // goes with it (contract §16.1).
+        self.settle_notify_run();
     }
 
     /// `invalid-state` in a final state: every change checks this first.

@@ -30,8 +30,8 @@ use hashbrown::HashTable;
 use bits_queue_contract::guid::GuidHasher;
 use bits_queue_contract::{
     Action, AuthScheme, AuthTarget, CallError, Credentials, Datetime, ErrorCode, FileInfo,
-    FileMove, FileProgress, Guid, JobError, JobPriority, JobState, JobTimes, JobType, NotifyEvent,
-    Progress, QueueLimits, SessionCancel, UploadProtocol,
+    FileMove, FileProgress, Guid, JobError, JobPriority, JobState, JobTimes, JobType,
+    NotifyCmdLine, NotifyEvent, Progress, QueueLimits, SessionCancel, UploadProtocol,
 };
 
 use crate::clock::{Clock, ManualClock};
@@ -689,6 +689,16 @@ impl JobRef {
         let removed = op.is_some();
         self.with_transfers(|transfers| transfers.secret_ops.extend(op));
         Ok(removed)
+    }
+
+    /// See [`Job::notify_cmd_line`].
+    pub fn notify_cmd_line(&self) -> Option<NotifyCmdLine> {
+        read(&self.0.job).notify_cmd_line()
+    }
+
+    /// See [`Job::set_notify_cmd_line`].
+    pub fn set_notify_cmd_line(&self, command: Option<NotifyCmdLine>) -> Result<(), CallError> {
+        self.change(|job| job.set_notify_cmd_line(command))
     }
 
     /// See [`Job::set_upload_protocol`].

@@ -45,6 +45,14 @@
 //! the secret store)   credential slots (byte: bit target * 3 + scheme)
 //! ```
 //!
+//! Version 4 is version 3 followed by what contract §16.1 added, written
+//! only for a job that has a notify command line or a run of it pending:
+//!
+//! ```text
+//! option<command line: program, parameters>
+//! option<run: event (byte, WIT case order), due, running (byte)>
+//! ```
+//!
 //! Decoding checks everything a job could not hold (a bad enum case, a
 //! name over its limit or malformed, an unfinished file before a finished
 //! one, more bytes than a known size, trailing bytes…) and refuses the
@@ -57,13 +65,14 @@ use alloc::vec::Vec;
 use bits_queue_contract::upload::MAX_REPLY_DATA;
 use bits_queue_contract::{
     Datetime, FileInfo, Guid, JobError, JobErrorContext, JobPriority, JobState, JobTimes, JobType,
-    UploadPhase, UploadProtocol,
+    NotifyCmdLine, NotifyEvent, UploadPhase, UploadProtocol,
 };
 
 use bits_queue_contract::headers;
 
 use crate::http::HttpState;
 use crate::job::{FileEntry, Job};
+use crate::notify::NotifyRun;
 use crate::upload::{self, UploadState};
 use crate::validate;
 
@@ -78,6 +87,10 @@ pub const VERSION_UPLOAD: u8 = 2;
 /// written only for a job a version-2 record cannot hold.
 pub const VERSION_HTTP: u8 = 3;
 
+/// The record format with contract §16.1's notify command line and its
+/// run, written only for a job a version-3 record cannot hold.
+pub const VERSION_NOTIFY: u8 = 4;
+
 /// Why a record could not be read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Unreadable;
@@ -85,9 +98,12 @@ pub struct Unreadable;
 /// `job`, whose place in creation order is `sequence`, as record bytes.
 pub fn encode(job: &Job, sequence: u64) -> Vec<u8> {
     let mut out = Writer(Vec::with_capacity(96 + job.files.len() * 64));
-    let http = !job.http.is_default();
+    let notify = job.notify_cmd.is_some() || job.notify_run.is_some();
+    let http = notify || !job.http.is_default();
     let extended = http || !job.upload.is_default() || job.resumed != resumed_in_version_1(job);
-    out.byte(if http {
+    out.byte(if notify {
+        VERSION_NOTIFY
+    } else if http {
         VERSION_HTTP
     } else if extended {
         VERSION_UPLOAD
@@ -131,8 +147,68 @@ pub fn encode(job: &Job, sequence: u64) -> Vec<u8> {
     if http {
         encode_http(&mut out, &job.http);
     }
+    if notify {
+        encode_notify(&mut out, job);
+    }
     out.0
 }
+
+/// Version 4's addition.
+fn encode_notify(out: &mut Writer, job: &Job) {
+    out.option(job.notify_cmd.as_ref(), |out, command| {
+        out.text(&command.program);
+        out.text(&command.parameters);
+    });
+    out.option(job.notify_run.as_ref(), |out, run| {
+        out.byte(run.event as u8);
+        out.time(run.due);
+        out.byte(u8::from(run.running));
+    });
+}
+
+/// Version 4's addition, checked: a command line a job could hold, and a
+/// run only with one, of an event that runs it.
+fn decode_notify(
+    input: &mut Reader<'_>,
+) -> Result<(Option<NotifyCmdLine>, Option<NotifyRun>), Unreadable> {
+    let command = input.option(|input| {
+        Ok(NotifyCmdLine {
+            program: input.text()?,
+            parameters: input.text()?,
+        })
+    })?;
+    let run = input.option(|input| {
+        let event = case(&NOTIFY_EVENTS, input.byte()?)?;
+        let due = input.time()?;
+        let running = match input.byte()? {
+            0 => false,
+            1 => true,
+            _ => return Err(Unreadable),
+        };
+        Ok(NotifyRun {
+            event,
+            due,
+            running,
+        })
+    })?;
+    let valid = command
+        .as_ref()
+        .is_none_or(|c| crate::notify::check_cmd_line(c).is_ok())
+        && run.is_none_or(|run| {
+            (command.is_some() || run.running) && crate::notify::state_of(run.event).is_some()
+        });
+    if !valid {
+        return Err(Unreadable);
+    }
+    Ok((command, run))
+}
+
+/// `notify-event`'s cases in WIT order.
+const NOTIFY_EVENTS: [NotifyEvent; 3] = [
+    NotifyEvent::Transferred,
+    NotifyEvent::Error,
+    NotifyEvent::Modification,
+];
 
 /// Whether a version-1 record's job counts as resumed (contract §14.1):
 /// unless it is `suspended` and no transfer of it ever started.
@@ -261,7 +337,7 @@ fn decode_upload(
 pub fn decode(bytes: &[u8]) -> Result<(Job, u64), Unreadable> {
     let mut input = Reader(bytes);
     let version = input.byte()?;
-    if !(VERSION..=VERSION_HTTP).contains(&version) {
+    if !(VERSION..=VERSION_NOTIFY).contains(&version) {
         return Err(Unreadable);
     }
     let sequence = input.varint()?;
@@ -330,10 +406,15 @@ pub fn decode(bytes: &[u8]) -> Result<(Job, u64), Unreadable> {
     } else {
         None
     };
-    let http = if version == VERSION_HTTP {
+    let http = if version >= VERSION_HTTP {
         decode_http(&mut input)?
     } else {
         HttpState::default()
+    };
+    let (notify_cmd, notify_run) = if version == VERSION_NOTIFY {
+        decode_notify(&mut input)?
+    } else {
+        (None, None)
     };
     if !input.0.is_empty() {
         return Err(Unreadable);
@@ -368,6 +449,8 @@ pub fn decode(bytes: &[u8]) -> Result<(Job, u64), Unreadable> {
         upload: UploadState::default(),
         may_lower: crate::job::AttemptFlag(false),
         http,
+        notify_cmd,
+        notify_run,
     };
     match extension {
         Some((resumed, upload)) => {

@@ -109,6 +109,11 @@ pub fn run(
         std::thread::sleep(Duration::from_millis(100));
         service.check().map_err(|e| e.to_string())?;
         outage.watch(service.store_trouble());
+        // A notify program that failed is said, never fatal (contract
+        // §16.1: the queue runs it again later).
+        for why in service.take_notify_failures() {
+            tell!("bitsq service: {why}");
+        }
     }
     service.stop().map_err(|e| e.to_string())?;
     say!("bitsq service: stopped; progress stored");

@@ -97,6 +97,14 @@ pub fn info(job: &Job) -> Result<()> {
         job.no_progress_timeout()?,
         job.notify_flags()?
     );
+    // Shown only when set; a component without the call has none.
+    if let Some(command) = job.notify_cmd_line().ok().flatten() {
+        say!(
+            "notify:       '{}' parameters '{}'",
+            Shown(&command.program),
+            Shown(&command.parameters)
+        );
+    }
     Ok(())
 }
 

@@ -15,7 +15,7 @@ use crate::instance::Instance;
 use crate::instance_state::InstanceState;
 use crate::{
     AuthScheme, AuthTarget, Credentials, FileInfo, FileProgress, Guid, JobError, JobPriority,
-    JobState, JobTimes, JobType, Progress, Result, UploadProtocol,
+    JobState, JobTimes, JobType, NotifyCmdLine, Progress, Result, UploadProtocol,
 };
 
 /// An owned guest handle: released in the guest by [`Owned::release`], or
@@ -322,6 +322,21 @@ impl Job {
             .check_argument_bytes(credentials.user_name.len() + credentials.password.len())?;
         let wit = wit::Credentials::from(credentials.clone());
         call_result(self.call(|guest, store, raw| guest.set_credentials(store, raw, wit))?)
+    }
+
+    /// The notify program (`get-notify-cmd-line`, contract §16.1).
+    pub fn notify_cmd_line(&self) -> Result<Option<NotifyCmdLine>> {
+        self.call(|guest, store, raw| guest.get_notify_cmd_line(store, raw))
+            .map(|command| command.map(NotifyCmdLine::from))
+    }
+
+    /// Sets the notify program (`set-notify-cmd-line`); none removes it.
+    pub fn set_notify_cmd_line(&self, command: Option<&NotifyCmdLine>) -> Result<()> {
+        self.owned
+            .instance
+            .check_argument_bytes(command.map_or(0, |c| c.program.len() + c.parameters.len()))?;
+        let wit = command.cloned().map(wit::NotifyCmdLine::from);
+        call_result(self.call(|guest, store, raw| guest.set_notify_cmd_line(store, raw, wit))?)
     }
 
     /// Removes one credential (`remove-credentials`): whether one was set.

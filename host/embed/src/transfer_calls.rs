@@ -9,8 +9,8 @@
 //! [`SandboxErrorKind::NotExported`]: crate::SandboxErrorKind::NotExported
 
 use bits_queue_contract::{
-    Action, Datetime, FailureDetail, FileRef, OrderDetails, SecretOp, SessionCancel,
-    TransferFailure,
+    Action, Datetime, FailureDetail, FileRef, Guid, NotifyCommand, NotifyEvent, OrderDetails,
+    SecretOp, SessionCancel, TransferFailure,
 };
 
 use crate::bindings::engine as wit;
@@ -212,6 +212,28 @@ impl Queue {
             .instance()
             .call(|store, guest| guest.take_secret_ops(store))?;
         Ok(ops.into_iter().map(SecretOp::from).collect())
+    }
+
+    /// The notify programs due (`take-notify-commands`, contract §16.1),
+    /// each handed out once and marked running in the journal.
+    pub fn take_notify_commands(&self) -> Result<Vec<NotifyCommand>> {
+        let commands = self
+            .instance()
+            .call(|store, guest| guest.take_notify_commands(store))?;
+        Ok(commands.into_iter().map(NotifyCommand::from).collect())
+    }
+
+    /// How a notify program's run ended (`report-command-exit`): `Some(0)`
+    /// ends it; another code, or none, runs it again later.
+    pub fn report_command_exit(
+        &self,
+        job: Guid,
+        event: NotifyEvent,
+        exit_code: Option<i32>,
+    ) -> Result<()> {
+        queue_result(self.instance().call(|store, guest| {
+            guest.report_command_exit(store, job.into(), event.into(), exit_code)
+        })?)
     }
 
     /// The transfer of `file` died with its host (`report-lost`).

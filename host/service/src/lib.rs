@@ -42,6 +42,7 @@ mod endings;
 mod fence;
 mod file;
 mod http;
+mod notify;
 mod redirect;
 mod retry_after;
 mod service;

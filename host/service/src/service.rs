@@ -157,6 +157,8 @@ struct Status {
     ended: bool,
     /// The store failed (the loop waits and tries again).
     store_trouble: Option<StoreError>,
+    /// Notify programs that failed, in words (contract §16.1).
+    notify_failures: Vec<String>,
 }
 
 /// Runs transfers for one queue on a thread of its own until stopped. The
@@ -207,6 +209,7 @@ impl<B: Backend> TransferService<B> {
             reclaim: false,
             next_worker: 1,
             endings: Vec::new(),
+            notify_due: true,
         };
         let thread = thread::Builder::new()
             // At most 15 bytes: Linux keeps no more of a thread's name.
@@ -306,6 +309,13 @@ impl<B: Backend> TransferService<B> {
         std::mem::take(&mut lock(&self.shared.status).file_errors)
     }
 
+    /// Notify programs that could not start, were killed, or exited with
+    /// a code other than 0, in words (taken). Each is also reported to the
+    /// queue, which runs it again later (contract §16.1).
+    pub fn take_notify_failures(&self) -> Vec<String> {
+        std::mem::take(&mut lock(&self.shared.status).notify_failures)
+    }
+
     /// What the service has done so far.
     pub fn stats(&self) -> ServiceStats {
         ServiceStats {
@@ -381,6 +391,9 @@ struct Loop<B> {
     /// Ending reports taken this turn, made with the next `poll` in one
     /// call (crate::endings). Their workers stay in `workers` until then.
     endings: Vec<(FileRef, Ending)>,
+    /// Whether notify programs may be due: at the start, after a turn
+    /// that changed jobs, and once the component's next wake has passed.
+    notify_due: bool,
 }
 
 /// The wait after `failed` turns in a row failed on the store: 100 ms,
@@ -502,6 +515,9 @@ impl<B: Backend> Loop<B> {
         for action in actions {
             self.carry_out(action);
         }
+        if std::mem::take(&mut self.notify_due) || acted || !endings.is_empty() {
+            self.run_notify_commands()?;
+        }
         if acted {
             // A cancelled upload's session is ended with Cancel-Session.
             // A component without the call has none.
@@ -581,13 +597,15 @@ impl<B: Backend> Loop<B> {
         self.shared.backend.read(f)
     }
 
-    /// Until the component's next wake, at most `max_sleep`.
-    fn sleep(&self) -> Result<Duration, PersistError> {
+    /// Until the component's next wake, at most `max_sleep`. A wake that
+    /// has passed may be a notify program's: the next turn takes them.
+    fn sleep(&mut self) -> Result<Duration, PersistError> {
         let Some(wake) = self.read(|q| q.next_wake())? else {
             return Ok(self.config.max_sleep);
         };
         let now = self.config.clock.now();
         let until = if wake <= now {
+            self.notify_due = true;
             Duration::ZERO
         } else {
             let secs = wake.seconds - now.seconds;
@@ -595,6 +613,63 @@ impl<B: Backend> Loop<B> {
                 - Duration::from_nanos(u64::from(now.nanoseconds))
         };
         Ok(until.min(self.config.max_sleep))
+    }
+
+    /// Takes the notify programs due and runs each on a thread of its
+    /// own; its end comes back as a report (contract §16.1). A component
+    /// without the call has none to run.
+    fn run_notify_commands(&mut self) -> Result<(), PersistError> {
+        self.shared.guest_calls.fetch_add(1, Ordering::Relaxed);
+        let commands = match self.shared.backend.change(|q| q.take_notify_commands()) {
+            Ok(commands) => commands,
+            Err(PersistError::Store(e)) => return Err(PersistError::Store(e)),
+            Err(_) => return Ok(()),
+        };
+        for command in commands {
+            let (job, event) = (command.job, command.event);
+            let sender = self.sender.clone();
+            let spawned = thread::Builder::new()
+                .name("bits-queue-cmd".into())
+                .spawn(move || {
+                    let ran = crate::notify::run(
+                        &command.command,
+                        &job.to_string(),
+                        event,
+                        crate::notify::LIMIT,
+                    );
+                    let _ = sender.send((0, Report::CommandExit { job, event, ran }));
+                });
+            if let Err(e) = spawned {
+                let ran = Err(format!("no thread to run it: {e}"));
+                self.command_exit(job, event, ran)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Reports how a notify program ended; a failure is kept in words for
+    /// the service's owner. Only a store failure is the loop's concern.
+    fn command_exit(
+        &mut self,
+        job: bits_queue_host::Guid,
+        event: bits_queue_host::NotifyEvent,
+        ran: Result<i32, String>,
+    ) -> Result<(), PersistError> {
+        let failure = match &ran {
+            Ok(0) => None,
+            Ok(code) => Some(format!("exited with {code}")),
+            Err(why) => Some(why.clone()),
+        };
+        if let Some(why) = failure {
+            lock(&self.shared.status)
+                .notify_failures
+                .push(format!("the notify program of job {job}: {why}"));
+        }
+        self.shared.guest_calls.fetch_add(1, Ordering::Relaxed);
+        match (self.shared.backend).change(|q| q.report_command_exit(job, event, ran.ok())) {
+            Err(PersistError::Store(e)) => Err(PersistError::Store(e)),
+            _ => Ok(()),
+        }
     }
 
     fn bump(&self) {
@@ -714,6 +789,7 @@ impl<B: Backend> Loop<B> {
         }
         let (file, result) = match report {
             Report::Wake => return Ok(()),
+            Report::CommandExit { job, event, ran } => return self.command_exit(job, event, ran),
             Report::Connected {
                 file,
                 size,

@@ -13,7 +13,8 @@ use std::sync::mpsc::{self, Sender};
 use std::time::{Duration, Instant};
 
 use bits_queue_host::{
-    FailureDetail, FileRef, JobType, OrderDetails, TransferFailure, TransferOrder,
+    FailureDetail, FileRef, Guid, JobType, NotifyEvent, OrderDetails, TransferFailure,
+    TransferOrder,
 };
 
 use crate::confine::Confinement;
@@ -132,6 +133,13 @@ pub(crate) enum Report {
     },
     /// Not from a transfer: the queue may have changed, poll now.
     Wake,
+    /// A notify program ended (contract §16.1): its exit code, or why it
+    /// has none.
+    CommandExit {
+        job: Guid,
+        event: NotifyEvent,
+        ran: Result<i32, String>,
+    },
 }
 
 impl Report {
@@ -145,7 +153,7 @@ impl Report {
             | Report::FailedDetail { file, .. }
             | Report::Lost { file }
             | Report::Upload { file, .. } => Some(*file),
-            Report::Wake => None,
+            Report::Wake | Report::CommandExit { .. } => None,
         }
     }
 }

@@ -16,6 +16,7 @@ mod help;
 mod job_name;
 mod limits;
 mod monitor;
+mod notify;
 mod reply;
 mod settings;
 mod show;
@@ -265,6 +266,20 @@ pub static VERBS: &[Verb] = &[
         about: "set notifications: {NOTIFY_FLAGS}",
         access: Access::Changes,
         action: Action::Call(settings::setnotifyflags),
+    },
+    Verb {
+        name: "setnotifycmdline",
+        args: "JOB PROGRAM [PARAMETERS]",
+        about: "run PROGRAM (absolute, no shell) when transferred or in error; NULL: none",
+        access: Access::Changes,
+        action: Action::Call(notify::setnotifycmdline),
+    },
+    Verb {
+        name: "getnotifycmdline",
+        args: "JOB",
+        about: "show the job's notify program and its parameters",
+        access: Access::Reads,
+        action: Action::Call(notify::getnotifycmdline),
     },
     Verb {
         name: "monitor",

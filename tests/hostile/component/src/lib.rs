@@ -469,6 +469,17 @@ impl GuestJob for JobResource {
     ) -> Result<bool, types::CallError> {
         Err(types::CallError::NotImplemented)
     }
+
+    fn get_notify_cmd_line(&self) -> Option<types::NotifyCmdLine> {
+        None
+    }
+
+    fn set_notify_cmd_line(
+        &self,
+        _command: Option<types::NotifyCmdLine>,
+    ) -> Result<(), types::CallError> {
+        Err(types::CallError::NotImplemented)
+    }
 }
 
 /// The journal of a queue that keeps nothing: no changes, and no record it
@@ -583,6 +594,18 @@ impl engine::Guest for Component {
 
     fn take_secret_ops() -> Vec<engine::SecretOp> {
         Vec::new()
+    }
+
+    fn take_notify_commands() -> Vec<engine::NotifyCommand> {
+        Vec::new()
+    }
+
+    fn report_command_exit(
+        _job: types::Guid,
+        _event: engine::NotifyEvent,
+        _exit_code: Option<i32>,
+    ) -> Result<(), types::ErrorCode> {
+        Err(types::ErrorCode::NotFound)
     }
 }
 
