@@ -194,34 +194,41 @@ fn a_dml_only_role_runs_every_verb_after_migrate() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+/// The reading verbs as `url`: each works; `create` is refused with
+/// `words` and the server's SQLSTATE `code`.
+fn only_reads(url: &str, id: &str, words: &str, code: &str) {
+    let listed = ok(bitsq(url, &["list"]));
+    assert!(listed.contains("kept"), "{listed}");
+    for verb in ["info", "files", "geterror", "gettimes"] {
+        ok(bitsq(url, &[verb, id]));
+    }
+    ok(bitsq(url, &["limits"]));
+    ok(bitsq(url, &["monitor", "1"]));
+    let refused = bitsq(url, &["create", "refused"]);
+    assert_ne!(refused.status.code(), Some(0));
+    let why = text(&refused.stderr);
+    assert!(why.contains(words) && why.contains(code), "{why}");
+}
+
 #[test]
-fn reading_verbs_work_on_a_read_only_database() {
+fn reading_verbs_work_for_a_select_only_role_and_on_a_read_only_database() {
     let db = database!("read_only");
     let id = ok(bitsq(db.url(), &["create", "kept"])).trim().to_string();
     let (_, reader) = db.role(
         "reader",
         "GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}",
     );
+    // A role that may only read, on a database others write.
+    only_reads(&reader, &id, "permission denied", "42501");
     db.admin()
         .batch_execute(&format!(
             "ALTER DATABASE {} SET default_transaction_read_only = on",
             db.name()
         ))
         .unwrap();
+    // A database no one may write: a change is refused with the server's
+    // reason and its SQLSTATE.
     for url in [db.url(), reader.as_str()] {
-        let listed = ok(bitsq(url, &["list"]));
-        assert!(listed.contains("kept"), "{listed}");
-        for verb in ["info", "files", "geterror", "gettimes"] {
-            ok(bitsq(url, &[verb, &id]));
-        }
-        ok(bitsq(url, &["limits"]));
-        // A change is refused with the server's reason and its SQLSTATE.
-        let refused = bitsq(url, &["create", "refused"]);
-        assert_ne!(refused.status.code(), Some(0));
-        let why = text(&refused.stderr);
-        assert!(
-            why.contains("read-only transaction") && why.contains("25006"),
-            "{why}"
-        );
+        only_reads(url, &id, "read-only transaction", "25006");
     }
 }
