@@ -337,6 +337,10 @@ impl engine::Guest for Component {
         Ok(queue().report_lost(file.into())?)
     }
 
+    fn decline(file: FileRef) -> Result<(), ErrorCode> {
+        Ok(queue().decline(file.into())?)
+    }
+
     fn declare_order_details() {
         queue().declare_order_details();
     }

@@ -50,6 +50,9 @@ pub(crate) struct TransferState {
     /// Whether this instance's host takes notify programs (it called
     /// `take-notify-commands`): only then do their due times wake it.
     takes_notify_commands: bool,
+    /// The files this instance's host declined (`decline`): it never
+    /// orders them again; another instance sharing the queue may.
+    declined: Vec<FileRef>,
 }
 
 impl Default for TransferState {
@@ -63,6 +66,7 @@ impl Default for TransferState {
             session_cancels: VecDeque::new(),
             secret_ops: Vec::new(),
             takes_notify_commands: false,
+            declined: Vec::new(),
         }
     }
 }
@@ -440,6 +444,33 @@ impl QueueState {
         })
     }
 
+    /// `decline`: this instance's host cannot take `file`, whose `start`
+    /// this instance ordered (it may not write the local name, or read it
+    /// for an upload). The order is undone as `report-lost` undoes one
+    /// (the job back to `queued`, its progress kept, no error) and this
+    /// instance never orders that file again, so its slot goes to a job it
+    /// can take and another instance sharing the queue takes this one.
+    /// `invalid-state` for a file this instance did not order.
+    pub fn decline(&self, file: FileRef) -> Result<(), ErrorCode> {
+        let ordered = {
+            let inner = read(&self.0);
+            let index = usize::try_from(file.file_index).unwrap_or(usize::MAX);
+            inner.find(&file.job).is_some_and(|job| {
+                inner
+                    .transfers
+                    .in_flight
+                    .iter()
+                    .any(|t| t.job.same_job(job) && t.file == index)
+            })
+        };
+        if !ordered {
+            return Err(ErrorCode::InvalidState);
+        }
+        self.report_lost(file)?;
+        write(&self.0).transfers.declined.push(file);
+        Ok(())
+    }
+
     /// Runs one report about `file` through `f`: `not-found` for a job not
     /// in the queue; `f` refuses a file not in flight. Then the job was
     /// modified now if anything changed, a transfer that ended frees this
@@ -536,6 +567,9 @@ fn reconcile(inner: &mut Inner, actions: &mut Vec<Action>) {
 /// jobs into free slots, pre-empting lower priorities when none is free.
 fn schedule(inner: &mut Inner, now: Datetime, actions: &mut Vec<Action>) {
     let declared = inner.transfers.declared;
+    // A declined file whose job left the queue is forgotten.
+    let mut declined = core::mem::take(&mut inner.transfers.declined);
+    declined.retain(|file| inner.find(&file.job).is_some());
     let mut queued: Vec<(usize, JobRef)> = inner
         .order
         .iter()
@@ -547,9 +581,15 @@ fn schedule(inner: &mut Inner, now: Datetime, actions: &mut Vec<Action>) {
             // instance starts only downloads a §8 order fully describes
             // (contract §14.1).
             let described = declared || job.job_type().is_upload() || job.http.is_default();
-            job.state() == JobState::Queued && job.current_file().is_some() && described
+            let refused = job.current_file().is_some_and(|index| {
+                declined
+                    .iter()
+                    .any(|f| f.job == job.id() && usize::try_from(f.file_index) == Ok(index))
+            });
+            job.state() == JobState::Queued && job.current_file().is_some() && described && !refused
         })
         .collect();
+    inner.transfers.declined = declined;
     // Foreground jobs take no slot: all of them start, in creation order.
     queued.retain(|(_, job)| {
         let foreground = job.priority() == JobPriority::Foreground;

@@ -221,7 +221,14 @@ impl Opening<'_> {
             }
             Ok(())
         });
-        match PersistentQueue::open_checked(self.runtime, options, store, file_actions) {
+        // Where hosts share the queue, this one takes only the files its
+        // confinement lets it write (or read, for uploads).
+        let confinement = self.confinement.clone();
+        let may_take =
+            Box::new(move |order: &bits_queue_host::TransferOrder| confinement.may_take(order));
+        match PersistentQueue::open_checked(self.runtime, options, store, file_actions)
+            .map(|(queue, warnings)| (queue.taking_only(may_take), warnings))
+        {
             Ok((backend, warnings)) => {
                 for warning in warnings {
                     tell!("warning: {warning}");

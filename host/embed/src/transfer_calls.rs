@@ -243,4 +243,13 @@ impl Queue {
                 .call(|store, guest| guest.report_lost(store, wit::FileRef::from(file)))?,
         )
     }
+
+    /// This host cannot take `file`, whose `start` this instance just
+    /// ordered (`decline`): queued again, and never ordered here again.
+    pub fn decline(&self, file: FileRef) -> Result<()> {
+        queue_result(
+            self.instance()
+                .call(|store, guest| guest.decline(store, wit::FileRef::from(file)))?,
+        )
+    }
 }

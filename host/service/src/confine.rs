@@ -10,6 +10,8 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
+use bits_queue_host::TransferOrder;
+
 /// The directories a service may write into and read from.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Confinement {
@@ -85,6 +87,19 @@ impl Confinement {
             ));
         }
         Ok(resolved)
+    }
+
+    /// Whether this service may carry out `order`: write its local name (a
+    /// download), or read it (an upload). Where hosts share a queue, a host
+    /// declines the others and leaves them to a host that may (see
+    /// `bits_queue_store::TakeFilter`).
+    pub fn may_take(&self, order: &TransferOrder) -> bool {
+        let local = Path::new(&order.local_name);
+        if order.job_type.is_upload() {
+            self.check_read(local).is_some()
+        } else {
+            self.check_write(local).is_ok()
+        }
     }
 
     /// Checks that `path` may be read as a `file://` source: it resolves

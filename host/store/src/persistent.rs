@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 
 use bits_queue_host::{Action, Change, Error, FileRef, JobState, Queue, QueueOptions, Runtime};
 
+use crate::decline::{TakeFilter, poll_declining};
 use crate::error::{PersistError, StoreError};
 use crate::store::Store;
 
@@ -114,6 +115,8 @@ pub struct PersistentQueue {
     /// The generation of each lease this host claimed whose transfer has
     /// not been started yet ([`PersistentQueue::take_fence`]).
     fences: Mutex<HashMap<FileRef, u64>>,
+    /// Which orders this host can carry out, where hosts share the store.
+    may_take: Option<TakeFilter>,
 }
 
 impl PersistentQueue {
@@ -159,8 +162,18 @@ impl PersistentQueue {
             file_actions,
             coalesce: Duration::from_secs(1),
             fences: Mutex::new(HashMap::new()),
+            may_take: None,
         };
         Ok((persistent, warnings))
+    }
+
+    /// Where hosts share the store, `poll` declines each `start` that
+    /// `may_take` refuses (the `decline` module says why), so another host
+    /// takes it. A queue one service runs alone takes every order, and the
+    /// host reports a failure for what it cannot carry out.
+    pub fn taking_only(mut self, may_take: TakeFilter) -> Self {
+        self.may_take = Some(may_take);
+        self
     }
 
     /// Where the queue is kept.
@@ -247,7 +260,14 @@ impl PersistentQueue {
                 })
                 .collect()
         };
-        self.change_leasing(|q| q.poll(), leases)
+        let filter = self.may_take.as_ref().filter(|_| self.leases_transfers());
+        self.change_leasing(
+            |q| match filter {
+                Some(may_take) => poll_declining(q, may_take),
+                None => q.poll(),
+            },
+            leases,
+        )
     }
 
     /// A report about this host's transfer of `file`, made only while this

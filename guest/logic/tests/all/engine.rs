@@ -753,3 +753,35 @@ fn job_times_follow_the_clock() {
     );
     assert_eq!(job.times().creation, T0);
 }
+
+/// Issue 23, defect 7: a host that may not write a file declines it; the
+/// job is queued again as it was (no error, its bytes kept), this
+/// instance's slot goes to a job it can take and it never orders the
+/// declined file again, while another instance sharing the queue does.
+#[test]
+fn a_declined_file_goes_to_another_instance_and_its_slot_to_another_job() {
+    let (queue, clock) = queue();
+    let elsewhere = job(&queue, "elsewhere", 1, JobPriority::High);
+    let here = job(&queue, "here", 1, JobPriority::Normal);
+    let order = start_of(&queue, &elsewhere);
+    // Only the instance that ordered a start may decline it.
+    assert_eq!(queue.decline(file(&here, 0)), Err(ErrorCode::InvalidState));
+    queue.decline(order.file).unwrap();
+    assert_eq!(elsewhere.state(), JobState::Queued);
+    assert!(elsewhere.error().is_none());
+    // The slot is free for the job this host can take, though it ranks
+    // lower, and the declined file is never ordered here again.
+    let mine = start_of(&queue, &here);
+    queue.report_connected(mine.file, Some(1), None).unwrap();
+    queue.report_progress(mine.file, 1).unwrap();
+    queue.report_done(mine.file).unwrap();
+    clock.advance(3_600);
+    assert!(starts(&queue.poll()).is_empty());
+    assert_eq!(elsewhere.state(), JobState::Queued);
+    // Another instance, restored from the journal, takes it.
+    let other = QueueState::with_clock(SplitMix64::new(8), clock.clone());
+    other.apply(&queue.take_changes()).unwrap();
+    let taken = starts(&other.poll());
+    assert_eq!(taken.len(), 1);
+    assert_eq!(taken[0].file, order.file);
+}

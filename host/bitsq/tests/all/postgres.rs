@@ -235,22 +235,49 @@ fn a_killed_service_leaves_its_transfer_to_another_after_its_lease() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+/// Issue 23, defect 7: hosts that may write disjoint directories share
+/// one queue. A host takes only the files it may write and leaves the
+/// others queued, untouched, to the host that may: every job ends
+/// transferred, each file fetched once. (Before, the first host to poll
+/// claimed a file it could not write and failed the job for good.)
 #[test]
-fn a_service_writes_only_where_its_own_host_allows() {
-    let db = database!("confinement");
+fn hosts_with_disjoint_allow_write_finish_every_job() {
+    let db = database!("disjoint");
     let url = db.url();
     let server = TestServer::start();
-    let allowed = scratch("allowed");
-    let elsewhere = scratch("elsewhere");
-    server.put("/c.bin", test_bytes(10_000, 3));
-    // A job made on another host, for a directory this host's service may
-    // not write: it ends in error, and nothing is written there.
-    let local = elsewhere.join("c.bin");
-    let id = download(url, "outside", &server.url("/c.bin"), &local);
-    let _service = service(url, 30, &allowed);
-    let info = wait_for(url, &id, "state:        error");
-    assert!(info.contains("0x80070005"), "{info}");
-    assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0);
-    std::fs::remove_dir_all(allowed).unwrap();
-    std::fs::remove_dir_all(elsewhere).unwrap();
+    let (a, b) = (scratch("disjoint-a"), scratch("disjoint-b"));
+    // Host A alone first, with jobs for both directories.
+    let _host_a = service(url, 30, &a);
+    let mut jobs = Vec::new();
+    for n in 0..10 {
+        let path = format!("/d{n}.bin");
+        let bytes = test_bytes(20_000 + n * 100, n as u64);
+        server.put(&path, bytes.clone());
+        let dir = if n % 2 == 0 { &a } else { &b };
+        let local = dir.join(format!("d{n}.bin"));
+        let id = download(url, &format!("disjoint{n}"), &server.url(&path), &local);
+        jobs.push((id, path, local, bytes));
+    }
+    for (id, _, _, _) in jobs.iter().step_by(2) {
+        wait_for(url, id, "state:        transferred");
+    }
+    // A has polled past B's jobs: they wait, untouched, for a host that
+    // may write them.
+    for (id, path, _, _) in jobs.iter().skip(1).step_by(2) {
+        let info = ok(bitsq(url, &["info", id]));
+        assert!(info.contains("state:        queued"), "{info}");
+        assert!(server.requests(path).is_empty(), "{path}");
+    }
+    assert_eq!(std::fs::read_dir(&b).unwrap().count(), 0);
+    let _host_b = service(url, 30, &b);
+    for (id, _, _, _) in &jobs {
+        wait_for(url, id, "state:        transferred");
+        ok(bitsq(url, &["complete", id]));
+    }
+    for (_, path, local, bytes) in &jobs {
+        assert_eq!(server.requests(path).len(), 1, "{path}");
+        assert_eq!(&std::fs::read(local).unwrap(), bytes, "{path}");
+    }
+    std::fs::remove_dir_all(a).unwrap();
+    std::fs::remove_dir_all(b).unwrap();
 }

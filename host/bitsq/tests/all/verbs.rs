@@ -46,7 +46,7 @@ const BITSADMIN_VERBS: &[&str] = &[
 
 /// The verbs the verb table holds, read from `bitsq help` (which prints
 /// every entry: its usage line, then what it does).
-fn table_verbs() -> Vec<String> {
+pub(crate) fn table_verbs() -> Vec<String> {
     let out = bitsq(&["--queue", NO_QUEUE, "help"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     stdout(&out)

@@ -545,6 +545,10 @@ impl engine::Guest for Component {
         Err(ErrorCode::InvalidState)
     }
 
+    fn decline(_file: FileRef) -> Result<(), ErrorCode> {
+        Err(ErrorCode::InvalidState)
+    }
+
     fn declare_order_details() {}
 
     fn get_order_details(_file: FileRef) -> Option<engine::OrderDetails> {
