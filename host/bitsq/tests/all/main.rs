@@ -26,3 +26,4 @@ mod transfer;
 mod trust;
 mod upload;
 mod verbs;
+mod wrong_codes;
