@@ -34,7 +34,7 @@ mod sqlite;
 mod store;
 
 pub use error::{PersistError, StoreError};
-pub use location::{migrate_location, open_location, open_location_with};
+pub use location::{migrate_location, open_location, open_location_reading, open_location_with};
 pub use memory::MemoryStore;
 pub use persistent::{
     CheckedFileActions, FileActions, LeaseChange, PersistentQueue, ReportKind, in_flight,

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use bits_queue_host::{Change, JobRecord, QueueLimits};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
 use crate::error::StoreError;
 use crate::store::{Snapshot, Store, guid};
@@ -87,6 +87,47 @@ impl SqliteStore {
                 r.get(0)
             })
             .map_err(sql)?;
+        if schema != SCHEMA {
+            return Err(StoreError::new(format!(
+                "{} holds schema {schema}; bits-queue-store {} reads schema {SCHEMA}",
+                path.display(),
+                env!("CARGO_PKG_VERSION")
+            )));
+        }
+        Ok(SqliteStore {
+            connection,
+            path,
+            in_transaction: false,
+        })
+    }
+
+    /// Opens the existing store at `path` for reading only: nothing is
+    /// created, set up or written, and a write fails. For a queue file (or
+    /// its directory) this process may not write (issue 21 case 11). A
+    /// WAL file whose shared-memory index cannot be made is read as it
+    /// stands (SQLite's `immutable`), unless a WAL holds commits not yet in
+    /// the file, which only a writer can bring in: that is an error.
+    pub fn open_read_only(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let path = path.as_ref().to_path_buf();
+        let cannot = |e: rusqlite::Error| {
+            StoreError::new(format!("cannot read {}: {e}", path.display())).caused_by(e)
+        };
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let opened = Connection::open_with_flags(&path, flags)
+            .and_then(|connection| schema_of(&connection).map(|schema| (connection, schema)));
+        let (connection, schema) = match opened {
+            Ok(opened) => opened,
+            Err(e) if !wal_of(&path).exists() => {
+                let uri = immutable_uri(&path);
+                let connection =
+                    Connection::open_with_flags(&uri, flags | OpenFlags::SQLITE_OPEN_URI)
+                        .map_err(cannot)?;
+                let schema = schema_of(&connection).map_err(|_| cannot(e))?;
+                (connection, schema)
+            }
+            Err(e) => return Err(cannot(e)),
+        };
+        connection.busy_timeout(BUSY_TIMEOUT).map_err(sql)?;
         if schema != SCHEMA {
             return Err(StoreError::new(format!(
                 "{} holds schema {schema}; bits-queue-store {} reads schema {SCHEMA}",
@@ -212,6 +253,35 @@ impl SqliteStore {
             .map_err(sql)?;
         Ok(version)
     }
+}
+
+/// The schema a queue file says it holds.
+fn schema_of(connection: &Connection) -> Result<i64, rusqlite::Error> {
+    connection.query_row("SELECT value FROM meta WHERE key = 'schema'", [], |r| {
+        r.get(0)
+    })
+}
+
+/// The WAL file beside the queue file `path`.
+fn wal_of(path: &Path) -> PathBuf {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    PathBuf::from(wal)
+}
+
+/// `path` as a URI that opens it `immutable`: read with no locks and no
+/// shared-memory index, as a file on read-only media is.
+fn immutable_uri(path: &Path) -> String {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut uri = String::from("file:");
+    for c in absolute.to_string_lossy().chars() {
+        match c {
+            '?' | '#' | '%' => uri.push_str(&format!("%{:02X}", c as u32)),
+            _ => uri.push(c),
+        }
+    }
+    uri.push_str("?immutable=1");
+    uri
 }
 
 impl Store for SqliteStore {

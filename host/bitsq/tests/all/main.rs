@@ -22,6 +22,7 @@ mod progress_bar;
 mod robust;
 mod shell_fuzz;
 mod stored;
+mod read_only;
 mod transfer;
 mod trust;
 mod upload;
