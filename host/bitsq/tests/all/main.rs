@@ -12,6 +12,7 @@ mod common;
 mod compile_cache;
 mod credentials;
 mod line_editing;
+mod damaged_rows;
 mod persistence;
 mod postgres;
 mod postgres_fence;
