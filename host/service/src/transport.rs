@@ -434,6 +434,32 @@ impl TempFile {
             .map_err(|e| write_failure(&self.path, &e))
     }
 
+    /// Takes away every permission `source` lacks but the owner's write:
+    /// the file keeps only those both it (made under the umask) and the
+    /// source have, so a copy is never more readable than what it copies
+    /// (issue 21 case 14). Unix modes; a no-op elsewhere.
+    pub fn narrow_mode(&mut self, source: &std::fs::Metadata) -> Result<(), Outcome> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let own = self
+                .file
+                .metadata()
+                .map_err(|e| write_failure(&self.path, &e))?;
+            // The owner keeps writing it (a resumed transfer opens it
+            // again); only reading and running are narrowed.
+            let mode = own.permissions().mode() & (source.permissions().mode() | 0o200) & 0o777;
+            if mode != own.permissions().mode() & 0o777 {
+                self.file
+                    .set_permissions(std::fs::Permissions::from_mode(mode))
+                    .map_err(|e| write_failure(&self.path, &e))?;
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = source;
+        Ok(())
+    }
+
     /// Appends `bytes`.
     pub fn write(&mut self, bytes: &[u8]) -> Result<(), Outcome> {
         self.file

@@ -10,6 +10,7 @@ mod cli_input;
 mod cli_survival;
 mod common;
 mod compile_cache;
+mod copy_modes;
 mod credentials;
 mod line_editing;
 mod damaged_rows;
