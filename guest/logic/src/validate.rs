@@ -220,7 +220,8 @@ pub fn has_bad_authority(url: &str) -> bool {
                 if !literal_ok {
                     return true;
                 }
-                ("[]", port)
+                // The literal is checked: only the port is left to judge.
+                ("v6", port)
             }
             None => return true,
         },
