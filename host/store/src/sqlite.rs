@@ -83,18 +83,8 @@ impl SqliteStore {
             .map_err(|e| {
                 StoreError::new(format!("cannot set up {}: {e}", path.display())).caused_by(e)
             })?;
-        let schema: i64 = connection
-            .query_row("SELECT value FROM meta WHERE key = 'schema'", [], |r| {
-                r.get(0)
-            })
-            .map_err(sql)?;
-        if schema != SCHEMA {
-            return Err(StoreError::new(format!(
-                "{} holds schema {schema}; bits-queue-store {} reads schema {SCHEMA}",
-                path.display(),
-                env!("CARGO_PKG_VERSION")
-            )));
-        }
+        let schema = schema_of(&connection).map_err(sql)?;
+        check_schema(&path, schema)?;
         Ok(SqliteStore {
             connection,
             path,
@@ -129,13 +119,7 @@ impl SqliteStore {
             Err(e) => return Err(cannot(e)),
         };
         connection.busy_timeout(BUSY_TIMEOUT).map_err(sql)?;
-        if schema != SCHEMA {
-            return Err(StoreError::new(format!(
-                "{} holds schema {schema}; bits-queue-store {} reads schema {SCHEMA}",
-                path.display(),
-                env!("CARGO_PKG_VERSION")
-            )));
-        }
+        check_schema(&path, schema)?;
         Ok(SqliteStore {
             connection,
             path,
@@ -354,6 +338,18 @@ fn schema_of(connection: &Connection) -> Result<i64, rusqlite::Error> {
     connection.query_row("SELECT value FROM meta WHERE key = 'schema'", [], |r| {
         r.get(0)
     })
+}
+
+/// Refuses a queue file of another schema than this code's.
+fn check_schema(path: &Path, schema: i64) -> Result<(), StoreError> {
+    if schema == SCHEMA {
+        return Ok(());
+    }
+    Err(StoreError::new(format!(
+        "{} holds schema {schema}; bits-queue-store {} reads schema {SCHEMA}",
+        path.display(),
+        env!("CARGO_PKG_VERSION")
+    )))
 }
 
 /// The WAL file beside the queue file `path`.

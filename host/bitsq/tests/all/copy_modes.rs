@@ -2,17 +2,10 @@
 //! more readable than its source, and within the umask.
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-use crate::stored::text;
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("bitsq-modes-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use crate::stored::{scratch, text};
 
 /// `bitsq transfer file://SOURCE TARGET` under `umask`; the mode TARGET
 /// arrives with.
@@ -39,7 +32,7 @@ fn copied_mode(dir: &Path, source_mode: u32, umask: &str) -> u32 {
 
 #[test]
 fn a_file_copy_is_never_more_readable_than_its_source() {
-    let dir = scratch("source");
+    let dir = scratch("modes-source");
     for source_mode in [0o640, 0o600, 0o444] {
         let mode = copied_mode(&dir, source_mode, "022");
         assert_eq!(
@@ -53,7 +46,7 @@ fn a_file_copy_is_never_more_readable_than_its_source() {
 
 #[test]
 fn a_file_copy_stays_within_the_umask() {
-    let dir = scratch("umask");
+    let dir = scratch("modes-umask");
     let mode = copied_mode(&dir, 0o644, "077");
     assert_eq!(mode & 0o077, 0, "under umask 077 the copy is {mode:o}");
     std::fs::remove_dir_all(dir).unwrap();

@@ -3,16 +3,7 @@
 //! queue unopenable. Such rows are left out with a warning, the other jobs
 //! are listed, and `cancel GUID` removes a damaged job.
 
-use std::path::PathBuf;
-
-use crate::stored::{bitsq, ok, text};
-
-fn scratch() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("bitsq-damaged-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use crate::stored::{bitsq, ok, scratch, text};
 
 /// The GUID `create NAME` printed.
 fn create(queue: &std::path::Path, name: &str) -> String {
@@ -22,7 +13,7 @@ fn create(queue: &std::path::Path, name: &str) -> String {
 
 #[test]
 fn a_damaged_row_is_left_out_and_cancel_removes_it() {
-    let dir = scratch();
+    let dir = scratch("damaged");
     let queue = dir.join("queue.sqlite3");
     let kept = create(&queue, "kept");
     let victim = create(&queue, "victim");

@@ -12,14 +12,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::stored::{bitsq, ok, text};
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("bitsq-ro-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use crate::stored::{bitsq, ok, scratch, text};
 
 /// A queue in `dir` holding one job named `kept`.
 fn queue_with_a_job(dir: &Path) -> PathBuf {
@@ -60,7 +53,7 @@ fn a_read_only_file_and_directory_can_be_listed() {
         );
         return;
     }
-    let dir = scratch("modes");
+    let dir = scratch("ro-modes");
     let queue = queue_with_a_job(&dir);
     std::fs::set_permissions(&queue, std::fs::Permissions::from_mode(0o444)).unwrap();
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o555)).unwrap();
@@ -78,7 +71,7 @@ fn a_queue_on_a_read_only_mount_can_be_listed() {
         );
         return;
     }
-    let dir = scratch("mount");
+    let dir = scratch("ro-mount");
     let queue = queue_with_a_job(&dir);
     reads_but_does_not_change(|args| {
         Command::new("unshare")

@@ -2,22 +2,14 @@
 //! (0x80070070), not E_ACCESSDENIED, and a remote name whose server part
 //! is no `host[:port]` is refused when it is added, naming why.
 
-use std::path::PathBuf;
 use std::process::Command;
 
-use crate::stored::{bitsq, ok, text};
+use crate::stored::{bitsq, ok, scratch, text};
 use bits_queue_tests::http_server::{TestServer, test_bytes};
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("bitsq-codes-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 #[test]
 fn a_malformed_server_part_is_refused_at_addfile() {
-    let dir = scratch("authority");
+    let dir = scratch("codes-authority");
     let queue = dir.join("queue.sqlite3");
     ok(bitsq(&queue, &["create", "j"]));
     for remote in ["http://[::1", "http://h:port/x", "http://::1/x"] {
@@ -47,7 +39,7 @@ fn a_full_disk_is_error_disk_full() {
     }
     let server = TestServer::start();
     server.put("/big.bin", test_bytes(1 << 20, 53));
-    let dir = scratch("full");
+    let dir = scratch("codes-full");
     let out = Command::new("unshare")
         .args(["-rm", "sh", "-c"])
         .arg(r#"mount -t tmpfs -o size=64k none "$1" && exec "$2" transfer "$3" "$1/big.bin""#)

@@ -6,7 +6,7 @@
 use bits_queue_host::{JobErrorContext, JobState, JobType};
 use bits_queue_tests::http_server::{Fault, test_bytes};
 
-use crate::transfers::Setup;
+use crate::transfers::{PATIENCE, Setup};
 
 /// BG_E_INVALID_SERVER_RESPONSE.
 const INVALID_SERVER_RESPONSE: u32 = 0x8020_001B;
@@ -30,12 +30,19 @@ fn a_negative_content_length_is_an_invalid_response() {
         s.local("minus.bin").to_str().unwrap(),
     )
     .unwrap();
-    // A transient failure ends in `error` at once too: today's connect
-    // failure would show its own code there instead of waiting for good.
-    job.set_no_progress_timeout(0).unwrap();
     job.resume().unwrap();
     s.service().wake();
-    s.wait(&job, JobState::Error);
+    // Fatal at once: `error`, not a `transient-error` retried for good
+    // (which a connect failure is).
+    let ended = s
+        .service()
+        .wait_for(
+            job.id().unwrap(),
+            |state| matches!(state, JobState::Error | JobState::TransientError),
+            PATIENCE,
+        )
+        .unwrap();
+    assert_eq!(ended, JobState::Error, "{:?}", job.error().unwrap());
     let error = job.error().unwrap().unwrap();
     assert_eq!(
         error.hresult, INVALID_SERVER_RESPONSE,
