@@ -41,6 +41,9 @@ pub enum Fault {
     WrongRange,
     /// The answer without `Content-Length`, closed at its end.
     NoLength,
+    /// `200` with these header lines (each ending in `\r\n`) and no body,
+    /// then close: a head that is not valid HTTP (`Content-Length: -5`).
+    RawHead(String),
 }
 
 /// One request, as the server saw it.
@@ -296,6 +299,10 @@ fn answer(
         Some(Fault::StatusWith(status, header)) => Some((*status, format!("{header}\r\n"))),
         _ => None,
     };
+    if let Some(Fault::RawHead(head)) = &fault {
+        let _ = write!(out, "HTTP/1.1 200 OK\r\n{head}Connection: close\r\n\r\n");
+        return (200, 0);
+    }
     if let Some((status, header)) = status_with {
         let body = format!("status {status}\n");
         let _ = write!(

@@ -353,6 +353,10 @@ impl engine::Guest for Component {
         Ok(queue().report_failure_detail(file.into(), &failure.into())?)
     }
 
+    fn report_disk_full(file: FileRef, why: String) -> Result<(), ErrorCode> {
+        Ok(queue().report_disk_full(file.into(), &why)?)
+    }
+
     fn report_session(
         file: FileRef,
         session_id: String,

@@ -74,6 +74,9 @@ pub mod hresult {
     pub const ACCESS_DENIED: u32 = 0x8007_0005;
     /// `E_NOTIMPL`: the host cannot do this transfer.
     pub const NOT_IMPLEMENTED: u32 = 0x8000_4001;
+    /// `ERROR_DISK_FULL` as an HRESULT: the local disk has no room for the
+    /// file (`report-disk-full`).
+    pub const DISK_FULL: u32 = 0x8007_0070;
 }
 
 /// The Windows name of any HRESULT the queue gives (an error code's, or a
@@ -91,6 +94,7 @@ pub fn hresult_name(value: u32) -> Option<String> {
         hresult::FILE_NOT_FOUND => "ERROR_FILE_NOT_FOUND",
         hresult::ACCESS_DENIED => "E_ACCESSDENIED",
         hresult::NOT_IMPLEMENTED => "E_NOTIMPL",
+        hresult::DISK_FULL => "ERROR_DISK_FULL",
         upload_hresult::TOO_LARGE => "BG_E_TOO_LARGE",
         upload_hresult::LOCAL_FILE_CHANGED => "BG_E_LOCAL_FILE_CHANGED",
         upload_hresult::PROTOCOL_MISMATCH => "BG_E_CLIENT_SERVER_PROTOCOL_MISMATCH",
@@ -152,6 +156,10 @@ mod tests {
         );
         assert_eq!(hresult_name(0x8007_0005).as_deref(), Some("E_ACCESSDENIED"));
         assert_eq!(hresult_name(0x8000_4001).as_deref(), Some("E_NOTIMPL"));
+        assert_eq!(
+            hresult_name(0x8007_0070).as_deref(),
+            Some("ERROR_DISK_FULL")
+        );
         assert_eq!(hresult_name(0x8020_0001).as_deref(), Some("BG_E_NOT_FOUND"));
         assert_eq!(hresult_name(0x1234_5678), None);
     }

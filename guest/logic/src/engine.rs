@@ -308,6 +308,15 @@ impl QueueState {
         })
     }
 
+    /// `report-disk-full`: the transfer failed for want of room on the
+    /// local disk (issue 21: ERROR_DISK_FULL, not E_ACCESSDENIED).
+    pub fn report_disk_full(&self, file: FileRef, why: &str) -> Result<(), ErrorCode> {
+        self.report(file, |job, now| {
+            job.report_disk_full(file.file_index, why, now)
+                .map(|fatal| Reported::Ended(fatal.then_some(NotifyEvent::Error)))
+        })
+    }
+
     /// `report-session` (contract §14.2): the upload's session id and its
     /// BITS-Host-Id.
     pub fn report_session(

@@ -90,6 +90,17 @@ pub fn classify(failure: &TransferFailure) -> Classified {
     }
 }
 
+/// A full local disk: `error`, ERROR_DISK_FULL, context `local-file`.
+pub fn classify_disk_full(why: &str) -> Classified {
+    Classified {
+        fatal: true,
+        hresult: hresult::DISK_FULL,
+        context: JobErrorContext::LocalFile,
+        description: words(&["the local disk is full: ", why]),
+        retry_after: None,
+    }
+}
+
 /// The longest Retry-After honoured (contract §15.8): a day.
 const MAX_RETRY_AFTER: u64 = 86_400;
 

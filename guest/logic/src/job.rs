@@ -342,7 +342,9 @@ impl Job {
         self.check_not_final()?;
         for file in &files {
             validate::file(&file.remote_name, &file.local_name)?;
-            if validate::has_userinfo(&file.remote_name) {
+            if validate::has_userinfo(&file.remote_name)
+                || validate::has_bad_authority(&file.remote_name)
+            {
                 return Err(ErrorCode::InvalidArgument);
             }
         }
@@ -715,6 +717,19 @@ impl Job {
             self.drop_session();
         }
         Ok(self.record_failure(index, classified, now))
+    }
+
+    /// `report-disk-full` at `now`: the rules of [`Job::report_failure`]
+    /// with a full disk's own line of the table (fatal, as `local-io` is:
+    /// room must be made before `resume`).
+    pub fn report_disk_full(
+        &mut self,
+        index: u32,
+        why: &str,
+        now: Datetime,
+    ) -> Result<bool, ErrorCode> {
+        let index = self.check_in_flight(index)?;
+        Ok(self.record_failure(index, failure::classify_disk_full(why), now))
     }
 
     /// In an upload-reply's phase `reply`, what the server says is about

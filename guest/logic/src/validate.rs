@@ -188,6 +188,56 @@ pub fn has_userinfo(url: &str) -> bool {
     rest[..end].contains('@')
 }
 
+/// Whether `url`'s server part is malformed: an `http`/`https` URL whose
+/// host and port (its authority without user information) is no
+/// `host[:port]` a request can be sent to. The host is a bracketed IPv6
+/// literal (`[::1]`) or a name without `[`, `]` or `:`; the port, when a
+/// `:` gives one, is 1 to 5 digits up to 65535. Such a name is no URL
+/// (contract §4), refused when added; records from before the rule still
+/// read, as with [`has_userinfo`]. Other schemes and names without a
+/// server (which [`remote_name_fault`] refuses) are not judged here.
+pub fn has_bad_authority(url: &str) -> bool {
+    let Some(rest) = strip_scheme(url, "http").or_else(|| strip_scheme(url, "https")) else {
+        return false;
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..end];
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let (host, port) = match host_port.strip_prefix('[') {
+        Some(bracketed) => match bracketed.split_once(']') {
+            Some((literal, after)) => {
+                let port = match after {
+                    "" => None,
+                    _ => match after.strip_prefix(':') {
+                        Some(port) => Some(port),
+                        None => return true,
+                    },
+                };
+                let literal_ok = !literal.is_empty()
+                    && literal
+                        .bytes()
+                        .all(|b| b.is_ascii_hexdigit() || matches!(b, b':' | b'.'));
+                if !literal_ok {
+                    return true;
+                }
+                // The literal is checked: only the port is left to judge.
+                ("v6", port)
+            }
+            None => return true,
+        },
+        None => match host_port.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (host_port, None),
+        },
+    };
+    let port_ok = port.is_none_or(|port| {
+        (1..=5).contains(&port.len())
+            && port.bytes().all(|b| b.is_ascii_digit())
+            && port.bytes().fold(0u32, |n, b| n * 10 + u32::from(b - b'0')) <= 65_535
+    });
+    !port_ok || host.is_empty() || host.contains(['[', ']', ':'])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,6 +251,43 @@ mod tests {
         assert!(!has_userinfo("https://example.com/a@b"));
         assert!(!has_userinfo("https://example.com?to=a@b"));
         assert!(!has_userinfo("file:///tmp/a@b"));
+    }
+
+    /// Issue 21 case 9: a server part that is no `host[:port]` is refused.
+    #[test]
+    fn malformed_authorities_are_found() {
+        for url in [
+            "http://[::1",
+            "http://[::1/x",
+            "https://[]/x",
+            "http://[::1]x/",
+            "http://[zz]/",
+            "http://::1/x",
+            "http://h:port/x",
+            "http://h:/x",
+            "http://h:65536/x",
+            "http://h:123456/x",
+            "http://a]b/",
+            "http://user@[::1/x",
+            "HTTP://h:8o/",
+        ] {
+            assert!(has_bad_authority(url), "{url}");
+        }
+        for url in [
+            "http://[::1]/x",
+            "http://[::1]:8080/x",
+            "http://[::ffff:127.0.0.1]/",
+            "http://h:65535/x",
+            "http://h:1",
+            "http://user:pw@example.com:8080/p?q=1#f",
+            "https://例え.jp/ファイル",
+            "http://example.com?q=[x]",
+            "http://example.com/a:b[c]",
+            "file:///[x",
+            "ftp://[x",
+        ] {
+            assert!(!has_bad_authority(url), "{url}");
+        }
     }
 
     /// `n` copies of `unit`.

@@ -57,7 +57,14 @@ pub fn file(remote: &str, local: &str) -> Option<String> {
                 .to_string()
         })
     };
-    remote_why.or_else(userinfo).or_else(|| {
+    let authority = || {
+        validate::has_bad_authority(remote).then(|| {
+            "the remote URL's server part is not host[:port]: a name or an IPv6 address in \
+             brackets ([::1]), then, after a colon, a port of at most 65535"
+                .to_string()
+        })
+    };
+    remote_why.or_else(userinfo).or_else(authority).or_else(|| {
         local_name_fault(local).map(|fault| match fault {
             LocalNameFault::TooLong => too_long("local name", local, MAX_LOCAL_NAME),
             LocalNameFault::NotAbsolute => {
@@ -99,6 +106,11 @@ mod tests {
             file("https://x/y", "/tmp/\x01")
                 .unwrap()
                 .contains("control")
+        );
+        assert!(
+            file("http://[::1", "/tmp/y")
+                .unwrap()
+                .contains("server part is not host[:port]")
         );
         assert_eq!(file("https://x/y", r"C:\tmp\y"), None);
         let long = "d".repeat(1025);

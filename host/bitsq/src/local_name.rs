@@ -29,9 +29,37 @@ pub fn refusal(local: &str) -> Option<String> {
     None
 }
 
+/// Why `local` is bitsadmin's job type flag in the place of a LOCAL name
+/// (`bitsadmin /transfer NAME /download URL FILE` typed as `bitsq transfer
+/// NAME /download URL FILE`), if it is: said with the order bitsq takes,
+/// rather than refusing `NAME` as a remote name without a word.
+pub fn bitsadmin_order(local: &str) -> Option<String> {
+    ["/download", "/upload", "/upload-reply"]
+        .iter()
+        .any(|flag| local.eq_ignore_ascii_case(flag))
+        .then(|| {
+            format!(
+                "LOCAL `{local}` is bitsadmin's job type, in bitsadmin's order (transfer NAME \
+                 /download URL FILE); bitsq takes `transfer --name NAME URL FILE` (with --upload \
+                 for an upload)"
+            )
+        })
+}
+
 #[cfg(test)]
 mod tests {
-    use super::refusal;
+    use super::{bitsadmin_order, refusal};
+
+    #[test]
+    fn bitsadmins_order_is_recognised() {
+        assert!(
+            bitsadmin_order("/download")
+                .unwrap()
+                .contains("--name NAME")
+        );
+        assert!(bitsadmin_order("/UPLOAD").is_some());
+        assert!(bitsadmin_order("/tmp/download").is_none());
+    }
 
     #[test]
     fn directories_separators_and_special_files_are_refused() {

@@ -156,7 +156,9 @@ fn run_transfer(queue: &Queue, args: TransferArgs) -> ExitCode {
     };
     // Refused before a job exists: nothing is created or transferred.
     for pair in args.files.chunks(2) {
-        if let Some(why) = local_name::refusal(&pair[1]) {
+        if let Some(why) =
+            local_name::bitsadmin_order(&pair[1]).or_else(|| local_name::refusal(&pair[1]))
+        {
             let code = bits_queue_host::ErrorCode::InvalidArgument;
             tell!("bitsq: transfer: {code} (0x{:08X}): {why}", code.hresult());
             return Status::Failed.into();

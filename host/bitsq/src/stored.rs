@@ -7,7 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bits_queue_host::{QueueOptions, Runtime};
-use bits_queue_store::{PersistentQueue, PostgresOptions, open_location_with};
+use bits_queue_store::{
+    PersistentQueue, PostgresOptions, open_location_reading, open_location_with,
+};
 
 use crate::cli::Command;
 use crate::exit::Status;
@@ -94,6 +96,10 @@ pub fn run_stored(
             return Status::Usage.into();
         }
     };
+    let reading = matches!(&command, Command::Verb(words)
+    if words.split_first().is_some_and(|(name, args)| {
+        crate::verbs::find(name).is_some_and(|verb| verb.reads(args))
+    }));
     let opening = Opening {
         runtime,
         location,
@@ -101,6 +107,7 @@ pub fn run_stored(
         seed,
         confinement: &confinement,
         grant,
+        reading,
     };
     if let Command::Service(_) = command {
         // A service outlives its store's outages, the first one too: it
@@ -172,6 +179,9 @@ struct Opening<'a> {
     seed: Option<u64>,
     confinement: &'a bits_queue_service::Confinement,
     grant: budget::Grant,
+    /// A one-shot verb that only reads: a queue file it cannot write is
+    /// opened read-only rather than refused (issue 21 case 11).
+    reading: bool,
 }
 
 /// Why the stored queue could not be opened.
@@ -196,8 +206,17 @@ impl Opening<'_> {
     /// The queue, from its store, with its file actions carried out inside
     /// the confinement.
     fn open(&self) -> Result<Arc<PersistentQueue>, OpenFailure> {
-        let store = open_location_with(self.location, self.postgres.clone())
-            .map_err(|e| OpenFailure::store(&e))?;
+        let store = if self.reading {
+            let (store, read_only) = open_location_reading(self.location, self.postgres.clone())
+                .map_err(|e| OpenFailure::store(&e))?;
+            if let Some(why) = read_only {
+                tell!("note: {why}; this command changes nothing");
+            }
+            store
+        } else {
+            open_location_with(self.location, self.postgres.clone())
+                .map_err(|e| OpenFailure::store(&e))?
+        };
         // bitsq's service reads every order's details and honours them
         // (custom headers, credentials) or reports them unsupported.
         let options = match self.seed {

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use bits_queue_host::{
-    Error, Job, JobError, JobPriority, JobState, JobType, Progress, Queue, hresult_name,
+    Error, ErrorCode, Job, JobError, JobPriority, JobState, JobType, Progress, Queue, hresult_name,
 };
 use bits_queue_service::{Confinement, ServiceConfig, TransferService, Transports, carry_out};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -58,8 +58,22 @@ pub fn run(queue: &Queue, request: Request) -> Result<Ended, Failure> {
     let job = manager.create_job(&request.name, request.job_type)?;
     let id = job.id()?;
     for (remote, local) in &request.files {
-        let local = absolute(local);
-        job.add_file(remote, &local.to_string_lossy())?;
+        let local = absolute(local).to_string_lossy().into_owned();
+        match job.add_file(remote, &local) {
+            // Which argument and why, not a bare E_INVALIDARG (the words
+            // are the logic's own checks: `explain`).
+            Err(Error::Queue(code @ ErrorCode::InvalidArgument)) => {
+                let why = crate::explain::file(remote, &local)
+                    .unwrap_or_else(|| "the queue refused this pair".into());
+                return Err(format!(
+                    "transfer: {code} (0x{:08X}): REMOTE `{}` LOCAL `{local}`: {why}",
+                    code.hresult(),
+                    crate::views::remote(remote)
+                )
+                .into());
+            }
+            other => other?,
+        }
     }
     if let Some(reply) = &request.reply {
         job.set_reply_file_name(&absolute(reply).to_string_lossy())?;
@@ -251,9 +265,16 @@ impl Display {
                 .bytes_total
                 .saturating_sub(progress.bytes_transferred)
         });
+        // A time left only while the job moves: an `error` (or any state
+        // that waits on someone) has none to show.
+        let moving = matches!(
+            state,
+            JobState::Queued | JobState::Connecting | JobState::Transferring
+        );
         let eta = match left {
-            Some(left) if rate > 0.0 => format!("{:.0} s left", left as f64 / rate),
-            _ => "time left unknown".into(),
+            _ if !moving => String::new(),
+            Some(left) if rate > 0.0 => format!(", {:.0} s left", left as f64 / rate),
+            _ => ", time left unknown".into(),
         };
         let amount = if known {
             format!(
@@ -265,7 +286,7 @@ impl Display {
             format!("{} of unknown", bytes(progress.bytes_transferred))
         };
         let text = format!(
-            "{state:<15} {amount}, {}/s, {eta}, file {} of {}",
+            "{state:<15} {amount}, {}/s{eta}, file {} of {}",
             bytes(rate as u64),
             (progress.files_transferred + 1).min(progress.files_total),
             progress.files_total

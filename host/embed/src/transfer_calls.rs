@@ -127,6 +127,18 @@ impl Queue {
         })?)
     }
 
+    /// The local disk is full (`report-disk-full`). A component without
+    /// the function gives [`Error::MissingExport`](crate::Error); the
+    /// caller then reports `local-io`.
+    pub fn report_disk_full(&self, file: FileRef, why: &str) -> Result<()> {
+        self.instance().check_argument_bytes(why.len())?;
+        queue_result(
+            self.instance().call(|store, guest| {
+                guest.report_disk_full(store, wit::FileRef::from(file), why)
+            })?,
+        )
+    }
+
     /// The upload's session (`report-session`, contract §14.2).
     pub fn report_session(
         &self,

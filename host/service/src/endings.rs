@@ -12,7 +12,9 @@
 //! does not undo the others; a sandbox failure undoes the whole call, as
 //! it undoes any call.
 
-use bits_queue_host::{Action, Error, FailureDetail, FileRef, Queue, TransferFailure};
+use bits_queue_host::{
+    Action, Error, FailureDetail, FileRef, Queue, SandboxErrorKind, TransferFailure,
+};
 use bits_queue_store::{PersistError, ReportKind};
 
 use crate::backend::Backend;
@@ -29,6 +31,8 @@ pub enum Ending {
     /// `report-failure-detail`: a failure the first release's
     /// `transfer-failure` cannot say (a stall, an upload's server error).
     Detail(FailureDetail),
+    /// `report-disk-full`: the local disk had no room (issue 21 case 9).
+    DiskFull(String),
 }
 
 impl Ending {
@@ -39,6 +43,14 @@ impl Ending {
             Ending::Failed(failure) => queue.report_failure(file, failure),
             Ending::Lost => queue.report_lost(file),
             Ending::Detail(failure) => queue.report_failure_detail(file, failure),
+            Ending::DiskFull(why) => match queue.report_disk_full(file, why) {
+                // A component built before the function: the first
+                // release's `local-io` says it as well as it can.
+                Err(e) if e.sandbox_kind() == Some(SandboxErrorKind::NotExported) => {
+                    queue.report_failure(file, &TransferFailure::LocalIo(why.clone()))
+                }
+                answer => answer,
+            },
         }
     }
 }

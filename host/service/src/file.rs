@@ -39,6 +39,10 @@ impl FileTransport {
         let validator = modified(&meta);
         let size = meta.len();
         let mut temp = TempFile::open(order, &context.confinement)?;
+        // The copy is no more readable than its source (issue 21 case 14:
+        // a 0640 file does not arrive 0644), nor than the umask let the
+        // temporary file be made.
+        temp.narrow_mode(&meta)?;
         let offset = sink.connected_holding(Some(size), validator.clone(), temp.held())?;
         source
             .seek(SeekFrom::Start(offset))

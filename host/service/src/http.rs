@@ -224,6 +224,12 @@ fn call_failure(error: ureq::Error, limit: Duration) -> Outcome {
     {
         return FailureDetail::Stalled(stall_text("of the response came", limit)).into();
     }
+    // The server answered, but not in HTTP a client can follow (a
+    // `Content-Length: -5`, a header that does not parse): its answer is
+    // invalid, not a connection that could not be made (issue 21 case 9).
+    if let ureq::Error::Protocol(_) | ureq::Error::LargeResponseHeader(..) = &error {
+        return FailureDetail::InvalidResponse(error.to_string()).into();
+    }
     let why = match &error {
         ureq::Error::Io(io) => io.to_string(),
         ureq::Error::BadUri(uri) => format!("{} is not a URL it can request", shown(uri)),

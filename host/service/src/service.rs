@@ -851,6 +851,10 @@ impl<B: Backend> Loop<B> {
                 self.endings.push((file, Ending::Detail(detail)));
                 return Ok(());
             }
+            Report::DiskFull { file, why } => {
+                self.endings.push((file, Ending::DiskFull(why)));
+                return Ok(());
+            }
             Report::Upload { file, call } => {
                 self.shared.guest_calls.fetch_add(1, Ordering::Relaxed);
                 let result =

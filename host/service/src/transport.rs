@@ -46,6 +46,8 @@ pub enum Outcome {
     /// server error, a local file that changed, §14.4), reported with
     /// `report-failure-detail`.
     FailedDetail(FailureDetail),
+    /// The local disk had no room for the file (`report-disk-full`).
+    DiskFull(String),
     /// It cannot go on from here (the server sent part of a file the
     /// component restarted): the job is queued again.
     Lost,
@@ -123,6 +125,10 @@ pub(crate) enum Report {
         file: FileRef,
         detail: FailureDetail,
     },
+    DiskFull {
+        file: FileRef,
+        why: String,
+    },
     Lost {
         file: FileRef,
     },
@@ -151,6 +157,7 @@ impl Report {
             | Report::Done { file }
             | Report::Failed { file, .. }
             | Report::FailedDetail { file, .. }
+            | Report::DiskFull { file, .. }
             | Report::Lost { file }
             | Report::Upload { file, .. } => Some(*file),
             Report::Wake | Report::CommandExit { .. } => None,
@@ -361,6 +368,10 @@ impl Sink {
                 file: self.file,
                 detail: bounded_detail(detail),
             },
+            Outcome::DiskFull(why) => Report::DiskFull {
+                file: self.file,
+                why: bounded_text(why),
+            },
             Outcome::Lost => Report::Lost { file: self.file },
             Outcome::Stopped => return,
         };
@@ -382,15 +393,12 @@ impl TempFile {
     /// Opens (or creates) the order's temporary file and cuts it to the
     /// `offset` bytes the component counts; bytes after them were never
     /// reported and are dropped.
-    pub fn open(
-        order: &TransferOrder,
-        confinement: &Confinement,
-    ) -> Result<TempFile, TransferFailure> {
+    pub fn open(order: &TransferOrder, confinement: &Confinement) -> Result<TempFile, Outcome> {
         let local = confinement
             .check_write(Path::new(&order.local_name))
             .map_err(TransferFailure::LocalIo)?;
         if let Some(why) = not_replaceable(&local) {
-            return Err(TransferFailure::LocalIo(why));
+            return Err(TransferFailure::LocalIo(why).into());
         }
         let path = confinement
             .check_write(Path::new(&order.temporary_name))
@@ -398,21 +406,21 @@ impl TempFile {
         // A generation's file that is not there yet starts with the bytes
         // an earlier host reported (the service names the order's file
         // after its lease's generation: `fence`).
-        crate::fence::take_over(&path, order.offset).map_err(|e| local_io(&path, &e))?;
+        crate::fence::take_over(&path, order.offset).map_err(|e| write_failure(&path, &e))?;
         let file = OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
             .truncate(false)
             .open(&path)
-            .map_err(|e| local_io(&path, &e))?;
+            .map_err(|e| write_failure(&path, &e))?;
         // Fewer bytes than the component counts (a crash lost unsynced
         // ones, a cleaner deleted the file): the transfer goes on from
         // those it holds, and says so right after `report-connected`
         // (contract §17.3; [`Sink::connected_holding`]).
         let held = file
             .metadata()
-            .map_err(|e| local_io(&path, &e))?
+            .map_err(|e| write_failure(&path, &e))?
             .len()
             .min(order.offset);
         let mut temp = TempFile { file, path, held };
@@ -427,18 +435,44 @@ impl TempFile {
     }
 
     /// Cuts the file to `offset` bytes and writes from there.
-    pub fn restart_at(&mut self, offset: u64) -> Result<(), TransferFailure> {
+    pub fn restart_at(&mut self, offset: u64) -> Result<(), Outcome> {
         self.file
             .set_len(offset)
             .and_then(|()| self.file.seek(SeekFrom::Start(offset)).map(drop))
-            .map_err(|e| local_io(&self.path, &e))
+            .map_err(|e| write_failure(&self.path, &e))
+    }
+
+    /// Takes away every permission `source` lacks but the owner's write:
+    /// the file keeps only those both it (made under the umask) and the
+    /// source have, so a copy is never more readable than what it copies
+    /// (issue 21 case 14). Unix modes; a no-op elsewhere.
+    pub fn narrow_mode(&mut self, source: &std::fs::Metadata) -> Result<(), Outcome> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let own = self
+                .file
+                .metadata()
+                .map_err(|e| write_failure(&self.path, &e))?;
+            // The owner keeps writing it (a resumed transfer opens it
+            // again); only reading and running are narrowed.
+            let mode = own.permissions().mode() & (source.permissions().mode() | 0o200) & 0o777;
+            if mode != own.permissions().mode() & 0o777 {
+                self.file
+                    .set_permissions(std::fs::Permissions::from_mode(mode))
+                    .map_err(|e| write_failure(&self.path, &e))?;
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = source;
+        Ok(())
     }
 
     /// Appends `bytes`.
-    pub fn write(&mut self, bytes: &[u8]) -> Result<(), TransferFailure> {
+    pub fn write(&mut self, bytes: &[u8]) -> Result<(), Outcome> {
         self.file
             .write_all(bytes)
-            .map_err(|e| local_io(&self.path, &e))
+            .map_err(|e| write_failure(&self.path, &e))
     }
 
     /// Appends everything `source` gives, reporting through `sink`; returns
@@ -463,8 +497,10 @@ impl TempFile {
     }
 
     /// Syncs the bytes to disk: the file is complete only once they are.
-    pub fn sync(&mut self) -> Result<(), TransferFailure> {
-        self.file.sync_all().map_err(|e| local_io(&self.path, &e))
+    pub fn sync(&mut self) -> Result<(), Outcome> {
+        self.file
+            .sync_all()
+            .map_err(|e| write_failure(&self.path, &e))
     }
 }
 
@@ -489,6 +525,18 @@ pub(crate) fn not_replaceable(local: &Path) -> Option<String> {
 /// A local file error as a failure.
 pub(crate) fn local_io(path: &Path, e: &io::Error) -> TransferFailure {
     TransferFailure::LocalIo(format!("{}: {e}", path.display()))
+}
+
+/// A failure to make or write a temporary file: a full disk (or a full
+/// quota) is said as one, `report-disk-full` (ERROR_DISK_FULL, issue 21
+/// case 9); anything else is `local-io`.
+pub(crate) fn write_failure(path: &Path, e: &io::Error) -> Outcome {
+    match e.kind() {
+        io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded => {
+            Outcome::DiskFull(format!("{}: {e}", path.display()))
+        }
+        _ => local_io(path, e).into(),
+    }
 }
 
 /// The transports a service has, chosen by each order's URL; an order none

@@ -36,7 +36,7 @@ mod store;
 
 pub use decline::TakeFilter;
 pub use error::{PersistError, StoreError};
-pub use location::{migrate_location, open_location, open_location_with};
+pub use location::{migrate_location, open_location, open_location_reading, open_location_with};
 pub use memory::MemoryStore;
 pub use persistent::{
     CheckedFileActions, FileActions, LeaseChange, PersistentQueue, ReportKind, in_flight,

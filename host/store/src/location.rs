@@ -33,6 +33,29 @@ pub fn open_location_with(
     open_sqlite(location)
 }
 
+/// [`open_location_with`] for a caller that only reads (issue 21 case 11):
+/// a queue file that cannot be opened for writing (the file, or its
+/// directory, is not writable; a read-only file system) is opened read-only
+/// instead, and the second value says so, in words, with why. Any other
+/// location opens as [`open_location_with`] opens it.
+pub fn open_location_reading(
+    location: &str,
+    postgres: PostgresOptions,
+) -> Result<(Box<dyn Store>, Option<String>), StoreError> {
+    let writing = open_location_with(location, postgres);
+    #[cfg(feature = "sqlite")]
+    if let Err(e) = &writing
+        && location != "memory:"
+        && !is_shared_location(location)
+        && std::path::Path::new(location).is_file()
+    {
+        let store = crate::SqliteStore::open_read_only(location).map_err(|_| e.clone())?;
+        let note = format!("{location} cannot be written ({e}); it was opened read-only");
+        return Ok((Box::new(store), Some(note)));
+    }
+    writing.map(|store| (store, None))
+}
+
 /// Sets up or migrates the queue at `location` as an explicit step, and
 /// says what it did. A PostgreSQL queue is migrated here
 /// ([`PostgresStore::migrate`](crate::PostgresStore::migrate)), so that

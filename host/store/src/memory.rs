@@ -94,6 +94,7 @@ fn snapshot(data: &Data, seen: u64) -> Snapshot {
     Snapshot {
         version: data.version,
         changes,
+        unreadable: Vec::new(),
     }
 }
 

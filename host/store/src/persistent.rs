@@ -18,7 +18,9 @@ use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use bits_queue_host::{Action, Change, Error, FileRef, JobState, Queue, QueueOptions, Runtime};
+use bits_queue_host::{
+    Action, Change, Error, FileRef, Guid, JobState, Queue, QueueOptions, Runtime,
+};
 
 use crate::decline::{TakeFilter, poll_declining};
 use crate::error::{PersistError, StoreError};
@@ -103,6 +105,10 @@ struct State {
     /// When this host's leases were last renewed, and expired ones looked
     /// for.
     tended_at: Instant,
+    /// The jobs whose records the component could not read when the queue
+    /// was opened: left out, yet still in the store until
+    /// [`PersistentQueue::remove_unreadable`] removes one.
+    left_out: Vec<Guid>,
 }
 
 /// A queue kept in a [`Store`]. `Send + Sync`; calls are serialised.
@@ -146,7 +152,7 @@ impl PersistentQueue {
         mut store: Box<dyn Store>,
         file_actions: CheckedFileActions,
     ) -> Result<(Self, Vec<String>), PersistError> {
-        let (queue, seen, warnings) = restore(runtime, &options, store.as_mut())?;
+        let (queue, seen, warnings, left_out) = restore(runtime, &options, store.as_mut())?;
         let persistent = PersistentQueue {
             state: Mutex::new(State {
                 queue,
@@ -156,6 +162,7 @@ impl PersistentQueue {
                 stored_at: Instant::now(),
                 stale: false,
                 tended_at: Instant::now(),
+                left_out,
             }),
             runtime: runtime.clone(),
             options,
@@ -174,6 +181,38 @@ impl PersistentQueue {
     pub fn taking_only(mut self, may_take: TakeFilter) -> Self {
         self.may_take = Some(may_take);
         self
+    }
+
+    /// Removes from the store the job `id` whose record could not be read
+    /// when the queue was opened (it was left out, with a warning): true
+    /// if `id` was such a job, false (nothing done) otherwise. The way a
+    /// damaged job leaves the queue, as `cancel` (issue 21 case 12).
+    pub fn remove_unreadable(&self, id: Guid) -> Result<bool, PersistError> {
+        let mut state = self.lock();
+        let Some(at) = state.left_out.iter().position(|held| *held == id) else {
+            return Ok(false);
+        };
+        let seen = state.seen;
+        let snapshot = state.store.begin(seen)?;
+        if let Err(e) = self.catch_up(&mut state, snapshot) {
+            state.store.abort();
+            return Err(e);
+        }
+        let mut pending = std::mem::take(&mut state.pending);
+        pending.push(Change::Remove(id));
+        match state.store.commit(&pending) {
+            Ok(version) => {
+                state.seen = version;
+                state.stored_at = Instant::now();
+                state.left_out.remove(at);
+                Ok(true)
+            }
+            Err(e) => {
+                pending.pop();
+                state.pending = pending;
+                Err(e.into())
+            }
+        }
     }
 
     /// Where the queue is kept.
@@ -584,8 +623,10 @@ impl PersistentQueue {
     fn rebuild(&self, state: &mut State) -> Result<(), PersistError> {
         state.pending.clear();
         state.stale = true;
-        let (queue, seen, _) = restore(&self.runtime, &self.options, state.store.as_mut())?;
+        let (queue, seen, _, left_out) =
+            restore(&self.runtime, &self.options, state.store.as_mut())?;
         state.queue = queue;
+        state.left_out = left_out;
         state.seen = seen;
         state.stale = false;
         Ok(())
@@ -664,15 +705,16 @@ pub fn report_lost(queue: &Queue, files: Vec<FileRef>) -> bits_queue_host::Resul
 }
 
 /// A fresh instance with the store's records applied, the version they
-/// bring it to, and a warning for each record left out.
+/// bring it to, a warning for each record left out, and the jobs left out.
 fn restore(
     runtime: &Runtime,
     options: &QueueOptions,
     store: &mut dyn Store,
-) -> Result<(Queue, u64, Vec<String>), PersistError> {
+) -> Result<(Queue, u64, Vec<String>, Vec<Guid>), PersistError> {
     let snapshot = store.load()?;
     let queue = runtime.new_queue_with(options.clone())?;
-    let mut warnings = Vec::new();
+    let mut warnings = snapshot.unreadable.clone();
+    let mut left_out = Vec::new();
     if apply_in_parts(&queue, &snapshot.changes).is_err() {
         // Some record cannot be read: apply them one by one, leaving out
         // (and naming) each that is refused.
@@ -680,7 +722,10 @@ fn restore(
         for change in &snapshot.changes {
             if let Err(e) = queue.apply(std::slice::from_ref(change)) {
                 let what = match change {
-                    Change::Put(r) => format!("job {}", r.id),
+                    Change::Put(r) => {
+                        left_out.push(r.id);
+                        format!("job {} (`cancel` removes it)", r.id)
+                    }
                     Change::Remove(id) => format!("the removal of job {id}"),
                     Change::Limits(_) => "the queue's limits".to_string(),
                 };
@@ -690,9 +735,9 @@ fn restore(
                 ));
             }
         }
-        return Ok((queue, snapshot.version, warnings));
+        return Ok((queue, snapshot.version, warnings, left_out));
     }
-    Ok((queue, snapshot.version, warnings))
+    Ok((queue, snapshot.version, warnings, left_out))
 }
 
 /// Bytes of records passed to the component in one `apply`: well under the

@@ -16,7 +16,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use bits_queue_host::{Change, JobRecord, QueueLimits};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::types::Value;
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
 use crate::error::StoreError;
 use crate::store::{Snapshot, Store, guid};
@@ -82,18 +83,43 @@ impl SqliteStore {
             .map_err(|e| {
                 StoreError::new(format!("cannot set up {}: {e}", path.display())).caused_by(e)
             })?;
-        let schema: i64 = connection
-            .query_row("SELECT value FROM meta WHERE key = 'schema'", [], |r| {
-                r.get(0)
-            })
-            .map_err(sql)?;
-        if schema != SCHEMA {
-            return Err(StoreError::new(format!(
-                "{} holds schema {schema}; bits-queue-store {} reads schema {SCHEMA}",
-                path.display(),
-                env!("CARGO_PKG_VERSION")
-            )));
-        }
+        let schema = schema_of(&connection).map_err(sql)?;
+        check_schema(&path, schema)?;
+        Ok(SqliteStore {
+            connection,
+            path,
+            in_transaction: false,
+        })
+    }
+
+    /// Opens the existing store at `path` for reading only: nothing is
+    /// created, set up or written, and a write fails. For a queue file (or
+    /// its directory) this process may not write (issue 21 case 11). A
+    /// WAL file whose shared-memory index cannot be made is read as it
+    /// stands (SQLite's `immutable`), unless a WAL holds commits not yet in
+    /// the file, which only a writer can bring in: that is an error.
+    pub fn open_read_only(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let path = path.as_ref().to_path_buf();
+        let cannot = |e: rusqlite::Error| {
+            StoreError::new(format!("cannot read {}: {e}", path.display())).caused_by(e)
+        };
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let opened = Connection::open_with_flags(&path, flags)
+            .and_then(|connection| schema_of(&connection).map(|schema| (connection, schema)));
+        let (connection, schema) = match opened {
+            Ok(opened) => opened,
+            Err(e) if !wal_of(&path).exists() => {
+                let uri = immutable_uri(&path);
+                let connection =
+                    Connection::open_with_flags(&uri, flags | OpenFlags::SQLITE_OPEN_URI)
+                        .map_err(cannot)?;
+                let schema = schema_of(&connection).map_err(|_| cannot(e))?;
+                (connection, schema)
+            }
+            Err(e) => return Err(cannot(e)),
+        };
+        connection.busy_timeout(BUSY_TIMEOUT).map_err(sql)?;
+        check_schema(&path, schema)?;
         Ok(SqliteStore {
             connection,
             path,
@@ -119,17 +145,33 @@ impl SqliteStore {
             .connection
             .prepare("SELECT id, record FROM jobs WHERE version > ?1 ORDER BY version, rowid")
             .map_err(sql)?;
+        // Read as any value, not as BLOBs: one row written as TEXT (or
+        // with a short id) by another program must not make the whole
+        // queue unopenable (issue 21 case 12).
         let rows = jobs
             .query_map(params![seen as i64], |row| {
-                Ok((row.get::<_, Vec<u8>>(0)?, row.get::<_, Vec<u8>>(1)?))
+                Ok((row.get::<_, Value>(0)?, row.get::<_, Value>(1)?))
             })
             .map_err(sql)?;
+        let mut unreadable = Vec::new();
         for row in rows {
-            let (id, bytes) = row.map_err(sql)?;
-            changes.push(Change::Put(JobRecord {
-                id: guid(&id)?,
-                bytes,
-            }));
+            let (id, record) = row.map_err(sql)?;
+            let Some(id) = row_guid(&id) else {
+                unreadable.push(format!(
+                    "a job row whose id is {} (not 16 bytes) cannot be read; it is left out",
+                    shown(&id)
+                ));
+                continue;
+            };
+            // A record that is not a BLOB goes to the component as the
+            // bytes it holds, which it reads or refuses like any damaged
+            // record: the job is left out and named, and `cancel` removes it.
+            let bytes = match record {
+                Value::Blob(bytes) => bytes,
+                Value::Text(text) => text.into_bytes(),
+                _ => Vec::new(),
+            };
+            changes.push(Change::Put(JobRecord { id, bytes }));
         }
         if seen > 0 {
             let mut removed = self
@@ -137,10 +179,13 @@ impl SqliteStore {
                 .prepare("SELECT id FROM removed WHERE version > ?1 ORDER BY version")
                 .map_err(sql)?;
             let rows = removed
-                .query_map(params![seen as i64], |row| row.get::<_, Vec<u8>>(0))
+                .query_map(params![seen as i64], |row| row.get::<_, Value>(0))
                 .map_err(sql)?;
             for row in rows {
-                changes.push(Change::Remove(guid(&row.map_err(sql)?)?));
+                // A removal of no job at all removes nothing.
+                if let Some(id) = row_guid(&row.map_err(sql)?) {
+                    changes.push(Change::Remove(id));
+                }
             }
         }
         let limits = self
@@ -158,7 +203,11 @@ impl SqliteStore {
                 max_files_per_job: max_files_per_job as u32,
             }));
         }
-        Ok(Snapshot { version, changes })
+        Ok(Snapshot {
+            version,
+            changes,
+            unreadable,
+        })
     }
 
     fn write(&mut self, changes: &[Change]) -> Result<u64, StoreError> {
@@ -281,5 +330,68 @@ impl Store for SqliteStore {
 impl Drop for SqliteStore {
     fn drop(&mut self) {
         self.abort();
+    }
+}
+
+/// The schema a queue file says it holds.
+fn schema_of(connection: &Connection) -> Result<i64, rusqlite::Error> {
+    connection.query_row("SELECT value FROM meta WHERE key = 'schema'", [], |r| {
+        r.get(0)
+    })
+}
+
+/// Refuses a queue file of another schema than this code's.
+fn check_schema(path: &Path, schema: i64) -> Result<(), StoreError> {
+    if schema == SCHEMA {
+        return Ok(());
+    }
+    Err(StoreError::new(format!(
+        "{} holds schema {schema}; bits-queue-store {} reads schema {SCHEMA}",
+        path.display(),
+        env!("CARGO_PKG_VERSION")
+    )))
+}
+
+/// The WAL file beside the queue file `path`.
+fn wal_of(path: &Path) -> PathBuf {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    PathBuf::from(wal)
+}
+
+/// `path` as a URI that opens it `immutable`: read with no locks and no
+/// shared-memory index, as a file on read-only media is.
+fn immutable_uri(path: &Path) -> String {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut uri = String::from("file:");
+    for c in absolute.to_string_lossy().chars() {
+        match c {
+            '?' | '#' | '%' => uri.push_str(&format!("%{:02X}", c as u32)),
+            _ => uri.push(c),
+        }
+    }
+    uri.push_str("?immutable=1");
+    uri
+}
+
+/// A row's id as a job id: a BLOB of 16 bytes, else none.
+fn row_guid(id: &Value) -> Option<bits_queue_host::Guid> {
+    match id {
+        Value::Blob(bytes) => guid(bytes).ok(),
+        _ => None,
+    }
+}
+
+/// A row's id as a warning shows it.
+fn shown(id: &Value) -> String {
+    match id {
+        Value::Blob(bytes) => format!(
+            "x'{}'",
+            bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
+        ),
+        Value::Text(text) => format!("{text:?}"),
+        Value::Integer(n) => n.to_string(),
+        Value::Real(x) => x.to_string(),
+        Value::Null => "NULL".into(),
     }
 }

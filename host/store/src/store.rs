@@ -16,6 +16,10 @@ pub struct Snapshot {
     pub version: u64,
     /// The changes, to `apply` in order.
     pub changes: Vec<Change>,
+    /// Rows left out because they are no job at all (an id that is not 16
+    /// bytes): each in words, for a warning. A record whose bytes are
+    /// damaged is a change like any other, which the component refuses.
+    pub unreadable: Vec<String>,
 }
 
 /// A job id as a store keeps it (16 bytes, `Guid::to_bytes`).

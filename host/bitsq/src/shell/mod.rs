@@ -220,8 +220,38 @@ impl Shell<'_> {
             }
             Err(e) => return self.persist_failure(e),
         };
+        let outcome = match outcome {
+            Err(Failure::Refused(bits_queue_host::ErrorCode::NotFound, detail))
+                if verb.name == "cancel" =>
+            {
+                match self.cancel_unreadable(args) {
+                    Ok(true) => Ok(()),
+                    Ok(false) => Err(Failure::Refused(
+                        bits_queue_host::ErrorCode::NotFound,
+                        detail,
+                    )),
+                    Err(e) => return self.persist_failure(e),
+                }
+            }
+            other => other,
+        };
         self.transfers.wake();
         Ok(finish(verb, outcome.map(|()| Flow::Continue)))
+    }
+
+    /// `cancel GUID` of a job the queue left out because its record could
+    /// not be read (issue 21 case 12): its row is removed from the store,
+    /// and said. False when GUID names no such job.
+    fn cancel_unreadable(&self, args: &[String]) -> Result<bool, PersistError> {
+        let Some(id) = args.first().and_then(|text| text.parse().ok()) else {
+            return Ok(false);
+        };
+        let removed = self.backend.remove_unreadable(id)?;
+        if removed {
+            crate::output::mark_changed();
+            crate::output::say!("{id}: removed (its record could not be read)");
+        }
+        Ok(removed)
     }
 
     /// A call on the stored queue failed: the queue refused it, its store

@@ -12,3 +12,4 @@ mod stalls;
 mod transfers;
 mod trust;
 mod uploads;
+mod wrong_codes;

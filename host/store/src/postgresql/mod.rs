@@ -296,6 +296,7 @@ impl PostgresStore {
             return Ok(Snapshot {
                 version: seen as u64,
                 changes: Vec::new(),
+                unreadable: Vec::new(),
             });
         }
         let rows = self.with(|client, st| {
@@ -332,6 +333,7 @@ impl PostgresStore {
         Ok(Snapshot {
             version: version as u64,
             changes,
+            unreadable: Vec::new(),
         })
     }
 

@@ -562,6 +562,10 @@ impl engine::Guest for Component {
         Err(ErrorCode::InvalidState)
     }
 
+    fn report_disk_full(_file: FileRef, _why: String) -> Result<(), ErrorCode> {
+        Err(ErrorCode::InvalidState)
+    }
+
     fn report_session(
         _file: FileRef,
         _session_id: String,

@@ -22,6 +22,15 @@ pub fn bitsq(queue: impl AsRef<OsStr>, args: &[&str]) -> Output {
         .expect("bitsq runs")
 }
 
+/// A fresh, empty directory for one test: `bitsq-NAME-PID` in the
+/// temporary directory.
+pub fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("bitsq-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
