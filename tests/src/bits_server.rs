@@ -67,6 +67,9 @@ pub struct Packet {
     pub range: Option<String>,
     /// The status answered (0: the connection was dropped).
     pub status: u16,
+    /// The body bytes that reached the server (half the body of a dropped
+    /// Fragment): what the client's retries cost on the wire.
+    pub received: u64,
 }
 
 struct Session {
@@ -213,10 +216,13 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
             session: request.header("BITS-Session-Id").map(str::to_owned),
             range: request.header("Content-Range").map(str::to_owned),
             status: 0,
+            received: 0,
         };
         if fault == Some(BitsFault::DropFragmentHalfway) {
             let mut half = vec![0; length / 2];
-            let _ = reader.read_exact(&mut half);
+            if reader.read_exact(&mut half).is_ok() {
+                packet.received = half.len() as u64;
+            }
             lock().log.push(packet);
             let _ = writer.shutdown(Shutdown::Both);
             return;
@@ -225,6 +231,7 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
         if reader.read_exact(&mut body).is_err() {
             return;
         }
+        packet.received = body.len() as u64;
         let answer = match fault {
             Some(BitsFault::Status(status)) => Answer {
                 status,
