@@ -25,4 +25,5 @@ mod stored;
 mod transfer;
 mod trust;
 mod upload;
+mod upload_foreign;
 mod verbs;
