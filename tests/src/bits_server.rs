@@ -131,6 +131,12 @@ impl BitsServer {
         self.lock().files.get(path).cloned()
     }
 
+    /// The size of the upload closed under `path`, if any (no copy of a
+    /// large one).
+    pub fn file_len(&self, path: &str) -> Option<usize> {
+        self.lock().files.get(path).map(Vec::len)
+    }
+
     /// The bytes an open session holds.
     pub fn session_bytes(&self, session: &str) -> Option<usize> {
         self.lock().sessions.get(session).map(|s| s.bytes.len())
@@ -146,15 +152,16 @@ impl BitsServer {
     }
 }
 
-/// One request's head.
-struct Request {
-    method: String,
-    path: String,
+/// One request's head (the PUT sink reads heads the same way).
+pub(crate) struct Request {
+    pub(crate) method: String,
+    pub(crate) path: String,
     headers: HashMap<String, String>,
 }
 
 impl Request {
-    fn header(&self, name: &str) -> Option<&str> {
+    /// A header's value, its name matched in any case.
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .get(&name.to_ascii_lowercase())
             .map(String::as_str)
@@ -273,7 +280,9 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
     }
 }
 
-fn read_head(reader: &mut impl BufRead) -> Option<Request> {
+/// Reads a request line and its headers; `None` at the end of the
+/// connection or on a malformed head.
+pub(crate) fn read_head(reader: &mut impl BufRead) -> Option<Request> {
     let mut line = String::new();
     reader.read_line(&mut line).ok().filter(|&n| n > 0)?;
     let mut parts = line.split_whitespace();

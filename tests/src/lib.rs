@@ -18,6 +18,7 @@ mod loopback;
 pub mod model;
 pub mod peers;
 pub mod postgres;
+pub mod put_sink;
 mod snapshot;
 mod text;
 pub mod tls_server;
