@@ -67,6 +67,9 @@ pub struct Packet {
     pub range: Option<String>,
     /// The status answered (0: the connection was dropped).
     pub status: u16,
+    /// The body bytes that reached the server (half the body of a dropped
+    /// Fragment): what the client's retries cost on the wire.
+    pub received: u64,
 }
 
 struct Session {
@@ -128,6 +131,12 @@ impl BitsServer {
         self.lock().files.get(path).cloned()
     }
 
+    /// The size of the upload closed under `path`, if any (no copy of a
+    /// large one).
+    pub fn file_len(&self, path: &str) -> Option<usize> {
+        self.lock().files.get(path).map(Vec::len)
+    }
+
     /// The bytes an open session holds.
     pub fn session_bytes(&self, session: &str) -> Option<usize> {
         self.lock().sessions.get(session).map(|s| s.bytes.len())
@@ -143,15 +152,16 @@ impl BitsServer {
     }
 }
 
-/// One request's head.
-struct Request {
-    method: String,
-    path: String,
+/// One request's head (the PUT sink reads heads the same way).
+pub(crate) struct Request {
+    pub(crate) method: String,
+    pub(crate) path: String,
     headers: HashMap<String, String>,
 }
 
 impl Request {
-    fn header(&self, name: &str) -> Option<&str> {
+    /// A header's value, its name matched in any case.
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .get(&name.to_ascii_lowercase())
             .map(String::as_str)
@@ -213,10 +223,13 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
             session: request.header("BITS-Session-Id").map(str::to_owned),
             range: request.header("Content-Range").map(str::to_owned),
             status: 0,
+            received: 0,
         };
         if fault == Some(BitsFault::DropFragmentHalfway) {
             let mut half = vec![0; length / 2];
-            let _ = reader.read_exact(&mut half);
+            if reader.read_exact(&mut half).is_ok() {
+                packet.received = half.len() as u64;
+            }
             lock().log.push(packet);
             let _ = writer.shutdown(Shutdown::Both);
             return;
@@ -225,6 +238,7 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
         if reader.read_exact(&mut body).is_err() {
             return;
         }
+        packet.received = body.len() as u64;
         let answer = match fault {
             Some(BitsFault::Status(status)) => Answer {
                 status,
@@ -266,7 +280,9 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
     }
 }
 
-fn read_head(reader: &mut impl BufRead) -> Option<Request> {
+/// Reads a request line and its headers; `None` at the end of the
+/// connection or on a malformed head.
+pub(crate) fn read_head(reader: &mut impl BufRead) -> Option<Request> {
     let mut line = String::new();
     reader.read_line(&mut line).ok().filter(|&n| n > 0)?;
     let mut parts = line.split_whitespace();

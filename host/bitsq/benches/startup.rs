@@ -8,10 +8,9 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::Instant;
 
 use bits_queue_tests::bench_mode::BenchMode;
-use bits_queue_tests::bench_stats::{median, range};
+use bits_queue_tests::bench_stats::{median, range, timed};
 use bits_queue_tests::http_server::{TestServer, test_bytes};
 use bits_queue_tests::peers::{curl, curl_then_sync};
 
@@ -37,15 +36,6 @@ fn bitsq(cache: Option<&Path>, queue: &Path) -> Command {
         .stdout(Stdio::null())
         .stderr(Stdio::inherit());
     command
-}
-
-/// Wall seconds of one run, which must succeed.
-fn timed(command: &mut Command) -> f64 {
-    let started = Instant::now();
-    let status = command.status().expect("the command runs");
-    let wall = started.elapsed().as_secs_f64();
-    assert!(status.success(), "{command:?}: {status}");
-    wall
 }
 
 fn main() {

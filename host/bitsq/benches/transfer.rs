@@ -14,7 +14,7 @@ use bits_queue_host::{JobState, JobType, Runtime};
 use bits_queue_service::{ServiceConfig, TransferService, carry_out};
 use bits_queue_tests::bench_mode::BenchMode;
 use bits_queue_tests::http_server::{Fault, TestServer, test_bytes};
-use bits_queue_tests::peers::{curl, curl_then_sync};
+use bits_queue_tests::peers::{curl, curl_then_sync, ensure_curl};
 
 const MIB: f64 = (1 << 20) as f64;
 
@@ -38,21 +38,6 @@ fn timed(command: &mut Command) -> (f64, f64) {
     let wall = started.elapsed().as_secs_f64();
     assert!(status.success(), "{command:?}: {status}");
     (wall, children_cpu() - cpu)
-}
-
-fn ensure_curl() {
-    if Command::new("curl").arg("--version").output().is_ok() {
-        return;
-    }
-    eprintln!("installing Debian's curl for the comparison");
-    let install = Command::new("sh")
-        .args(["-c", "apt-get update -qq && apt-get install -y -qq curl"])
-        .env("DEBIAN_FRONTEND", "noninteractive")
-        .status();
-    assert!(
-        install.is_ok_and(|s| s.success()),
-        "curl could not be installed"
-    );
 }
 
 fn scratch() -> PathBuf {

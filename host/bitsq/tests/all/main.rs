@@ -30,5 +30,6 @@ mod stored;
 mod transfer;
 mod trust;
 mod upload;
+mod upload_foreign;
 mod verbs;
 mod wrong_codes;

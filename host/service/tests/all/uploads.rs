@@ -31,16 +31,21 @@ struct Setup {
 
 impl Setup {
     fn new() -> Setup {
-        Self::confined(Confinement::none())
+        Self::build(Confinement::none(), FRAGMENT)
     }
 
     fn confined(confinement: Confinement) -> Setup {
+        Self::build(confinement, FRAGMENT)
+    }
+
+    /// A service whose Fragments hold `fragment` bytes.
+    fn build(confinement: Confinement, fragment: u64) -> Setup {
         let clock = ManualClock::at(Datetime::from_seconds(1_800_000_000));
         let queue = runtime()
             .new_queue_with(QueueOptions::new().clock(clock.clone()))
             .unwrap();
         let config = ServiceConfig {
-            transports: Transports::standard().with_fragment_size(FRAGMENT),
+            transports: Transports::standard().with_fragment_size(fragment),
             context: Context {
                 confinement,
                 ..Context::default()
@@ -316,44 +321,68 @@ fn a_forgotten_session_starts_a_new_one_and_ends_byte_exact() {
     assert_eq!(creates, 2);
 }
 
+/// 64 MiB with the service's own 4 MiB Fragments: sixteen of them, and
+/// the server's file byte for byte.
 #[test]
-fn drops_mid_fragment_cost_at_most_that_fragment() {
+fn a_64_mib_upload_arrives_byte_exact() {
+    const SIZE: usize = 64 << 20;
+    let s = Setup::build(Confinement::none(), 4 << 20);
+    let bytes = test_bytes(SIZE, 22);
+    let job = s.upload(JobType::Upload, "/up/64.bin", "64.bin", &bytes);
+    s.wait(&job, JobState::Transferred);
+    let file = s.server.file("/up/64.bin").expect("closed on the server");
+    assert_eq!(file.len(), SIZE);
+    assert!(file == bytes, "the server's 64 MiB differ from the file's");
+    let fragments = s.fragments();
+    assert_eq!(fragments.len(), 16);
+    assert_eq!(
+        fragments[15].range.as_deref(),
+        Some("bytes 62914560-67108863/67108864")
+    );
+    let progress = job.progress().unwrap();
+    assert_eq!(progress.bytes_transferred, SIZE as u64);
+}
+
+/// Three connections dropped mid-Fragment, at different offsets: the
+/// bytes that reached the server beyond the file's size (the dropped
+/// halves and whatever was sent again) stay within one Fragment per drop.
+#[test]
+fn three_drops_mid_fragment_cost_at_most_one_fragment_each() {
+    const SIZE: usize = 600_000;
+    const DROPS: usize = 3;
     let s = Setup::new();
-    let bytes = test_bytes(300_000, 20);
+    let bytes = test_bytes(SIZE, 20);
+    // Create-Session and two Fragments pass, the third drops; after each
+    // retry (which resumes the stored session: no Create-Session) one
+    // Fragment passes and the next drops.
     s.server.fault([
+        BitsFault::Pass,
         BitsFault::Pass,
         BitsFault::Pass,
         BitsFault::DropFragmentHalfway,
     ]);
     let job = s.upload(JobType::Upload, "/up/d.bin", "d.bin", &bytes);
-    s.wait(&job, JobState::TransientError);
-    s.server
-        .fault([BitsFault::Pass, BitsFault::DropFragmentHalfway]);
-    s.retry();
-    // The job stays in its first transient error until the retry starts:
-    // the second drop is waited for in the server's log first.
-    s.wait_for_packet(|_| s.server.log().iter().filter(|p| p.status == 0).count() == 2);
-    s.wait(&job, JobState::TransientError);
-    s.retry();
+    let drops = || s.server.log().iter().filter(|p| p.status == 0).count();
+    for drop in 1..=DROPS {
+        // The job stays in its earlier transient error until the retry
+        // starts: the drop is waited for in the server's log first.
+        s.wait_for_packet(|_| drops() == drop);
+        s.wait(&job, JobState::TransientError);
+        if drop < DROPS {
+            s.server
+                .fault([BitsFault::Pass, BitsFault::DropFragmentHalfway]);
+        }
+        s.retry();
+    }
     s.wait(&job, JobState::Transferred);
     assert_eq!(s.server.file("/up/d.bin").as_deref(), Some(&bytes[..]));
-    let sent: u64 = s
-        .fragments()
-        .iter()
-        .filter_map(|p| p.range.as_deref())
-        .map(|r| {
-            let (a, b) = r["bytes ".len()..]
-                .split_once('/')
-                .unwrap()
-                .0
-                .split_once('-')
-                .unwrap();
-            b.parse::<u64>().unwrap() - a.parse::<u64>().unwrap() + 1
-        })
-        .sum();
+    let fragments = s.fragments();
+    assert_eq!(fragments.iter().filter(|p| p.status == 0).count(), DROPS);
+    let arrived: u64 = fragments.iter().map(|p| p.received).sum();
+    let resent = arrived - SIZE as u64;
     assert!(
-        sent <= 300_000 + 2 * FRAGMENT,
-        "two drops, at most two fragments again: {sent}"
+        resent <= DROPS as u64 * FRAGMENT,
+        "{DROPS} drops cost {resent} bytes, more than a Fragment ({FRAGMENT}) each: {fragments:#?}"
     );
 }
 
