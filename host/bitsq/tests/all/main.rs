@@ -30,6 +30,5 @@ mod stored;
 mod transfer;
 mod trust;
 mod upload;
-mod upload_foreign;
 mod verbs;
 mod wrong_codes;

@@ -15,14 +15,14 @@ use stored::{Service, ok, wait_for, wait_for_stored_bytes};
 use bits_queue_tests::bits_server::{BitsFault, BitsServer};
 use bits_queue_tests::http_server::test_bytes;
 
-pub(crate) fn scratch(name: &str) -> PathBuf {
+fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("bitsq-upload-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
 
-pub(crate) fn transfer(args: &[&str]) -> Output {
+fn transfer(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_bitsq"))
         .arg("transfer")
         .args(args)
@@ -30,7 +30,7 @@ pub(crate) fn transfer(args: &[&str]) -> Output {
         .expect("bitsq runs")
 }
 
-pub(crate) fn text(bytes: &[u8]) -> String {
+fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
