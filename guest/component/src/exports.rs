@@ -270,6 +270,14 @@ impl GuestJob for JobResource {
     ) -> Result<bool, CallError> {
         Ok(self.0.remove_credentials(target.into(), scheme.into())?)
     }
+
+    fn get_proxy_settings(&self) -> types::ProxySettings {
+        self.0.proxy_settings().into()
+    }
+
+    fn set_proxy_settings(&self, settings: types::ProxySettings) -> Result<(), CallError> {
+        Ok(self.0.set_proxy_settings(settings.into())?)
+    }
 }
 
 impl journal::Guest for Component {

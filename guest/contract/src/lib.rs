@@ -34,6 +34,7 @@ pub mod error;
 pub mod guid;
 pub mod headers;
 pub mod limits;
+pub mod proxy;
 mod records;
 pub mod secrets;
 mod time;

@@ -31,7 +31,7 @@ use bits_queue_contract::guid::GuidHasher;
 use bits_queue_contract::{
     Action, AuthScheme, AuthTarget, CallError, Credentials, Datetime, ErrorCode, FileInfo,
     FileMove, FileProgress, Guid, JobError, JobPriority, JobState, JobTimes, JobType, NotifyEvent,
-    Progress, QueueLimits, SessionCancel, UploadProtocol,
+    Progress, ProxySettings, QueueLimits, SessionCancel, UploadProtocol,
 };
 
 use crate::clock::{Clock, ManualClock};
@@ -689,6 +689,16 @@ impl JobRef {
         let removed = op.is_some();
         self.with_transfers(|transfers| transfers.secret_ops.extend(op));
         Ok(removed)
+    }
+
+    /// See [`Job::set_proxy_settings`].
+    pub fn set_proxy_settings(&self, settings: ProxySettings) -> Result<(), CallError> {
+        self.change(|job| job.set_proxy_settings(settings))
+    }
+
+    /// See [`Job::proxy_settings`].
+    pub fn proxy_settings(&self) -> ProxySettings {
+        read(&self.0.job).proxy_settings()
     }
 
     /// See [`Job::set_upload_protocol`].

@@ -45,6 +45,14 @@
 //! the secret store)   credential slots (byte: bit target * 3 + scheme)
 //! ```
 //!
+//! Version 4 is version 3 followed by the proxy settings of §15.6, written
+//! only for a job whose settings are not the default (`preconfig`, no
+//! lists):
+//!
+//! ```text
+//! usage (byte: proxy-usage case)   proxy list (text)   bypass list (text)
+//! ```
+//!
 //! Decoding checks everything a job could not hold (a bad enum case, a
 //! name over its limit or malformed, an unfinished file before a finished
 //! one, more bytes than a known size, trailing bytes…) and refuses the
@@ -57,7 +65,7 @@ use alloc::vec::Vec;
 use bits_queue_contract::upload::MAX_REPLY_DATA;
 use bits_queue_contract::{
     Datetime, FileInfo, Guid, JobError, JobErrorContext, JobPriority, JobState, JobTimes, JobType,
-    UploadPhase, UploadProtocol,
+    ProxySettings, ProxyUsage, UploadPhase, UploadProtocol,
 };
 
 use bits_queue_contract::headers;
@@ -78,6 +86,10 @@ pub const VERSION_UPLOAD: u8 = 2;
 /// written only for a job a version-2 record cannot hold.
 pub const VERSION_HTTP: u8 = 3;
 
+/// The record format with contract §15.6's proxy settings, written only for
+/// a job a version-3 record cannot hold.
+pub const VERSION_PROXY: u8 = 4;
+
 /// Why a record could not be read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Unreadable;
@@ -85,9 +97,12 @@ pub struct Unreadable;
 /// `job`, whose place in creation order is `sequence`, as record bytes.
 pub fn encode(job: &Job, sequence: u64) -> Vec<u8> {
     let mut out = Writer(Vec::with_capacity(96 + job.files.len() * 64));
-    let http = !job.http.is_default();
+    let proxy = job.http.proxy != ProxySettings::default();
+    let http = proxy || !job.http.is_default();
     let extended = http || !job.upload.is_default() || job.resumed != resumed_in_version_1(job);
-    out.byte(if http {
+    out.byte(if proxy {
+        VERSION_PROXY
+    } else if http {
         VERSION_HTTP
     } else if extended {
         VERSION_UPLOAD
@@ -130,6 +145,11 @@ pub fn encode(job: &Job, sequence: u64) -> Vec<u8> {
     }
     if http {
         encode_http(&mut out, &job.http);
+    }
+    if proxy {
+        out.byte(job.http.proxy.usage as u8);
+        out.text(&job.http.proxy.proxy_list);
+        out.text(&job.http.proxy.bypass_list);
     }
     out.0
 }
@@ -182,6 +202,7 @@ fn decode_http(input: &mut Reader<'_>) -> Result<HttpState, Unreadable> {
         secret_headers: flags & 2 != 0,
         custom_headers,
         credentials,
+        proxy: ProxySettings::default(),
     };
     let headers_fit = http.custom_headers.as_deref().is_none_or(|text| {
         validate::fits_utf16(text, headers::MAX_CUSTOM_HEADERS)
@@ -196,6 +217,24 @@ fn decode_http(input: &mut Reader<'_>) -> Result<HttpState, Unreadable> {
         return Err(Unreadable);
     }
     Ok(http)
+}
+
+/// Version 4's addition, checked as `set-proxy-settings` checks it; the
+/// default is never written in this form.
+fn decode_proxy(input: &mut Reader<'_>) -> Result<ProxySettings, Unreadable> {
+    let usage = *ProxyUsage::ALL
+        .get(usize::from(input.byte()?))
+        .ok_or(Unreadable)?;
+    let settings = ProxySettings {
+        usage,
+        proxy_list: input.text()?,
+        bypass_list: input.text()?,
+    };
+    if settings == ProxySettings::default() || crate::http::check_proxy_settings(&settings).is_err()
+    {
+        return Err(Unreadable);
+    }
+    Ok(settings)
 }
 
 /// Version 2's addition, checked: what a job of `job_type` could hold.
@@ -261,7 +300,7 @@ fn decode_upload(
 pub fn decode(bytes: &[u8]) -> Result<(Job, u64), Unreadable> {
     let mut input = Reader(bytes);
     let version = input.byte()?;
-    if !(VERSION..=VERSION_HTTP).contains(&version) {
+    if !(VERSION..=VERSION_PROXY).contains(&version) {
         return Err(Unreadable);
     }
     let sequence = input.varint()?;
@@ -330,11 +369,14 @@ pub fn decode(bytes: &[u8]) -> Result<(Job, u64), Unreadable> {
     } else {
         None
     };
-    let http = if version == VERSION_HTTP {
+    let mut http = if version >= VERSION_HTTP {
         decode_http(&mut input)?
     } else {
         HttpState::default()
     };
+    if version == VERSION_PROXY {
+        http.proxy = decode_proxy(&mut input)?;
+    }
     if !input.0.is_empty() {
         return Err(Unreadable);
     }
