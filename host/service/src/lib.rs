@@ -42,6 +42,7 @@ mod endings;
 mod fence;
 mod file;
 mod http;
+mod proxy;
 mod redirect;
 mod retry_after;
 mod service;
@@ -59,6 +60,7 @@ pub use confine::Confinement;
 pub use endings::{Ended, Ending};
 pub use file::FileTransport;
 pub use http::HttpTransport;
+pub use proxy::ProxyEnv;
 pub use service::{
     Notification, ServiceConfig, ServiceError, ServiceStats, TransferService, store_backoff,
 };

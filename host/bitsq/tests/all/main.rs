@@ -19,6 +19,7 @@ mod postgres_outage;
 mod postgres_password;
 mod postgres_roles;
 mod progress_bar;
+mod proxies;
 mod robust;
 mod shell_fuzz;
 mod stored;
