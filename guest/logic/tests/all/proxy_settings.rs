@@ -3,24 +3,10 @@
 //! changes nothing), and that the settings survive a record as version 4
 //! while a job with the default settings keeps its older version.
 
-use bits_queue_contract::{CallError, Change, Datetime, JobRecord, ProxySettings, ProxyUsage};
-use bits_queue_logic::JobType;
-use bits_queue_logic::clock::ManualClock;
-use bits_queue_logic::queue::{JobRef, QueueState};
-use bits_queue_logic::random::SplitMix64;
+use bits_queue_contract::{CallError, Change, JobRecord, ProxySettings, ProxyUsage};
+use bits_queue_logic::queue::QueueState;
 
-fn queue() -> QueueState {
-    QueueState::with_clock(
-        SplitMix64::new(9),
-        ManualClock::at(Datetime::from_seconds(1_700_000_000)),
-    )
-}
-
-fn download(queue: &QueueState) -> JobRef {
-    let job = queue.create_job("p", JobType::Download).unwrap();
-    job.add_file("https://example.com/p", "/data/p").unwrap();
-    job
-}
+use crate::credentials::{download, queue};
 
 fn settings(usage: ProxyUsage, list: &str, bypass: &str) -> ProxySettings {
     ProxySettings {
@@ -38,7 +24,7 @@ fn last_record(queue: &QueueState) -> Vec<u8> {
             Change::Put(r) => Some(r.bytes),
             _ => None,
         })
-        .last()
+        .next_back()
         .expect("a record")
 }
 
