@@ -279,6 +279,14 @@ impl GuestJob for JobResource {
     fn set_notify_cmd_line(&self, command: Option<NotifyCmdLine>) -> Result<(), CallError> {
         Ok(self.0.set_notify_cmd_line(command.map(Into::into))?)
     }
+
+    fn get_proxy_settings(&self) -> types::ProxySettings {
+        self.0.proxy_settings().into()
+    }
+
+    fn set_proxy_settings(&self, settings: types::ProxySettings) -> Result<(), CallError> {
+        Ok(self.0.set_proxy_settings(settings.into())?)
+    }
 }
 
 impl journal::Guest for Component {

@@ -35,6 +35,7 @@ pub mod guid;
 pub mod headers;
 pub mod limits;
 pub mod notify;
+pub mod proxy;
 mod records;
 pub mod secrets;
 mod time;

@@ -10,8 +10,8 @@ use alloc::vec::Vec;
 
 use bits_queue_contract::headers::{self, MAX_CUSTOM_HEADERS};
 use bits_queue_contract::{
-    AuthScheme, AuthTarget, CallError, CredentialSlot, Credentials, HttpSettings, Secret, SecretOp,
-    SecretSlot,
+    AuthScheme, AuthTarget, CallError, CredentialSlot, Credentials, HttpSettings, ProxySettings,
+    ProxyUsage, Secret, SecretOp, SecretSlot, proxy,
 };
 
 use crate::job::Job;
@@ -34,6 +34,8 @@ pub struct HttpState {
     pub(crate) secret_headers: bool,
     /// The credential slots set, in (target, scheme) case order.
     pub(crate) credentials: Vec<CredentialSlot>,
+    /// How the job reaches its server (§15.6).
+    pub(crate) proxy: ProxySettings,
 }
 
 impl HttpState {
@@ -48,6 +50,7 @@ impl HttpState {
             custom_headers: self.custom_headers.clone(),
             secret_headers: self.secret_headers,
             credentials: self.credentials.clone(),
+            proxy: self.proxy.clone(),
             ..HttpSettings::default()
         }
     }
@@ -92,6 +95,31 @@ fn check_credentials(c: &Credentials) -> Result<(), CallError> {
         || (c.scheme == AuthScheme::Bearer
             && (!c.user_name.is_empty() || !is_token68(&c.password)));
     if bad {
+        return Err(CallError::InvalidArgument);
+    }
+    Ok(())
+}
+
+/// Checks proxy settings (§15.6).
+pub(crate) fn check_proxy_settings(settings: &ProxySettings) -> Result<(), CallError> {
+    if !fits_utf16(&settings.proxy_list, proxy::MAX_PROXY_LIST) {
+        return Err(CallError::ProxyListTooLarge);
+    }
+    if !fits_utf16(&settings.bypass_list, proxy::MAX_PROXY_LIST) {
+        return Err(CallError::ProxyBypassListTooLarge);
+    }
+    let blank = |list: &str| list.trim_ascii().is_empty();
+    let valid = match settings.usage {
+        ProxyUsage::Preconfig | ProxyUsage::NoProxy => {
+            blank(&settings.proxy_list) && blank(&settings.bypass_list)
+        }
+        ProxyUsage::Override => {
+            !blank(&settings.proxy_list)
+                && proxy::parse_proxy_list(&settings.proxy_list).is_some()
+                && proxy::bypass_list_is_valid(&settings.bypass_list)
+        }
+    };
+    if !valid {
         return Err(CallError::InvalidArgument);
     }
     Ok(())
@@ -188,6 +216,20 @@ impl Job {
     /// The credential slots set.
     pub fn credential_slots(&self) -> &[CredentialSlot] {
         &self.http.credentials
+    }
+
+    /// The proxy settings (§15.6).
+    pub fn proxy_settings(&self) -> ProxySettings {
+        self.http.proxy.clone()
+    }
+
+    /// Sets the proxy settings: lengths, then usage and syntax, are checked
+    /// here, so a host never meets a list it cannot read.
+    pub fn set_proxy_settings(&mut self, settings: ProxySettings) -> Result<(), CallError> {
+        self.check_not_final()?;
+        check_proxy_settings(&settings)?;
+        self.http.proxy = settings;
+        Ok(())
     }
 
     /// The HTTP settings an order of this job passes.

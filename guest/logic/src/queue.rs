@@ -30,8 +30,7 @@ use hashbrown::HashTable;
 use bits_queue_contract::guid::GuidHasher;
 use bits_queue_contract::{
     Action, AuthScheme, AuthTarget, CallError, Credentials, Datetime, ErrorCode, FileInfo,
-    FileMove, FileProgress, Guid, JobError, JobPriority, JobState, JobTimes, JobType,
-    NotifyCmdLine, NotifyEvent, Progress, QueueLimits, SessionCancel, UploadProtocol,
+    FileMove, FileProgress, Guid, JobError, JobPriority, JobState, JobTimes, JobType, NotifyCmdLine, NotifyEvent, Progress, ProxySettings, QueueLimits, SessionCancel, UploadProtocol,
 };
 
 use crate::clock::{Clock, ManualClock};
@@ -699,6 +698,16 @@ impl JobRef {
     /// See [`Job::set_notify_cmd_line`].
     pub fn set_notify_cmd_line(&self, command: Option<NotifyCmdLine>) -> Result<(), CallError> {
         self.change(|job| job.set_notify_cmd_line(command))
+    }
+
+    /// See [`Job::set_proxy_settings`].
+    pub fn set_proxy_settings(&self, settings: ProxySettings) -> Result<(), CallError> {
+        self.change(|job| job.set_proxy_settings(settings))
+    }
+
+    /// See [`Job::proxy_settings`].
+    pub fn proxy_settings(&self) -> ProxySettings {
+        read(&self.0.job).proxy_settings()
     }
 
     /// See [`Job::set_upload_protocol`].

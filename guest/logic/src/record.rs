@@ -45,7 +45,15 @@
 //! the secret store)   credential slots (byte: bit target * 3 + scheme)
 //! ```
 //!
-//! Version 4 is version 3 followed by what contract §16.1 added, written
+//! Version 4 is version 3 followed by the proxy settings of §15.6, written
+//! only for a job whose settings are not the default (`preconfig`, no
+//! lists):
+//!
+//! ```text
+//! usage (byte: proxy-usage case)   proxy list (text)   bypass list (text)
+//! ```
+//!
+//! Version 5 is version 4 followed by what contract §16.1 added, written
 //! only for a job that has a notify command line or a run of it pending:
 //!
 //! ```text
@@ -65,7 +73,7 @@ use alloc::vec::Vec;
 use bits_queue_contract::upload::MAX_REPLY_DATA;
 use bits_queue_contract::{
     Datetime, FileInfo, Guid, JobError, JobErrorContext, JobPriority, JobState, JobTimes, JobType,
-    NotifyCmdLine, NotifyEvent, UploadPhase, UploadProtocol,
+    NotifyCmdLine, NotifyEvent, ProxySettings, ProxyUsage, UploadPhase, UploadProtocol,
 };
 
 use bits_queue_contract::headers;
@@ -87,9 +95,13 @@ pub const VERSION_UPLOAD: u8 = 2;
 /// written only for a job a version-2 record cannot hold.
 pub const VERSION_HTTP: u8 = 3;
 
+/// The record format with contract §15.6's proxy settings, written only for
+/// a job a version-3 record cannot hold.
+pub const VERSION_PROXY: u8 = 4;
+
 /// The record format with contract §16.1's notify command line and its
-/// run, written only for a job a version-3 record cannot hold.
-pub const VERSION_NOTIFY: u8 = 4;
+/// run, written only for a job a version-4 record cannot hold.
+pub const VERSION_NOTIFY: u8 = 5;
 
 /// Why a record could not be read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -99,10 +111,13 @@ pub struct Unreadable;
 pub fn encode(job: &Job, sequence: u64) -> Vec<u8> {
     let mut out = Writer(Vec::with_capacity(96 + job.files.len() * 64));
     let notify = job.notify_cmd.is_some() || job.notify_run.is_some();
-    let http = notify || !job.http.is_default();
+    let proxy = notify || job.http.proxy != ProxySettings::default();
+    let http = proxy || !job.http.is_default();
     let extended = http || !job.upload.is_default() || job.resumed != resumed_in_version_1(job);
     out.byte(if notify {
         VERSION_NOTIFY
+    } else if proxy {
+        VERSION_PROXY
     } else if http {
         VERSION_HTTP
     } else if extended {
@@ -146,6 +161,11 @@ pub fn encode(job: &Job, sequence: u64) -> Vec<u8> {
     }
     if http {
         encode_http(&mut out, &job.http);
+    }
+    if proxy {
+        out.byte(job.http.proxy.usage as u8);
+        out.text(&job.http.proxy.proxy_list);
+        out.text(&job.http.proxy.bypass_list);
     }
     if notify {
         encode_notify(&mut out, job);
@@ -258,6 +278,7 @@ fn decode_http(input: &mut Reader<'_>) -> Result<HttpState, Unreadable> {
         secret_headers: flags & 2 != 0,
         custom_headers,
         credentials,
+        proxy: ProxySettings::default(),
     };
     let headers_fit = http.custom_headers.as_deref().is_none_or(|text| {
         validate::fits_utf16(text, headers::MAX_CUSTOM_HEADERS)
@@ -272,6 +293,24 @@ fn decode_http(input: &mut Reader<'_>) -> Result<HttpState, Unreadable> {
         return Err(Unreadable);
     }
     Ok(http)
+}
+
+/// Version 4's addition, checked as `set-proxy-settings` checks it; the
+/// default is never written in this form.
+fn decode_proxy(input: &mut Reader<'_>) -> Result<ProxySettings, Unreadable> {
+    let usage = *ProxyUsage::ALL
+        .get(usize::from(input.byte()?))
+        .ok_or(Unreadable)?;
+    let settings = ProxySettings {
+        usage,
+        proxy_list: input.text()?,
+        bypass_list: input.text()?,
+    };
+    if settings == ProxySettings::default() || crate::http::check_proxy_settings(&settings).is_err()
+    {
+        return Err(Unreadable);
+    }
+    Ok(settings)
 }
 
 /// Version 2's addition, checked: what a job of `job_type` could hold.
@@ -406,12 +445,15 @@ pub fn decode(bytes: &[u8]) -> Result<(Job, u64), Unreadable> {
     } else {
         None
     };
-    let http = if version >= VERSION_HTTP {
+    let mut http = if version >= VERSION_HTTP {
         decode_http(&mut input)?
     } else {
         HttpState::default()
     };
-    let (notify_cmd, notify_run) = if version == VERSION_NOTIFY {
+    if version >= VERSION_PROXY {
+        http.proxy = decode_proxy(&mut input)?;
+    }
+    let (notify_cmd, notify_run) = if version >= VERSION_NOTIFY {
         decode_notify(&mut input)?
     } else {
         (None, None)

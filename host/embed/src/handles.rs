@@ -15,7 +15,7 @@ use crate::instance::Instance;
 use crate::instance_state::InstanceState;
 use crate::{
     AuthScheme, AuthTarget, Credentials, FileInfo, FileProgress, Guid, JobError, JobPriority,
-    JobState, JobTimes, JobType, NotifyCmdLine, Progress, Result, UploadProtocol,
+    JobState, JobTimes, JobType, NotifyCmdLine, Progress, ProxySettings, Result, UploadProtocol,
 };
 
 /// An owned guest handle: released in the guest by [`Owned::release`], or
@@ -344,6 +344,22 @@ impl Job {
         call_result(self.call(|guest, store, raw| {
             guest.remove_credentials(store, raw, target.into(), scheme.into())
         })?)
+    }
+
+    /// The proxy settings (`get-proxy-settings`, contract §15.6).
+    pub fn proxy_settings(&self) -> Result<ProxySettings> {
+        let settings = self.call(|guest, store, raw| guest.get_proxy_settings(store, raw))?;
+        Ok(settings.into())
+    }
+
+    /// Sets the proxy settings (`set-proxy-settings`): `preconfig`,
+    /// `no-proxy`, or `override` with space-delimited lists.
+    pub fn set_proxy_settings(&self, settings: &ProxySettings) -> Result<()> {
+        self.owned
+            .instance
+            .check_argument_bytes(settings.proxy_list.len() + settings.bypass_list.len())?;
+        let wit = wit::ProxySettings::from(settings.clone());
+        call_result(self.call(|guest, store, raw| guest.set_proxy_settings(store, raw, wit))?)
     }
 
     /// Each file's progress, in order (`get-file-progress`).

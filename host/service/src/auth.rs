@@ -5,13 +5,14 @@
 //! Bearer goes on every request; basic answers a 401 whose challenge names
 //! it, once. A second 401, or a challenge naming no scheme the job has,
 //! ends as the server's 401 (fatal for the component). Credentials replace
-//! a custom `Authorization`. Proxy credentials and digest are not answered
-//! yet: their 407 or 401 ends the job the same way.
+//! a custom `Authorization`. A proxy basic credential answers the proxy's
+//! 407 once (proxy.rs); digest is not answered yet: its 401 or 407 ends the
+//! job the same way.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use bits_queue_host::{
-    AuthScheme, AuthTarget, CredentialSlot, Guid, OrderDetails, ProxyUsage, SecretSlot,
+    AuthScheme, AuthTarget, CredentialSlot, Guid, OrderDetails, ProxySettings, SecretSlot,
     TransferFailure,
 };
 use bits_queue_store::Secrets;
@@ -23,6 +24,8 @@ pub struct RequestAuth {
     headers: Vec<(String, String)>,
     basic: Option<(String, String)>,
     bearer: Option<String>,
+    proxy: ProxySettings,
+    proxy_basic: Option<(String, String)>,
 }
 
 impl std::fmt::Debug for RequestAuth {
@@ -31,6 +34,8 @@ impl std::fmt::Debug for RequestAuth {
             .field("headers", &self.headers.len())
             .field("basic", &self.basic.is_some())
             .field("bearer", &self.bearer.is_some())
+            .field("proxy", &self.proxy.usage)
+            .field("proxy_basic", &self.proxy_basic.is_some())
             .finish()
     }
 }
@@ -52,7 +57,6 @@ impl RequestAuth {
             (!details.ranges.is_empty(), "file ranges"),
             (details.dynamic, "dynamic content"),
             (http.method != "GET", "an HTTP method other than GET"),
-            (http.proxy.usage != ProxyUsage::Preconfig, "proxy settings"),
             (http.client_certificate.is_some(), "client certificates"),
             (http.security_flags != 0, "security flags"),
         ];
@@ -82,25 +86,23 @@ impl RequestAuth {
             .into_iter()
             .map(|(n, v)| (n.to_owned(), v.to_owned()))
             .collect();
-        let server = |scheme| CredentialSlot {
-            target: AuthTarget::Server,
-            scheme,
+        let credential = |target, scheme| {
+            let slot = CredentialSlot { target, scheme };
+            if http.credentials.contains(&slot) {
+                secret(SecretSlot::Credential(slot))
+            } else {
+                Ok(None)
+            }
         };
-        let held = |scheme| http.credentials.contains(&server(scheme));
-        let basic = if held(AuthScheme::Basic) {
-            secret(SecretSlot::Credential(server(AuthScheme::Basic)))?
-        } else {
-            None
-        };
-        let bearer = if held(AuthScheme::Bearer) {
-            secret(SecretSlot::Credential(server(AuthScheme::Bearer)))?.map(|(_, token)| token)
-        } else {
-            None
-        };
+        let basic = credential(AuthTarget::Server, AuthScheme::Basic)?;
+        let bearer = credential(AuthTarget::Server, AuthScheme::Bearer)?.map(|(_, token)| token);
+        let proxy_basic = credential(AuthTarget::Proxy, AuthScheme::Basic)?;
         Ok(RequestAuth {
             headers,
             basic,
             bearer,
+            proxy: http.proxy.clone(),
+            proxy_basic,
         })
     }
 
@@ -119,6 +121,17 @@ impl RequestAuth {
             headers.push(("Authorization".into(), format!("Bearer {token}")));
         }
         headers
+    }
+
+    /// The job's proxy settings (contract §15.6).
+    pub fn proxy(&self) -> &ProxySettings {
+        &self.proxy
+    }
+
+    /// The proxy basic credential that answers a proxy's 407, if the job
+    /// holds one.
+    pub fn proxy_basic(&self) -> Option<&(String, String)> {
+        self.proxy_basic.as_ref()
     }
 
     /// The `Authorization` that answers a 401 whose challenges are

@@ -16,6 +16,7 @@ use ureq::http::Response;
 use ureq::typestate::WithoutBody;
 use ureq::{Agent, Timeout};
 
+use crate::proxy::{ProxyEnv, is_proxy_407, proxy_for};
 use crate::redirect::{Chain, same_origin, shown};
 use crate::retry_after::retry_after;
 use crate::stall::{idle_limit, read_failure, stall_text};
@@ -33,6 +34,8 @@ pub struct HttpTransport {
     agent: Agent,
     /// The host's idle limit (contract §17.1), before the queue's cap.
     idle: Duration,
+    /// The proxy variables `preconfig` follows (contract §15.6).
+    proxy_env: ProxyEnv,
 }
 
 impl HttpTransport {
@@ -58,6 +61,8 @@ impl HttpTransport {
             .http_status_as_error(false)
             // Redirects are followed here, each checked (redirect.rs).
             .max_redirects(0)
+            // Each request names its proxy (proxy.rs), none by default.
+            .proxy(None)
             .tls_config(trust.tls_config())
             .timeout_connect(Some(Duration::from_secs(30)))
             .timeout_recv_response(Some(idle))
@@ -67,7 +72,15 @@ impl HttpTransport {
         HttpTransport {
             agent: Agent::new_with_config(config),
             idle,
+            proxy_env: ProxyEnv::from_env(),
         }
+    }
+
+    /// This transport with `env` as the proxy variables `preconfig`
+    /// follows, in place of the process's.
+    pub fn with_proxy_env(mut self, env: ProxyEnv) -> Self {
+        self.proxy_env = env;
+        self
     }
 
     fn transfer(
@@ -151,9 +164,26 @@ impl HttpTransport {
         loop {
             let trusted = same_origin(&url, &order.remote_name);
             let headers = if trusted { &all } else { &without_credentials };
-            let send = |authorization: Option<&str>| {
+            let proxy = |credentials| {
+                proxy_for(context.auth.proxy(), &self.proxy_env, &url, credentials)
+                    .map_err(Outcome::from)
+            };
+            let send = |authorization: Option<&str>| -> Result<_, Outcome> {
                 let request = self.get(&url, order, from, limit, headers, authorization);
-                request.call().map_err(|e| call_failure(e, limit))
+                match request.config().proxy(proxy(None)?).build().call() {
+                    // The proxy's challenge is answered once, with the
+                    // job's proxy credential (contract §15.2).
+                    Err(e) if is_proxy_407(&e) => match context.auth.proxy_basic() {
+                        Some(credentials) => {
+                            let request =
+                                self.get(&url, order, from, limit, headers, authorization);
+                            let with = request.config().proxy(proxy(Some(credentials))?);
+                            with.build().call().map_err(|e| call_failure(e, limit))
+                        }
+                        None => Err(call_failure(e, limit)),
+                    },
+                    other => other.map_err(|e| call_failure(e, limit)),
+                }
             };
             let mut response = send(None)?;
             // A challenge is answered once (contract §15.2); a second 401
@@ -216,6 +246,10 @@ impl HttpTransport {
 /// §15.8); a connection made and then no headers within `limit`, a stall
 /// (§17.1); anything else `connect-failed`, in words.
 fn call_failure(error: ureq::Error, limit: Duration) -> Outcome {
+    // Without credentials or with them, the proxy's 407 is fatal (§15.2).
+    if is_proxy_407(&error) {
+        return TransferFailure::HttpStatus(407).into();
+    }
     if let Some(tls) = rustls_error(&error) {
         return tls_failure(tls).into();
     }

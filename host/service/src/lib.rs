@@ -43,6 +43,7 @@ mod fence;
 mod file;
 mod http;
 mod notify;
+mod proxy;
 mod redirect;
 mod retry_after;
 mod service;
@@ -60,6 +61,7 @@ pub use confine::Confinement;
 pub use endings::{Ended, Ending};
 pub use file::FileTransport;
 pub use http::HttpTransport;
+pub use proxy::ProxyEnv;
 pub use service::{
     Notification, ServiceConfig, ServiceError, ServiceStats, TransferService, store_backoff,
 };

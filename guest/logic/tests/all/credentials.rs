@@ -13,14 +13,14 @@ use bits_queue_logic::{ErrorCode, JobType};
 
 const PASSWORD: &str = "pa55-WORD";
 
-fn queue() -> QueueState {
+pub(crate) fn queue() -> QueueState {
     QueueState::with_clock(
         SplitMix64::new(7),
         ManualClock::at(Datetime::from_seconds(1_700_000_000)),
     )
 }
 
-fn download(queue: &QueueState) -> JobRef {
+pub(crate) fn download(queue: &QueueState) -> JobRef {
     let job = queue.create_job("d", JobType::Download).unwrap();
     job.add_file("https://example.com/d", "/data/d").unwrap();
     job

@@ -4,4 +4,5 @@
 mod credentials;
 mod engine;
 mod journal;
+mod proxy_settings;
 mod upload;

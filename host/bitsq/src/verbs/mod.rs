@@ -17,6 +17,7 @@ mod job_name;
 mod limits;
 mod monitor;
 mod notify;
+pub mod proxy;
 mod reply;
 mod settings;
 mod show;
@@ -238,6 +239,34 @@ pub static VERBS: &[Verb] = &[
         about: "make the custom headers write-only, for good",
         access: Access::Changes,
         action: Action::Call(credentials::makecustomheaderswriteonly),
+    },
+    Verb {
+        name: "setproxysettings",
+        args: "JOB preconfig|no_proxy|override [LIST [BYPASS]]",
+        about: "how a job reaches servers; LIST and BYPASS space-delimited",
+        access: Access::Changes,
+        action: Action::Call(proxy::setproxysettings),
+    },
+    Verb {
+        name: "getproxyusage",
+        args: "JOB",
+        about: "show a job's proxy usage",
+        access: Access::Reads,
+        action: Action::Call(proxy::getproxyusage),
+    },
+    Verb {
+        name: "getproxylist",
+        args: "JOB",
+        about: "show a job's proxy list",
+        access: Access::Reads,
+        action: Action::Call(proxy::getproxylist),
+    },
+    Verb {
+        name: "getproxybypasslist",
+        args: "JOB",
+        about: "show a job's proxy bypass list",
+        access: Access::Reads,
+        action: Action::Call(proxy::getproxybypasslist),
     },
     Verb {
         name: "gettimes",

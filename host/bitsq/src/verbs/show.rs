@@ -16,6 +16,19 @@ pub fn info(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {
     let job = job(call.manager, id)?;
     views::info(&job)?;
     views::upload_info(call.queue, &job)?;
+    // The proxy settings, when not the default (contract §15.6).
+    let proxy = job.proxy_settings()?;
+    if proxy != bits_queue_host::ProxySettings::default() {
+        let lists = match proxy.proxy_list.is_empty() {
+            true => String::new(),
+            false => format!(
+                " via {} bypassing {}",
+                crate::verbs::proxy::shown_list(&proxy.proxy_list),
+                crate::verbs::proxy::shown_list(&proxy.bypass_list)
+            ),
+        };
+        say!("proxy:        {}{lists}", proxy.usage.wit_name());
+    }
     // Which slots hold a secret, from the host's secret store: the
     // component answers no call with them (contract §15.2).
     if let Some(secrets) = call.secrets {

@@ -13,12 +13,12 @@ use stored::{Service, bitsq, ok, text, wait_for};
 
 use bits_queue_tests::http_server::{TestServer, test_bytes};
 
-const PASSWORD: &str = "s3cret-Pa55word";
+pub(crate) const PASSWORD: &str = "s3cret-Pa55word";
 const TOKEN: &str = "tok.EN-9f8e7d6c";
 /// `Basic base64("ann:s3cret-Pa55word")`.
 const BASIC: &str = "Basic YW5uOnMzY3JldC1QYTU1d29yZA==";
 
-fn scratch(name: &str) -> PathBuf {
+pub(crate) fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("bitsq-cred-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
@@ -27,7 +27,7 @@ fn scratch(name: &str) -> PathBuf {
 
 /// `bitsq --queue QUEUE ARGS…` with `input` on its stdin; its stdout
 /// (it must exit 0).
-fn ok_with_stdin(queue: &Path, args: &[&str], input: &str) -> String {
+pub(crate) fn ok_with_stdin(queue: &Path, args: &[&str], input: &str) -> String {
     let mut command = crate::common::bitsq();
     command.arg("--queue").arg(queue).args(args);
     let ran = crate::common::feed(command, input.as_bytes().to_vec());
@@ -36,7 +36,7 @@ fn ok_with_stdin(queue: &Path, args: &[&str], input: &str) -> String {
 }
 
 /// A new job downloading `url` to `dir/name`; its GUID.
-fn job(queue: &Path, url: &str, local: &Path) -> String {
+pub(crate) fn job(queue: &Path, url: &str, local: &Path) -> String {
     let id = ok(bitsq(queue, &["create", "auth"])).trim().to_string();
     ok(bitsq(
         queue,
@@ -46,7 +46,7 @@ fn job(queue: &Path, url: &str, local: &Path) -> String {
 }
 
 /// Every output and stored byte under test, checked for the secrets.
-fn assert_no_secret(what: &str, bytes: &[u8]) {
+pub(crate) fn assert_no_secret(what: &str, bytes: &[u8]) {
     let haystack = String::from_utf8_lossy(bytes);
     for secret in [PASSWORD, TOKEN] {
         assert_eq!(
@@ -57,7 +57,7 @@ fn assert_no_secret(what: &str, bytes: &[u8]) {
     }
 }
 
-fn everything(out: &Output) -> Vec<u8> {
+pub(crate) fn everything(out: &Output) -> Vec<u8> {
     [out.stdout.as_slice(), out.stderr.as_slice()].concat()
 }
 

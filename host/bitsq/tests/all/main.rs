@@ -23,6 +23,7 @@ mod postgres_outage;
 mod postgres_password;
 mod postgres_roles;
 mod progress_bar;
+mod proxies;
 mod read_only;
 mod robust;
 mod shell_fuzz;

@@ -480,6 +480,18 @@ impl GuestJob for JobResource {
     ) -> Result<(), types::CallError> {
         Err(types::CallError::NotImplemented)
     }
+
+    fn get_proxy_settings(&self) -> types::ProxySettings {
+        types::ProxySettings {
+            usage: types::ProxyUsage::Preconfig,
+            proxy_list: String::new(),
+            bypass_list: String::new(),
+        }
+    }
+
+    fn set_proxy_settings(&self, _settings: types::ProxySettings) -> Result<(), types::CallError> {
+        Err(types::CallError::NotImplemented)
+    }
 }
 
 /// The journal of a queue that keeps nothing: no changes, and no record it
