@@ -4,6 +4,7 @@
 //! queues and service children). `cli_timeout.rs` stays a binary of its
 //! own: nothing heavy may run beside it.
 
+mod chaos;
 mod cli;
 mod cli_hostile;
 mod cli_input;
