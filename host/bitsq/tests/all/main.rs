@@ -24,6 +24,7 @@ mod robust;
 mod shell_fuzz;
 mod stored;
 mod transfer;
+mod transfer_stop;
 mod trust;
 mod upload;
 mod verbs;
