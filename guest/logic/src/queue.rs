@@ -30,7 +30,9 @@ use hashbrown::HashTable;
 use bits_queue_contract::guid::GuidHasher;
 use bits_queue_contract::{
     Action, AuthScheme, AuthTarget, CallError, Credentials, Datetime, ErrorCode, FileInfo,
-    FileMove, FileProgress, Guid, JobError, JobPriority, JobState, JobTimes, JobType, NotifyCmdLine, NotifyEvent, Progress, ProxySettings, QueueLimits, SessionCancel, UploadProtocol,
+    FileMove, FileProgress, Guid, JobError, JobPriority, JobState, JobTimes, JobType,
+    NotifyCmdLine, NotifyEvent, Progress, ProxySettings, QueueLimits, SessionCancel,
+    UploadProtocol,
 };
 
 use crate::clock::{Clock, ManualClock};

@@ -24,6 +24,10 @@ pub enum Status {
     /// had to print could not be written (stdout full, closed or gone): the
     /// change happened, so a script must not simply run it again.
     Unreported = 6,
+    /// `transfer` was stopped by Ctrl-C or SIGTERM: its job was cancelled
+    /// and its temporary files deleted (128 + SIGINT, as shells report a
+    /// Ctrl-C).
+    Interrupted = 130,
 }
 
 impl From<Status> for ExitCode {
@@ -43,4 +47,6 @@ Exit status:
   4  the queue's store cannot be opened, or another service holds it
   5  the shell could not read some of its input (the rest ran)
   6  the queue was changed, but the output could not be written (stdout
-     full, closed or gone): look with list before running it again";
+     full, closed or gone): look with list before running it again
+  130  transfer stopped by Ctrl-C or SIGTERM: its job cancelled, its
+     temporary files deleted";

@@ -186,6 +186,7 @@ fn run_transfer(queue: &Queue, args: TransferArgs) -> ExitCode {
     match transfer::run(queue, request) {
         Ok(transfer::Ended::Transferred) => Status::Done.into(),
         Ok(transfer::Ended::Failed) => Status::Failed.into(),
+        Ok(transfer::Ended::Interrupted) => Status::Interrupted.into(),
         Err(e) => {
             tell!("bitsq: {e}");
             Status::Failed.into()

@@ -6,7 +6,9 @@
 //! each), and completes the job when every file has arrived: the files
 //! appear at their local names and bitsq exits 0. A job that ends in
 //! `error` is printed with its error, cancelled (its temporary files go),
-//! and bitsq exits 1.
+//! and bitsq exits 1. Stopped by Ctrl-C or SIGTERM, it cancels its job
+//! the same way (the queue is in memory: nothing could resume it), so the
+//! same command again starts clean and nothing is left behind.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -42,6 +44,8 @@ pub enum Ended {
     Transferred,
     /// The job ended in `error` and was cancelled.
     Failed,
+    /// Ctrl-C or SIGTERM came: the job was cancelled.
+    Interrupted,
 }
 
 /// How often the progress is read.
@@ -54,6 +58,9 @@ pub type Failure = Box<dyn std::error::Error>;
 
 /// Runs the transfer to its end.
 pub fn run(queue: &Queue, request: Request) -> Result<Ended, Failure> {
+    // From before the job exists: a stop never leaves it, or its
+    // temporary files, behind.
+    let stop = crate::interrupt::catch_stop();
     let manager = queue.manager()?;
     let job = manager.create_job(&request.name, request.job_type)?;
     let id = job.id()?;
@@ -108,6 +115,9 @@ pub fn run(queue: &Queue, request: Request) -> Result<Ended, Failure> {
     let mut display = Display::new();
     let mut seen_error: Option<(u32, String)> = None;
     let ended = loop {
+        if stop.fired() {
+            break Ended::Interrupted;
+        }
         let state = job.state()?;
         display.show(state, job.progress()?);
         match state {
@@ -161,6 +171,13 @@ pub fn run(queue: &Queue, request: Request) -> Result<Ended, Failure> {
             job.cancel()?;
             carry_out_file_actions(queue, &request.confinement)?;
             crate::output::tell!("{id}: cancelled");
+        }
+        Ended::Interrupted => {
+            // The service stopped above: no transfer writes any more, so
+            // the temporary files the cancel discards stay gone.
+            job.cancel()?;
+            carry_out_file_actions(queue, &request.confinement)?;
+            crate::output::tell!("{id}: interrupted; cancelled, its temporary files deleted");
         }
     }
     Ok(ended)

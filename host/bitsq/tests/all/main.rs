@@ -4,6 +4,7 @@
 //! queues and service children). `cli_timeout.rs` stays a binary of its
 //! own: nothing heavy may run beside it.
 
+mod chaos;
 mod cli;
 mod cli_hostile;
 mod cli_input;
@@ -29,6 +30,7 @@ mod robust;
 mod shell_fuzz;
 mod stored;
 mod transfer;
+mod transfer_stop;
 mod trust;
 mod upload;
 mod verbs;
