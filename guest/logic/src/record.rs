@@ -295,9 +295,10 @@ fn decode_http(input: &mut Reader<'_>) -> Result<HttpState, Unreadable> {
     Ok(http)
 }
 
-/// Version 4's addition, checked as `set-proxy-settings` checks it; the
-/// default is never written in this form.
-fn decode_proxy(input: &mut Reader<'_>) -> Result<ProxySettings, Unreadable> {
+/// Version 4's addition, checked as `set-proxy-settings` checks it.
+/// `exact`: the record is version 4, which is written only for settings
+/// other than the default (a later version carries the default too).
+fn decode_proxy(input: &mut Reader<'_>, exact: bool) -> Result<ProxySettings, Unreadable> {
     let usage = *ProxyUsage::ALL
         .get(usize::from(input.byte()?))
         .ok_or(Unreadable)?;
@@ -306,8 +307,8 @@ fn decode_proxy(input: &mut Reader<'_>) -> Result<ProxySettings, Unreadable> {
         proxy_list: input.text()?,
         bypass_list: input.text()?,
     };
-    if settings == ProxySettings::default() || crate::http::check_proxy_settings(&settings).is_err()
-    {
+    let needless = exact && settings == ProxySettings::default();
+    if needless || crate::http::check_proxy_settings(&settings).is_err() {
         return Err(Unreadable);
     }
     Ok(settings)
@@ -451,7 +452,7 @@ pub fn decode(bytes: &[u8]) -> Result<(Job, u64), Unreadable> {
         HttpState::default()
     };
     if version >= VERSION_PROXY {
-        http.proxy = decode_proxy(&mut input)?;
+        http.proxy = decode_proxy(&mut input, version == VERSION_PROXY)?;
     }
     let (notify_cmd, notify_run) = if version >= VERSION_NOTIFY {
         decode_notify(&mut input)?

@@ -19,10 +19,12 @@ use crate::{Config, Queue, Result, SandboxError, SandboxErrorKind};
 pub const EMBEDDED_COMPONENT: &[u8] = include_bytes!(env!("BITS_QUEUE_COMPONENT"));
 
 /// The most bytes the embedded component may take with the whole contract
-/// (§1–§17): 192 KiB. §1–§11 take about 103 KiB; BENCHMARKS.md ("Targets")
+/// (§1–§17): 256 KiB (first 192 KiB, raised when §14–§17 measured more
+/// than estimated). §1–§11 take about 103 KiB, with uploads, credentials,
+/// proxies, notify and stalls about 200 KiB; BENCHMARKS.md ("Targets")
 /// says how the budget was set. A test holds the component to it, and the
 /// benches report against it.
-pub const COMPONENT_SIZE_BUDGET: usize = 192 * 1024;
+pub const COMPONENT_SIZE_BUDGET: usize = 256 * 1024;
 
 /// The imports a component gets by default: randomness for GUIDs and the
 /// wall clock for job times and retries, nothing else.

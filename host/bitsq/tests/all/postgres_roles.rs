@@ -145,6 +145,15 @@ fn a_dml_only_role_runs_every_verb_after_migrate() {
             Expect::Ok,
         ),
         (&["getreplyfilename", &reply], Expect::Ok),
+        (&["setnotifycmdline", &reply, "/bin/true"], Expect::Ok),
+        (&["getnotifycmdline", &reply], Expect::Ok),
+        (
+            &["setproxysettings", &reply, "override", "127.0.0.1:9"],
+            Expect::Ok,
+        ),
+        (&["getproxyusage", &reply], Expect::Ok),
+        (&["getproxylist", &reply], Expect::Ok),
+        (&["getproxybypasslist", &reply], Expect::Ok),
         (
             &["getreplydata", &reply],
             Expect::Refused("BG_E_INVALID_STATE"),
