@@ -47,7 +47,7 @@ fn set_basic(job: &JobRef) {
 }
 
 /// Every record's bytes the queue gave since the last call.
-fn records(queue: &QueueState) -> Vec<Vec<u8>> {
+pub(crate) fn records(queue: &QueueState) -> Vec<Vec<u8>> {
     queue
         .take_changes()
         .into_iter()

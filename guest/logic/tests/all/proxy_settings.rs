@@ -6,7 +6,7 @@
 use bits_queue_contract::{CallError, Change, JobRecord, ProxySettings, ProxyUsage};
 use bits_queue_logic::queue::QueueState;
 
-use crate::credentials::{download, queue};
+use crate::credentials::{download, queue, records};
 
 fn settings(usage: ProxyUsage, list: &str, bypass: &str) -> ProxySettings {
     ProxySettings {
@@ -17,15 +17,7 @@ fn settings(usage: ProxyUsage, list: &str, bypass: &str) -> ProxySettings {
 }
 
 fn last_record(queue: &QueueState) -> Vec<u8> {
-    queue
-        .take_changes()
-        .into_iter()
-        .filter_map(|c| match c {
-            Change::Put(r) => Some(r.bytes),
-            _ => None,
-        })
-        .next_back()
-        .expect("a record")
+    records(queue).pop().expect("a record")
 }
 
 #[test]
