@@ -125,9 +125,9 @@ pub(super) fn post(
     for (name, value) in headers {
         request = request.header(name.as_str(), value.as_str());
     }
-    let request = request
-        .body(body)
-        .map_err(|e| TransferFailure::Unsupported(format!("{url}: {e}")))?;
+    let request = request.body(body).map_err(|e| {
+        TransferFailure::Unsupported(format!("{}: {e}", crate::redirect::shown(url)))
+    })?;
     let response = agent
         .run(request)
         .map_err(|e| TransferFailure::ConnectFailed(bounded_text(format!("{packet}: {e}"))))?;
