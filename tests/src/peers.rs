@@ -1,7 +1,6 @@
 //! The benches' peers, the same command in every bench that compares with
-//! them: curl downloading a URL to a file, as is and made durable, curl
-//! uploading a file with a plain HTTP PUT, and the disk's floor (the same
-//! bytes written and synced with no network).
+//! them: curl downloading a URL to a file, as is and made durable, and
+//! curl uploading a file with a plain HTTP PUT.
 
 use std::path::Path;
 use std::process::Command;
@@ -21,18 +20,6 @@ pub fn curl_then_sync(out: &Path, url: &str) -> Command {
         .args(["-c", "curl -s -o \"$1\" \"$2\" && sync \"$1\"", "sh"])
         .arg(out)
         .arg(url);
-    command
-}
-
-/// `dd if=/dev/zero of=FILE bs=1M count=MIB conv=fsync`: the bytes written
-/// from memory and synced, no network at all. A durable download can be no
-/// faster than this: the disk's floor.
-pub fn write_then_sync(out: &Path, mib: usize) -> Command {
-    let mut command = Command::new("dd");
-    command
-        .args(["if=/dev/zero", "bs=1M", "conv=fsync", "status=none"])
-        .arg(format!("count={mib}"))
-        .arg(format!("of={}", out.display()));
     command
 }
 

@@ -1,8 +1,6 @@
 //! `bitsq transfer` against `curl -s -o` for the same 1 GiB file from the
 //! same loopback server, in alternating rounds (BENCHMARKS.md): throughput
-//! as a ratio to curl (as is, and followed by `sync`) and to the disk's
-//! floor (the same bytes written from memory and synced, no network: a
-//! durable download cannot beat it), CPU seconds per GiB, the bytes served when
+//! as a ratio to curl, CPU seconds per GiB for both, the bytes served when
 //! the connection drops once at 50%, and the transfer service's guest calls
 //! per MiB. Not a test: it prints figures. Installs Debian's curl if the
 //! machine has none. `cargo test --benches` (CI) runs it once with a 4 MiB
@@ -16,7 +14,7 @@ use bits_queue_host::{JobState, JobType, Runtime};
 use bits_queue_service::{ServiceConfig, TransferService, carry_out};
 use bits_queue_tests::bench_mode::BenchMode;
 use bits_queue_tests::http_server::{Fault, TestServer, test_bytes};
-use bits_queue_tests::peers::{curl, curl_then_sync, ensure_curl, write_then_sync};
+use bits_queue_tests::peers::{curl, curl_then_sync, ensure_curl};
 
 const MIB: f64 = (1 << 20) as f64;
 
@@ -88,12 +86,12 @@ fn main() {
     let dir = scratch();
     let out = dir.join("big.bin");
     eprintln!(
-        "transfer: {rounds} rounds of {} MiB, each bitsq transfer, curl -s -o, curl then \
-         sync FILE, and the disk's floor (dd conv=fsync), in rotating order",
+        "transfer: {rounds} rounds of {} MiB, each bitsq transfer, curl -s -o, and curl then \
+         sync FILE, in rotating order",
         size >> 20
     );
 
-    let (mut ratios, mut synced_ratios, mut floor_ratios) = (vec![], vec![], vec![]);
+    let (mut ratios, mut synced_ratios) = (vec![], vec![]);
     let (mut bitsq_cpu, mut curl_cpu, mut bitsq_rate) = (vec![], vec![], vec![]);
     for round in 0..rounds {
         let run = |which: usize| {
@@ -101,22 +99,20 @@ fn main() {
             let timing = match which {
                 0 => timed(&mut bitsq(&url, &out)),
                 1 => timed(&mut curl(&out, &url)),
-                2 => timed(&mut curl_then_sync(&out, &url)),
-                _ => timed(&mut write_then_sync(&out, size >> 20)),
+                _ => timed(&mut curl_then_sync(&out, &url)),
             };
             assert_eq!(std::fs::metadata(&out).unwrap().len(), size as u64);
             timing
         };
-        let mut times = [(0.0, 0.0); 4];
-        for k in 0..4 {
-            let which = (round + k) % 4;
+        let mut times = [(0.0, 0.0); 3];
+        for k in 0..3 {
+            let which = (round + k) % 3;
             times[which] = run(which);
         }
-        let [(bw, bc), (cw, cc), (sw, _), (fw, _)] = times;
+        let [(bw, bc), (cw, cc), (sw, _)] = times;
         // Throughput ratios: the other's time over bitsq's.
         ratios.push(cw / bw);
         synced_ratios.push(sw / bw);
-        floor_ratios.push(fw / bw);
         bitsq_cpu.push(bc);
         curl_cpu.push(cc);
         bitsq_rate.push(size as f64 / MIB / bw);
@@ -189,11 +185,6 @@ fn main() {
     row(
         "throughput, bitsq / curl then sync FILE (both durable)",
         &synced_ratios,
-        "×",
-    );
-    row(
-        "throughput, bitsq / the disk's floor (dd conv=fsync, no network; ≤ 1)",
-        &floor_ratios,
         "×",
     );
     row("bitsq throughput", &bitsq_rate, " MiB/s");
