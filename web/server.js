@@ -6,6 +6,9 @@
 // wall clock). It also serves test downloads made on the fly (test-files.js)
 // under /files/, with Range support, and a switch to drop the next one
 // halfway: POST /control/drop-next?on=1 (GET /control/state reads it).
+// Beside it runs a BITS upload server (bits-server.js) for the page's
+// uploads, on a port of its own (Node's HTTP parser refuses the BITS_POST
+// method), allowing this server's origin; /control/state names its URL.
 //
 //   node server.js [--port N]     (or PORT=N; 0 picks a free port; with
 //                                 neither, 8080, or a free port if 8080 is taken)
@@ -15,6 +18,7 @@ import { stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { startBitsServer } from './bits-server.js';
 import { TEST_FILES, serveTestFile } from './test-files.js';
 
 const webDir = fileURLToPath(new URL('.', import.meta.url));
@@ -79,7 +83,7 @@ function controlState(state) {
   const files = Object.entries(TEST_FILES)
     .filter(([, { listed }]) => listed !== false)
     .map(([name, { size }]) => ({ name, size, url: `/files/${name}` }));
-  return { dropNext: state.dropNext, files };
+  return { dropNext: state.dropNext, files, uploads: state.bits ? state.bits.url('/uploads/') : null };
 }
 
 async function handle(request, response, state) {
@@ -133,11 +137,20 @@ async function handle(request, response, state) {
 
 /**
  * Starts serving on 127.0.0.1:`port` (0 = any free port); resolves to the
- * server, its URL and its state: the drop switch and the log of test-file
- * requests ({ name, range, status, dropped }).
+ * server, its URL, its state (the drop switch and the log of test-file
+ * requests: { name, range, status, dropped }) and its BITS upload server
+ * (`bits`, closed with the server).
  */
-export function startServer({ port = DEFAULT_PORT } = {}) {
-  const state = { dropNext: false, requests: [] };
+export async function startServer({ port = DEFAULT_PORT } = {}) {
+  const started = await listen(port);
+  const bits = await startBitsServer({ origin: started.url.slice(0, -1) });
+  started.state.bits = bits;
+  started.server.once('close', () => bits.close());
+  return { ...started, bits };
+}
+
+function listen(port) {
+  const state = { dropNext: false, requests: [], bits: null };
   const server = createServer((request, response) => {
     handle(request, response, state).catch((error) => {
       console.error(`server: ${request.method} ${request.url}: ${error.message}`);
@@ -187,9 +200,10 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   try {
     const given = portFromCommandLine(process.argv.slice(2), process.env);
     // No port given: the default, or any free one when something holds it.
-    const { url } = await startServerOrFree({ port: given ?? DEFAULT_PORT, orFree: given === null });
+    const { url, bits } = await startServerOrFree({ port: given ?? DEFAULT_PORT, orFree: given === null });
     const moved = given === null && !url.endsWith(`:${DEFAULT_PORT}/`) ? ` (port ${DEFAULT_PORT} is taken)` : '';
     console.log(`bits-queue console: ${url}${moved}  (Ctrl-C to stop)`);
+    console.log(`BITS upload server for its uploads: ${bits.url('/uploads/')}`);
   } catch (error) {
     const hint = error.code === 'EADDRINUSE' ? ' (choose another with PORT=N or --port N; 0 picks a free one)' : '';
     console.error(`server: ${error.message}${hint}`);

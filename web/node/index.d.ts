@@ -84,6 +84,10 @@ export interface OpenQueueOptions {
   events?: HostCallbacks;
   /** The fetch() to transfer with (globalThis.fetch by default). */
   fetch?: typeof globalThis.fetch;
+  /** Absolute directories uploads may read their local files from (with symbolic links resolved); anywhere when absent. */
+  allowRead?: string[];
+  /** The upload fragment size in bytes: 4 MiB by default, at least 64 KiB (contract §14.3). */
+  uploadFragment?: number;
 }
 
 export interface Queue extends EventTarget {

@@ -15,6 +15,8 @@
 import { EngineHost } from '../public/engine/host.js';
 import { fileJournal } from './file-journal.js';
 import { nodeFiles } from './fs-files.js';
+import { nodeSources, readableDirs } from './fs-sources.js';
+import { DEFAULT_FRAGMENT, MIN_FRAGMENT } from '../public/engine/upload.js';
 import { handleWrappers, jsonSafe } from './handles.js';
 import { QueueError } from './refusals.js';
 
@@ -168,9 +170,15 @@ class Queue extends EventTarget {
  * Opens the queue stored in `journal` (a path; created on the first change),
  * restores it and starts transferring. `events` are optional callbacks
  * (notify, progress, turn, fileError, error), as well as the queue's events.
+ * Uploads read their local files only below `allowRead` (absolute
+ * directories) when it is given, in fragments of `uploadFragment` bytes.
  */
-export async function openQueue({ journal, events = {}, fetch = globalThis.fetch } = {}) {
+export async function openQueue({ journal, events = {}, fetch = globalThis.fetch, allowRead, uploadFragment = DEFAULT_FRAGMENT } = {}) {
   if (typeof journal !== 'string' || journal === '') throw new TypeError('openQueue: journal must be the path of the journal file');
+  if (!Number.isSafeInteger(uploadFragment) || uploadFragment < MIN_FRAGMENT) {
+    throw new TypeError(`openQueue: uploadFragment must be a whole number of bytes, at least ${MIN_FRAGMENT} (64 KiB), not ${uploadFragment}`);
+  }
+  const dirs = await readableDirs(allowRead);
   if (opened) throw new Error('openQueue: already called in this process: the component holds one queue for the life of the process');
   opened = true;
   let component;
@@ -185,6 +193,8 @@ export async function openQueue({ journal, events = {}, fetch = globalThis.fetch
   const host = new EngineHost({
     component,
     files: nodeFiles,
+    sources: nodeSources(dirs),
+    fragmentSize: uploadFragment,
     journal: {
       load: stored.load,
       save: async (changes) => {

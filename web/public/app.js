@@ -17,12 +17,13 @@ import { formatBytes } from './format.js';
 import { JobsModel } from './jobs-model.js';
 import { SIZE_UNKNOWN, dispose, snapshot } from './jobs.js';
 import { indexedDbJournal } from './platform/idb-journal.js';
-import { opfsFiles } from './platform/opfs-files.js';
+import { opfsFiles, opfsSources } from './platform/opfs-files.js';
 import { RateMeter } from './rate.js';
 import { JobsGrid } from './jobs-grid.js';
 import { logActivity, renderDetails, renderError, renderStatus, renderStoredFiles, shownName } from './render.js';
 import { openEngineLink } from './tabs/engine-link.js';
 import { wireTestFiles } from './test-downloads.js';
+import { UPLOADS_DIR, uploadCopiesOf, wireUploadForm } from './upload-form.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -161,7 +162,8 @@ async function act(label, action, { quiet }) {
 /** Lists the committed files in storage with save links (blob: URLs, released at the next listing). */
 let storedUrls = [];
 async function refreshStoredFiles() {
-  const paths = (await files.list()).filter((path) => !/\/BIT[0-9A-F]+\.tmp$/i.test(path));
+  // Temporary files and the copies of files being uploaded are not downloads.
+  const paths = (await files.list()).filter((path) => !/\/BIT[0-9A-F]+\.tmp$/i.test(path) && !path.startsWith(UPLOADS_DIR));
   const entries = [];
   for (const path of paths) {
     const file = await files.read(path);
@@ -170,6 +172,44 @@ async function refreshStoredFiles() {
   storedUrls.forEach((url) => URL.revokeObjectURL(url));
   storedUrls = entries.map((entry) => entry.url);
   renderStoredFiles(entries, (path) => act(`delete ${path}`, () => link.removeFile(path), { quiet: false }).then(refreshStoredFilesSoon));
+}
+
+/**
+ * An upload job of a picked file: created with its file (a copy in OPFS
+ * named after the job), the copy stored, then resumed. A copy that cannot
+ * be stored cancels the job. Resolves true once the job runs.
+ */
+async function startUpload({ name, remote, local, copy }) {
+  let guid = null;
+  const created = await run(`upload ${name}`, { create: [name, 'upload'] }, { quiet: true, result: (made) => (guid = made) });
+  if (!created) return false;
+  const path = local(guid);
+  const calls = [
+    ['addFile', remote, path],
+    // The shortest retry the queue allows, so a dropped connection resumes in seconds.
+    ['setMinimumRetryDelay', 5],
+  ];
+  let ok = await run(`upload ${name} to ${remote}`, { guid, calls }, { result: () => (selectGuid(guid), guid) });
+  if (ok) {
+    try {
+      await copy(path);
+    } catch (error) {
+      logActivity(`upload ${name}: the file could not be kept in this page's storage: ${error.message}`, 'error');
+      ok = false;
+    }
+  }
+  if (!ok) {
+    await run(`cancel ${guid}`, { guid, calls: [['cancel']] }, { quiet: true });
+    return false;
+  }
+  return run(`resume ${guid}`, { guid, calls: [['resume']] }, { quiet: true });
+}
+
+/** Deletes the OPFS copies read by upload jobs that left the queue (the hosting tab only: the files have one writer). */
+async function removeUploadCopies(changes) {
+  const gone = changes.filter((change) => change.tag === 'remove').map((change) => component.types.guidToString(change.val));
+  if (gone.length === 0 || link.role() !== 'host') return;
+  for (const path of uploadCopiesOf(await files.list(), gone)) await link.removeFile(path);
 }
 
 /** A whole number of seconds for a u32 setting, or null. */
@@ -371,7 +411,10 @@ const linkEvents = {
     else model.apply(changes);
     refreshSoon();
     // A job left the queue: its files may have been committed (or deleted).
-    if (changes?.some((change) => change.tag === 'remove')) refreshStoredFilesSoon();
+    if (changes?.some((change) => change.tag === 'remove')) {
+      refreshStoredFilesSoon();
+      removeUploadCopies(changes).catch((error) => logActivity(`delete an upload's copy: ${error.message}`, 'error'));
+    }
   },
   notify: ({ job, guid, event }) => {
     let name = '';
@@ -414,7 +457,7 @@ async function start() {
     link = openEngineLink({
       component,
       jobManager,
-      platform: () => ({ files, journal: indexedDbJournal({ guidToString: component.types.guidToString }) }),
+      platform: () => ({ files, sources: opfsSources(files), journal: indexedDbJournal({ guidToString: component.types.guidToString }) }),
       events: linkEvents,
     });
     await link.ready;
@@ -443,6 +486,7 @@ async function start() {
       ).then(() => $('details').scrollIntoView({ block: 'nearest' })),
     log: logActivity,
   });
+  await wireUploadForm({ files, refuse, upload: startUpload });
   safely(refresh);
   await refreshStoredFiles().catch((error) => logActivity(`list files: ${error.message}`, 'error'));
   // The add-file example names this server, whatever its port.

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use crate::endings::{Ended, Ending};
 use bits_queue_host::{Action, FileRef, Queue};
 use bits_queue_store::{
-    PersistError, PersistentQueue, ReportKind, Secrets, Watch, in_flight, report_lost,
+    Cancels, PersistError, PersistentQueue, ReportKind, Secrets, Watch, in_flight, report_lost,
 };
 
 /// The calls a service makes, each one call into the component (or a few
@@ -106,6 +106,12 @@ pub trait Backend: Send + Sync + 'static {
     fn secrets(&self) -> Option<Arc<dyn Secrets>> {
         None
     }
+
+    /// Where the queue's pending Cancel-Sessions wait (contract §14.6), if
+    /// its store keeps them; `None`: the service takes them itself.
+    fn cancels(&self) -> Option<Arc<dyn Cancels>> {
+        None
+    }
 }
 
 impl Backend for Queue {
@@ -194,5 +200,9 @@ impl Backend for Arc<PersistentQueue> {
 
     fn secrets(&self) -> Option<Arc<dyn Secrets>> {
         PersistentQueue::secrets(self)
+    }
+
+    fn cancels(&self) -> Option<Arc<dyn Cancels>> {
+        PersistentQueue::cancels(self)
     }
 }

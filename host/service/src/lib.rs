@@ -68,7 +68,7 @@ pub use service::{
 pub use stall::idle_limit;
 pub use transport::{Context, Outcome, Sink, Stopped, TempFile, Transport, Transports};
 pub use trust::{Trust, TrustError};
-pub use upload::{DEFAULT_FRAGMENT, MIN_FRAGMENT, cancel_sessions_once};
+pub use upload::{DEFAULT_FRAGMENT, MIN_FRAGMENT, cancel_sessions_once, send_kept_cancels_once};
 
 /// The README's Rust examples are compiled (and run, unless marked
 /// `no_run`) as doctests here, where both the host and the service are.

@@ -199,6 +199,7 @@ impl<B: Backend> TransferService<B> {
         let watch = shared.backend.watch(Box::new(move || {
             let _ = lock(&waker).send((0, Report::Wake));
         }))?;
+        let cancels = config.transports.pending_cancels();
         let looping = Loop {
             shared: shared.clone(),
             config,
@@ -210,6 +211,7 @@ impl<B: Backend> TransferService<B> {
             next_worker: 1,
             endings: Vec::new(),
             notify_due: true,
+            cancels,
         };
         let thread = thread::Builder::new()
             // At most 15 bytes: Linux keeps no more of a thread's name.
@@ -394,6 +396,8 @@ struct Loop<B> {
     /// Whether notify programs may be due: at the start, after a turn
     /// that changed jobs, and once the component's next wake has passed.
     notify_due: bool,
+    /// The Cancel-Sessions the store keeps, sent and tried again.
+    cancels: crate::upload::PendingCancels,
 }
 
 /// The wait after `failed` turns in a row failed on the store: 100 ms,
@@ -518,9 +522,14 @@ impl<B: Backend> Loop<B> {
         if std::mem::take(&mut self.notify_due) || acted || !endings.is_empty() {
             self.run_notify_commands()?;
         }
-        if acted {
-            // A cancelled upload's session is ended with Cancel-Session.
-            // A component without the call has none.
+        if let Some(kept) = self.shared.backend.cancels() {
+            // A cancelled upload's session is ended with Cancel-Session:
+            // the store keeps each (whichever host cancelled) until it ends.
+            self.cancels
+                .send_due(&kept, self.config.clock.now().seconds);
+        } else if acted {
+            // Taken and sent from memory. A component without the call
+            // has none.
             match self.shared.backend.change(|q| q.take_session_cancels()) {
                 Ok(cancels) => self.config.transports.cancel_sessions(cancels),
                 Err(PersistError::Store(e)) => return Err(PersistError::Store(e)),

@@ -573,6 +573,11 @@ impl Transports {
         self
     }
 
+    /// What sends the cancels a store keeps, with this service's agent.
+    pub(crate) fn pending_cancels(&self) -> crate::upload::PendingCancels {
+        crate::upload::PendingCancels::new(&self.1)
+    }
+
     /// Sends Cancel-Session for `cancels` (on a thread of their own).
     pub(crate) fn cancel_sessions(&self, cancels: Vec<bits_queue_host::SessionCancel>) {
         self.1.cancel_sessions(cancels);

@@ -19,6 +19,7 @@
 //! in memory (or in a store of its own) turns them off with
 //! `default-features = false` and builds neither `rusqlite` nor `postgres`.
 
+mod cancels;
 mod decline;
 mod error;
 mod location;
@@ -34,6 +35,7 @@ mod secrets;
 mod sqlite;
 mod store;
 
+pub use cancels::{Cancels, FileCancels, MemoryCancels};
 pub use decline::TakeFilter;
 pub use error::{PersistError, StoreError};
 pub use location::{migrate_location, open_location, open_location_reading, open_location_with};

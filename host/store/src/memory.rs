@@ -37,6 +37,8 @@ pub struct MemoryStore {
     holding: bool,
     /// The queue's secrets (contract §15.2), shared by its clones.
     secrets: Arc<crate::secrets::MemorySecrets>,
+    /// Its pending Cancel-Sessions (contract §14.6), shared by its clones.
+    cancels: Arc<crate::cancels::MemoryCancels>,
 }
 
 impl Clone for MemoryStore {
@@ -45,6 +47,7 @@ impl Clone for MemoryStore {
             shared: self.shared.clone(),
             holding: false,
             secrets: self.secrets.clone(),
+            cancels: self.cancels.clone(),
         }
     }
 }
@@ -175,6 +178,10 @@ impl Store for MemoryStore {
 
     fn secrets(&self) -> Option<Arc<dyn crate::Secrets>> {
         Some(self.secrets.clone())
+    }
+
+    fn cancels(&self) -> Option<Arc<dyn crate::Cancels>> {
+        Some(self.cancels.clone())
     }
 }
 

@@ -440,6 +440,13 @@ impl PersistentQueue {
         self.lock().store.secrets()
     }
 
+    /// Where the queue's pending Cancel-Sessions wait (contract §14.6), if
+    /// its store keeps them: each changing call's are kept there once the
+    /// call is stored, for whichever host sends them.
+    pub fn cancels(&self) -> Option<std::sync::Arc<dyn crate::Cancels>> {
+        self.lock().store.cancels()
+    }
+
     /// Whether the store is shared by transferring hosts through leases.
     pub fn leases_transfers(&self) -> bool {
         self.lock().store.leases().is_some()
@@ -537,6 +544,14 @@ impl PersistentQueue {
             self.rebuild(state)?;
             return Err(e);
         }
+        let cancels = match take_session_cancels(&state.queue, state.store.as_ref()) {
+            Ok(cancels) => cancels,
+            Err(e) => {
+                state.store.abort();
+                self.rebuild(state)?;
+                return Err(e);
+            }
+        };
         let failed: Vec<String> = actions
             .iter()
             .filter_map(|action| (self.file_actions)(action).err())
@@ -564,6 +579,7 @@ impl PersistentQueue {
         };
         if !outcome.wrote && (state.pending.is_empty() || wait) {
             state.store.abort();
+            keep_session_cancels(state.store.as_ref(), &cancels);
             return answer;
         }
         let pending = std::mem::take(&mut state.pending);
@@ -572,6 +588,7 @@ impl PersistentQueue {
                 state.seen = version;
                 state.stored_at = Instant::now();
                 forget_secrets_of_removed(state.store.as_ref(), &pending);
+                keep_session_cancels(state.store.as_ref(), &cancels);
                 answer
             }
             Err(e) => {
@@ -656,6 +673,38 @@ fn carry_out_secret_ops(queue: &Queue, store: &dyn Store) -> Result<(), PersistE
         .into());
     };
     Ok(secrets.apply(&ops)?)
+}
+
+/// Takes the call's Cancel-Sessions when the store keeps them (a store
+/// that does not leaves them to the host that takes them itself). A
+/// component built before `take-session-cancels` gives none.
+fn take_session_cancels(
+    queue: &Queue,
+    store: &dyn Store,
+) -> Result<Vec<bits_queue_host::SessionCancel>, PersistError> {
+    if store.cancels().is_none() {
+        return Ok(Vec::new());
+    }
+    match queue.take_session_cancels() {
+        Ok(cancels) => Ok(cancels),
+        Err(Error::Sandbox(e)) if e.kind() == bits_queue_host::SandboxErrorKind::NotExported => {
+            Ok(Vec::new())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Keeps the call's Cancel-Sessions once the call is stored: a crash in
+/// between loses them (the server forgets an idle session in time), while
+/// keeping them first could end the session of a job the store still
+/// holds. The call was stored: a cancel that cannot be kept does not turn
+/// it into a failure (its session is left to the server's own timeout).
+fn keep_session_cancels(store: &dyn Store, cancels: &[bits_queue_host::SessionCancel]) {
+    if let Some(kept) = store.cancels()
+        && !cancels.is_empty()
+    {
+        let _ = kept.keep(cancels);
+    }
 }
 
 /// The host forgets a job's secrets once it has stored the job's removal

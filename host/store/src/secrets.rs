@@ -90,10 +90,8 @@ pub struct FileSecrets {
 impl FileSecrets {
     /// The secrets of the queue file `queue`.
     pub fn beside(queue: &Path) -> Self {
-        let mut directory = queue.as_os_str().to_owned();
-        directory.push(".secrets");
         FileSecrets {
-            directory: directory.into(),
+            directory: beside_queue(queue, ".secrets"),
         }
     }
 
@@ -198,12 +196,19 @@ impl Secrets for FileSecrets {
     }
 }
 
-fn io(path: &Path, e: std::io::Error) -> StoreError {
+/// The directory `QUEUE` + `suffix` beside the queue file `queue`.
+pub(crate) fn beside_queue(queue: &Path, suffix: &str) -> PathBuf {
+    let mut directory = queue.as_os_str().to_owned();
+    directory.push(suffix);
+    directory.into()
+}
+
+pub(crate) fn io(path: &Path, e: std::io::Error) -> StoreError {
     StoreError::new(format!("{}: {e}", path.display())).caused_by(e)
 }
 
 /// Creates `directory` readable by its owner only (0700 on Unix).
-fn owner_only_directory(directory: &Path) -> Result<(), StoreError> {
+pub(crate) fn owner_only_directory(directory: &Path) -> Result<(), StoreError> {
     let mut builder = fs::DirBuilder::new();
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
@@ -214,7 +219,7 @@ fn owner_only_directory(directory: &Path) -> Result<(), StoreError> {
 }
 
 /// Creates (truncating) `path` readable by its owner only (0600 on Unix).
-fn owner_only_file(path: &Path) -> std::io::Result<fs::File> {
+pub(crate) fn owner_only_file(path: &Path) -> std::io::Result<fs::File> {
     let mut options = fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]

@@ -325,6 +325,10 @@ impl Store for SqliteStore {
     fn secrets(&self) -> Option<std::sync::Arc<dyn crate::Secrets>> {
         Some(std::sync::Arc::new(crate::FileSecrets::beside(&self.path)))
     }
+
+    fn cancels(&self) -> Option<std::sync::Arc<dyn crate::Cancels>> {
+        Some(std::sync::Arc::new(crate::FileCancels::beside(&self.path)))
+    }
 }
 
 impl Drop for SqliteStore {

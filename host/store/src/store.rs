@@ -63,6 +63,13 @@ pub trait Store: Send {
         None
     }
 
+    /// Where the queue's pending Cancel-Sessions wait (contract §14.6);
+    /// `None` for a store that keeps none (the host that takes them sends
+    /// them from memory).
+    fn cancels(&self) -> Option<std::sync::Arc<dyn crate::Cancels>> {
+        None
+    }
+
     /// The leases of a store that several transferring hosts share; `None`
     /// for a store one service runs at a time (memory, a SQLite file under
     /// a lock its application takes, as `bitsq service` does), where every

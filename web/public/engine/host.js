@@ -7,6 +7,8 @@
 //   files:   open(temporaryName, localName) → { size, truncate, write, flush, close },
 //            commit(moves) → [{ path, reason }], discard(names) → [{ path, reason }]
 //   journal: load() → changes to `apply`, save(changes) (in order, one after another)
+//   sources: open(localName) → { snapshot, read, close }: an upload's local
+//            file (engine/upload.js); without it the host does not upload
 //
 // Every call into the component is synchronous, so the host needs no locks;
 // what it orders is its own asynchronous work: one "turn" at a time (poll,
@@ -15,6 +17,8 @@
 // changing call is followed by a turn.
 
 import { runTransfer } from './transfer.js';
+import { DEFAULT_FRAGMENT, runUpload } from './upload.js';
+import { sendCancels } from './session-cancels.js';
 
 const fileKey = (types, file) => `${types.guidToString(file.job)}#${file.fileIndex}`;
 
@@ -24,6 +28,8 @@ const isRefusal = (error) => error instanceof Error && typeof error.payload === 
 export class EngineHost {
   #component;
   #files;
+  #sources;
+  #fragmentSize;
   #journal;
   #fetch;
   #events;
@@ -39,14 +45,17 @@ export class EngineHost {
 
   /**
    * @param component  the transpiled module (its manager, engine, journal, types)
-   * @param files, journal  the platform layers
+   * @param files, journal, sources  the platform layers (sources: uploads' local files)
    * @param fetch  the fetch() to transfer with
+   * @param fragmentSize  the upload fragment size in bytes (contract §14.3)
    * @param events  optional callbacks: notify({ job, guid, event }), turn(),
    *   progress({ guid, fileIndex, bytes }), fileError({ path, reason }), error(error)
    */
-  constructor({ component, files, journal, fetch = globalThis.fetch.bind(globalThis), events = {} }) {
+  constructor({ component, files, journal, sources = null, fragmentSize = DEFAULT_FRAGMENT, fetch = globalThis.fetch.bind(globalThis), events = {} }) {
     this.#component = component;
     this.#files = files;
+    this.#sources = sources;
+    this.#fragmentSize = fragmentSize;
     this.#journal = journal;
     this.#fetch = fetch;
     this.#events = events;
@@ -162,6 +171,11 @@ export class EngineHost {
     const changes = this.#component.journal.takeChanges();
     for (const action of actions) await this.#carryOut(action);
     await this.#journal.save(changes);
+    // A cancelled upload's open session is ended with Cancel-Session.
+    if (actions.length > 0 && this.#sources) {
+      const cancels = engine.takeSessionCancels?.() ?? [];
+      if (cancels.length > 0) sendCancels(cancels, { fetch: this.#fetch, events: this.#events });
+    }
     this.#events.turn?.();
     this.#wakeAt(engine.nextWake());
   }
@@ -215,18 +229,39 @@ export class EngineHost {
   #start(order) {
     const key = fileKey(this.#component.types, order.file);
     const entry = { file: order.file, temporaryName: order.temporaryName, controller: new AbortController() };
+    const upload = order.jobType !== 'download';
+    // An upload's phase, session and reply file are in its details; its
+    // only file written is the reply's temporary one.
+    const details = upload ? this.#component.engine.getOrderDetails(order.file) : undefined;
+    const written = upload ? details?.upload?.replyTemporaryName : order.temporaryName;
     const sink = {
       connected: (size, validator) => this.#connected(entry, size, validator),
       progress: (bytes) => this.#progress(entry, bytes),
     };
-    entry.done = runTransfer(order, { files: this.#files, fetch: this.#fetch, signal: entry.controller.signal, sink })
+    const { engine } = this.#component;
+    const uploadSink = {
+      ...sink,
+      acknowledged: sink.progress,
+      session: (id, hostId, fallback) => this.#report(entry, () => engine.reportSession(entry.file, id, hostId, fallback)),
+      replyUrl: (url) => this.#report(entry, () => engine.reportReplyUrl(entry.file, url)),
+      replyConnected: (size, validator, offset) => this.#report(entry, () => engine.reportReplyConnected(entry.file, size, validator, offset)),
+      replyProgress: (bytes) => this.#report(entry, () => engine.reportReplyProgress(entry.file, bytes)),
+      replyDone: (data) => this.#report(entry, () => engine.reportReplyDone(entry.file, data)),
+    };
+    const platform = { files: this.#files, fetch: this.#fetch, signal: entry.controller.signal };
+    let run;
+    if (!upload) run = runTransfer(order, { ...platform, sink });
+    else if (this.#sources === null) run = Promise.resolve({ failure: { tag: 'unsupported', val: 'this host does not upload' } });
+    else run = runUpload(order, { ...platform, details, sources: this.#sources, sink: uploadSink, fragmentSize: this.#fragmentSize });
+    entry.done = run
       .catch((error) => ({ failure: { tag: 'local-io', val: String(error?.message ?? error) } }))
       .then((outcome) => this.#finish(key, entry, outcome));
     this.#transfers.set(key, entry);
+    if (written === undefined) return;
     const writing = entry.done.then(() => {
-      if (this.#writing.get(order.temporaryName) === writing) this.#writing.delete(order.temporaryName);
+      if (this.#writing.get(written) === writing) this.#writing.delete(written);
     });
-    this.#writing.set(order.temporaryName, writing);
+    this.#writing.set(written, writing);
   }
 
   #stop(file) {
@@ -292,6 +327,7 @@ export class EngineHost {
     const { engine } = this.#component;
     if (outcome.done) this.#call(() => engine.reportDone(entry.file));
     else if (outcome.lost) this.#call(() => engine.reportLost(entry.file));
+    else if (outcome.detail) this.#call(() => engine.reportFailureDetail(entry.file, outcome.detail));
     else this.#call(() => engine.reportFailure(entry.file, outcome.failure));
     this.#schedule();
   }

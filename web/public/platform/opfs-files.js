@@ -80,9 +80,32 @@ export function opfsFiles() {
     open,
     commit: (moves) => call('commit', [moves.map(({ temporaryName, localName }) => ({ temporaryName, localName }))]),
     discard: (names) => call('discard', [[...names]]),
+    call,
     /** The stored file at `path` as a File, or null. */
     read: (path) => call('read', [path]),
     /** Every stored path. */
     list: () => call('list'),
+    /** Copies the picked `file` to `path` (an upload's local file). */
+    store: (path, file) => call('store', [path, file]),
+  };
+}
+
+/**
+ * The engine host's sources layer in the page (engine/upload.js): an
+ * upload's local file is a copy in OPFS of the file the person picked
+ * (files.store), read through the same worker.
+ */
+export function opfsSources(files) {
+  return {
+    async open(localName) {
+      return {
+        snapshot: async () => {
+          const { size, validator } = await files.call('sourceInfo', [localName]);
+          return { size: BigInt(size), validator };
+        },
+        read: async (offset, count) => new Uint8Array(await files.call('sourceRead', [localName, Number(offset), Number(count)])),
+        close: async () => {},
+      };
+    },
   };
 }

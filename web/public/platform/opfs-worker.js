@@ -5,7 +5,8 @@
 //
 // Paths are the queue's local and temporary names (absolute, `/` or `\`),
 // mapped to directories under the OPFS root; `.` and `..` are refused.
-// Messages: { id, op, args } → { id, value } or { id, error }.
+// Messages: { id, op, args } → { id, value } or { id, error }. Uploads'
+// local files (copies of the files a person picked) are read here too.
 
 const handles = new Map();
 let nextHandle = 1;
@@ -121,6 +122,40 @@ const ops = {
     const file = await fileHandle(path);
     return file ? file.getFile() : null;
   },
+  /**
+   * Copies `file` (a File the person picked) to `path`, replacing what is
+   * there: an upload's local file, kept so a reload can resume the upload.
+   */
+  async store(path, file) {
+    const { dir, name } = await place(path, true);
+    const handle = await accessHandle(await dir.getFileHandle(name, { create: true }));
+    try {
+      handle.truncate(0);
+      const step = 4 * 1024 * 1024;
+      for (let at = 0; at < file.size; at += step) {
+        const bytes = new Uint8Array(await file.slice(at, at + step).arrayBuffer());
+        if (handle.write(bytes, { at }) !== bytes.length) throw new LocalIo(`${path}: the storage is full`);
+      }
+      handle.flush();
+    } finally {
+      handle.close();
+    }
+  },
+  /** An upload's local file now: its size and `mtime:` validator (nanoseconds, from milliseconds). */
+  async sourceInfo(path) {
+    const file = await fileHandle(path);
+    if (!file) throw new LocalIo(`${path} does not exist in this page's storage`);
+    const { size, lastModified } = await file.getFile();
+    return { size, validator: `mtime:${BigInt(lastModified) * 1_000_000n}` };
+  },
+  /** `count` bytes of an upload's local file from `offset`. */
+  async sourceRead(path, offset, count) {
+    const file = await fileHandle(path);
+    if (!file) throw new LocalIo(`${path} does not exist in this page's storage`);
+    const buffer = await (await file.getFile()).slice(offset, offset + count).arrayBuffer();
+    if (buffer.byteLength !== count) throw new LocalIo(`${path}: ended after ${offset + buffer.byteLength} bytes`);
+    return buffer;
+  },
   /** Every stored file's path, `/`-separated. */
   async list() {
     const paths = [];
@@ -138,7 +173,9 @@ const ops = {
 self.onmessage = async ({ data: { id, op, args } }) => {
   try {
     if (!Object.hasOwn(ops, op)) throw new Error(`unknown file operation ${op}`);
-    self.postMessage({ id, value: await ops[op](...args) });
+    const value = await ops[op](...args);
+    // Bytes read are moved to the page, not copied.
+    self.postMessage({ id, value }, value instanceof ArrayBuffer ? [value] : []);
   } catch (error) {
     self.postMessage({ id, error: { message: error.message, name: error.name, local: true } });
   }

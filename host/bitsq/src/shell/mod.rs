@@ -178,6 +178,22 @@ impl Shell<'_> {
         }
     }
 
+    /// Sends the Cancel-Sessions the store keeps (a cancelled upload's
+    /// open session, contract §14.6) once, now that the cancel is stored;
+    /// those that do not end yet stay kept for `bitsq service`.
+    fn send_kept_cancels(&self) {
+        let Some(kept) = self.backend.cancels() else {
+            return;
+        };
+        for left in bits_queue_service::send_kept_cancels_once(kept.as_ref()) {
+            tell!(
+                "warning: Cancel-Session for {} did not reach {}; kept for `bitsq service` to send again",
+                left.session_id,
+                left.target_url
+            );
+        }
+    }
+
     /// Runs a verb as one call on the stored queue: a reading call, or a
     /// changing one whose lines are shown once its changes are stored.
     fn call(
@@ -188,6 +204,7 @@ impl Shell<'_> {
     ) -> CommandEnd {
         let grant = self.grant;
         let secrets = self.backend.secrets();
+        let keeps_cancels = self.backend.cancels().is_some();
         let in_call = |queue: &Queue| -> bits_queue_host::Result<Result<(), Failure>> {
             let manager = queue.manager()?;
             let call = Call {
@@ -195,6 +212,7 @@ impl Shell<'_> {
                 manager: &manager,
                 grant,
                 secrets: secrets.as_deref(),
+                keeps_cancels,
             };
             match run(&call, args) {
                 Err(Failure::Sandbox(e)) => Err(e),
@@ -216,6 +234,9 @@ impl Shell<'_> {
                     crate::output::mark_changed();
                 }
                 crate::output::release(&lines);
+                if outcome.is_ok() && verb.name == "cancel" {
+                    self.send_kept_cancels();
+                }
                 outcome
             }
             Err(e) => return self.persist_failure(e),

@@ -83,6 +83,9 @@ pub struct Call<'a> {
     /// The queue's secret store (contract §15.2): `info` shows which
     /// credential slots hold a secret, never the secret.
     pub secrets: Option<&'a dyn bits_queue_store::Secrets>,
+    /// Whether the store keeps the queue's pending Cancel-Sessions (the
+    /// call's are kept once it is stored, and sent after it).
+    pub keeps_cancels: bool,
 }
 
 /// Whether the shell goes on after a verb.

@@ -17,6 +17,11 @@ pub fn suspend(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {
 
 pub fn cancel(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {
     transition(call, args, Job::cancel)?;
+    if call.keeps_cancels {
+        // The store keeps the cancel once the call is stored; it is sent
+        // then (crate::shell), and by any service until it ends.
+        return Ok(());
+    }
     // A cancelled upload's session is ended on its server now: the
     // component hands the cancel to this instance, which a service in
     // another process never sees (one attempt; a component without the

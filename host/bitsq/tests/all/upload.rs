@@ -182,3 +182,66 @@ fn cancel_in_another_invocation_sends_cancel_session() {
     assert_eq!(cancel.unwrap().session, log[1].session, "{log:#?}");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// A Cancel-Session that fails (the server answers 500) is not forgotten:
+/// the store keeps it beside the queue, and the next `bitsq service` sends
+/// it again and forgets it once it ended (contract §14.6).
+#[test]
+fn a_failed_cancel_session_is_kept_and_sent_by_the_next_service() {
+    let server = BitsServer::start();
+    let dir = scratch("cancel-kept");
+    let queue = dir.join("queue.sqlite3");
+    let kept_dir = dir.join("queue.sqlite3.cancels");
+    let kept = || {
+        std::fs::read_dir(&kept_dir)
+            .map(|entries| entries.count())
+            .unwrap_or(0)
+    };
+    let local = dir.join("k.bin");
+    std::fs::write(&local, test_bytes(12 << 20, 55)).unwrap();
+    let id = stalled_upload(&server, &queue, &local);
+    let service = Service::start(&queue, &[]);
+    wait_for_stored_bytes(&queue, &id);
+    drop(service);
+    // The stalled second Fragment is logged once its stall is over: every
+    // fault set so far is spent.
+    let started = std::time::Instant::now();
+    while !server.log().iter().any(|p| {
+        p.range
+            .as_deref()
+            .is_some_and(|r| r.starts_with("bytes 4194304-"))
+    }) {
+        assert!(started.elapsed() < stored::PATIENCE, "{:#?}", server.log());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let session = server.log()[1].session.clone();
+
+    server.fault([BitsFault::Status(500)]);
+    let out = stored::bitsq(&queue, &["cancel", &id]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("kept for `bitsq service`"),
+        "{}",
+        text(&out.stderr)
+    );
+    let cancels = |status: u16| {
+        server
+            .log()
+            .iter()
+            .filter(|p| p.packet_type == "Cancel-Session" && p.status == status)
+            .map(|p| p.session.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(cancels(500), vec![session.clone()]);
+    assert_eq!(kept(), 1, "the failed cancel is kept beside the queue");
+
+    let service = Service::start(&queue, &[]);
+    let started = std::time::Instant::now();
+    while cancels(200).is_empty() || kept() > 0 {
+        assert!(started.elapsed() < stored::PATIENCE, "{:#?}", server.log());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    drop(service);
+    assert_eq!(cancels(200), vec![session]);
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -26,7 +26,8 @@ use ureq::Agent;
 use crate::transport::{Context, Outcome, Sink, has_scheme};
 
 pub(crate) use call::UploadCall;
-pub use cancel::cancel_sessions_once;
+pub(crate) use cancel::PendingCancels;
+pub use cancel::{cancel_sessions_once, send_kept_cancels_once};
 
 /// The fragment size when none is set (contract §14.3).
 pub const DEFAULT_FRAGMENT: u64 = 4 << 20;
