@@ -141,6 +141,12 @@ pub struct ServiceArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 30,
           value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub lease: u64,
+    /// On a PostgreSQL location, serve every queue of its database (those
+    /// made later too), each as a service of that queue alone would; the
+    /// location's own `queue` is ignored. Each queue takes an instance:
+    /// raise --max-instances to the number of queues and a few more.
+    #[arg(long)]
+    pub all_queues: bool,
 }
 
 /// `bitsq shell`'s arguments.

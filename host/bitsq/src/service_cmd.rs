@@ -138,7 +138,7 @@ pub fn wait(how_long: Duration, stop: &Caught) -> bool {
 /// when it has answered for a while again (a store that fails between
 /// good turns is one outage, not one line per failed call).
 #[derive(Default)]
-struct Outage {
+pub struct Outage {
     /// Since when the store fails, or answers again within an outage.
     failing: Option<std::time::Instant>,
     answering_since: Option<std::time::Instant>,
@@ -148,7 +148,7 @@ impl Outage {
     /// How long the store must answer before the outage is over.
     const OVER: Duration = Duration::from_secs(5);
 
-    fn watch(&mut self, trouble: Option<bits_queue_store::StoreError>) {
+    pub fn watch(&mut self, trouble: Option<bits_queue_store::StoreError>) {
         let now = std::time::Instant::now();
         match (trouble, self.failing) {
             (Some(e), None) => {

@@ -109,6 +109,28 @@ pub fn run_stored(
         grant,
         reading,
     };
+    if let Command::Service(args) = &command
+        && args.all_queues
+    {
+        let stop = crate::interrupt::catch_stop();
+        let config = service_config(confinement.clone(), transports);
+        let open = |store: Box<dyn bits_queue_store::Store>| {
+            opening.open_store(store).map_err(|failure| failure.message)
+        };
+        return match crate::service_all::run(
+            location,
+            opening.postgres.clone(),
+            &open,
+            config,
+            &stop,
+        ) {
+            Ok(()) => Status::Done.into(),
+            Err(message) => {
+                tell!("bitsq: {message}");
+                Status::Failed.into()
+            }
+        };
+    }
     if let Command::Service(_) = command {
         // A service outlives its store's outages, the first one too: it
         // may start before its server does, or while it restarts.
@@ -206,7 +228,7 @@ impl Opening<'_> {
     /// The queue, from its store, with its file actions carried out inside
     /// the confinement.
     fn open(&self) -> Result<Arc<PersistentQueue>, OpenFailure> {
-        let store = if self.reading {
+        let store: Box<dyn bits_queue_store::Store> = if self.reading {
             let (store, read_only) = open_location_reading(self.location, self.postgres.clone())
                 .map_err(|e| OpenFailure::store(&e))?;
             if let Some(why) = read_only {
@@ -217,6 +239,14 @@ impl Opening<'_> {
             open_location_with(self.location, self.postgres.clone())
                 .map_err(|e| OpenFailure::store(&e))?
         };
+        self.open_store(store)
+    }
+
+    /// The queue `store` keeps, opened as [`Opening::open`] opens its own.
+    fn open_store(
+        &self,
+        store: Box<dyn bits_queue_store::Store>,
+    ) -> Result<Arc<PersistentQueue>, OpenFailure> {
         // bitsq's service reads every order's details and honours them
         // (custom headers, credentials) or reports them unsupported.
         let options = match self.seed {

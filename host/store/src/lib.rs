@@ -30,6 +30,7 @@ mod persistent;
 mod postgres_location;
 #[cfg(feature = "postgres")]
 mod postgresql;
+mod queue_name;
 mod secrets;
 #[cfg(feature = "sqlite")]
 mod sqlite;
@@ -46,7 +47,8 @@ pub use persistent::{
 };
 pub use postgres_location::{PostgresOptions, is_shared_location, redact};
 #[cfg(feature = "postgres")]
-pub use postgresql::{Migrated, PostgresStore};
+pub use postgresql::{Migrated, PostgresDatabase, PostgresStore};
+pub use queue_name::{DEFAULT_QUEUE, MAX_QUEUE_NAME, queue_name_problem, split_queue, with_queue};
 pub use secrets::{FileSecrets, MemorySecrets, Secrets, slot_name};
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;

@@ -22,6 +22,7 @@ mod postgres;
 mod postgres_fence;
 mod postgres_outage;
 mod postgres_password;
+mod postgres_queues;
 mod postgres_roles;
 mod progress_bar;
 mod proxies;

@@ -28,7 +28,7 @@ macro_rules! database {
 }
 
 /// `bitsq shell --no-transfer` fed `lines`, as one process.
-fn shell(url: &str, lines: String) -> Child {
+pub fn shell(url: &str, lines: String) -> Child {
     let mut child = Command::new(env!("CARGO_BIN_EXE_bitsq"))
         .args(["--queue", url, "shell", "--no-transfer"])
         .stdin(Stdio::piped())
@@ -280,4 +280,36 @@ fn hosts_with_disjoint_allow_write_finish_every_job() {
     }
     std::fs::remove_dir_all(a).unwrap();
     std::fs::remove_dir_all(b).unwrap();
+}
+
+/// Issue 23: a location names its queue (`?queue=NAME`); a name that
+/// cannot be a queue's is refused naming `queue` and why, before anything
+/// is read or written, and without the password.
+#[test]
+fn a_queue_name_is_checked_and_queues_keep_apart() {
+    let db = database!("queue_names");
+    let url = db.url();
+    let ann = format!("{url}?queue=ann");
+    let id = ok(bitsq(&ann, &["create", "ann's"])).trim().to_string();
+    assert!(ok(bitsq(&ann, &["list"])).contains(&id));
+    assert!(ok(bitsq(url, &["list"])).contains("no jobs"));
+    let with_password = url.replacen("://", "://nobody:s3cretPW@", 1);
+    for (name, why) in [
+        ("a%2Fb", "holds '%'"),
+        ("", "it is empty"),
+        (&"q".repeat(49)[..], "at most 48"),
+    ] {
+        let bad = format!("{with_password}?queue={name}");
+        let refused = bitsq(&bad, &["create", "never"]);
+        let said = text(&refused.stderr);
+        assert_ne!(refused.status.code(), Some(0), "{said}");
+        assert!(said.contains("`queue`") && said.contains(why), "{said}");
+        assert!(!said.contains("s3cretPW"), "{said}");
+    }
+    let rows: i64 = db
+        .client()
+        .query_one("SELECT count(*) FROM bitsq_jobs", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(rows, 1, "only ann's job");
 }

@@ -200,6 +200,14 @@ fn a_dml_only_role_runs_every_verb_after_migrate() {
     assert_eq!(covered, table);
     let listed = ok(bitsq(&dml, &["list"]));
     assert!(listed.contains("no jobs"), "{listed}");
+    // A queue of its own in the same database (issue 23): its first
+    // commit makes its row, which needs no right but to write rows.
+    let team = format!("{dml}?queue=team");
+    let made = ok(bitsq(&team, &["create", "team job"])).trim().to_string();
+    let listed = ok(bitsq(&team, &["list"]));
+    assert!(listed.contains(&made), "{listed}");
+    assert!(ok(bitsq(&dml, &["list"])).contains("no jobs"));
+    ok(bitsq(&team, &["cancel", &made]));
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -239,5 +247,8 @@ fn reading_verbs_work_for_a_select_only_role_and_on_a_read_only_database() {
     // reason and its SQLSTATE.
     for url in [db.url(), reader.as_str()] {
         only_reads(url, &id, "read-only transaction", "25006");
+        // A queue no one has written yet reads as empty (issue 23).
+        let listed = ok(bitsq(format!("{url}?queue=unwritten"), &["list"]));
+        assert!(listed.contains("no jobs"), "{listed}");
     }
 }

@@ -2,13 +2,18 @@
 //! database (`postgres://USER@HOST/DB`), through the synchronous `postgres`
 //! crate.
 //!
-//! - Each call is one transaction. A changing call first locks the one row
-//!   of `bitsq_state` (`SELECT … FOR UPDATE`): changing calls are serialised
+//! - A database holds many queues, each named by its location's `queue`
+//!   parameter (`postgres://host/db?queue=NAME`; `default` when it names
+//!   none): each its own row of `bitsq_state`, its own journal rows, leases
+//!   and writers, so hosts of different queues never wait for each other.
+//! - Each call is one transaction. A changing call first locks its queue's
+//!   row of `bitsq_state` (`SELECT … FOR UPDATE`): changing calls are serialised
 //!   per queue, and the changes committed since the caller's version are
 //!   read under that lock, so no host acts on a stale job. Reads take one
 //!   repeatable-read snapshot, and so see committed state only.
-//! - Every commit sends `NOTIFY bitsq_changes`; [`Store::watch`] listens on
-//!   a connection of its own and wakes the services of other hosts.
+//! - Every commit notifies its queue's channel (`bitsq_changes_NAME`);
+//!   [`Store::watch`] listens on a connection of its own and wakes the
+//!   services of other hosts of that queue.
 //! - A lost connection is [`StoreError::disconnected`]: the call is not
 //!   stored (a commit whose answer was lost is looked up after the
 //!   reconnect, so the caller learns whether it was), and the next call
@@ -24,11 +29,17 @@
 //! connection of a role that may create tables, under an advisory lock, so
 //! hosts that start together do it once.
 
+mod database;
+mod hub;
 mod password;
+mod pool;
 mod schema;
+
+pub use database::PostgresDatabase;
 
 pub use schema::Migrated;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use bits_queue_host::{Change, FileRef, JobRecord, QueueLimits};
@@ -36,6 +47,7 @@ use postgres::{Client, NoTls, Statement};
 
 use crate::error::StoreError;
 use crate::postgres_location::{PostgresOptions, redact};
+use crate::queue_name::split_queue;
 use crate::store::{Leases, Snapshot, Store, Watch, guid};
 
 /// The statements of one connection, prepared once.
@@ -43,6 +55,7 @@ struct Statements {
     state: Statement,
     last_commit: Statement,
     lock: Statement,
+    make_queue: Statement,
     jobs_since: Statement,
     removed_since: Statement,
     limits_since: Statement,
@@ -61,75 +74,101 @@ struct Statements {
 }
 
 impl Statements {
+    /// Every statement names its queue: the last parameter, `$N`.
     fn prepare(client: &mut Client) -> Result<Self, postgres::Error> {
         Ok(Statements {
-            state: client.prepare("SELECT version, writer FROM bitsq_state WHERE one = 1")?,
-            last_commit: client.prepare("SELECT last_commit FROM bitsq_writers WHERE host = $1")?,
-            lock: client.prepare("SELECT version FROM bitsq_state WHERE one = 1 FOR UPDATE")?,
+            state: client.prepare("SELECT version, writer FROM bitsq_state WHERE queue = $1")?,
+            last_commit: client
+                .prepare("SELECT last_commit FROM bitsq_writers WHERE host = $1 AND queue = $2")?,
+            lock: client.prepare("SELECT version FROM bitsq_state WHERE queue = $1 FOR UPDATE")?,
+            // A queue's row is made by its first commit (rows only: a role
+            // that may not create tables starts a queue), and the hosts
+            // that serve every queue are told of it.
+            make_queue: client.prepare(&format!(
+                "WITH made AS (INSERT INTO bitsq_state (queue, version, writer)
+                               VALUES ($1, 0, '') ON CONFLICT (queue) DO NOTHING
+                               RETURNING queue)
+                 SELECT pg_notify('{QUEUES_CHANNEL}', queue) FROM made"
+            ))?,
             jobs_since: client.prepare(
-                "SELECT id, record FROM bitsq_jobs WHERE version > $1 ORDER BY version, id",
+                "SELECT id, record FROM bitsq_jobs WHERE version > $1 AND queue = $2
+                 ORDER BY version, id",
             )?,
-            removed_since: client
-                .prepare("SELECT id FROM bitsq_removed WHERE version > $1 ORDER BY version, id")?,
+            removed_since: client.prepare(
+                "SELECT id FROM bitsq_removed WHERE version > $1 AND queue = $2
+                 ORDER BY version, id",
+            )?,
             limits_since: client.prepare(
-                "SELECT max_jobs, max_files_per_job FROM bitsq_limits WHERE version > $1",
+                "SELECT max_jobs, max_files_per_job FROM bitsq_limits
+                 WHERE version > $1 AND queue = $2",
             )?,
             // Each change one statement (one round trip while the lock is
             // held): the row and its tombstone together.
             put: client.prepare(
-                "WITH back AS (DELETE FROM bitsq_removed WHERE id = $1)
-                 INSERT INTO bitsq_jobs (id, record, version) VALUES ($1, $2, $3)
-                 ON CONFLICT (id) DO UPDATE SET record = $2, version = $3",
+                "WITH back AS (DELETE FROM bitsq_removed WHERE id = $1 AND queue = $4)
+                 INSERT INTO bitsq_jobs (id, record, version, queue) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (queue, id) DO UPDATE SET record = $2, version = $3",
             )?,
             remove: client.prepare(
-                "WITH gone AS (DELETE FROM bitsq_jobs WHERE id = $1)
-                 INSERT INTO bitsq_removed (id, version) VALUES ($1, $2)
-                 ON CONFLICT (id) DO UPDATE SET version = $2",
+                "WITH gone AS (DELETE FROM bitsq_jobs WHERE id = $1 AND queue = $3)
+                 INSERT INTO bitsq_removed (id, version, queue) VALUES ($1, $2, $3)
+                 ON CONFLICT (queue, id) DO UPDATE SET version = $2",
             )?,
             limits: client.prepare(
-                "INSERT INTO bitsq_limits VALUES (1, $1, $2, $3)
-                 ON CONFLICT (one) DO UPDATE
+                "INSERT INTO bitsq_limits (max_jobs, max_files_per_job, version, queue)
+                 VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (queue) DO UPDATE
                  SET max_jobs = $1, max_files_per_job = $2, version = $3",
             )?,
             // The new version, this host's leases renewed, and the other
-            // hosts told (delivered at commit), in one round trip.
+            // hosts of the queue told (delivered at commit), in one round
+            // trip.
             set_state: client.prepare(&format!(
-                "WITH state AS (UPDATE bitsq_state SET version = $1, writer = $2 WHERE one = 1),
-                      mine AS (INSERT INTO bitsq_writers VALUES ($3, $2, now())
-                               ON CONFLICT (host) DO UPDATE SET last_commit = $2, at = now()),
+                "WITH state AS (UPDATE bitsq_state SET version = $1, writer = $2
+                                WHERE queue = $5),
+                      mine AS (INSERT INTO bitsq_writers (host, last_commit, at, queue)
+                               VALUES ($3, $2, now(), $5)
+                               ON CONFLICT (queue, host) DO UPDATE
+                               SET last_commit = $2, at = now()),
                       gone AS (DELETE FROM bitsq_writers
-                               WHERE at < now() - interval '{WRITERS_KEPT}' AND host <> $3),
+                               WHERE at < now() - interval '{WRITERS_KEPT}' AND host <> $3
+                                 AND queue = $5),
                       renewed AS (UPDATE bitsq_leases
                                   SET expires = now() + $4::float8 * interval '1 second'
-                                  WHERE host = $3)
-                 SELECT pg_notify('{CHANNEL}', ($1::bigint)::text)"
+                                  WHERE host = $3 AND queue = $5)
+                 SELECT pg_notify($6, ($1::bigint)::text)"
             ))?,
             renew: client.prepare(
                 "UPDATE bitsq_leases SET expires = now() + $2::float8 * interval '1 second'
-                 WHERE host = $1",
+                 WHERE host = $1 AND queue = $3",
             )?,
             claim: client.prepare(
-                "INSERT INTO bitsq_leases (job, file_index, host, expires)
-                 VALUES ($1, $2, $3, now() + $4::float8 * interval '1 second')
-                 ON CONFLICT (job, file_index) DO UPDATE SET host = $3, expires = excluded.expires",
+                "INSERT INTO bitsq_leases (job, file_index, host, expires, queue)
+                 VALUES ($1, $2, $3, now() + $4::float8 * interval '1 second', $5)
+                 ON CONFLICT (queue, job, file_index)
+                 DO UPDATE SET host = $3, expires = excluded.expires",
             )?,
             release: client.prepare(
-                "DELETE FROM bitsq_leases WHERE job = $1 AND file_index = $2 AND host = $3",
+                "DELETE FROM bitsq_leases
+                 WHERE job = $1 AND file_index = $2 AND host = $3 AND queue = $4",
             )?,
-            forget: client
-                .prepare("DELETE FROM bitsq_leases WHERE job = $1 AND file_index = $2")?,
-            holder: client
-                .prepare("SELECT host FROM bitsq_leases WHERE job = $1 AND file_index = $2")?,
+            forget: client.prepare(
+                "DELETE FROM bitsq_leases WHERE job = $1 AND file_index = $2 AND queue = $3",
+            )?,
+            holder: client.prepare(
+                "SELECT host FROM bitsq_leases WHERE job = $1 AND file_index = $2 AND queue = $3",
+            )?,
             expired: client.prepare(
-                "SELECT job, file_index FROM bitsq_leases WHERE expires < clock_timestamp()
-                 ORDER BY job, file_index",
+                "SELECT job, file_index FROM bitsq_leases
+                 WHERE expires < clock_timestamp() AND queue = $1 ORDER BY job, file_index",
             )?,
             mine: client.prepare(
-                "SELECT job, file_index FROM bitsq_leases WHERE host = $1 ORDER BY job, file_index",
+                "SELECT job, file_index FROM bitsq_leases WHERE host = $1 AND queue = $2
+                 ORDER BY job, file_index",
             )?,
             live: client.prepare(
-                "SELECT job, file_index FROM bitsq_leases WHERE expires >= clock_timestamp()
-                 ORDER BY job, file_index",
+                "SELECT job, file_index FROM bitsq_leases
+                 WHERE expires >= clock_timestamp() AND queue = $1 ORDER BY job, file_index",
             )?,
         })
     }
@@ -149,8 +188,18 @@ pub struct PostgresStore {
     /// Why a password file was skipped, told with a failed connection.
     password_note: Option<String>,
     options: PostgresOptions,
+    /// The queue of the database this store keeps (`?queue=NAME`).
+    queue: String,
     connection: Option<Connection>,
     in_transaction: bool,
+    /// The connections this store shares with the other queues of its
+    /// host ([`PostgresDatabase`]): it holds one only for a call.
+    pool: Option<Arc<pool::Pool>>,
+    /// The one `LISTEN` connection of those queues.
+    hub: Option<Arc<hub::Hub>>,
+    /// A call that is not a changing transaction (a read's snapshot) holds
+    /// its pooled connection until it ends.
+    holding: bool,
     /// The version read under the lock of the open transaction.
     locked_version: i64,
     /// Commits this store made, for the `writer` token of each.
@@ -167,8 +216,27 @@ impl PostgresStore {
 
     /// [`PostgresStore::open`] with this host's name and lease duration.
     pub fn open_with(url: &str, options: PostgresOptions) -> Result<Self, StoreError> {
+        Self::open_in(url, options, None)
+    }
+
+    /// [`PostgresStore::open_with`], its connections taken from `pool`
+    /// for each call ([`PostgresDatabase`]).
+    fn open_pooled(
+        url: &str,
+        options: PostgresOptions,
+        pool: Arc<pool::Pool>,
+    ) -> Result<Self, StoreError> {
+        Self::open_in(url, options, Some(pool))
+    }
+
+    fn open_in(
+        url: &str,
+        options: PostgresOptions,
+        pool: Option<Arc<pool::Pool>>,
+    ) -> Result<Self, StoreError> {
         let location = redact(url);
-        let (config, password_note) = config(url, &location, &options)?;
+        let (url, queue) = split_queue(url)?;
+        let (config, password_note) = config(&url, &location, &options)?;
         if options.lease.is_zero() {
             return Err(StoreError::new("a lease must last longer than 0 s"));
         }
@@ -177,12 +245,17 @@ impl PostgresStore {
             location,
             password_note,
             options,
+            queue,
             connection: None,
             in_transaction: false,
+            pool,
+            hub: None,
+            holding: false,
             locked_version: 0,
             commits: 0,
         };
         store.connection()?;
+        store.check_in();
         Ok(store)
     }
 
@@ -193,7 +266,8 @@ impl PostgresStore {
     /// schema found and the one now held.
     pub fn migrate(url: &str) -> Result<Migrated, StoreError> {
         let location = redact(url);
-        let (config, password_note) = config(url, &location, &PostgresOptions::default())?;
+        let (url, _) = split_queue(url)?;
+        let (config, password_note) = config(&url, &location, &PostgresOptions::default())?;
         let mut client = config
             .connect(NoTls)
             .map_err(|e| cannot_connect(&location, password_note.as_deref(), e))?;
@@ -205,9 +279,70 @@ impl PostgresStore {
         &self.options.host
     }
 
+    /// The queue of the database this store keeps.
+    pub fn queue(&self) -> &str {
+        &self.queue
+    }
+
+    /// The live connection: this store's own, or one of its pool's, taken
+    /// for the call (see [`PostgresStore::check_in`]).
+    fn connection(&mut self) -> Result<&mut Connection, StoreError> {
+        if self
+            .connection
+            .as_ref()
+            .is_some_and(|c| c.client.is_closed())
+        {
+            self.drop_connection();
+        }
+        if self.connection.is_none()
+            && !self.in_transaction
+            && let Some(pool) = self.pool.clone()
+        {
+            loop {
+                match pool.take() {
+                    pool::Taken::Idle(c) if !c.client.is_closed() => {
+                        self.connection = Some(*c);
+                        break;
+                    }
+                    pool::Taken::Idle(_) => pool.lost(),
+                    pool::Taken::Room => {
+                        if let Err(e) = self.connect_if_none() {
+                            pool.lost();
+                            return Err(e);
+                        }
+                        break;
+                    }
+                }
+            }
+        }
+        self.connect_if_none()
+    }
+
+    /// A pooled connection goes back to its pool once no call holds it.
+    fn check_in(&mut self) {
+        if self.in_transaction || self.holding {
+            return;
+        }
+        if let Some(pool) = &self.pool
+            && let Some(connection) = self.connection.take()
+        {
+            pool.give(connection);
+        }
+    }
+
+    /// The connection is not used again (closed, or in a state no call
+    /// can use); a pool may make another in its place.
+    fn drop_connection(&mut self) {
+        if self.connection.take().is_some()
+            && let Some(pool) = &self.pool
+        {
+            pool.lost();
+        }
+    }
+
     /// The live connection, connecting (and setting up the schema) first
     /// when there is none.
-    fn connection(&mut self) -> Result<&mut Connection, StoreError> {
+    fn connect_if_none(&mut self) -> Result<&mut Connection, StoreError> {
         if self
             .connection
             .as_ref()
@@ -268,7 +403,7 @@ impl PostgresStore {
                 .as_ref()
                 .is_none_or(|c| c.client.is_closed());
         if closed {
-            self.connection = None;
+            self.drop_connection();
             self.in_transaction = false;
             StoreError::disconnected(format!("{}: {}", self.location, detail(&e))).caused_by(e)
         } else {
@@ -283,7 +418,9 @@ impl PostgresStore {
     ) -> Result<T, StoreError> {
         let connection = self.connection()?;
         let result = f(&mut connection.client, &connection.statements);
-        result.map_err(|e| self.failed(e))
+        let result = result.map_err(|e| self.failed(e));
+        self.check_in();
+        result
     }
 
     /// The changes committed after `seen` (every job when `seen` is 0), in
@@ -299,18 +436,22 @@ impl PostgresStore {
                 unreadable: Vec::new(),
             });
         }
+        let queue = self.queue.clone();
         let rows = self.with(|client, st| {
+            // A queue no host has committed to yet has no row: it is empty.
             let version: i64 = match version {
                 Some(version) => version,
-                None => client.query_one(&st.state, &[])?.get(0),
+                None => client
+                    .query_opt(&st.state, &[&queue])?
+                    .map_or(0, |row| row.get(0)),
             };
-            let jobs = client.query(&st.jobs_since, &[&seen])?;
+            let jobs = client.query(&st.jobs_since, &[&seen, &queue])?;
             let removed = if seen > 0 {
-                client.query(&st.removed_since, &[&seen])?
+                client.query(&st.removed_since, &[&seen, &queue])?
             } else {
                 Vec::new()
             };
-            let limits = client.query_opt(&st.limits_since, &[&seen])?;
+            let limits = client.query_opt(&st.limits_since, &[&seen, &queue])?;
             Ok((version, jobs, removed, limits))
         })?;
         let (version, jobs, removed, limits) = rows;
@@ -342,27 +483,32 @@ impl PostgresStore {
     fn write(&mut self, changes: &[Change], version: i64, writer: &str) -> Result<(), StoreError> {
         let lease = lease_seconds(self.options.lease);
         let host = self.options.host.clone();
+        let queue = self.queue.clone();
+        let channel = channel(&queue);
         self.with(|client, st| {
             for change in changes {
                 match change {
                     Change::Put(record) => {
                         let id = &record.id.to_bytes()[..];
-                        client.execute(&st.put, &[&id, &record.bytes, &version])?;
+                        client.execute(&st.put, &[&id, &record.bytes, &version, &queue])?;
                     }
                     Change::Remove(id) => {
                         let id = &id.to_bytes()[..];
-                        client.execute(&st.remove, &[&id, &version])?;
+                        client.execute(&st.remove, &[&id, &version, &queue])?;
                     }
                     Change::Limits(limits) => {
                         let (jobs, files) = (
                             i64::from(limits.max_jobs),
                             i64::from(limits.max_files_per_job),
                         );
-                        client.execute(&st.limits, &[&jobs, &files, &version])?;
+                        client.execute(&st.limits, &[&jobs, &files, &version, &queue])?;
                     }
                 }
             }
-            client.execute(&st.set_state, &[&version, &writer, &host, &lease])?;
+            client.execute(
+                &st.set_state,
+                &[&version, &writer, &host, &lease, &queue, &channel],
+            )?;
             Ok(())
         })
     }
@@ -371,8 +517,8 @@ impl PostgresStore {
     /// host's row in `bitsq_writers` names its latest commit (tokens count
     /// up), which other hosts' commits since leave alone.
     fn committed(&mut self, writer: &str) -> Result<bool, StoreError> {
-        let host = self.options.host.clone();
-        let row = self.with(|client, st| client.query_opt(&st.last_commit, &[&host]))?;
+        let (host, queue) = (self.options.host.clone(), self.queue.clone());
+        let row = self.with(|client, st| client.query_opt(&st.last_commit, &[&host, &queue]))?;
         Ok(row.is_some_and(|row| row.get::<_, String>(0) == writer))
     }
 
@@ -387,8 +533,15 @@ impl PostgresStore {
 /// commit landed), short enough that `bitsq_writers` stays bounded.
 const WRITERS_KEPT: &str = "1 day";
 
-/// The channel every commit notifies.
-const CHANNEL: &str = "bitsq_changes";
+/// The channel every commit to `queue` notifies, with the new version as
+/// its payload: a host listens to its own queue's only.
+pub(crate) fn channel(queue: &str) -> String {
+    format!("bitsq_changes_{queue}")
+}
+
+/// The channel told the name of each queue made (its first commit), for
+/// the hosts that serve every queue of the database.
+pub(crate) const QUEUES_CHANNEL: &str = "bitsq_queues";
 
 impl Store for PostgresStore {
     fn load(&mut self) -> Result<Snapshot, StoreError> {
@@ -400,11 +553,14 @@ impl Store for PostgresStore {
             return self.read_since(seen, None);
         }
         // One snapshot: the version and the rows agree.
-        self.with(|client, _| {
+        self.holding = true;
+        let begun = self.with(|client, _| {
             client.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        })?;
-        let snapshot = self.read_since(seen, None);
+        });
+        let snapshot = begun.and_then(|()| self.read_since(seen, None));
         let _ = self.with(|client, _| client.batch_execute("COMMIT"));
+        self.holding = false;
+        self.check_in();
         snapshot
     }
 
@@ -412,12 +568,27 @@ impl Store for PostgresStore {
         self.abort();
         // Under READ COMMITTED each statement after the lock sees every
         // commit made before the lock was granted.
-        self.with(|client, _| client.batch_execute("BEGIN"))?;
+        self.holding = true;
+        let begun = self.with(|client, _| client.batch_execute("BEGIN"));
+        self.holding = false;
+        if let Err(e) = begun {
+            self.check_in();
+            return Err(e);
+        }
         // From here a failure (a lock timeout, a cancel) must roll back, or
         // the connection would stay in an aborted transaction for good.
         self.in_transaction = true;
-        let version: i64 = match self.with(|client, st| client.query_one(&st.lock, &[])) {
-            Ok(row) => row.get(0),
+        let queue = self.queue.clone();
+        let locked = self.with(|client, st| match client.query_opt(&st.lock, &[&queue])? {
+            Some(row) => Ok(row.get(0)),
+            // The queue's first commit: its row is made, then locked.
+            None => {
+                client.query(&st.make_queue, &[&queue])?;
+                Ok(client.query_one(&st.lock, &[&queue])?.get(0))
+            }
+        });
+        let version: i64 = match locked {
+            Ok(version) => version,
             Err(e) => {
                 self.abort();
                 return Err(e);
@@ -482,8 +653,9 @@ impl Store for PostgresStore {
             && connection.client.batch_execute("ROLLBACK").is_err()
         {
             // A connection that cannot roll back is not used again.
-            self.connection = None;
+            self.drop_connection();
         }
+        self.check_in();
     }
 
     fn location(&self) -> String {
@@ -495,9 +667,13 @@ impl Store for PostgresStore {
     }
 
     fn watch(&self, wake: Box<dyn Fn() + Send>) -> Result<Option<Watch>, StoreError> {
+        if let Some(hub) = &self.hub {
+            return Ok(Some(hub.register(&channel(&self.queue), wake)?));
+        }
         Ok(Some(watch::start(
             self.config.clone(),
             self.location.clone(),
+            channel(&self.queue),
             wake,
         )?))
     }
@@ -514,7 +690,8 @@ impl Leases for PostgresStore {
         }
         let (job, index) = Self::key(file);
         let (host, lease) = (self.options.host.clone(), lease_seconds(self.options.lease));
-        self.with(|client, st| client.execute(&st.claim, &[&job, &index, &host, &lease]))?;
+        let queue = self.queue.clone();
+        self.with(|client, st| client.execute(&st.claim, &[&job, &index, &host, &lease, &queue]))?;
         // The generation is the version this transaction commits: claims
         // are made under the queue's row lock, so versions count up across
         // every host, and a later claim of the file has a greater one (two
@@ -525,40 +702,44 @@ impl Leases for PostgresStore {
 
     fn release(&mut self, file: FileRef) -> Result<(), StoreError> {
         let (job, index) = Self::key(file);
-        let host = self.options.host.clone();
-        self.with(|client, st| client.execute(&st.release, &[&job, &index, &host]))?;
+        let (host, queue) = (self.options.host.clone(), self.queue.clone());
+        self.with(|client, st| client.execute(&st.release, &[&job, &index, &host, &queue]))?;
         Ok(())
     }
 
     fn forget(&mut self, file: FileRef) -> Result<(), StoreError> {
         let (job, index) = Self::key(file);
-        self.with(|client, st| client.execute(&st.forget, &[&job, &index]))?;
+        let queue = self.queue.clone();
+        self.with(|client, st| client.execute(&st.forget, &[&job, &index, &queue]))?;
         Ok(())
     }
 
     fn holds(&mut self, file: FileRef) -> Result<bool, StoreError> {
         let (job, index) = Self::key(file);
-        let row = self.with(|client, st| client.query_opt(&st.holder, &[&job, &index]))?;
+        let queue = self.queue.clone();
+        let row = self.with(|client, st| client.query_opt(&st.holder, &[&job, &index, &queue]))?;
         Ok(row.is_some_and(|row| row.get::<_, String>(0) == self.options.host))
     }
 
     fn expired(&mut self) -> Result<Vec<FileRef>, StoreError> {
-        let rows = self.with(|client, st| client.query(&st.expired, &[]))?;
+        let queue = self.queue.clone();
+        let rows = self.with(|client, st| client.query(&st.expired, &[&queue]))?;
         rows.iter()
             .map(|row| file_ref(row.get(0), row.get(1)))
             .collect()
     }
 
     fn mine(&mut self) -> Result<Vec<FileRef>, StoreError> {
-        let host = self.options.host.clone();
-        let rows = self.with(|client, st| client.query(&st.mine, &[&host]))?;
+        let (host, queue) = (self.options.host.clone(), self.queue.clone());
+        let rows = self.with(|client, st| client.query(&st.mine, &[&host, &queue]))?;
         rows.iter()
             .map(|row| file_ref(row.get(0), row.get(1)))
             .collect()
     }
 
     fn live(&mut self) -> Result<Vec<FileRef>, StoreError> {
-        let rows = self.with(|client, st| client.query(&st.live, &[]))?;
+        let queue = self.queue.clone();
+        let rows = self.with(|client, st| client.query(&st.live, &[&queue]))?;
         rows.iter()
             .map(|row| file_ref(row.get(0), row.get(1)))
             .collect()
@@ -569,7 +750,8 @@ impl Leases for PostgresStore {
             return Err(StoreError::new("renew inside a transaction"));
         }
         let (host, lease) = (self.options.host.clone(), lease_seconds(self.options.lease));
-        self.with(|client, st| client.execute(&st.renew, &[&host, &lease]))?;
+        let queue = self.queue.clone();
+        self.with(|client, st| client.execute(&st.renew, &[&host, &lease, &queue]))?;
         Ok(())
     }
 }

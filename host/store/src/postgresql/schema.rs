@@ -22,6 +22,15 @@
 //! rows of hosts gone for a day are pruned (a process's name is unique, so
 //! without it the table gains a row per process ever run). A host that
 //! migrated from schema 1 keeps its queue: the step only adds the column.
+//!
+//! Schema 3: many queues in one database (issue 23). Every table gains a
+//! `queue` column that leads its key: `bitsq_state` holds one row per
+//! queue (its version, its latest writer), and jobs, tombstones, limits,
+//! leases and writers belong to one queue each. The rows a schema-2
+//! database held become the queue named `default` (what a location that
+//! names no queue opens), so they keep opening with every job. A queue's
+//! state row is made by the first commit to it (a row, so a role that may
+//! only write rows can start a queue).
 
 use postgres::error::SqlState;
 use postgres::{Client, GenericClient};
@@ -54,6 +63,33 @@ const MIGRATIONS: &[&str] = &[
 ",
     "
     ALTER TABLE bitsq_writers ADD COLUMN at timestamptz NOT NULL DEFAULT now();
+",
+    // Each table's rows so far are the `default` queue's (the column's
+    // default fills them, and is dropped after: every later row names its
+    // queue); `one`, the single-row key, goes.
+    "
+    ALTER TABLE bitsq_state ADD COLUMN queue text NOT NULL DEFAULT 'default';
+    ALTER TABLE bitsq_state DROP COLUMN one;
+    ALTER TABLE bitsq_state ALTER COLUMN queue DROP DEFAULT, ADD PRIMARY KEY (queue);
+    ALTER TABLE bitsq_jobs ADD COLUMN queue text NOT NULL DEFAULT 'default';
+    ALTER TABLE bitsq_jobs ALTER COLUMN queue DROP DEFAULT,
+        DROP CONSTRAINT bitsq_jobs_pkey, ADD PRIMARY KEY (queue, id);
+    DROP INDEX bitsq_jobs_by_version;
+    CREATE INDEX bitsq_jobs_by_version ON bitsq_jobs (queue, version);
+    ALTER TABLE bitsq_removed ADD COLUMN queue text NOT NULL DEFAULT 'default';
+    ALTER TABLE bitsq_removed ALTER COLUMN queue DROP DEFAULT,
+        DROP CONSTRAINT bitsq_removed_pkey, ADD PRIMARY KEY (queue, id);
+    DROP INDEX bitsq_removed_by_version;
+    CREATE INDEX bitsq_removed_by_version ON bitsq_removed (queue, version);
+    ALTER TABLE bitsq_limits ADD COLUMN queue text NOT NULL DEFAULT 'default';
+    ALTER TABLE bitsq_limits DROP COLUMN one;
+    ALTER TABLE bitsq_limits ALTER COLUMN queue DROP DEFAULT, ADD PRIMARY KEY (queue);
+    ALTER TABLE bitsq_leases ADD COLUMN queue text NOT NULL DEFAULT 'default';
+    ALTER TABLE bitsq_leases ALTER COLUMN queue DROP DEFAULT,
+        DROP CONSTRAINT bitsq_leases_pkey, ADD PRIMARY KEY (queue, job, file_index);
+    ALTER TABLE bitsq_writers ADD COLUMN queue text NOT NULL DEFAULT 'default';
+    ALTER TABLE bitsq_writers ALTER COLUMN queue DROP DEFAULT,
+        DROP CONSTRAINT bitsq_writers_pkey, ADD PRIMARY KEY (queue, host);
 ",
 ];
 

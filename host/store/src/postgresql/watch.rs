@@ -1,4 +1,4 @@
-//! [`start`]: `LISTEN bitsq_changes` on a connection of its own, calling
+//! [`start`]: `LISTEN` to a queue's channel on a connection of its own, calling
 //! `wake` for each commit any host makes, until the [`Watch`] is dropped.
 //! A lost connection is made again (once a second at most); `wake` is
 //! called after each reconnect too, since commits may have been missed.
@@ -10,7 +10,6 @@ use std::time::Duration;
 use postgres::NoTls;
 use postgres::fallible_iterator::FallibleIterator;
 
-use super::CHANNEL;
 use crate::error::StoreError;
 use crate::store::Watch;
 
@@ -20,11 +19,12 @@ const TICK: Duration = Duration::from_millis(200);
 pub fn start(
     config: postgres::Config,
     location: String,
+    channel: String,
     wake: Box<dyn Fn() + Send>,
 ) -> Result<Watch, StoreError> {
     // The first connection is made here, so a watch that cannot start says
     // so to its caller.
-    let mut client = listen(&config).map_err(|e| {
+    let mut client = listen(&config, &channel).map_err(|e| {
         super::connect_failed(format!("cannot watch {location}: {}", super::detail(&e)), e)
     })?;
     let stop = Arc::new(AtomicBool::new(false));
@@ -47,7 +47,7 @@ pub fn start(
                             return;
                         }
                         std::thread::sleep(Duration::from_secs(1));
-                        if let Ok(again) = listen(&config) {
+                        if let Ok(again) = listen(&config, &channel) {
                             client = again;
                             wake();
                             break;
@@ -65,8 +65,10 @@ pub fn start(
     }))
 }
 
-fn listen(config: &postgres::Config) -> Result<postgres::Client, postgres::Error> {
+/// A connection listening on `channel` (a queue's name is checked to be
+/// safe in a quoted identifier: `crate::queue_name`).
+fn listen(config: &postgres::Config, channel: &str) -> Result<postgres::Client, postgres::Error> {
     let mut client = config.connect(NoTls)?;
-    client.batch_execute(&format!("LISTEN {CHANNEL}"))?;
+    client.batch_execute(&format!("LISTEN \"{channel}\""))?;
     Ok(client)
 }
