@@ -165,6 +165,35 @@ impl TestDatabase {
         (role, url)
     }
 
+    /// Every row of every table of the queue (`bitsq_*`) as the role `url`
+    /// logs in as sees them, a line per row as PostgreSQL prints it
+    /// (`bytea` in hex): what that role could read of the queue.
+    pub fn rows_as(&self, url: &str) -> String {
+        let mut client = Client::connect(url, NoTls).expect("a role of the test database");
+        let tables: Vec<String> = client
+            .query(
+                "SELECT tablename::text FROM pg_tables
+                 WHERE schemaname = current_schema() AND tablename LIKE 'bitsq%' ORDER BY 1",
+                &[],
+            )
+            .expect("the queue's tables")
+            .iter()
+            .map(|row| row.get(0))
+            .collect();
+        let mut seen = String::new();
+        for table in tables {
+            seen.push_str(&format!("-- {table}\n"));
+            for row in client
+                .query(&format!("SELECT t::text FROM {table} t"), &[])
+                .unwrap_or_else(|e| panic!("reading {table}: {e}"))
+            {
+                seen.push_str(row.get(0));
+                seen.push('\n');
+            }
+        }
+        seen
+    }
+
     /// A role like [`TestDatabase::role`] that must log in with
     /// `password` (the server checks it), with the right to use the queue
     /// tables; the URL returned names no password.

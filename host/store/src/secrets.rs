@@ -36,7 +36,7 @@ pub fn slot_name(slot: SecretSlot) -> String {
     }
 }
 
-fn slot_named(name: &str) -> Option<SecretSlot> {
+pub(crate) fn slot_named(name: &str) -> Option<SecretSlot> {
     if name == "custom-headers" {
         return Some(SecretSlot::CustomHeaders);
     }

@@ -24,6 +24,7 @@ mod postgres_outage;
 mod postgres_password;
 mod postgres_queues;
 mod postgres_roles;
+mod postgres_secrets;
 mod progress_bar;
 mod proxies;
 mod read_only;

@@ -34,10 +34,12 @@ mod hub;
 mod password;
 mod pool;
 mod schema;
+mod secrets;
 
 pub use database::PostgresDatabase;
 
 pub use schema::Migrated;
+pub use secrets::PostgresSecrets;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -204,6 +206,8 @@ pub struct PostgresStore {
     locked_version: i64,
     /// Commits this store made, for the `writer` token of each.
     commits: u64,
+    /// The queue's secrets, on a connection of their own.
+    secrets: Arc<PostgresSecrets>,
 }
 
 impl PostgresStore {
@@ -241,6 +245,7 @@ impl PostgresStore {
             return Err(StoreError::new("a lease must last longer than 0 s"));
         }
         let mut store = PostgresStore {
+            secrets: Arc::new(PostgresSecrets::new(config.clone(), location.clone())),
             config,
             location,
             password_note,
@@ -664,6 +669,10 @@ impl Store for PostgresStore {
 
     fn leases(&mut self) -> Option<&mut dyn Leases> {
         Some(self)
+    }
+
+    fn secrets(&self) -> Option<Arc<dyn crate::Secrets>> {
+        Some(self.secrets.clone())
     }
 
     fn watch(&self, wake: Box<dyn Fn() + Send>) -> Result<Option<Watch>, StoreError> {

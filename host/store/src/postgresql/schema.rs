@@ -31,6 +31,11 @@
 //! names no queue opens), so they keep opening with every job. A queue's
 //! state row is made by the first commit to it (a row, so a role that may
 //! only write rows can start a queue).
+//!
+//! Schema 4: `bitsq_secrets(job, slot, user_name, value, owner)`, the
+//! queue's credentials and write-only headers (contract §15.2), under
+//! row-level security: a role reads only the rows of the roles it is a
+//! member of (`secrets.rs`). The step only adds the table.
 
 use postgres::error::SqlState;
 use postgres::{Client, GenericClient};
@@ -90,6 +95,18 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE bitsq_writers ADD COLUMN queue text NOT NULL DEFAULT 'default';
     ALTER TABLE bitsq_writers ALTER COLUMN queue DROP DEFAULT,
         DROP CONSTRAINT bitsq_writers_pkey, ADD PRIMARY KEY (queue, host);
+",
+    "
+    CREATE TABLE bitsq_secrets (
+        job bytea NOT NULL, slot text NOT NULL,
+        user_name text NOT NULL, value text NOT NULL,
+        owner name NOT NULL DEFAULT current_user,
+        PRIMARY KEY (job, slot));
+    ALTER TABLE bitsq_secrets ENABLE ROW LEVEL SECURITY;
+    ALTER TABLE bitsq_secrets FORCE ROW LEVEL SECURITY;
+    CREATE POLICY bitsq_secrets_of_their_owner ON bitsq_secrets
+        USING (pg_has_role(current_user, owner, 'MEMBER'))
+        WITH CHECK (owner = current_user);
 ",
 ];
 
