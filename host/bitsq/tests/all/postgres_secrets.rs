@@ -48,7 +48,12 @@ fn a_tenants_secrets_reach_its_server_and_no_other_tenant() {
     let id = ok(bitsq(&alice, &["create", "alice's"])).trim().to_string();
     ok(bitsq(
         &alice,
-        &["addfile", &id, &server.url("/s.bin"), local.to_str().unwrap()],
+        &[
+            "addfile",
+            &id,
+            &server.url("/s.bin"),
+            local.to_str().unwrap(),
+        ],
     ));
     ok_with_stdin(
         Path::new(&alice),
@@ -57,7 +62,11 @@ fn a_tenants_secrets_reach_its_server_and_no_other_tenant() {
     );
     ok(bitsq(
         &alice,
-        &["setcustomheaders", &id, &format!("X-Api-Key: {HEADER_SECRET}")],
+        &[
+            "setcustomheaders",
+            &id,
+            &format!("X-Api-Key: {HEADER_SECRET}"),
+        ],
     ));
     ok(bitsq(&alice, &["makecustomheaderswriteonly", &id]));
     let info = ok(bitsq(&alice, &["info", &id]));
@@ -69,7 +78,10 @@ fn a_tenants_secrets_reach_its_server_and_no_other_tenant() {
     // The secrets are in the database, for alice's role only.
     let mine = db.rows_as(&alice);
     assert!(mine.contains("-- bitsq_secrets"), "{mine}");
-    assert!(mine.contains(PASSWORD) && mine.contains(HEADER_SECRET), "{mine}");
+    assert!(
+        mine.contains(PASSWORD) && mine.contains(HEADER_SECRET),
+        "{mine}"
+    );
     assert_none_of_them("bob's view of the queue's tables", &db.rows_as(&bob));
     // Bob's bitsq knows the job, not its secrets.
     let bobs = ok(bitsq(&bob, &["info", &id]));

@@ -245,7 +245,11 @@ impl PostgresStore {
             return Err(StoreError::new("a lease must last longer than 0 s"));
         }
         let mut store = PostgresStore {
-            secrets: Arc::new(PostgresSecrets::new(config.clone(), location.clone())),
+            secrets: Arc::new(PostgresSecrets::new(
+                config.clone(),
+                location.clone(),
+                pool.is_none(),
+            )),
             config,
             location,
             password_note,

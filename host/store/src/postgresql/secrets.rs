@@ -26,14 +26,19 @@ pub struct PostgresSecrets {
     config: postgres::Config,
     location: String,
     client: Mutex<Option<Client>>,
+    /// Whether the connection is kept between calls: not for the store of
+    /// one of a host's many queues (`--all-queues`), which would otherwise
+    /// hold a connection per queue.
+    keep: bool,
 }
 
 impl PostgresSecrets {
-    pub(super) fn new(config: postgres::Config, location: String) -> Self {
+    pub(super) fn new(config: postgres::Config, location: String, keep: bool) -> Self {
         PostgresSecrets {
             config,
             location,
             client: Mutex::new(None),
+            keep,
         }
     }
 
@@ -62,7 +67,7 @@ impl PostgresSecrets {
             })?),
         };
         let result = f(client);
-        if client.is_closed() {
+        if client.is_closed() || !self.keep {
             *slot = None;
         }
         result.map_err(|e| {
