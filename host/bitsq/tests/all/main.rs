@@ -23,6 +23,7 @@ mod postgres_fence;
 mod postgres_outage;
 mod postgres_password;
 mod postgres_roles;
+mod postgres_tls;
 mod progress_bar;
 mod proxies;
 mod read_only;

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use postgres::NoTls;
 use postgres::fallible_iterator::FallibleIterator;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::CHANNEL;
 use crate::error::StoreError;
@@ -19,12 +19,13 @@ const TICK: Duration = Duration::from_millis(200);
 
 pub fn start(
     config: postgres::Config,
+    tls: MakeRustlsConnect,
     location: String,
     wake: Box<dyn Fn() + Send>,
 ) -> Result<Watch, StoreError> {
     // The first connection is made here, so a watch that cannot start says
     // so to its caller.
-    let mut client = listen(&config).map_err(|e| {
+    let mut client = listen(&config, &tls).map_err(|e| {
         super::connect_failed(format!("cannot watch {location}: {}", super::detail(&e)), e)
     })?;
     let stop = Arc::new(AtomicBool::new(false));
@@ -47,7 +48,7 @@ pub fn start(
                             return;
                         }
                         std::thread::sleep(Duration::from_secs(1));
-                        if let Ok(again) = listen(&config) {
+                        if let Ok(again) = listen(&config, &tls) {
                             client = again;
                             wake();
                             break;
@@ -65,8 +66,11 @@ pub fn start(
     }))
 }
 
-fn listen(config: &postgres::Config) -> Result<postgres::Client, postgres::Error> {
-    let mut client = config.connect(NoTls)?;
+fn listen(
+    config: &postgres::Config,
+    tls: &MakeRustlsConnect,
+) -> Result<postgres::Client, postgres::Error> {
+    let mut client = config.connect(tls.clone())?;
     client.batch_execute(&format!("LISTEN {CHANNEL}"))?;
     Ok(client)
 }
