@@ -14,6 +14,7 @@
 //! [`TestDatabase`] goes.
 
 mod cluster;
+pub mod tls;
 
 use std::io::Write as _;
 use std::sync::OnceLock;

@@ -30,6 +30,16 @@ pub struct TestCa {
 pub struct Identity {
     chain: Vec<CertificateDer<'static>>,
     key: PrivatePkcs8KeyDer<'static>,
+    /// The same chain and key in PEM, as a server that reads files (such
+    /// as PostgreSQL's `ssl_cert_file`, `ssl_key_file`) takes them.
+    pem: (String, String),
+}
+
+impl Identity {
+    /// The chain and the key in PEM.
+    pub fn pem(&self) -> (&str, &str) {
+        (&self.pem.0, &self.pem.1)
+    }
 }
 
 impl TestCa {
@@ -65,6 +75,7 @@ impl TestCa {
         Identity {
             chain: vec![cert.der().clone(), self.issuer.der().clone()],
             key: PrivatePkcs8KeyDer::from(key.serialize_der()),
+            pem: (cert.pem() + &self.issuer.pem(), key.serialize_pem()),
         }
     }
 
@@ -74,6 +85,7 @@ impl TestCa {
         Identity {
             chain: vec![self.issuer.der().clone()],
             key: PrivatePkcs8KeyDer::from(self.issuer.key().serialize_der()),
+            pem: (self.issuer.pem(), self.issuer.key().serialize_pem()),
         }
     }
 }

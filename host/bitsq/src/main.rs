@@ -19,6 +19,7 @@ mod interrupt;
 mod local_name;
 mod location;
 mod output;
+mod progress;
 mod service_all;
 mod service_cmd;
 mod shell;

@@ -11,13 +11,12 @@
 //! same command again starts clean and nothing is left behind.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bits_queue_host::{
-    Error, ErrorCode, Job, JobError, JobPriority, JobState, JobType, Progress, Queue, hresult_name,
+    Error, ErrorCode, Job, JobError, JobPriority, JobState, JobType, Queue, hresult_name,
 };
 use bits_queue_service::{Confinement, ServiceConfig, TransferService, Transports, carry_out};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::output::say;
 
@@ -50,8 +49,6 @@ pub enum Ended {
 
 /// How often the progress is read.
 const TICK: Duration = Duration::from_millis(200);
-/// How often a line is printed when the output is not a terminal.
-const LINE_EVERY: Duration = Duration::from_secs(1);
 
 /// What ends a transfer early: the queue or the service failed.
 pub type Failure = Box<dyn std::error::Error>;
@@ -112,7 +109,7 @@ pub fn run(queue: &Queue, request: Request) -> Result<Ended, Failure> {
         ..ServiceConfig::default()
     };
     let service = TransferService::start(queue.clone(), config)?;
-    let mut display = Display::new();
+    let mut display = crate::progress::Display::new();
     let mut seen_error: Option<(u32, String)> = None;
     let ended = loop {
         if stop.fired() {
@@ -239,112 +236,5 @@ pub fn bytes(n: u64) -> String {
         format!("{n} B")
     } else {
         format!("{value:.1} {}", UNITS[unit])
-    }
-}
-
-/// The progress display: on a terminal, a bar indicatif redraws in place,
-/// fitted to the terminal's width; anywhere else (a pipe, a file, a dumb
-/// terminal, where indicatif draws nothing) a line a second, and one at
-/// each change of state.
-struct Display {
-    /// The bar, when the output is a terminal that can show one.
-    bar: Option<ProgressBar>,
-    started: Instant,
-    last_line: Option<Instant>,
-    last_state: Option<JobState>,
-}
-
-impl Display {
-    fn new() -> Self {
-        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stdout());
-        let bar = (!bar.is_hidden()).then(|| {
-            bar.set_style(
-                ProgressStyle::with_template("[{bar:20}] {wide_msg}")
-                    .expect("a valid template")
-                    .progress_chars("#-"),
-            );
-            bar
-        });
-        Display {
-            bar,
-            started: Instant::now(),
-            last_line: None,
-            last_state: None,
-        }
-    }
-
-    fn show(&mut self, state: JobState, progress: Progress) {
-        let rate =
-            progress.bytes_transferred as f64 / self.started.elapsed().as_secs_f64().max(0.001);
-        let known = progress.bytes_total != Progress::SIZE_UNKNOWN;
-        let left = known.then(|| {
-            progress
-                .bytes_total
-                .saturating_sub(progress.bytes_transferred)
-        });
-        // A time left only while the job moves: an `error` (or any state
-        // that waits on someone) has none to show.
-        let moving = matches!(
-            state,
-            JobState::Queued | JobState::Connecting | JobState::Transferring
-        );
-        let eta = match left {
-            _ if !moving => String::new(),
-            Some(left) if rate > 0.0 => format!(", {:.0} s left", left as f64 / rate),
-            _ => ", time left unknown".into(),
-        };
-        let amount = if known {
-            format!(
-                "{} of {}",
-                bytes(progress.bytes_transferred),
-                bytes(progress.bytes_total)
-            )
-        } else {
-            format!("{} of unknown", bytes(progress.bytes_transferred))
-        };
-        let text = format!(
-            "{state:<15} {amount}, {}/s{eta}, file {} of {}",
-            bytes(rate as u64),
-            (progress.files_transferred + 1).min(progress.files_total),
-            progress.files_total
-        );
-        match &self.bar {
-            Some(bar) => {
-                bar.set_message(text);
-                if known {
-                    bar.set_length(progress.bytes_total);
-                    bar.set_position(progress.bytes_transferred);
-                } else {
-                    bar.unset_length();
-                }
-            }
-            None => {
-                let due = self.last_line.is_none_or(|at| at.elapsed() >= LINE_EVERY)
-                    || self.last_state != Some(state);
-                if due {
-                    say!("{text}");
-                    self.last_line = Some(Instant::now());
-                }
-            }
-        }
-        self.last_state = Some(state);
-    }
-
-    /// Runs `print` with the bar out of the way, so its lines do not mix
-    /// with the bar's.
-    fn note(&self, print: impl FnOnce()) {
-        match &self.bar {
-            Some(bar) => bar.suspend(print),
-            None => print(),
-        }
-    }
-
-    /// Leaves the bar as it last was, and ends its line before other
-    /// output.
-    fn finish(&self) {
-        if let Some(bar) = &self.bar {
-            bar.finish();
-            crate::output::raw("\n");
-        }
     }
 }

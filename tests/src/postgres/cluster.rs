@@ -67,9 +67,22 @@ pub fn server_programs() -> Option<PathBuf> {
     })
 }
 
+/// A server certificate chain and its key, in PEM: a cluster started
+/// with one serves TLS and takes TCP connections over TLS only
+/// (`hostssl`; a plain one is rejected).
+pub struct ServerTls<'a> {
+    pub chain_pem: &'a str,
+    pub key_pem: &'a str,
+}
+
 /// Makes and starts a cluster with the server programs in `bin`; panics,
 /// with PostgreSQL's own log, if it cannot.
 pub fn start(bin: &Path) -> Cluster {
+    start_with(bin, None)
+}
+
+/// [`start`], serving TLS only when `tls` is given.
+pub fn start_with(bin: &Path, tls: Option<ServerTls<'_>>) -> Cluster {
     // SAFETY: geteuid has no preconditions and cannot fail.
     let as_root = unsafe { libc::geteuid() } == 0;
     let dir = fresh_dir();
@@ -111,13 +124,16 @@ pub fn start(bin: &Path) -> Cluster {
         "initdb",
     );
     require_passwords(&data);
+    let tls_options = tls
+        .map(|tls| serve_tls(&dir, &data, &tls, as_root))
+        .unwrap_or_default();
     // The free port is free when asked, not necessarily a moment later:
     // another process may take it first, so a failed start tries another.
     let mut tries = 0;
     let port = loop {
         let port = free_port();
         let options = format!(
-            "-c listen_addresses=127.0.0.1 -p {port} -k {} -c max_connections=200",
+            "-c listen_addresses=127.0.0.1 -p {port} -k {} -c max_connections=200{tls_options}",
             dir.display()
         );
         let started = pg("pg_ctl")
@@ -165,6 +181,38 @@ fn require_passwords(data: &Path) {
     );
     std::fs::write(&hba, line + &rest)
         .unwrap_or_else(|e| panic!("cannot write {}: {e}", hba.display()));
+}
+
+/// Writes `tls`'s chain and key into `dir` (the key readable by the
+/// server's user only, as PostgreSQL demands), and puts two lines first in
+/// `pg_hba.conf`: TCP over TLS is trusted, plain TCP is rejected. The
+/// server's options that turn TLS on.
+fn serve_tls(dir: &Path, data: &Path, tls: &ServerTls<'_>, as_root: bool) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    let cert = dir.join("server.crt");
+    let key = dir.join("server.key");
+    std::fs::write(&cert, tls.chain_pem).expect("the server certificate written");
+    std::fs::write(&key, tls.key_pem).expect("the server key written");
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600))
+        .expect("the server key made private");
+    if as_root {
+        run(
+            Command::new("chown").arg("postgres").arg(&cert).arg(&key),
+            dir,
+            "chown",
+        );
+    }
+    let hba = data.join("pg_hba.conf");
+    let rest = std::fs::read_to_string(&hba)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", hba.display()));
+    let lines = "hostssl all all 127.0.0.1/32 trust\nhostnossl all all 127.0.0.1/32 reject\n";
+    std::fs::write(&hba, lines.to_owned() + &rest)
+        .unwrap_or_else(|e| panic!("cannot write {}: {e}", hba.display()));
+    format!(
+        " -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
+        cert.display(),
+        key.display()
+    )
 }
 
 /// Starts the watchdog that, once this process has ended, stops the server

@@ -25,6 +25,7 @@ mod postgres_password;
 mod postgres_queues;
 mod postgres_roles;
 mod postgres_secrets;
+mod postgres_tls;
 mod progress_bar;
 mod proxies;
 mod read_only;

@@ -36,7 +36,11 @@ impl PostgresDatabase {
         let (url, _) = split_queue(url)?;
         let pool = Arc::new(Pool::new(POOLED));
         let mut lister = PostgresStore::open_with(&url, options.clone())?;
-        let hub = Arc::new(Hub::new(lister.config.clone(), redact(&url)));
+        let hub = Arc::new(Hub::new(
+            lister.config.clone(),
+            lister.tls.clone(),
+            redact(&url),
+        ));
         lister.pool = Some(pool.clone());
         lister.check_in();
         Ok(PostgresDatabase {

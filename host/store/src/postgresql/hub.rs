@@ -11,8 +11,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use postgres::NoTls;
 use postgres::fallible_iterator::FallibleIterator;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use crate::error::StoreError;
 use crate::store::Watch;
@@ -35,15 +35,17 @@ struct Shared {
 /// The listening thread of one host's queues; it ends when the hub goes.
 pub(crate) struct Hub {
     config: postgres::Config,
+    tls: MakeRustlsConnect,
     location: String,
     shared: Arc<Shared>,
     thread: Mutex<Option<JoinHandle<()>>>,
 }
 
 impl Hub {
-    pub(crate) fn new(config: postgres::Config, location: String) -> Self {
+    pub(crate) fn new(config: postgres::Config, tls: MakeRustlsConnect, location: String) -> Self {
         Hub {
             config,
+            tls,
             location,
             shared: Arc::new(Shared {
                 wakes: Mutex::new(HashMap::new()),
@@ -67,16 +69,17 @@ impl Hub {
         lock(&self.shared.added).push(channel.to_string());
         let mut thread = lock(&self.thread);
         if thread.is_none() {
-            let client = self.config.connect(NoTls).map_err(|e| {
+            let client = self.config.connect(self.tls.clone()).map_err(|e| {
                 super::connect_failed(
                     format!("cannot watch {}: {}", self.location, super::detail(&e)),
                     e,
                 )
             })?;
-            let (config, shared) = (self.config.clone(), self.shared.clone());
+            let (config, tls, shared) =
+                (self.config.clone(), self.tls.clone(), self.shared.clone());
             let spawned = std::thread::Builder::new()
                 .name("bits-queue-hub".into())
-                .spawn(move || run(client, &config, &shared))
+                .spawn(move || run(client, &config, &tls, &shared))
                 .map_err(|e| {
                     StoreError::new(format!("cannot start watching {}: {e}", self.location))
                         .caused_by(e)
@@ -103,7 +106,12 @@ impl Drop for Hub {
 
 /// The hub's thread: listens to each channel registered, and passes each
 /// notification to its channel's wakes, until the hub goes.
-fn run(mut client: postgres::Client, config: &postgres::Config, shared: &Shared) {
+fn run(
+    mut client: postgres::Client,
+    config: &postgres::Config,
+    tls: &MakeRustlsConnect,
+    shared: &Shared,
+) {
     while !shared.stop.load(Ordering::Acquire) {
         let added = std::mem::take(&mut *lock(&shared.added));
         let listened = added
@@ -125,7 +133,7 @@ fn run(mut client: postgres::Client, config: &postgres::Config, shared: &Shared)
                     return;
                 }
                 std::thread::sleep(Duration::from_secs(1));
-                let Ok(mut again) = config.connect(NoTls) else {
+                let Ok(mut again) = config.connect(tls.clone()) else {
                     continue;
                 };
                 let wakes = lock(&shared.wakes);

@@ -35,6 +35,7 @@ mod password;
 mod pool;
 mod schema;
 mod secrets;
+mod tls;
 
 pub use database::PostgresDatabase;
 
@@ -45,7 +46,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bits_queue_host::{Change, FileRef, JobRecord, QueueLimits};
-use postgres::{Client, NoTls, Statement};
+use postgres::{Client, Statement};
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use crate::error::StoreError;
 use crate::postgres_location::{PostgresOptions, redact};
@@ -186,6 +188,8 @@ struct Connection {
 /// it.
 pub struct PostgresStore {
     config: postgres::Config,
+    /// TLS as the location's `sslmode` and `sslrootcert` say.
+    tls: MakeRustlsConnect,
     location: String,
     /// Why a password file was skipped, told with a failed connection.
     password_note: Option<String>,
@@ -240,17 +244,19 @@ impl PostgresStore {
     ) -> Result<Self, StoreError> {
         let location = redact(url);
         let (url, queue) = split_queue(url)?;
-        let (config, password_note) = config(&url, &location, &options)?;
+        let (config, tls, password_note) = config(&url, &location, &options)?;
         if options.lease.is_zero() {
             return Err(StoreError::new("a lease must last longer than 0 s"));
         }
         let mut store = PostgresStore {
             secrets: Arc::new(PostgresSecrets::new(
                 config.clone(),
+                tls.clone(),
                 location.clone(),
                 pool.is_none(),
             )),
             config,
+            tls,
             location,
             password_note,
             options,
@@ -276,9 +282,9 @@ impl PostgresStore {
     pub fn migrate(url: &str) -> Result<Migrated, StoreError> {
         let location = redact(url);
         let (url, _) = split_queue(url)?;
-        let (config, password_note) = config(&url, &location, &PostgresOptions::default())?;
+        let (config, tls, password_note) = config(&url, &location, &PostgresOptions::default())?;
         let mut client = config
-            .connect(NoTls)
+            .connect(tls)
             .map_err(|e| cannot_connect(&location, password_note.as_deref(), e))?;
         schema::migrate(&mut client, &location)
     }
@@ -370,7 +376,7 @@ impl PostgresStore {
             }
             let mut client = self
                 .config
-                .connect(NoTls)
+                .connect(self.tls.clone())
                 .map_err(|e| cannot_connect(&self.location, self.password_note.as_deref(), e))?;
             // A session ended while it is set up (a server restarting, an
             // administrator) is a lost connection like any other: the
@@ -685,6 +691,7 @@ impl Store for PostgresStore {
         }
         Ok(Some(watch::start(
             self.config.clone(),
+            self.tls.clone(),
             self.location.clone(),
             channel(&self.queue),
             wake,
@@ -785,10 +792,14 @@ fn config(
     url: &str,
     location: &str,
     options: &PostgresOptions,
-) -> Result<(postgres::Config, Option<String>), StoreError> {
+) -> Result<(postgres::Config, MakeRustlsConnect, Option<String>), StoreError> {
+    let bad = |why: String| StoreError::new(format!("{location}: {why}"));
+    let (url, tls) = tls::split(url).map_err(bad)?;
+    let connector = tls.connector().map_err(bad)?;
     let mut config: postgres::Config = url.parse().map_err(|e| {
         StoreError::new(format!("{location} is not a PostgreSQL URL: {e}")).caused_by(e)
     })?;
+    config.ssl_mode(tls.encrypt());
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(Duration::from_secs(10));
     }
@@ -796,7 +807,7 @@ fn config(
         config.application_name(&options.application_name);
     }
     let found = password::fill(&mut config);
-    Ok((config, found.ignored))
+    Ok((config, connector, found.ignored))
 }
 
 /// A connection that could not be made, with the server's reason, and a

@@ -16,7 +16,8 @@
 use std::sync::Mutex;
 
 use bits_queue_host::{Guid, Secret, SecretOp, SecretSlot};
-use postgres::{Client, NoTls};
+use postgres::Client;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use crate::error::StoreError;
 use crate::secrets::{Secrets, slot_name, slot_named};
@@ -24,6 +25,7 @@ use crate::secrets::{Secrets, slot_name, slot_named};
 /// The secrets of one PostgreSQL queue.
 pub struct PostgresSecrets {
     config: postgres::Config,
+    tls: MakeRustlsConnect,
     location: String,
     client: Mutex<Option<Client>>,
     /// Whether the connection is kept between calls: not for the store of
@@ -33,9 +35,15 @@ pub struct PostgresSecrets {
 }
 
 impl PostgresSecrets {
-    pub(super) fn new(config: postgres::Config, location: String, keep: bool) -> Self {
+    pub(super) fn new(
+        config: postgres::Config,
+        tls: MakeRustlsConnect,
+        location: String,
+        keep: bool,
+    ) -> Self {
         PostgresSecrets {
             config,
+            tls,
             location,
             client: Mutex::new(None),
             keep,
@@ -55,7 +63,7 @@ impl PostgresSecrets {
         }
         let client = match &mut *slot {
             Some(client) => client,
-            None => slot.insert(self.config.connect(NoTls).map_err(|e| {
+            None => slot.insert(self.config.connect(self.tls.clone()).map_err(|e| {
                 super::connect_failed(
                     format!(
                         "cannot reach the secrets of {}: {}",

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use postgres::NoTls;
 use postgres::fallible_iterator::FallibleIterator;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use crate::error::StoreError;
 use crate::store::Watch;
@@ -18,13 +18,14 @@ const TICK: Duration = Duration::from_millis(200);
 
 pub fn start(
     config: postgres::Config,
+    tls: MakeRustlsConnect,
     location: String,
     channel: String,
     wake: Box<dyn Fn() + Send>,
 ) -> Result<Watch, StoreError> {
     // The first connection is made here, so a watch that cannot start says
     // so to its caller.
-    let mut client = listen(&config, &channel).map_err(|e| {
+    let mut client = listen(&config, &tls, &channel).map_err(|e| {
         super::connect_failed(format!("cannot watch {location}: {}", super::detail(&e)), e)
     })?;
     let stop = Arc::new(AtomicBool::new(false));
@@ -47,7 +48,7 @@ pub fn start(
                             return;
                         }
                         std::thread::sleep(Duration::from_secs(1));
-                        if let Ok(again) = listen(&config, &channel) {
+                        if let Ok(again) = listen(&config, &tls, &channel) {
                             client = again;
                             wake();
                             break;
@@ -67,8 +68,12 @@ pub fn start(
 
 /// A connection listening on `channel` (a queue's name is checked to be
 /// safe in a quoted identifier: `crate::queue_name`).
-fn listen(config: &postgres::Config, channel: &str) -> Result<postgres::Client, postgres::Error> {
-    let mut client = config.connect(NoTls)?;
+fn listen(
+    config: &postgres::Config,
+    tls: &MakeRustlsConnect,
+    channel: &str,
+) -> Result<postgres::Client, postgres::Error> {
+    let mut client = config.connect(tls.clone())?;
     client.batch_execute(&format!("LISTEN \"{channel}\""))?;
     Ok(client)
 }
