@@ -190,7 +190,10 @@ impl HttpTransport {
             // is the server's answer.
             if trusted
                 && response.status().as_u16() == 401
-                && let Some(authorization) = context.auth.answer(&challenges(&response))
+                && let Some(authorization) =
+                    context
+                        .auth
+                        .answer(&challenges(&response), "GET", &request_target(&url))
             {
                 response = send(Some(&authorization))?;
             }
@@ -313,6 +316,15 @@ fn validator<B>(response: &Response<B>) -> Option<String> {
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
     })
+}
+
+/// The request target ureq sends for `url` (its path and query), which a
+/// digest answer names.
+fn request_target(url: &str) -> String {
+    url.parse::<ureq::http::Uri>()
+        .ok()
+        .and_then(|uri| uri.path_and_query().map(|p| p.as_str().to_owned()))
+        .unwrap_or_else(|| "/".into())
 }
 
 /// The `WWW-Authenticate` challenges of a 401.
