@@ -32,6 +32,8 @@ pub struct RequestAuth {
     bearer: Option<String>,
     proxy: ProxySettings,
     proxy_basic: Option<(String, String)>,
+    /// The job's method (contract §15.7); "" for GET.
+    method: String,
 }
 
 impl std::fmt::Debug for RequestAuth {
@@ -43,6 +45,7 @@ impl std::fmt::Debug for RequestAuth {
             .field("bearer", &self.bearer.is_some())
             .field("proxy", &self.proxy.usage)
             .field("proxy_basic", &self.proxy_basic.is_some())
+            .field("method", &self.method())
             .finish()
     }
 }
@@ -63,7 +66,6 @@ impl RequestAuth {
         let unsupported = [
             (!details.ranges.is_empty(), "file ranges"),
             (details.dynamic, "dynamic content"),
-            (http.method != "GET", "an HTTP method other than GET"),
             (http.client_certificate.is_some(), "client certificates"),
             (http.security_flags != 0, "security flags"),
         ];
@@ -112,6 +114,7 @@ impl RequestAuth {
             bearer,
             proxy: http.proxy.clone(),
             proxy_basic,
+            method: http.method.clone(),
         })
     }
 
@@ -130,6 +133,16 @@ impl RequestAuth {
             headers.push(("Authorization".into(), format!("Bearer {token}")));
         }
         headers
+    }
+
+    /// The job's HTTP method (contract §15.7): GET unless the job set
+    /// another, which goes without a body and without a Range.
+    pub fn method(&self) -> &str {
+        if self.method.is_empty() {
+            "GET"
+        } else {
+            &self.method
+        }
     }
 
     /// The job's proxy settings (contract §15.6).

@@ -15,6 +15,7 @@ mod copy_modes;
 mod credentials;
 mod damaged_rows;
 mod digest;
+mod http_method;
 mod line_editing;
 mod messages;
 mod notify;
