@@ -52,6 +52,9 @@ pub enum BitsFault {
     Rewind(u64),
     /// This status with this `BITS-Error-Code` (context: the remote file).
     Error(u16, u32),
+    /// This status with `Retry-After: SECONDS`, with no Ack (a busy
+    /// server, contract §15.8).
+    RetryAfter(u16, u32),
 }
 
 /// One packet, as the server saw it.
@@ -108,6 +111,11 @@ impl BitsServer {
     /// The URL of `path` on this server.
     pub fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.listener.port())
+    }
+
+    /// Its port on 127.0.0.1 (for a TLS front, tls_server.rs).
+    pub fn port(&self) -> u16 {
+        self.listener.port()
     }
 
     /// Faults for the next packets, one each, in order.
@@ -244,6 +252,11 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
                 status,
                 headers: Vec::new(),
                 body: b"fault".to_vec(),
+            },
+            Some(BitsFault::RetryAfter(status, seconds)) => Answer {
+                status,
+                headers: vec![("Retry-After", seconds.to_string())],
+                body: b"busy".to_vec(),
             },
             Some(BitsFault::Stall(pause)) => {
                 thread::sleep(pause);

@@ -6,7 +6,8 @@
 //! and logs every request. A path can be given a queue of faults, each used
 //! by one request: a connection dropped after N bytes, a stall, a status, a
 //! `200` to a range, a wrong `Content-Range`, no `Content-Length`. A path
-//! can demand an `Authorization` (contract §15.2), answering 401 without it.
+//! can demand an `Authorization` (contract §15.2), answering 401 without it:
+//! an exact value, or a digest answer it checks (digest_demand.rs).
 
 use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead, BufReader, Write};
@@ -15,6 +16,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
 use std::time::Duration;
 
+use crate::digest_demand::DigestDemand;
 use crate::loopback::Listener;
 
 /// What one request to a path meets instead of the plain answer.
@@ -49,6 +51,8 @@ pub enum Fault {
 /// One request, as the server saw it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Logged {
+    /// The request's method.
+    pub method: String,
     /// The path asked for.
     pub path: String,
     /// The `Range` header, if any.
@@ -66,11 +70,34 @@ pub struct Logged {
 }
 
 /// What a path demands before it answers (contract §15.2): requests
-/// without `Authorization: accepted` get a 401 with this challenge.
+/// without an `Authorization` it accepts get a 401 with its challenges.
 #[derive(Clone, Debug)]
-struct Demand {
-    challenge: String,
-    accepted: String,
+enum Demand {
+    /// Exactly `accepted`, after one challenge.
+    Exact { challenge: String, accepted: String },
+    /// A digest answer computed with the demand's password.
+    Digest(DigestDemand),
+}
+
+impl Demand {
+    /// The challenges of the 401 to a request of `method` `target`, or
+    /// none when its `authorization` is accepted.
+    fn refuses(
+        &self,
+        method: &str,
+        target: &str,
+        authorization: Option<&str>,
+    ) -> Option<Vec<String>> {
+        match self {
+            Demand::Exact {
+                challenge,
+                accepted,
+            } => (authorization != Some(accepted.as_str())).then(|| vec![challenge.clone()]),
+            Demand::Digest(digest) => {
+                (!digest.accepts(method, target, authorization)).then(|| digest.challenges())
+            }
+        }
+    }
 }
 
 struct File {
@@ -145,11 +172,20 @@ impl TestServer {
     pub fn demand(&self, path: &str, challenge: &str, accepted: &str) {
         lock(&self.state).demands.insert(
             path.to_string(),
-            Demand {
+            Demand::Exact {
                 challenge: challenge.into(),
                 accepted: accepted.into(),
             },
         );
+    }
+
+    /// Requests to `path` must carry a digest answer that `demand`
+    /// accepts (its response hash checked with the password); the others
+    /// get a 401 with its challenges, one `WWW-Authenticate` each.
+    pub fn demand_digest(&self, path: &str, demand: DigestDemand) {
+        lock(&self.state)
+            .demands
+            .insert(path.to_string(), Demand::Digest(demand));
     }
 
     /// Every request so far.
@@ -209,11 +245,9 @@ fn serve_one(
     if !matches!(reader.read_line(&mut request_line), Ok(n) if n > 0) {
         return false;
     }
-    let path = request_line
-        .split_whitespace()
-        .nth(1)
-        .unwrap_or("/")
-        .to_string();
+    let mut words = request_line.split_whitespace();
+    let method = words.next().unwrap_or("").to_string();
+    let path = words.next().unwrap_or("/").to_string();
     let (mut range, mut if_range, mut authorization) = (None, None, None);
     let mut headers = Vec::new();
     loop {
@@ -239,8 +273,7 @@ fn serve_one(
         let refused = state
             .demands
             .get(&path)
-            .filter(|d| authorization.as_deref() != Some(d.accepted.as_str()))
-            .map(|d| d.challenge.clone());
+            .and_then(|d| d.refuses(&method, &path, authorization.as_deref()));
         let fault = state.faults.get_mut(&path).and_then(VecDeque::pop_front);
         let file = state
             .files
@@ -251,10 +284,14 @@ fn serve_one(
     // A faulty answer always closes: what follows it is not HTTP.
     let keep = keep_alive && fault.is_none() && refused.is_none();
     let (status, sent) = match refused {
-        Some(challenge) => {
+        Some(challenges) => {
+            let lines: String = challenges
+                .iter()
+                .map(|c| format!("WWW-Authenticate: {c}\r\n"))
+                .collect();
             let _ = write!(
                 out,
-                "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: {challenge}\r\n\
+                "HTTP/1.1 401 Unauthorized\r\n{lines}\
                  Content-Length: 0\r\nConnection: close\r\n\r\n"
             );
             (401, 0)
@@ -269,6 +306,7 @@ fn serve_one(
         ),
     };
     lock(state).log.push(Logged {
+        method,
         path,
         range,
         if_range,

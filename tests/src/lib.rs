@@ -12,6 +12,7 @@ use bits_queue_host::{Error, ErrorCode, JobManager, Queue, Runtime};
 pub mod bench_mode;
 pub mod bench_stats;
 pub mod bits_server;
+pub mod digest_demand;
 pub mod http_proxy;
 pub mod http_server;
 mod loopback;

@@ -4,11 +4,13 @@
 //! they are given the CA (contract §15.5).
 //!
 //! Each connection answers one GET with `200` and the server's bytes,
-//! whatever the path, then closes. Only requests that get through the
-//! handshake are counted, so a test can see that a refused certificate
-//! never reached HTTP.
+//! whatever the path, then closes; or, in front of a plain HTTP server of
+//! the test (the BITS upload server), passes each request to it and its
+//! answer back, over one connection as long as the client keeps it. Only
+//! requests that get through the handshake are counted, so a test can see
+//! that a refused certificate never reached HTTP.
 
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -105,19 +107,31 @@ pub struct TlsServer {
 impl TlsServer {
     /// Serves `body` over HTTPS as `identity` on 127.0.0.1 and a free port.
     pub fn start(identity: Identity, body: Vec<u8>) -> TlsServer {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let config = ServerConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .expect("TLS versions")
-            .with_no_client_auth()
-            .with_single_cert(identity.chain, PrivateKeyDer::Pkcs8(identity.key))
-            .expect("a server identity");
-        let config = Arc::new(config);
+        let config = server_config(identity);
         let body = Arc::new(body);
         let served = Arc::new(AtomicUsize::new(0));
         let counter = served.clone();
         let listener = Listener::start(move |stream| {
             if serve(stream, config.clone(), &body) {
+                counter.fetch_add(1, Ordering::AcqRel);
+            }
+        });
+        TlsServer { listener, served }
+    }
+
+    /// Serves HTTPS as `identity` on 127.0.0.1 and a free port, passing
+    /// each request to the plain HTTP server at 127.0.0.1:`backend` (one
+    /// connection to it per request; both sides give `Content-Length`).
+    pub fn in_front_of(identity: Identity, backend: u16) -> TlsServer {
+        let config = server_config(identity);
+        let served = Arc::new(AtomicUsize::new(0));
+        let counter = served.clone();
+        let listener = Listener::start(move |stream| {
+            let Ok(connection) = ServerConnection::new(config.clone()) else {
+                return;
+            };
+            let mut tls = BufReader::new(StreamOwned::new(connection, stream));
+            while relay_one(&mut tls, backend).is_some() {
                 counter.fetch_add(1, Ordering::AcqRel);
             }
         });
@@ -133,6 +147,57 @@ impl TlsServer {
     pub fn served(&self) -> usize {
         self.served.load(Ordering::Acquire)
     }
+}
+
+fn server_config(identity: Identity) -> Arc<ServerConfig> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("TLS versions")
+        .with_no_client_auth()
+        .with_single_cert(identity.chain, PrivateKeyDer::Pkcs8(identity.key))
+        .expect("a server identity");
+    Arc::new(config)
+}
+
+/// One request read from `tls`, passed to the backend, and its answer
+/// written back; `None` when the client is done or anything failed.
+fn relay_one(
+    tls: &mut BufReader<StreamOwned<ServerConnection, TcpStream>>,
+    backend: u16,
+) -> Option<()> {
+    let request = read_message(tls)?;
+    let mut upstream = TcpStream::connect(("127.0.0.1", backend)).ok()?;
+    upstream.write_all(&request).ok()?;
+    let answer = read_message(&mut BufReader::new(upstream))?;
+    let tls = tls.get_mut();
+    tls.write_all(&answer).ok()?;
+    tls.flush().ok()
+}
+
+/// A whole HTTP message (head and a body of its `Content-Length`).
+fn read_message(reader: &mut impl BufRead) -> Option<Vec<u8>> {
+    let mut message = Vec::new();
+    let mut length = 0usize;
+    loop {
+        let mut line = Vec::new();
+        reader
+            .read_until(b'\n', &mut line)
+            .ok()
+            .filter(|&n| n > 0)?;
+        let text = String::from_utf8_lossy(&line).to_ascii_lowercase();
+        if let Some(value) = text.strip_prefix("content-length:") {
+            length = value.trim().parse().ok()?;
+        }
+        message.extend_from_slice(&line);
+        if line == b"\r\n" {
+            break;
+        }
+    }
+    let start = message.len();
+    message.resize(start + length, 0);
+    reader.read_exact(&mut message[start..]).ok()?;
+    Some(message)
 }
 
 /// Answers one request on `stream`; whether one got through the handshake.

@@ -287,6 +287,14 @@ impl GuestJob for JobResource {
     fn set_proxy_settings(&self, settings: types::ProxySettings) -> Result<(), CallError> {
         Ok(self.0.set_proxy_settings(settings.into())?)
     }
+
+    fn get_http_method(&self) -> String {
+        self.0.http_method()
+    }
+
+    fn set_http_method(&self, method: String) -> Result<(), CallError> {
+        Ok(self.0.set_http_method(&method)?)
+    }
 }
 
 impl journal::Guest for Component {

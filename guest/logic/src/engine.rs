@@ -390,8 +390,8 @@ impl QueueState {
         job.check_in_flight(file.file_index).ok()?;
         Some(OrderDetails {
             upload: job.job_type().is_upload().then(|| job.upload_details()),
-            ranges: Vec::new(),
-            dynamic: false,
+            ranges: job.file_ranges(usize::try_from(file.file_index).unwrap_or(usize::MAX)),
+            dynamic: job.dynamic_content(),
             http: job.http_settings(),
             deadline: job.no_progress_deadline(),
         })

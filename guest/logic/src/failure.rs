@@ -24,9 +24,11 @@ pub struct Classified {
 
 /// The HTTP statuses that end a job in `error` (contract §10): the request
 /// itself is wrong, or the server will not serve it, and asking again
-/// cannot help. Every other status is transient (408, 409, most 5xx, …).
+/// cannot help. Every other status is transient (408, 409, most 5xx, …),
+/// and so is 429 (too many requests), which §15.10 took out of §10's
+/// fatal range 410–499: the server asks the client to come back later.
 pub fn http_status_is_fatal(status: u16) -> bool {
-    matches!(status, 300..=305 | 307 | 400..=407 | 410..=499 | 501 | 505)
+    matches!(status, 300..=305 | 307 | 400..=407 | 410..=428 | 430..=499 | 501 | 505)
 }
 
 /// The contract's failure table.
@@ -315,7 +317,7 @@ mod tests {
             let expected = (300..=305).contains(&status)
                 || status == 307
                 || (400..=407).contains(&status)
-                || (410..=499).contains(&status)
+                || ((410..=499).contains(&status) && status != 429)
                 || status == 501
                 || status == 505;
             assert_eq!(http_status_is_fatal(status), expected, "{status}");
@@ -324,7 +326,7 @@ mod tests {
             assert_eq!(c.context, JobErrorContext::RemoteFile);
             assert!(c.description.contains(&status.to_string()));
         }
-        for transient in [306, 308, 408, 409, 500, 502, 503, 504, 506, 200] {
+        for transient in [306, 308, 408, 409, 429, 500, 502, 503, 504, 506, 200] {
             assert!(!http_status_is_fatal(transient), "{transient}");
         }
     }

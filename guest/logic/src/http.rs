@@ -36,6 +36,8 @@ pub struct HttpState {
     pub(crate) credentials: Vec<CredentialSlot>,
     /// How the job reaches its server (§15.6).
     pub(crate) proxy: ProxySettings,
+    /// A download's method other than GET (§15.7); none for the default.
+    pub(crate) method: Option<String>,
 }
 
 impl HttpState {
@@ -51,6 +53,10 @@ impl HttpState {
             secret_headers: self.secret_headers,
             credentials: self.credentials.clone(),
             proxy: self.proxy.clone(),
+            method: self
+                .method
+                .clone()
+                .unwrap_or_else(|| crate::method::DEFAULT_METHOD.into()),
             ..HttpSettings::default()
         }
     }

@@ -293,6 +293,10 @@ impl Job {
     /// Sets the priority.
     pub fn set_priority(&mut self, priority: JobPriority) -> Result<(), ErrorCode> {
         self.check_not_final()?;
+        // A custom method keeps the job in the foreground (§15.10 item 3).
+        if self.has_custom_method() && priority != JobPriority::Foreground {
+            return Err(ErrorCode::InvalidState);
+        }
         self.priority = priority;
         Ok(())
     }
@@ -558,10 +562,28 @@ impl Job {
             return Err(ErrorCode::InvalidState);
         }
         self.state = JobState::Connecting;
+        if self.has_custom_method() {
+            // Each start of a custom method begins at 0, without a Range
+            // (§15.7): the server's answer to it may differ each time.
+            self.files[index].transferred = 0;
+        }
         self.may_lower = AttemptFlag(false);
         self.last_run = Some(now);
         self.expire_host_id(now);
         Ok(index)
+    }
+
+    /// The byte ranges an order of file `index` asks for (§16.4); empty:
+    /// the whole file. No call gives a file ranges yet; `order-details`
+    /// and the custom method's exclusion (§15.7) both read them here.
+    pub fn file_ranges(&self, _index: usize) -> Vec<bits_queue_contract::FileRange> {
+        Vec::new()
+    }
+
+    /// Whether the job's files are dynamic content (§16.8). No call sets
+    /// it yet; read here as [`Job::file_ranges`] is.
+    pub fn dynamic_content(&self) -> bool {
+        false
     }
 
     /// A transfer in flight is abandoned (pre-emption, or its instance
@@ -757,7 +779,11 @@ impl Job {
             file_index: u32::try_from(index).ok(),
             description: classified.description,
         });
-        if classified.fatal || self.no_progress_timeout < self.minimum_retry_delay {
+        // With a custom method every transient failure is fatal (§15.7).
+        if classified.fatal
+            || self.has_custom_method()
+            || self.no_progress_timeout < self.minimum_retry_delay
+        {
             self.fail();
             return true;
         }

@@ -44,6 +44,7 @@ pub mod failure;
 pub mod http;
 pub mod job;
 pub mod journal;
+pub mod method;
 pub mod notify;
 pub mod queue;
 pub mod random;

@@ -712,6 +712,16 @@ impl JobRef {
         read(&self.0.job).proxy_settings()
     }
 
+    /// See [`Job::http_method`].
+    pub fn http_method(&self) -> String {
+        read(&self.0.job).http_method()
+    }
+
+    /// See [`Job::set_http_method`].
+    pub fn set_http_method(&self, method: &str) -> Result<(), CallError> {
+        self.change(|job| job.set_http_method(method))
+    }
+
     /// See [`Job::set_upload_protocol`].
     pub fn set_upload_protocol(&self, protocol: UploadProtocol) -> Result<(), CallError> {
         self.change(|job| job.set_upload_protocol(protocol))

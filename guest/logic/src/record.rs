@@ -61,6 +61,13 @@
 //! option<run: event (byte, WIT case order), due, running (byte)>
 //! ```
 //!
+//! Version 6 is version 5 followed by the HTTP method of §15.7, written
+//! only for a download job whose method is not GET:
+//!
+//! ```text
+//! option<method (text)>
+//! ```
+//!
 //! Decoding checks everything a job could not hold (a bad enum case, a
 //! name over its limit or malformed, an unfinished file before a finished
 //! one, more bytes than a known size, trailing bytes…) and refuses the
@@ -103,6 +110,10 @@ pub const VERSION_PROXY: u8 = 4;
 /// run, written only for a job a version-4 record cannot hold.
 pub const VERSION_NOTIFY: u8 = 5;
 
+/// The record format with contract §15.7's HTTP method, written only for
+/// a job a version-5 record cannot hold.
+pub const VERSION_METHOD: u8 = 6;
+
 /// Why a record could not be read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Unreadable;
@@ -110,11 +121,14 @@ pub struct Unreadable;
 /// `job`, whose place in creation order is `sequence`, as record bytes.
 pub fn encode(job: &Job, sequence: u64) -> Vec<u8> {
     let mut out = Writer(Vec::with_capacity(96 + job.files.len() * 64));
-    let notify = job.notify_cmd.is_some() || job.notify_run.is_some();
+    let method = job.http.method.is_some();
+    let notify = method || job.notify_cmd.is_some() || job.notify_run.is_some();
     let proxy = notify || job.http.proxy != ProxySettings::default();
     let http = proxy || !job.http.is_default();
     let extended = http || !job.upload.is_default() || job.resumed != resumed_in_version_1(job);
-    out.byte(if notify {
+    out.byte(if method {
+        VERSION_METHOD
+    } else if notify {
         VERSION_NOTIFY
     } else if proxy {
         VERSION_PROXY
@@ -170,10 +184,44 @@ pub fn encode(job: &Job, sequence: u64) -> Vec<u8> {
     if notify {
         encode_notify(&mut out, job);
     }
+    if method {
+        encode_method(&mut out, job);
+    }
     out.0
 }
 
-/// Version 4's addition.
+/// Version 6's addition.
+fn encode_method(out: &mut Writer, job: &Job) {
+    out.option(job.http.method.as_deref(), Writer::text);
+}
+
+/// Version 6's addition, checked: a method `set-http-method` accepts, other
+/// than GET, on a download job in the foreground. `exact`: the record is
+/// version 6, which is written only for a method other than GET (a later
+/// version may carry none).
+fn decode_method(
+    input: &mut Reader<'_>,
+    exact: bool,
+    job_type: JobType,
+    priority: JobPriority,
+) -> Result<Option<String>, Unreadable> {
+    let method = input.option(Reader::text)?;
+    let valid = match method.as_deref() {
+        None => !exact,
+        Some(method) => {
+            crate::method::check_method(method).is_ok()
+                && method != crate::method::DEFAULT_METHOD
+                && job_type == JobType::Download
+                && priority == JobPriority::Foreground
+        }
+    };
+    if !valid {
+        return Err(Unreadable);
+    }
+    Ok(method)
+}
+
+/// Version 5's addition.
 fn encode_notify(out: &mut Writer, job: &Job) {
     out.option(job.notify_cmd.as_ref(), |out, command| {
         out.text(&command.program);
@@ -279,6 +327,7 @@ fn decode_http(input: &mut Reader<'_>) -> Result<HttpState, Unreadable> {
         custom_headers,
         credentials,
         proxy: ProxySettings::default(),
+        method: None,
     };
     let headers_fit = http.custom_headers.as_deref().is_none_or(|text| {
         validate::fits_utf16(text, headers::MAX_CUSTOM_HEADERS)
@@ -377,7 +426,7 @@ fn decode_upload(
 pub fn decode(bytes: &[u8]) -> Result<(Job, u64), Unreadable> {
     let mut input = Reader(bytes);
     let version = input.byte()?;
-    if !(VERSION..=VERSION_NOTIFY).contains(&version) {
+    if !(VERSION..=VERSION_METHOD).contains(&version) {
         return Err(Unreadable);
     }
     let sequence = input.varint()?;
@@ -459,6 +508,9 @@ pub fn decode(bytes: &[u8]) -> Result<(Job, u64), Unreadable> {
     } else {
         (None, None)
     };
+    if version >= VERSION_METHOD {
+        http.method = decode_method(&mut input, version == VERSION_METHOD, job_type, priority)?;
+    }
     if !input.0.is_empty() {
         return Err(Unreadable);
     }

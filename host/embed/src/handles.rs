@@ -362,6 +362,19 @@ impl Job {
         call_result(self.call(|guest, store, raw| guest.set_proxy_settings(store, raw, wit))?)
     }
 
+    /// The HTTP method (`get-http-method`, contract §15.7): GET or the one
+    /// set for a download job, BITS_POST for an upload job.
+    pub fn http_method(&self) -> Result<String> {
+        self.call(|guest, store, raw| guest.get_http_method(store, raw))
+    }
+
+    /// Sets a download job's HTTP method (`set-http-method`) before its
+    /// first resume; "GET" restores the default.
+    pub fn set_http_method(&self, method: &str) -> Result<()> {
+        self.owned.instance.check_argument_bytes(method.len())?;
+        call_result(self.call(|guest, store, raw| guest.set_http_method(store, raw, method))?)
+    }
+
     /// Each file's progress, in order (`get-file-progress`).
     pub fn file_progress(&self) -> Result<Vec<FileProgress>> {
         let files = self.call(|guest, store, raw| guest.get_file_progress(store, raw))?;

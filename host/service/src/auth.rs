@@ -2,12 +2,14 @@
 //! the job's custom headers and its credentials, read from the order's
 //! details and the queue's secret store when the transfer starts.
 //!
-//! Bearer goes on every request; basic answers a 401 whose challenge names
-//! it, once. A second 401, or a challenge naming no scheme the job has,
+//! Bearer goes on every request; basic and digest (digest.rs) answer a 401
+//! whose challenge names them, once, digest first when both are set and
+//! offered. A second 401, or a challenge naming no scheme the job has,
 //! ends as the server's 401 (fatal for the component). Credentials replace
 //! a custom `Authorization`. A proxy basic credential answers the proxy's
-//! 407 once (proxy.rs); digest is not answered yet: its 401 or 407 ends the
-//! job the same way.
+//! 407 once (proxy.rs). A proxy's digest challenge cannot be answered:
+//! ureq reports a proxy's 407 to `CONNECT` as an error without its
+//! `Proxy-Authenticate`, so that 407 ends the job as `http-status(407)`.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -17,15 +19,21 @@ use bits_queue_host::{
 };
 use bits_queue_store::Secrets;
 
+use crate::challenge::challenges;
+use crate::digest;
+
 /// A job's headers and server credentials for one transfer. Its `Debug`
 /// never shows a value.
 #[derive(Clone, Default)]
 pub struct RequestAuth {
     headers: Vec<(String, String)>,
     basic: Option<(String, String)>,
+    digest: Option<(String, String)>,
     bearer: Option<String>,
     proxy: ProxySettings,
     proxy_basic: Option<(String, String)>,
+    /// The job's method (contract §15.7); "" for GET.
+    method: String,
 }
 
 impl std::fmt::Debug for RequestAuth {
@@ -33,9 +41,11 @@ impl std::fmt::Debug for RequestAuth {
         f.debug_struct("RequestAuth")
             .field("headers", &self.headers.len())
             .field("basic", &self.basic.is_some())
+            .field("digest", &self.digest.is_some())
             .field("bearer", &self.bearer.is_some())
             .field("proxy", &self.proxy.usage)
             .field("proxy_basic", &self.proxy_basic.is_some())
+            .field("method", &self.method())
             .finish()
     }
 }
@@ -56,7 +66,6 @@ impl RequestAuth {
         let unsupported = [
             (!details.ranges.is_empty(), "file ranges"),
             (details.dynamic, "dynamic content"),
-            (http.method != "GET", "an HTTP method other than GET"),
             (http.client_certificate.is_some(), "client certificates"),
             (http.security_flags != 0, "security flags"),
         ];
@@ -95,14 +104,17 @@ impl RequestAuth {
             }
         };
         let basic = credential(AuthTarget::Server, AuthScheme::Basic)?;
+        let digest = credential(AuthTarget::Server, AuthScheme::Digest)?;
         let bearer = credential(AuthTarget::Server, AuthScheme::Bearer)?.map(|(_, token)| token);
         let proxy_basic = credential(AuthTarget::Proxy, AuthScheme::Basic)?;
         Ok(RequestAuth {
             headers,
             basic,
+            digest,
             bearer,
             proxy: http.proxy.clone(),
             proxy_basic,
+            method: http.method.clone(),
         })
     }
 
@@ -123,6 +135,16 @@ impl RequestAuth {
         headers
     }
 
+    /// The job's HTTP method (contract §15.7): GET unless the job set
+    /// another, which goes without a body and without a Range.
+    pub fn method(&self) -> &str {
+        if self.method.is_empty() {
+            "GET"
+        } else {
+            &self.method
+        }
+    }
+
     /// The job's proxy settings (contract §15.6).
     pub fn proxy(&self) -> &ProxySettings {
         &self.proxy
@@ -134,19 +156,31 @@ impl RequestAuth {
         self.proxy_basic.as_ref()
     }
 
-    /// The `Authorization` that answers a 401 whose challenges are
-    /// `challenges`, if the job holds a credential for one of them. Bearer
-    /// went with the request already, so a 401 to it is not answered.
-    pub fn answer(&self, challenges: &[&str]) -> Option<String> {
+    /// The `Authorization` that answers a 401 to `method` `target` (the
+    /// request target as sent) whose `WWW-Authenticate` values are
+    /// `values`, if the job holds a credential for one of its challenges:
+    /// digest first, then basic (contract §15.2). Bearer went with the
+    /// request already, so a 401 to it is not answered.
+    pub fn answer(&self, values: &[&str], method: &str, target: &str) -> Option<String> {
         if self.bearer.is_some() {
             return None;
         }
+        let found = challenges(values);
+        if let Some((user, password)) = &self.digest
+            && digest::offered(&found)
+        {
+            let cnonce = digest::cnonce();
+            let request = digest::Request {
+                user,
+                password,
+                method,
+                uri: target,
+                cnonce: &cnonce,
+            };
+            return digest::answer(&found, &request);
+        }
         let (user, password) = self.basic.as_ref()?;
-        let offered = challenges.iter().any(|c| {
-            c.split([' ', ','])
-                .next()
-                .is_some_and(|scheme| scheme.eq_ignore_ascii_case("basic"))
-        });
+        let offered = found.iter().any(|c| c.is("basic"));
         offered.then(|| format!("Basic {}", STANDARD.encode(format!("{user}:{password}"))))
     }
 }
@@ -181,12 +215,33 @@ mod tests {
 
     #[test]
     fn basic_answers_only_a_basic_challenge() {
+        let answer = |auth: &RequestAuth, value: &str| auth.answer(&[value], "GET", "/");
         assert_eq!(
-            basic().answer(&["Basic realm=\"q\""]).as_deref(),
+            answer(&basic(), "Basic realm=\"q\"").as_deref(),
             Some("Basic YW5uOnB3")
         );
-        assert_eq!(basic().answer(&["Digest realm=\"q\""]), None);
-        assert_eq!(RequestAuth::default().answer(&["Basic realm=\"q\""]), None);
+        assert_eq!(answer(&basic(), "Digest realm=\"q\", nonce=\"n\""), None);
+        assert_eq!(answer(&RequestAuth::default(), "Basic realm=\"q\""), None);
+    }
+
+    #[test]
+    fn digest_wins_when_both_are_set_and_offered() {
+        let both = RequestAuth {
+            digest: Some(("ann".into(), "pw".into())),
+            ..basic()
+        };
+        let offers = "Basic realm=\"q\", Digest realm=\"q\", nonce=\"n\", qop=\"auth\"";
+        let answered = both.answer(&[offers], "GET", "/x").unwrap();
+        assert!(
+            answered.starts_with("Digest username=\"ann\""),
+            "{answered}"
+        );
+        assert!(answered.contains("uri=\"/x\""), "{answered}");
+        // Only basic offered: basic answers.
+        assert_eq!(
+            both.answer(&["Basic realm=\"q\""], "GET", "/x").as_deref(),
+            Some("Basic YW5uOnB3")
+        );
     }
 
     #[test]
@@ -206,6 +261,6 @@ mod tests {
                 ("Authorization".to_string(), "Bearer tok".to_string())
             ]
         );
-        assert_eq!(auth.answer(&["Basic"]), None);
+        assert_eq!(auth.answer(&["Basic"], "GET", "/"), None);
     }
 }

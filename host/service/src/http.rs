@@ -12,8 +12,7 @@ use std::io::Read;
 use std::time::Duration;
 
 use bits_queue_host::{FailureDetail, TransferFailure, TransferOrder};
-use ureq::http::Response;
-use ureq::typestate::WithoutBody;
+use ureq::http::{Method, Request, Response};
 use ureq::{Agent, Timeout};
 
 use crate::proxy::{ProxyEnv, is_proxy_407, proxy_for};
@@ -63,6 +62,8 @@ impl HttpTransport {
             .max_redirects(0)
             // Each request names its proxy (proxy.rs), none by default.
             .proxy(None)
+            // A job's method may be any token (contract §15.7).
+            .allow_non_standard_methods(true)
             .tls_config(trust.tls_config())
             .timeout_connect(Some(Duration::from_secs(30)))
             .timeout_recv_response(Some(idle))
@@ -91,7 +92,8 @@ impl HttpTransport {
     ) -> Result<(), Outcome> {
         let mut temp = TempFile::open(order, &context.confinement)?;
         // From the bytes the temporary file holds (fewer than the order's
-        // offset when it lost some, contract §17.3).
+        // offset when it lost some, contract §17.3). A job with a custom
+        // method always has an order's offset of 0, so no Range (§15.7).
         let from = temp.held();
         let ranged = from > 0;
         let limit = idle_limit(self.idle, sink.wait_cap());
@@ -141,8 +143,9 @@ impl HttpTransport {
 }
 
 impl HttpTransport {
-    /// The order's GET from byte `from`, with redirects followed as
-    /// contract §15.4 says; each wait for the headers ends after `limit`.
+    /// The order's request (its job's method, GET by default) from byte
+    /// `from`, with redirects followed as contract §15.4 says (a 303 turns
+    /// the method into GET); each wait for the headers ends after `limit`.
     /// Every request carries the job's headers; credentials (a bearer
     /// token, a basic answer to a 401) go only to the origin the job
     /// named, never to another that a redirect leads to.
@@ -154,6 +157,7 @@ impl HttpTransport {
         limit: Duration,
     ) -> Result<Response<ureq::Body>, Outcome> {
         let mut url = order.remote_name.clone();
+        let mut method = context.auth.method().to_owned();
         let mut chain = Chain::new(&url);
         let all = context.auth.headers();
         let without_credentials: Vec<_> = all
@@ -169,16 +173,22 @@ impl HttpTransport {
                     .map_err(Outcome::from)
             };
             let send = |authorization: Option<&str>| -> Result<_, Outcome> {
-                let request = self.get(&url, order, from, limit, headers, authorization);
-                match request.config().proxy(proxy(None)?).build().call() {
+                let target = Target {
+                    method: &method,
+                    url: &url,
+                    from,
+                    limit,
+                };
+                let request = self.request(&target, order, headers, authorization, proxy(None)?)?;
+                match self.agent.run(request) {
                     // The proxy's challenge is answered once, with the
                     // job's proxy credential (contract §15.2).
                     Err(e) if is_proxy_407(&e) => match context.auth.proxy_basic() {
                         Some(credentials) => {
+                            let through = proxy(Some(credentials))?;
                             let request =
-                                self.get(&url, order, from, limit, headers, authorization);
-                            let with = request.config().proxy(proxy(Some(credentials))?);
-                            with.build().call().map_err(|e| call_failure(e, limit))
+                                self.request(&target, order, headers, authorization, through)?;
+                            self.agent.run(request).map_err(|e| call_failure(e, limit))
                         }
                         None => Err(call_failure(e, limit)),
                     },
@@ -190,7 +200,10 @@ impl HttpTransport {
             // is the server's answer.
             if trusted
                 && response.status().as_u16() == 401
-                && let Some(authorization) = context.auth.answer(&challenges(&response))
+                && let Some(authorization) =
+                    context
+                        .auth
+                        .answer(&challenges(&response), &method, &request_target(&url))
             {
                 response = send(Some(&authorization))?;
             }
@@ -198,48 +211,77 @@ impl HttpTransport {
                 .headers()
                 .get("location")
                 .and_then(|v| v.to_str().ok());
-            match chain.next(&url, response.status().as_u16(), location)? {
-                Some(next) => url = next,
+            let status = response.status().as_u16();
+            match chain.next(&url, status, location)? {
+                Some(next) => {
+                    url = next;
+                    // A 303 says "GET this instead" (contract §15.4).
+                    if status == 303 {
+                        method = "GET".into();
+                    }
+                }
                 None => return Ok(response),
             }
         }
     }
 
-    /// A GET of `url` for `order` with `headers` (the job's, then an
-    /// `authorization` answering a challenge), resumed with `Range` and
-    /// `If-Range` when the temporary file holds bytes (`from`); its waits
-    /// end after `limit`.
-    fn get(
+    /// The request of `target` for `order` with `headers` (the job's,
+    /// then an `authorization` answering a challenge), resumed with
+    /// `Range` and `If-Range` when the temporary file holds bytes
+    /// (`target.from`), through `proxy` if any; its waits end after
+    /// `target.limit`. A method other than GET goes with `Content-Length:
+    /// 0` and no body (§15.7).
+    fn request(
         &self,
-        url: &str,
+        target: &Target<'_>,
         order: &TransferOrder,
-        from: u64,
-        limit: Duration,
         headers: &[(String, String)],
         authorization: Option<&str>,
-    ) -> ureq::RequestBuilder<WithoutBody> {
-        let mut request = self
-            .agent
-            .get(url)
-            .config()
-            .timeout_recv_response(Some(limit))
-            .timeout_per_read(Some(limit))
-            .build();
+        proxy: Option<ureq::Proxy>,
+    ) -> Result<Request<()>, Outcome> {
+        let method = Method::from_bytes(target.method.as_bytes()).map_err(|_| {
+            TransferFailure::Unsupported(format!("{} is not an HTTP method", target.method))
+        })?;
+        let mut request = Request::builder().method(method).uri(target.url);
         // The job's headers first: the host's own below replace them.
         for (name, value) in headers {
-            request = request.header(name, value);
+            request = request.header(name.as_str(), value.as_str());
         }
         if let Some(authorization) = authorization {
             request = request.header("Authorization", authorization);
         }
-        if from > 0 {
-            request = request.header("Range", format!("bytes={from}-"));
+        if target.method != "GET" {
+            request = request.header("Content-Length", "0");
+        }
+        if target.from > 0 {
+            request = request.header("Range", format!("bytes={}-", target.from));
             if let Some(validator) = &order.validator {
-                request = request.header("If-Range", validator);
+                request = request.header("If-Range", validator.as_str());
             }
         }
-        request
+        let request = request.body(()).map_err(|_| {
+            TransferFailure::ConnectFailed(format!(
+                "{} is not a URL it can request",
+                shown(target.url)
+            ))
+        })?;
+        Ok(self
+            .agent
+            .configure_request(request)
+            .timeout_recv_response(Some(target.limit))
+            .timeout_per_read(Some(target.limit))
+            .proxy(proxy)
+            .build())
     }
+}
+
+/// What one request asks: its method, URL, the first byte wanted, and how
+/// long each wait lasts.
+struct Target<'a> {
+    method: &'a str,
+    url: &'a str,
+    from: u64,
+    limit: Duration,
 }
 
 /// A request that got no answer: a TLS failure by its cause (contract
@@ -313,6 +355,15 @@ fn validator<B>(response: &Response<B>) -> Option<String> {
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
     })
+}
+
+/// The request target ureq sends for `url` (its path and query), which a
+/// digest answer names.
+fn request_target(url: &str) -> String {
+    url.parse::<ureq::http::Uri>()
+        .ok()
+        .and_then(|uri| uri.path_and_query().map(|p| p.as_str().to_owned()))
+        .unwrap_or_else(|| "/".into())
 }
 
 /// The `WWW-Authenticate` challenges of a 401.

@@ -37,7 +37,9 @@
 mod actions;
 mod auth;
 mod backend;
+mod challenge;
 mod confine;
+mod digest;
 mod endings;
 mod fence;
 mod file;

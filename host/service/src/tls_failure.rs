@@ -5,8 +5,10 @@
 //! without a verdict on the certificate is `tls(handshake)` (transient).
 //! The description is words, never rustls' debug text.
 
-use bits_queue_host::{FailureDetail, TlsFailure};
+use bits_queue_host::{FailureDetail, TlsFailure, TransferFailure};
 use rustls::{AlertDescription, CertificateError};
+
+use crate::transport::{Outcome, bounded_text};
 
 /// The rustls error inside `error`, if the request failed in TLS. ureq
 /// gives it directly, or inside the I/O error of the stream that carried
@@ -111,5 +113,15 @@ fn certificate_words(error: &CertificateError) -> String {
         }
         C::Other(other) => other.to_string(),
         other => format!("{other}"),
+    }
+}
+
+/// A request that got no answer, as an upload packet or a reply GET reports
+/// it: a certificate verdict or a failed handshake by its cause (contract
+/// §15.8, as downloads), anything else `connect-failed` in `words`.
+pub(crate) fn unanswered(error: &ureq::Error, words: impl FnOnce() -> String) -> Outcome {
+    match rustls_error(error) {
+        Some(tls) => tls_failure(tls).into(),
+        None => TransferFailure::ConnectFailed(bounded_text(words())).into(),
     }
 }

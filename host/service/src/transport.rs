@@ -553,7 +553,9 @@ impl Transports {
 
     /// The standard transports, HTTPS trusting `trust`'s certificate
     /// authorities (contract §15.5: a host setting, such as `--ca-file`).
+    /// Upload packets and replies trust the same authorities.
     pub fn trusting(trust: crate::trust::Trust) -> Self {
+        let uploader = Uploader::trusting(&trust);
         Transports(
             vec![
                 Arc::new(crate::http::HttpTransport::with_trust(
@@ -562,7 +564,7 @@ impl Transports {
                 )),
                 Arc::new(crate::file::FileTransport),
             ],
-            Uploader::new(),
+            uploader,
         )
     }
 

@@ -159,7 +159,9 @@ pub fn classify(failure: &TransferFailure) -> (bool, u32, JobErrorContext, Strin
     use JobErrorContext::{GeneralTransport, LocalFile, RemoteFile};
     match failure {
         TransferFailure::HttpStatus(n) => {
-            let fatal = matches!(n, 300..=305 | 307 | 400..=407 | 410..=499 | 501 | 505);
+            // §15.10 amendment 1: 429 is transient.
+            let fatal =
+                matches!(n, 300..=305 | 307 | 400..=407 | 410..=428 | 430..=499 | 501 | 505);
             (
                 !fatal,
                 0x8019_0000 + u32::from(*n),

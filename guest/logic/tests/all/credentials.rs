@@ -47,6 +47,16 @@ fn set_basic(job: &JobRef) {
 }
 
 /// Every record's bytes the queue gave since the last call.
+/// A fresh queue that applied `bytes` as job `id`'s record, or its refusal.
+pub(crate) fn read_back(
+    id: bits_queue_contract::Guid,
+    bytes: Vec<u8>,
+) -> Result<QueueState, ErrorCode> {
+    let other = queue();
+    other.apply(&[Change::Put(bits_queue_contract::JobRecord { id, bytes })])?;
+    Ok(other)
+}
+
 pub(crate) fn records(queue: &QueueState) -> Vec<Vec<u8>> {
     queue
         .take_changes()

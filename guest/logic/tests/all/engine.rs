@@ -208,6 +208,14 @@ fn every_failure_ends_as_the_table_says() {
         ),
     ];
     let mut rows = rows.to_vec();
+    // §15.10 amendment 1: a 429 without Retry-After is transient, not
+    // among §10's fatal 410–499.
+    rows.push((
+        TransferFailure::HttpStatus(429),
+        JobState::TransientError,
+        0x8019_01AD,
+        RemoteFile,
+    ));
     rows.push((
         TransferFailure::Unsupported("upload".into()),
         JobState::Error,

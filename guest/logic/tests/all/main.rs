@@ -3,6 +3,7 @@
 
 mod credentials;
 mod engine;
+mod http_method;
 mod journal;
 mod proxy_settings;
 mod upload;

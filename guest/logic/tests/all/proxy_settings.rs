@@ -3,10 +3,10 @@
 //! changes nothing), and that the settings survive a record as version 4
 //! while a job with the default settings keeps its older version.
 
-use bits_queue_contract::{CallError, Change, JobRecord, ProxySettings, ProxyUsage};
+use bits_queue_contract::{CallError, ProxySettings, ProxyUsage};
 use bits_queue_logic::queue::QueueState;
 
-use crate::credentials::{download, queue, records};
+use crate::credentials::{download, queue, read_back, records};
 
 fn settings(usage: ProxyUsage, list: &str, bypass: &str) -> ProxySettings {
     ProxySettings {
@@ -83,25 +83,12 @@ fn settings_survive_a_record_as_version_4() {
     job.set_proxy_settings(set.clone()).unwrap();
     let bytes = last_record(&queue);
     assert_eq!(bytes[0], 4);
-    let other = self::queue();
-    other
-        .apply(&[Change::Put(JobRecord {
-            id: job.id(),
-            bytes: bytes.clone(),
-        })])
-        .unwrap();
+    let other = read_back(job.id(), bytes.clone()).unwrap();
     assert_eq!(other.get_job(&job.id()).unwrap().proxy_settings(), set);
 
     // A version-4 record holding settings a call would refuse is unreadable.
     let mut forged = bytes;
     let at = forged.len() - "<local>".len();
     forged[at..].copy_from_slice(b"a@b:c/d");
-    assert!(
-        self::queue()
-            .apply(&[Change::Put(JobRecord {
-                id: job.id(),
-                bytes: forged,
-            })])
-            .is_err()
-    );
+    assert!(read_back(job.id(), forged).is_err());
 }

@@ -15,6 +15,7 @@ mod files;
 mod help;
 mod job_name;
 mod limits;
+mod method;
 mod monitor;
 mod notify;
 pub mod proxy;
@@ -270,6 +271,20 @@ pub static VERBS: &[Verb] = &[
         about: "show a job's proxy bypass list",
         access: Access::Reads,
         action: Action::Call(proxy::getproxybypasslist),
+    },
+    Verb {
+        name: "sethttpmethod",
+        args: "JOB METHOD",
+        about: "a download's HTTP method before its first resume (GET: the default)",
+        access: Access::Changes,
+        action: Action::Call(method::sethttpmethod),
+    },
+    Verb {
+        name: "gethttpmethod",
+        args: "JOB",
+        about: "show a job's HTTP method",
+        access: Access::Reads,
+        action: Action::Call(method::gethttpmethod),
     },
     Verb {
         name: "gettimes",

@@ -29,6 +29,11 @@ pub fn info(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {
         };
         say!("proxy:        {}{lists}", proxy.usage.wit_name());
     }
+    // The HTTP method, when not a download's GET (contract §15.7).
+    let method = job.http_method()?;
+    if !matches!(method.as_str(), "GET" | "BITS_POST") {
+        say!("method:       {}", crate::output::Shown(&method));
+    }
     // Which slots hold a secret, from the host's secret store: the
     // component answers no call with them (contract §15.2).
     if let Some(secrets) = call.secrets {

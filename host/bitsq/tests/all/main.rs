@@ -14,6 +14,8 @@ mod compile_cache;
 mod copy_modes;
 mod credentials;
 mod damaged_rows;
+mod digest;
+mod http_method;
 mod line_editing;
 mod messages;
 mod notify;

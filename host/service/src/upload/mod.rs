@@ -24,6 +24,7 @@ use bits_queue_host::{OrderDetails, TransferFailure, TransferOrder, UploadProtoc
 use ureq::Agent;
 
 use crate::transport::{Context, Outcome, Sink, has_scheme};
+use crate::trust::Trust;
 
 pub(crate) use call::UploadCall;
 pub(crate) use cancel::PendingCancels;
@@ -46,11 +47,21 @@ pub(crate) struct Uploader {
 }
 
 impl Uploader {
+    /// An upload client trusting the system's roots (or those
+    /// `SSL_CERT_FILE`/`SSL_CERT_DIR` name), as downloads do by default.
     pub(crate) fn new() -> Self {
+        Self::trusting(&Trust::system_or_none())
+    }
+
+    /// An upload client whose packets and reply GETs trust `trust`'s
+    /// certificate authorities, the same as the host's downloads
+    /// (contract §15.5: a host setting such as `--ca-file`).
+    pub(crate) fn trusting(trust: &Trust) -> Self {
         let posts = Agent::config_builder()
             .http_status_as_error(false)
             .allow_non_standard_methods(true)
             .max_redirects(0)
+            .tls_config(trust.tls_config())
             .timeout_connect(Some(Duration::from_secs(30)))
             .timeout_recv_response(Some(Duration::from_secs(300)))
             .timeout_per_read(Some(Duration::from_secs(60)))
@@ -59,6 +70,7 @@ impl Uploader {
         let gets = Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(10)
+            .tls_config(trust.tls_config())
             .timeout_connect(Some(Duration::from_secs(30)))
             .timeout_recv_response(Some(Duration::from_secs(60)))
             .timeout_per_read(Some(Duration::from_secs(60)))

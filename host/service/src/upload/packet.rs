@@ -8,6 +8,8 @@ use bits_queue_host::{FailureDetail, ServerError, TransferFailure};
 use ureq::Agent;
 use ureq::http::{Method, Request, Response};
 
+use crate::retry_after::retry_after;
+use crate::tls_failure::unanswered;
 use crate::transport::{Outcome, bounded_text};
 
 /// BG_E_SESSION_NOT_FOUND: the server forgot the session.
@@ -64,8 +66,13 @@ impl Answer {
         }
     }
 
-    /// The non-2xx answer as the `server-error` the component judges.
+    /// The non-2xx answer as the `server-error` the component judges; a
+    /// 429 or 503 with a usable `Retry-After` as `retry-after`, as for
+    /// downloads (contract §15.8).
     pub(super) fn server_error(&self, packet: &str) -> Outcome {
+        if let Some(detail) = retry_after(&self.response) {
+            return Outcome::FailedDetail(detail);
+        }
         let context = self.header("BITS-Error-Context").and_then(hex);
         let description = bounded_text(format!(
             "{packet}: HTTP {}{}",
@@ -109,7 +116,8 @@ fn hex(text: &str) -> Option<u32> {
 
 /// Sends one packet of type `packet` to `url` with `headers` (the job's
 /// custom headers among them) and `body`, and reads the answer. A failed
-/// connection is `connect-failed` (transient: retried later).
+/// connection is `connect-failed` (transient: retried later); a refused
+/// certificate a `tls` failure (contract §15.8).
 pub(super) fn post(
     agent: &Agent,
     url: &str,
@@ -130,7 +138,7 @@ pub(super) fn post(
     })?;
     let response = agent
         .run(request)
-        .map_err(|e| TransferFailure::ConnectFailed(bounded_text(format!("{packet}: {e}"))))?;
+        .map_err(|e| unanswered(&e, || format!("{packet}: {e}")))?;
     let status = response.status().as_u16();
     let (parts, body) = response.into_parts();
     // The body only gives a failure its words: its first KiB is read, the

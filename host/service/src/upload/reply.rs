@@ -12,6 +12,8 @@ use ureq::Agent;
 use super::UploadCall;
 use super::packet::invalid;
 use crate::confine::Confinement;
+use crate::retry_after::retry_after;
+use crate::tls_failure::unanswered;
 use crate::transport::{Outcome, Sink, bounded_text, local_io};
 
 /// The most reply bytes passed to the component.
@@ -55,8 +57,11 @@ pub(super) fn download(
     let response = agent
         .get(url)
         .call()
-        .map_err(|e| TransferFailure::ConnectFailed(bounded_text(e.to_string())))?;
+        .map_err(|e| unanswered(&e, || e.to_string()))?;
     let status = response.status().as_u16();
+    if let Some(detail) = retry_after(&response) {
+        return Err(detail.into());
+    }
     if !(200..300).contains(&status) {
         return Err(TransferFailure::HttpStatus(status).into());
     }

@@ -6,6 +6,7 @@
 mod grouped_endings;
 mod liveness;
 mod lost_bytes;
+mod methods;
 mod redirects;
 mod shared_store;
 mod stalls;

@@ -10,10 +10,11 @@ use bits_queue_host::{
     Datetime, Job, JobErrorContext, JobState, JobType, ManualClock, Queue, QueueOptions,
 };
 use bits_queue_service::{
-    Confinement, Context, ServiceConfig, TransferService, Transports, carry_out,
+    Confinement, Context, ServiceConfig, TransferService, Transports, Trust, carry_out,
 };
 use bits_queue_tests::bits_server::{BitsFault, BitsServer, Packet};
 use bits_queue_tests::http_server::test_bytes;
+use bits_queue_tests::tls_server::{TestCa, TlsServer};
 use bits_queue_tests::{runtime, scratch_dir};
 
 use crate::transfers::PATIENCE;
@@ -40,12 +41,23 @@ impl Setup {
 
     /// A service whose Fragments hold `fragment` bytes.
     fn build(confinement: Confinement, fragment: u64) -> Setup {
+        let transports = Transports::standard().with_fragment_size(fragment);
+        Self::build_with(transports, confinement)
+    }
+
+    /// A service whose transports trust only `trust` (contract §15.5).
+    fn trusting(trust: Trust) -> Setup {
+        let transports = Transports::trusting(trust).with_fragment_size(FRAGMENT);
+        Self::build_with(transports, Confinement::none())
+    }
+
+    fn build_with(transports: Transports, confinement: Confinement) -> Setup {
         let clock = ManualClock::at(Datetime::from_seconds(1_800_000_000));
         let queue = runtime()
             .new_queue_with(QueueOptions::new().clock(clock.clone()))
             .unwrap();
         let config = ServiceConfig {
-            transports: Transports::standard().with_fragment_size(fragment),
+            transports,
             context: Context {
                 confinement,
                 ..Context::default()
@@ -69,6 +81,11 @@ impl Setup {
 
     /// Writes `bytes` to `name` and uploads it to `path`, as `job_type`.
     fn upload(&self, job_type: JobType, path: &str, name: &str, bytes: &[u8]) -> Job {
+        self.upload_to(job_type, &self.server.url(path), name, bytes)
+    }
+
+    /// Writes `bytes` to `name` and uploads it to `url`, as `job_type`.
+    fn upload_to(&self, job_type: JobType, url: &str, name: &str, bytes: &[u8]) -> Job {
         let local = self.dir.join(name);
         std::fs::write(&local, bytes).unwrap();
         let job = self
@@ -77,8 +94,7 @@ impl Setup {
             .unwrap()
             .create_job(name, job_type)
             .unwrap();
-        job.add_file(&self.server.url(path), local.to_str().unwrap())
-            .unwrap();
+        job.add_file(url, local.to_str().unwrap()).unwrap();
         job.set_minimum_retry_delay(5).unwrap();
         job.resume().unwrap();
         self.service().wake();
@@ -394,4 +410,64 @@ fn a_local_file_outside_allow_read_is_not_read() {
     s.wait(&job, JobState::Error);
     assert!(s.server.log().is_empty(), "{:?}", s.server.log());
     let _ = std::fs::remove_dir_all(allowed);
+}
+
+/// §15.5: upload packets trust the host's authorities, as downloads do:
+/// an upload over HTTPS to a server whose CA the host was given arrives
+/// whole; the same server with no CA given is refused at the handshake
+/// (fatal, 0x80072F8F) and never reached.
+#[test]
+fn upload_packets_trust_the_hosts_ca_file_and_only_it() {
+    let ca = TestCa::new();
+    let pem = scratch_dir("upload-ca").join("ca.pem");
+    std::fs::write(&pem, ca.pem()).unwrap();
+
+    let mut s = Setup::trusting(Trust::none().with_ca_file(&pem).unwrap());
+    let front = TlsServer::in_front_of(ca.server(&["127.0.0.1"]), s.server.port());
+    let bytes = test_bytes(150_000, 31);
+    let job = s.upload_to(
+        JobType::Upload,
+        &front.url("/up/tls.bin"),
+        "tls.bin",
+        &bytes,
+    );
+    s.wait(&job, JobState::Transferred);
+    s.complete(&job);
+    assert_eq!(s.server.file("/up/tls.bin").as_deref(), Some(&bytes[..]));
+    assert!(front.served() >= 3, "{} requests", front.served());
+
+    let s = Setup::trusting(Trust::none());
+    let front = TlsServer::in_front_of(ca.server(&["127.0.0.1"]), s.server.port());
+    let job = s.upload_to(JobType::Upload, &front.url("/up/no.bin"), "no.bin", &bytes);
+    s.wait(&job, JobState::Error);
+    assert_eq!(job.error().unwrap().unwrap().hresult, 0x8007_2F8F);
+    assert_eq!(front.served(), 0);
+    assert!(s.server.log().is_empty(), "{:?}", s.server.log());
+}
+
+/// §15.8: an upload packet's 429 or 503 with Retry-After is `retry-after`:
+/// transient, and the retry waits as long as the server asked, not the
+/// job's 5 s.
+#[test]
+fn an_upload_packets_retry_after_keeps_the_job_waiting() {
+    for status in [429u16, 503] {
+        let s = Setup::new();
+        s.server
+            .fault([BitsFault::Pass, BitsFault::RetryAfter(status, 3600)]);
+        let job = s.upload(
+            JobType::Upload,
+            "/up/busy.bin",
+            "busy.bin",
+            &test_bytes(1000, 8),
+        );
+        s.wait(&job, JobState::TransientError);
+        let error = job.error().unwrap().unwrap();
+        assert_eq!(error.hresult, 0x8019_0000 + u32::from(status));
+        let wake = s.queue.next_wake().unwrap().expect("a retry is due");
+        assert!(
+            wake.seconds >= 1_800_000_000 + 3600,
+            "HTTP {status}: the retry is due at {}, before the hour asked",
+            wake.seconds
+        );
+    }
 }

@@ -492,6 +492,14 @@ impl GuestJob for JobResource {
     fn set_proxy_settings(&self, _settings: types::ProxySettings) -> Result<(), types::CallError> {
         Err(types::CallError::NotImplemented)
     }
+
+    fn get_http_method(&self) -> String {
+        String::from("GET")
+    }
+
+    fn set_http_method(&self, _method: String) -> Result<(), types::CallError> {
+        Err(types::CallError::NotImplemented)
+    }
 }
 
 /// The journal of a queue that keeps nothing: no changes, and no record it
