@@ -5,4 +5,5 @@ mod credentials;
 mod engine;
 mod journal;
 mod proxy_settings;
+mod security;
 mod upload;
