@@ -12,8 +12,8 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use bits_queue_host::{
-    AuthScheme, AuthTarget, CredentialSlot, Guid, OrderDetails, ProxySettings, SecretSlot,
-    TransferFailure,
+    AuthScheme, AuthTarget, ClientCertificate, CredentialSlot, Guid, OrderDetails, ProxySettings,
+    SecretSlot, TransferFailure,
 };
 use bits_queue_store::Secrets;
 
@@ -26,6 +26,8 @@ pub struct RequestAuth {
     bearer: Option<String>,
     proxy: ProxySettings,
     proxy_basic: Option<(String, String)>,
+    security_flags: u32,
+    client_certificate: Option<ClientCertificate>,
 }
 
 impl std::fmt::Debug for RequestAuth {
@@ -36,6 +38,8 @@ impl std::fmt::Debug for RequestAuth {
             .field("bearer", &self.bearer.is_some())
             .field("proxy", &self.proxy.usage)
             .field("proxy_basic", &self.proxy_basic.is_some())
+            .field("security_flags", &self.security_flags)
+            .field("client_certificate", &self.client_certificate.is_some())
             .finish()
     }
 }
@@ -57,8 +61,6 @@ impl RequestAuth {
             (!details.ranges.is_empty(), "file ranges"),
             (details.dynamic, "dynamic content"),
             (http.method != "GET", "an HTTP method other than GET"),
-            (http.client_certificate.is_some(), "client certificates"),
-            (http.security_flags != 0, "security flags"),
         ];
         if let Some((_, what)) = unsupported.iter().find(|(set, _)| *set) {
             return Err(TransferFailure::Unsupported(format!(
@@ -103,6 +105,8 @@ impl RequestAuth {
             bearer,
             proxy: http.proxy.clone(),
             proxy_basic,
+            security_flags: http.security_flags,
+            client_certificate: http.client_certificate.clone(),
         })
     }
 
@@ -126,6 +130,16 @@ impl RequestAuth {
     /// The job's proxy settings (contract §15.6).
     pub fn proxy(&self) -> &ProxySettings {
         &self.proxy
+    }
+
+    /// The job's security flags (contract §15.4).
+    pub fn security_flags(&self) -> u32 {
+        self.security_flags
+    }
+
+    /// The job's client certificate reference (contract §15.5).
+    pub fn client_certificate(&self) -> Option<&ClientCertificate> {
+        self.client_certificate.as_ref()
     }
 
     /// The proxy basic credential that answers a proxy's 407, if the job

@@ -11,7 +11,8 @@
 use std::io::Read;
 use std::time::Duration;
 
-use bits_queue_host::{FailureDetail, TransferFailure, TransferOrder};
+use bits_queue_host::{FailureDetail, TlsFailure, TransferFailure, TransferOrder, security};
+use ureq::config::Config;
 use ureq::http::Response;
 use ureq::typestate::WithoutBody;
 use ureq::{Agent, Timeout};
@@ -32,6 +33,10 @@ pub(crate) const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 #[derive(Debug, Clone)]
 pub struct HttpTransport {
     agent: Agent,
+    /// The agent's settings, for a job that needs TLS of its own.
+    config: Config,
+    /// The roots, CRLs and client-certificate stores (trust.rs).
+    trust: Trust,
     /// The host's idle limit (contract §17.1), before the queue's cap.
     idle: Duration,
     /// The proxy variables `preconfig` follows (contract §15.6).
@@ -70,7 +75,9 @@ impl HttpTransport {
             .user_agent(concat!("bits-queue/", env!("CARGO_PKG_VERSION")))
             .build();
         HttpTransport {
-            agent: Agent::new_with_config(config),
+            agent: Agent::new_with_config(config.clone()),
+            config,
+            trust,
             idle,
             proxy_env: ProxyEnv::from_env(),
         }
@@ -95,7 +102,8 @@ impl HttpTransport {
         let from = temp.held();
         let ranged = from > 0;
         let limit = idle_limit(self.idle, sink.wait_cap());
-        let response = self.get_following(order, context, from, limit)?;
+        let agent = self.agent_for(context)?;
+        let response = self.get_following(&agent, order, context, from, limit)?;
         let validator = validator(&response);
         let status = response.status().as_u16();
         if let Some(detail) = retry_after(&response) {
@@ -141,6 +149,36 @@ impl HttpTransport {
 }
 
 impl HttpTransport {
+    /// The agent for `order`: the shared one, or for an https URL of a job
+    /// with TLS flags or a client certificate, one of its own (job_tls.rs).
+    /// A certificate the host's stores lack is `client-certificate-missing`
+    /// (contract §15.5).
+    fn agent_for(&self, context: &Context) -> Result<Agent, Outcome> {
+        let flags = context.auth.security_flags() & security::TLS_FLAGS;
+        let cert = context.auth.client_certificate();
+        if flags == 0 && cert.is_none() {
+            return Ok(self.agent.clone());
+        }
+        let identity = match cert {
+            Some(cert) => Some(
+                crate::client_certs::resolve(self.trust.client_cert_dir(), cert)
+                    .map_err(|why| FailureDetail::Tls(TlsFailure::ClientCertificateMissing, why))?,
+            ),
+            None => None,
+        };
+        crate::job_tls::agent(self.config.clone(), &self.trust, flags, identity).map_err(|e| {
+            let why = format!(
+                "the job's TLS settings cannot be used: {}",
+                crate::tls_failure::rustls_words(&e)
+            );
+            // Only a certificate (its key) can make the settings unusable.
+            match cert {
+                Some(_) => FailureDetail::Tls(TlsFailure::ClientCertificateMissing, why).into(),
+                None => TransferFailure::Unsupported(why).into(),
+            }
+        })
+    }
+
     /// The order's GET from byte `from`, with redirects followed as
     /// contract §15.4 says; each wait for the headers ends after `limit`.
     /// Every request carries the job's headers; credentials (a bearer
@@ -148,13 +186,15 @@ impl HttpTransport {
     /// named, never to another that a redirect leads to.
     fn get_following(
         &self,
+        agent: &Agent,
         order: &TransferOrder,
         context: &Context,
         from: u64,
         limit: Duration,
     ) -> Result<Response<ureq::Body>, Outcome> {
         let mut url = order.remote_name.clone();
-        let mut chain = Chain::new(&url);
+        let flags = context.auth.security_flags();
+        let mut chain = Chain::new(&url, flags);
         let all = context.auth.headers();
         let without_credentials: Vec<_> = all
             .iter()
@@ -169,14 +209,14 @@ impl HttpTransport {
                     .map_err(Outcome::from)
             };
             let send = |authorization: Option<&str>| -> Result<_, Outcome> {
-                let request = self.get(&url, order, from, limit, headers, authorization);
+                let request = get(agent, &url, order, from, limit, headers, authorization);
                 match request.config().proxy(proxy(None)?).build().call() {
                     // The proxy's challenge is answered once, with the
                     // job's proxy credential (contract §15.2).
                     Err(e) if is_proxy_407(&e) => match context.auth.proxy_basic() {
                         Some(credentials) => {
                             let request =
-                                self.get(&url, order, from, limit, headers, authorization);
+                                get(agent, &url, order, from, limit, headers, authorization);
                             let with = request.config().proxy(proxy(Some(credentials))?);
                             with.build().call().map_err(|e| call_failure(e, limit))
                         }
@@ -199,47 +239,60 @@ impl HttpTransport {
                 .get("location")
                 .and_then(|v| v.to_str().ok());
             match chain.next(&url, response.status().as_u16(), location)? {
+                // ALLOW_REPORT needs `report-redirected`, which the
+                // component does not offer yet: refused, never ignored
+                // (contract §14.1).
+                Some(_)
+                    if flags & security::REDIRECT_POLICY_MASK
+                        == security::REDIRECT_POLICY_ALLOW_REPORT =>
+                {
+                    return Err(TransferFailure::Unsupported(
+                        "a redirect under the ALLOW_REPORT policy (0x0100): this host \
+                         cannot report it yet"
+                            .into(),
+                    )
+                    .into());
+                }
                 Some(next) => url = next,
                 None => return Ok(response),
             }
         }
     }
+}
 
-    /// A GET of `url` for `order` with `headers` (the job's, then an
-    /// `authorization` answering a challenge), resumed with `Range` and
-    /// `If-Range` when the temporary file holds bytes (`from`); its waits
-    /// end after `limit`.
-    fn get(
-        &self,
-        url: &str,
-        order: &TransferOrder,
-        from: u64,
-        limit: Duration,
-        headers: &[(String, String)],
-        authorization: Option<&str>,
-    ) -> ureq::RequestBuilder<WithoutBody> {
-        let mut request = self
-            .agent
-            .get(url)
-            .config()
-            .timeout_recv_response(Some(limit))
-            .timeout_per_read(Some(limit))
-            .build();
-        // The job's headers first: the host's own below replace them.
-        for (name, value) in headers {
-            request = request.header(name, value);
-        }
-        if let Some(authorization) = authorization {
-            request = request.header("Authorization", authorization);
-        }
-        if from > 0 {
-            request = request.header("Range", format!("bytes={from}-"));
-            if let Some(validator) = &order.validator {
-                request = request.header("If-Range", validator);
-            }
-        }
-        request
+/// A GET of `url` for `order` with `headers` (the job's, then an
+/// `authorization` answering a challenge), resumed with `Range` and
+/// `If-Range` when the temporary file holds bytes (`from`); its waits
+/// end after `limit`.
+fn get(
+    agent: &Agent,
+    url: &str,
+    order: &TransferOrder,
+    from: u64,
+    limit: Duration,
+    headers: &[(String, String)],
+    authorization: Option<&str>,
+) -> ureq::RequestBuilder<WithoutBody> {
+    let mut request = agent
+        .get(url)
+        .config()
+        .timeout_recv_response(Some(limit))
+        .timeout_per_read(Some(limit))
+        .build();
+    // The job's headers first: the host's own below replace them.
+    for (name, value) in headers {
+        request = request.header(name, value);
     }
+    if let Some(authorization) = authorization {
+        request = request.header("Authorization", authorization);
+    }
+    if from > 0 {
+        request = request.header("Range", format!("bytes={from}-"));
+        if let Some(validator) = &order.validator {
+            request = request.header("If-Range", validator);
+        }
+    }
+    request
 }
 
 /// A request that got no answer: a TLS failure by its cause (contract

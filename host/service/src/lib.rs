@@ -37,11 +37,14 @@
 mod actions;
 mod auth;
 mod backend;
+mod cert_fields;
+mod client_certs;
 mod confine;
 mod endings;
 mod fence;
 mod file;
 mod http;
+mod job_tls;
 mod notify;
 mod proxy;
 mod redirect;
@@ -53,6 +56,7 @@ mod tls_failure;
 mod transport;
 mod trust;
 mod upload;
+mod verifier;
 
 pub use actions::{FileActionError, carry_out};
 pub use auth::RequestAuth;
