@@ -8,8 +8,8 @@
 use bits_queue_contract::{
     Action, CallError, CertificateId, Change, ClientCertificate, FileRef, JobRecord, NotifyCmdLine,
 };
-use bits_queue_logic::JobState;
 use bits_queue_logic::queue::QueueState;
+use bits_queue_logic::{ErrorCode, JobState};
 
 use crate::credentials::{download, queue, records};
 
@@ -31,8 +31,11 @@ fn last_record(queue: &QueueState) -> Vec<u8> {
     records(queue).pop().expect("a record")
 }
 
-fn put(id: bits_queue_contract::Guid, bytes: Vec<u8>) -> Result<(), impl core::fmt::Debug> {
-    queue().apply(&[Change::Put(JobRecord { id, bytes })])
+/// A new queue holding the record `bytes` of job `id`, if it reads.
+fn put(id: bits_queue_contract::Guid, bytes: Vec<u8>) -> Result<QueueState, ErrorCode> {
+    let queue = queue();
+    queue.apply(&[Change::Put(JobRecord { id, bytes })])?;
+    Ok(queue)
 }
 
 #[test]
@@ -150,13 +153,7 @@ fn flags_and_certificate_survive_a_record_as_version_6() {
     job.set_client_certificate(Some(thumbprint(20))).unwrap();
     let bytes = last_record(&queue);
     assert_eq!(bytes[0], 6);
-    let other = self::queue();
-    other
-        .apply(&[Change::Put(JobRecord {
-            id: job.id(),
-            bytes: bytes.clone(),
-        })])
-        .unwrap();
+    let other = put(job.id(), bytes.clone()).unwrap();
     let restored = other.get_job(&job.id()).unwrap();
     assert_eq!(restored.security_flags(), 0x0912);
     assert_eq!(restored.client_certificate(), Some(thumbprint(20)));
