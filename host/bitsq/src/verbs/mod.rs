@@ -272,7 +272,7 @@ pub static VERBS: &[Verb] = &[
     Verb {
         name: "setsecurityflags",
         args: "JOB VALUE",
-        about: "set certificate checks and the redirect policy (Windows' bits, e.g. 0x0008)",
+        about: "set certificate checks and the redirect policy (Windows' bits, decimal or hex)",
         access: Access::Changes,
         action: Action::Call(security::setsecurityflags),
     },
