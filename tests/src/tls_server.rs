@@ -16,19 +16,27 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rcgen::{
-    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose,
+    BasicConstraints, CertificateParams, CertificateRevocationListParams, CertifiedIssuer, DnType,
+    ExtendedKeyUsagePurpose, IsCa, KeyIdMethod, KeyPair, KeyUsagePurpose, RevokedCertParams,
+    SerialNumber,
 };
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-use rustls::{ServerConfig, ServerConnection, StreamOwned};
+use rustls::server::WebPkiClientVerifier;
+use rustls::{RootCertStore, ServerConfig, ServerConnection, StreamOwned};
 
 use crate::loopback::Listener;
+
+/// rcgen, for tests that change a certificate's parameters
+/// ([`TestCa::server_with`]).
+pub use rcgen;
 
 /// A certificate authority made for one test.
 pub struct TestCa {
     issuer: CertifiedIssuer<'static, KeyPair>,
 }
 
-/// A certificate chain and its key, as a server presents them.
+/// A certificate chain and its key, as a server (or a client) presents
+/// them.
 pub struct Identity {
     chain: Vec<CertificateDer<'static>>,
     key: PrivatePkcs8KeyDer<'static>,
@@ -38,9 +46,20 @@ pub struct Identity {
 }
 
 impl Identity {
-    /// The chain and the key in PEM.
-    pub fn pem(&self) -> (&str, &str) {
+    /// The chain and the key in PEM, apart.
+    pub fn pem_parts(&self) -> (&str, &str) {
         (&self.pem.0, &self.pem.1)
+    }
+
+    /// The chain then the key, in PEM, as one file holds them (a
+    /// client-certificate store's file, contract §15.5).
+    pub fn pem(&self) -> String {
+        format!("{}{}", self.pem.0, self.pem.1)
+    }
+
+    /// The certificate's DER (its SHA-1 is the thumbprint).
+    pub fn der(&self) -> &[u8] {
+        &self.chain[0]
     }
 }
 
@@ -49,9 +68,14 @@ impl TestCa {
     pub fn new() -> TestCa {
         let mut params = CertificateParams::new(Vec::<String>::new()).expect("CA parameters");
         params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        params
-            .distinguished_name
-            .push(DnType::CommonName, "bits-queue test CA");
+        // Each CA its own name: a chain must not find another test's CA
+        // as its issuer by name alone.
+        static MADE: AtomicUsize = AtomicUsize::new(0);
+        let n = MADE.fetch_add(1, Ordering::Relaxed);
+        params.distinguished_name.push(
+            DnType::CommonName,
+            format!("bits-queue test CA {} {n}", std::process::id()),
+        );
         params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
         let key = KeyPair::generate().expect("a CA key");
         TestCa {
@@ -67,18 +91,78 @@ impl TestCa {
     /// A server certificate for `names` (DNS names or IP addresses)
     /// signed by this CA, with the chain a server sends.
     pub fn server(&self, names: &[&str]) -> Identity {
+        self.server_with(names, |_| {})
+    }
+
+    /// A server certificate as [`TestCa::server`] makes it, with `change`
+    /// made to its parameters first (dates, usage, serial number).
+    pub fn server_with(
+        &self,
+        names: &[&str],
+        change: impl FnOnce(&mut CertificateParams),
+    ) -> Identity {
         let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
         let mut params = CertificateParams::new(names).expect("server parameters");
         params
             .distinguished_name
             .push(DnType::CommonName, "bits-queue test server");
-        let key = KeyPair::generate().expect("a server key");
+        change(&mut params);
+        self.sign(params)
+    }
+
+    /// A client certificate for `common_name`, for client authentication
+    /// only, signed by this CA.
+    pub fn client(&self, common_name: &str) -> Identity {
+        let mut params = CertificateParams::new(Vec::<String>::new()).expect("client parameters");
+        params
+            .distinguished_name
+            .push(DnType::CommonName, common_name);
+        params
+            .distinguished_name
+            .push(DnType::OrganizationName, "bits-queue tests");
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+        self.sign(params)
+    }
+
+    fn sign(&self, params: CertificateParams) -> Identity {
+        let key = KeyPair::generate().expect("a key");
         let cert = params.signed_by(&key, &self.issuer).expect("signed");
         Identity {
             chain: vec![cert.der().clone(), self.issuer.der().clone()],
             key: PrivatePkcs8KeyDer::from(key.serialize_der()),
             pem: (cert.pem() + &self.issuer.pem(), key.serialize_pem()),
         }
+    }
+
+    /// A revocation list of this CA in PEM, valid from yesterday to
+    /// tomorrow, that revokes the certificates with `serials`.
+    pub fn crl(&self, serials: &[u64]) -> String {
+        let since_epoch = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("a clock after 1970");
+        let now = rcgen::date_time_ymd(2000, 1, 1) + (since_epoch - ymd_2000());
+        let day = std::time::Duration::from_secs(86_400);
+        let params = CertificateRevocationListParams {
+            this_update: now - day,
+            next_update: now + day,
+            crl_number: SerialNumber::from(1u64),
+            issuing_distribution_point: None,
+            revoked_certs: serials
+                .iter()
+                .map(|serial| RevokedCertParams {
+                    serial_number: SerialNumber::from(*serial),
+                    revocation_time: now - day,
+                    reason_code: None,
+                    invalidity_date: None,
+                })
+                .collect(),
+            key_identifier_method: KeyIdMethod::Sha256,
+        };
+        params
+            .signed_by(&self.issuer)
+            .expect("a revocation list")
+            .pem()
+            .expect("PEM")
     }
 
     /// The CA's own certificate and key presented as a server's (a CA
@@ -90,6 +174,11 @@ impl TestCa {
             pem: (self.issuer.pem(), self.issuer.key().serialize_pem()),
         }
     }
+}
+
+/// From the epoch to 2000-01-01.
+fn ymd_2000() -> std::time::Duration {
+    std::time::Duration::from_secs(946_684_800)
 }
 
 impl Default for TestCa {
@@ -104,15 +193,57 @@ pub struct TlsServer {
     served: Arc<AtomicUsize>,
 }
 
+/// What the server answers to every request.
+enum Answer {
+    /// `200` and these bytes.
+    Body(Vec<u8>),
+    /// `302` to this location.
+    Redirect(String),
+}
+
 impl TlsServer {
     /// Serves `body` over HTTPS as `identity` on 127.0.0.1 and a free port.
     pub fn start(identity: Identity, body: Vec<u8>) -> TlsServer {
-        let config = server_config(identity);
-        let body = Arc::new(body);
+        Self::serving(identity, Answer::Body(body), None)
+    }
+
+    /// Answers every request with a `302` to `location`.
+    pub fn redirecting(identity: Identity, location: &str) -> TlsServer {
+        Self::serving(identity, Answer::Redirect(location.to_owned()), None)
+    }
+
+    /// Serves `body` as [`TlsServer::start`] does, only to clients that
+    /// present a certificate `clients` signed.
+    pub fn requiring_clients_of(clients: &TestCa, identity: Identity, body: Vec<u8>) -> TlsServer {
+        Self::serving(identity, Answer::Body(body), Some(clients))
+    }
+
+    fn serving(identity: Identity, answer: Answer, clients: Option<&TestCa>) -> TlsServer {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let builder = ServerConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .expect("TLS versions");
+        let builder = match clients {
+            Some(ca) => {
+                let mut roots = RootCertStore::empty();
+                roots.add(ca.issuer.der().clone()).expect("a client CA");
+                let verifier =
+                    WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
+                        .build()
+                        .expect("a client verifier");
+                builder.with_client_cert_verifier(verifier)
+            }
+            None => builder.with_no_client_auth(),
+        };
+        let config = builder
+            .with_single_cert(identity.chain, PrivateKeyDer::Pkcs8(identity.key))
+            .expect("a server identity");
+        let config = Arc::new(config);
+        let answer = Arc::new(answer);
         let served = Arc::new(AtomicUsize::new(0));
         let counter = served.clone();
         let listener = Listener::start(move |stream| {
-            if serve(stream, config.clone(), &body) {
+            if serve(stream, config.clone(), &answer) {
                 counter.fetch_add(1, Ordering::AcqRel);
             }
         });
@@ -201,7 +332,7 @@ fn read_message(reader: &mut impl BufRead) -> Option<Vec<u8>> {
 }
 
 /// Answers one request on `stream`; whether one got through the handshake.
-fn serve(stream: TcpStream, config: Arc<ServerConfig>, body: &[u8]) -> bool {
+fn serve(stream: TcpStream, config: Arc<ServerConfig>, answer: &Answer) -> bool {
     let Ok(connection) = ServerConnection::new(config) else {
         return false;
     };
@@ -214,11 +345,23 @@ fn serve(stream: TcpStream, config: Arc<ServerConfig>, body: &[u8]) -> bool {
             _ => return false,
         }
     }
-    let answer = format!(
-        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    let _ = tls.write_all(answer.as_bytes());
+    let (head, body): (String, &[u8]) = match answer {
+        Answer::Body(body) => (
+            format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            ),
+            body,
+        ),
+        Answer::Redirect(location) => (
+            format!(
+                "HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\n\
+                 Connection: close\r\n\r\n"
+            ),
+            &[],
+        ),
+    };
+    let _ = tls.write_all(head.as_bytes());
     let _ = tls.write_all(body);
     let _ = tls.flush();
     tls.conn.send_close_notify();

@@ -295,6 +295,25 @@ impl GuestJob for JobResource {
     fn set_http_method(&self, method: String) -> Result<(), CallError> {
         Ok(self.0.set_http_method(&method)?)
     }
+
+    fn get_security_flags(&self) -> u32 {
+        self.0.security_flags()
+    }
+
+    fn set_security_flags(&self, value: u32) -> Result<(), CallError> {
+        Ok(self.0.set_security_flags(value)?)
+    }
+
+    fn get_client_certificate(&self) -> Option<types::ClientCertificate> {
+        self.0.client_certificate().map(Into::into)
+    }
+
+    fn set_client_certificate(
+        &self,
+        certificate: Option<types::ClientCertificate>,
+    ) -> Result<(), CallError> {
+        Ok(self.0.set_client_certificate(certificate.map(Into::into))?)
+    }
 }
 
 impl journal::Guest for Component {

@@ -38,6 +38,7 @@ pub mod notify;
 pub mod proxy;
 mod records;
 pub mod secrets;
+pub mod security;
 mod time;
 mod transfer;
 pub mod upload;

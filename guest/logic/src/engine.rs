@@ -589,7 +589,9 @@ fn schedule(inner: &mut Inner, now: Datetime, actions: &mut Vec<Action>) {
             // Until its host declares that it reads order details, an
             // instance starts only downloads a §8 order fully describes
             // (contract §14.1).
-            let described = declared || job.job_type().is_upload() || job.http.is_default();
+            let described = declared
+                || job.job_type().is_upload()
+                || (job.http.is_default() && job.trust.is_default());
             let refused = job.current_file().is_some_and(|index| {
                 declined
                     .iter()

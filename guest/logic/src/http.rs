@@ -240,7 +240,11 @@ impl Job {
 
     /// The HTTP settings an order of this job passes.
     pub fn http_settings(&self) -> HttpSettings {
-        self.http.settings()
+        HttpSettings {
+            security_flags: self.trust.security_flags,
+            client_certificate: self.trust.client_certificate.clone(),
+            ..self.http.settings()
+        }
     }
 
     fn put(&self, slot: SecretSlot, user_name: String, value: String) -> SecretOp {

@@ -95,6 +95,8 @@ pub struct Job {
     pub(crate) may_lower: AttemptFlag,
     /// Custom headers and credential slots (contract §15); no secret.
     pub(crate) http: crate::http::HttpState,
+    /// Security flags and the client certificate (contract §15.4–§15.5).
+    pub(crate) trust: crate::trust::TrustState,
     /// The notify program (contract §16.1).
     pub(crate) notify_cmd: Option<bits_queue_contract::NotifyCmdLine>,
     /// Its run, while one is due or running.
@@ -143,6 +145,7 @@ impl Job {
             upload: UploadState::default(),
             may_lower: AttemptFlag(false),
             http: crate::http::HttpState::default(),
+            trust: crate::trust::TrustState::default(),
             notify_cmd: None,
             notify_run: None,
         }

@@ -29,8 +29,8 @@ use hashbrown::HashTable;
 
 use bits_queue_contract::guid::GuidHasher;
 use bits_queue_contract::{
-    Action, AuthScheme, AuthTarget, CallError, Credentials, Datetime, ErrorCode, FileInfo,
-    FileMove, FileProgress, Guid, JobError, JobPriority, JobState, JobTimes, JobType,
+    Action, AuthScheme, AuthTarget, CallError, ClientCertificate, Credentials, Datetime, ErrorCode,
+    FileInfo, FileMove, FileProgress, Guid, JobError, JobPriority, JobState, JobTimes, JobType,
     NotifyCmdLine, NotifyEvent, Progress, ProxySettings, QueueLimits, SessionCancel,
     UploadProtocol,
 };
@@ -720,6 +720,26 @@ impl JobRef {
     /// See [`Job::set_http_method`].
     pub fn set_http_method(&self, method: &str) -> Result<(), CallError> {
         self.change(|job| job.set_http_method(method))
+    }
+
+    /// See [`Job::set_security_flags`].
+    pub fn set_security_flags(&self, flags: u32) -> Result<(), CallError> {
+        self.change(|job| job.set_security_flags(flags))
+    }
+
+    /// See [`Job::security_flags`].
+    pub fn security_flags(&self) -> u32 {
+        read(&self.0.job).security_flags()
+    }
+
+    /// See [`Job::set_client_certificate`].
+    pub fn set_client_certificate(&self, cert: Option<ClientCertificate>) -> Result<(), CallError> {
+        self.change(|job| job.set_client_certificate(cert))
+    }
+
+    /// See [`Job::client_certificate`].
+    pub fn client_certificate(&self) -> Option<ClientCertificate> {
+        read(&self.0.job).client_certificate()
     }
 
     /// See [`Job::set_upload_protocol`].

@@ -68,6 +68,15 @@
 //! option<method (text)>
 //! ```
 //!
+//! Version 7 is version 6 followed by contract §15.4–§15.5's security
+//! flags and client-certificate reference (never a key), written only for
+//! a job that holds either:
+//!
+//! ```text
+//! security flags   option<certificate: store (text), id kind (byte: 0
+//! SHA-1 then 20 bytes, 1 subject then text)>
+//! ```
+//!
 //! Decoding checks everything a job could not hold (a bad enum case, a
 //! name over its limit or malformed, an unfinished file before a finished
 //! one, more bytes than a known size, trailing bytes…) and refuses the
@@ -83,11 +92,12 @@ use bits_queue_contract::{
     NotifyCmdLine, NotifyEvent, ProxySettings, ProxyUsage, UploadPhase, UploadProtocol,
 };
 
-use bits_queue_contract::headers;
+use bits_queue_contract::{CertificateId, ClientCertificate, headers, security};
 
 use crate::http::HttpState;
 use crate::job::{FileEntry, Job};
 use crate::notify::NotifyRun;
+use crate::trust::TrustState;
 use crate::upload::{self, UploadState};
 use crate::validate;
 
@@ -114,6 +124,11 @@ pub const VERSION_NOTIFY: u8 = 5;
 /// a job a version-5 record cannot hold.
 pub const VERSION_METHOD: u8 = 6;
 
+/// The record format with contract §15.4–§15.5's security flags and
+/// client certificate, written only for a job a version-6 record cannot
+/// hold.
+pub const VERSION_TRUST: u8 = 7;
+
 /// Why a record could not be read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Unreadable;
@@ -121,12 +136,15 @@ pub struct Unreadable;
 /// `job`, whose place in creation order is `sequence`, as record bytes.
 pub fn encode(job: &Job, sequence: u64) -> Vec<u8> {
     let mut out = Writer(Vec::with_capacity(96 + job.files.len() * 64));
-    let method = job.http.method.is_some();
+    let trust = !job.trust.is_default();
+    let method = trust || job.http.method.is_some();
     let notify = method || job.notify_cmd.is_some() || job.notify_run.is_some();
     let proxy = notify || job.http.proxy != ProxySettings::default();
     let http = proxy || !job.http.is_default();
     let extended = http || !job.upload.is_default() || job.resumed != resumed_in_version_1(job);
-    out.byte(if method {
+    out.byte(if trust {
+        VERSION_TRUST
+    } else if method {
         VERSION_METHOD
     } else if notify {
         VERSION_NOTIFY
@@ -187,6 +205,9 @@ pub fn encode(job: &Job, sequence: u64) -> Vec<u8> {
     if method {
         encode_method(&mut out, job);
     }
+    if trust {
+        encode_trust(&mut out, &job.trust);
+    }
     out.0
 }
 
@@ -219,6 +240,54 @@ fn decode_method(
         return Err(Unreadable);
     }
     Ok(method)
+}
+
+/// Version 7's addition.
+fn encode_trust(out: &mut Writer, trust: &TrustState) {
+    out.varint(trust.security_flags.into());
+    out.option(trust.client_certificate.as_ref(), |out, cert| {
+        out.text(&cert.store);
+        match &cert.id {
+            CertificateId::Sha1(hash) => {
+                out.byte(0);
+                out.0.extend_from_slice(hash);
+            }
+            CertificateId::Subject(subject) => {
+                out.byte(1);
+                out.text(subject);
+            }
+        }
+    });
+}
+
+/// Version 7's addition, checked as the setters check it. `exact`: the
+/// record is version 7, which is written only for trust other than the
+/// default (a later version may carry the default).
+fn decode_trust(input: &mut Reader<'_>, exact: bool) -> Result<TrustState, Unreadable> {
+    let security_flags = input.u32()?;
+    let client_certificate = input.option(|input| {
+        let store = input.text()?;
+        let id = match input.byte()? {
+            0 => CertificateId::Sha1(input.array::<{ security::SHA1_LEN }>()?.to_vec()),
+            1 => CertificateId::Subject(input.text()?),
+            _ => return Err(Unreadable),
+        };
+        Ok(ClientCertificate { store, id })
+    })?;
+    let trust = TrustState {
+        security_flags,
+        client_certificate,
+    };
+    let valid = (!exact || !trust.is_default())
+        && crate::trust::check_security_flags(trust.security_flags).is_ok()
+        && trust
+            .client_certificate
+            .as_ref()
+            .is_none_or(|cert| crate::trust::check_client_certificate(cert).is_ok());
+    if !valid {
+        return Err(Unreadable);
+    }
+    Ok(trust)
 }
 
 /// Version 5's addition.
@@ -426,7 +495,7 @@ fn decode_upload(
 pub fn decode(bytes: &[u8]) -> Result<(Job, u64), Unreadable> {
     let mut input = Reader(bytes);
     let version = input.byte()?;
-    if !(VERSION..=VERSION_METHOD).contains(&version) {
+    if !(VERSION..=VERSION_TRUST).contains(&version) {
         return Err(Unreadable);
     }
     let sequence = input.varint()?;
@@ -511,6 +580,11 @@ pub fn decode(bytes: &[u8]) -> Result<(Job, u64), Unreadable> {
     if version >= VERSION_METHOD {
         http.method = decode_method(&mut input, version == VERSION_METHOD, job_type, priority)?;
     }
+    let trust = if version >= VERSION_TRUST {
+        decode_trust(&mut input, version == VERSION_TRUST)?
+    } else {
+        TrustState::default()
+    };
     if !input.0.is_empty() {
         return Err(Unreadable);
     }
@@ -544,6 +618,7 @@ pub fn decode(bytes: &[u8]) -> Result<(Job, u64), Unreadable> {
         upload: UploadState::default(),
         may_lower: crate::job::AttemptFlag(false),
         http,
+        trust,
         notify_cmd,
         notify_run,
     };

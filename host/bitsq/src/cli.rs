@@ -130,10 +130,9 @@ pub struct ServiceArgs {
     #[arg(long, value_name = "DIR")]
     pub allow_read: Vec<PathBuf>,
 
-    /// Trust the certificate authorities in the PEM file FILE too, beside
-    /// the system's (or SSL_CERT_FILE/SSL_CERT_DIR's); repeatable.
-    #[arg(long, value_name = "FILE")]
-    pub ca_file: Vec<PathBuf>,
+    /// Trust settings: CA files, CRL files, client-certificate stores.
+    #[command(flatten)]
+    pub tls: TlsArgs,
 
     /// On a PostgreSQL queue, how long this service's hold on a transfer
     /// lasts without renewal: if it dies, another host resumes its
@@ -147,6 +146,27 @@ pub struct ServiceArgs {
     /// raise --max-instances to the number of queues and a few more.
     #[arg(long)]
     pub all_queues: bool,
+}
+
+/// The host's TLS settings (contract §15.4–§15.5), never stored in the
+/// queue: `service`, `shell` and `transfer` take them.
+#[derive(clap::Args, Debug, Default)]
+pub struct TlsArgs {
+    /// Trust the certificate authorities in the PEM file FILE too, beside
+    /// the system's (or SSL_CERT_FILE/SSL_CERT_DIR's); repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Vec<PathBuf>,
+
+    /// Check revocation against the CRLs in the PEM file FILE for jobs
+    /// with security flag 0x0001 (repeatable); without one, such a job
+    /// fails as revocation-unchecked.
+    #[arg(long, value_name = "FILE")]
+    pub crl_file: Vec<PathBuf>,
+
+    /// Find client certificates in DIR: one subdirectory per store (MY…),
+    /// each holding PEM files of a certificate, its chain and its key.
+    #[arg(long, value_name = "DIR")]
+    pub client_cert_dir: Option<PathBuf>,
 }
 
 /// `bitsq shell`'s arguments.
@@ -165,10 +185,9 @@ pub struct ShellArgs {
     #[arg(long, value_name = "DIR")]
     pub allow_read: Vec<PathBuf>,
 
-    /// Trust the certificate authorities in the PEM file FILE too, beside
-    /// the system's (or SSL_CERT_FILE/SSL_CERT_DIR's); repeatable.
-    #[arg(long, value_name = "FILE")]
-    pub ca_file: Vec<PathBuf>,
+    /// Trust settings: CA files, CRL files, client-certificate stores.
+    #[command(flatten)]
+    pub tls: TlsArgs,
 }
 
 /// `bitsq transfer`'s arguments.
@@ -201,10 +220,9 @@ pub struct TransferArgs {
     #[arg(long, value_name = "DIR")]
     pub allow_read: Vec<PathBuf>,
 
-    /// Trust the certificate authorities in the PEM file FILE too, beside
-    /// the system's (or SSL_CERT_FILE/SSL_CERT_DIR's); repeatable.
-    #[arg(long, value_name = "FILE")]
-    pub ca_file: Vec<PathBuf>,
+    /// Trust settings: CA files, CRL files, client-certificate stores.
+    #[command(flatten)]
+    pub tls: TlsArgs,
 
     /// Upload LOCAL to REMOTE over the BITS upload protocol (one pair):
     /// an upload job, as `bitsadmin /transfer NAME /upload`.

@@ -149,7 +149,7 @@ fn run_transfer(queue: &Queue, args: TransferArgs) -> ExitCode {
             return Status::Usage.into();
         }
     };
-    let transports = match trust::transports(&args.ca_file) {
+    let transports = match trust::transports(&args.tls) {
         Ok(transports) => transports,
         Err(message) => {
             tell!("bitsq: {message}");

@@ -85,8 +85,8 @@ pub fn run_stored(
     };
     // Trust is read only where transfers run, so a verb never fails for it.
     let transports = match &command {
-        Command::Shell(args) if !args.no_transfer => trust::transports(&args.ca_file).map(Some),
-        Command::Service(args) => trust::transports(&args.ca_file).map(Some),
+        Command::Shell(args) if !args.no_transfer => trust::transports(&args.tls).map(Some),
+        Command::Service(args) => trust::transports(&args.tls).map(Some),
         _ => Ok(None),
     };
     let transports = match transports {

@@ -2,20 +2,32 @@
 //! service`, `bitsq shell` and `bitsq transfer` trust (contract §15.5, a
 //! host setting, never stored in the queue). The system's trust store, or
 //! `SSL_CERT_FILE`/`SSL_CERT_DIR` instead of it as OpenSSL and curl read
-//! them, plus each `--ca-file`.
-
-use std::path::PathBuf;
+//! them, plus each `--ca-file`; the CRLs of `--crl-file` (security flag
+//! 0x0001, §15.4) and the client-certificate stores of
+//! `--client-cert-dir` (§15.5).
 
 use bits_queue_service::{Transports, Trust};
 
-/// The transports that trust the system's roots and `ca_files`, or a
+use crate::cli::TlsArgs;
+
+/// The transports that trust the system's roots and `tls`'s files, or a
 /// message naming the argument or variable that cannot be used.
-pub fn transports(ca_files: &[PathBuf]) -> Result<Transports, String> {
+pub fn transports(tls: &TlsArgs) -> Result<Transports, String> {
     let mut trust = Trust::system().map_err(|e| e.to_string())?;
-    for file in ca_files {
+    for file in &tls.ca_file {
         trust = trust
             .with_ca_file(file)
             .map_err(|e| format!("--ca-file {e}"))?;
+    }
+    for file in &tls.crl_file {
+        trust = trust
+            .with_crl_file(file)
+            .map_err(|e| format!("--crl-file {e}"))?;
+    }
+    if let Some(dir) = &tls.client_cert_dir {
+        trust = trust
+            .with_client_cert_dir(dir)
+            .map_err(|e| format!("--client-cert-dir {e}"))?;
     }
     Ok(Transports::trusting(trust))
 }

@@ -14,8 +14,9 @@ use crate::exports::Guest;
 use crate::instance::Instance;
 use crate::instance_state::InstanceState;
 use crate::{
-    AuthScheme, AuthTarget, Credentials, FileInfo, FileProgress, Guid, JobError, JobPriority,
-    JobState, JobTimes, JobType, NotifyCmdLine, Progress, ProxySettings, Result, UploadProtocol,
+    AuthScheme, AuthTarget, ClientCertificate, Credentials, FileInfo, FileProgress, Guid, JobError,
+    JobPriority, JobState, JobTimes, JobType, NotifyCmdLine, Progress, ProxySettings, Result,
+    UploadProtocol,
 };
 
 /// An owned guest handle: released in the guest by [`Owned::release`], or
@@ -373,6 +374,40 @@ impl Job {
     pub fn set_http_method(&self, method: &str) -> Result<()> {
         self.owned.instance.check_argument_bytes(method.len())?;
         call_result(self.call(|guest, store, raw| guest.set_http_method(store, raw, method))?)
+    }
+
+    /// The security flags (`get-security-flags`, contract §15.4).
+    pub fn security_flags(&self) -> Result<u32> {
+        self.call(|guest, store, raw| guest.get_security_flags(store, raw))
+    }
+
+    /// Sets the security flags (`set-security-flags`): Windows' bits.
+    pub fn set_security_flags(&self, flags: u32) -> Result<()> {
+        call_result(self.call(|guest, store, raw| guest.set_security_flags(store, raw, flags))?)
+    }
+
+    /// The client certificate reference (`get-client-certificate`,
+    /// contract §15.5).
+    pub fn client_certificate(&self) -> Result<Option<ClientCertificate>> {
+        let cert = self.call(|guest, store, raw| guest.get_client_certificate(store, raw))?;
+        Ok(cert.map(Into::into))
+    }
+
+    /// Sets (or with none removes) the client certificate reference
+    /// (`set-client-certificate`): a store and a SHA-1 thumbprint or a
+    /// subject, resolved by the host at each start.
+    pub fn set_client_certificate(&self, cert: Option<&ClientCertificate>) -> Result<()> {
+        if let Some(cert) = cert {
+            let id = match &cert.id {
+                crate::CertificateId::Sha1(hash) => hash.len(),
+                crate::CertificateId::Subject(subject) => subject.len(),
+            };
+            self.owned
+                .instance
+                .check_argument_bytes(cert.store.len() + id)?;
+        }
+        let wit = cert.cloned().map(wit::ClientCertificate::from);
+        call_result(self.call(|guest, store, raw| guest.set_client_certificate(store, raw, wit))?)
     }
 
     /// Each file's progress, in order (`get-file-progress`).

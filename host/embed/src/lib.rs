@@ -55,13 +55,13 @@ mod transfer_calls;
 /// the component's logic uses, so their facts (WIT names, HRESULTs,
 /// Windows names, limits) exist once.
 pub use bits_queue_contract::{
-    Action, AuthScheme, AuthTarget, CallError, Change, CredentialSlot, Credentials, Datetime,
-    ErrorCode, FailureDetail, FileInfo, FileMove, FileProgress, FileRef, Guid, HttpSettings,
-    JobError, JobErrorContext, JobPriority, JobRecord, JobState, JobTimes, JobType, NotifyCmdLine,
-    NotifyCommand, NotifyEvent, OrderDetails, Progress, ProxySettings, ProxyUsage, QueueLimits,
-    Secret, SecretOp, SecretSlot, ServerError, SessionCancel, TlsFailure, TransferFailure,
-    TransferOrder, UnknownName, UploadDetails, UploadPhase, UploadProtocol, headers, hresult_name,
-    notify_flags, proxy,
+    Action, AuthScheme, AuthTarget, CallError, CertificateId, Change, ClientCertificate,
+    CredentialSlot, Credentials, Datetime, ErrorCode, FailureDetail, FileInfo, FileMove,
+    FileProgress, FileRef, Guid, HttpSettings, JobError, JobErrorContext, JobPriority, JobRecord,
+    JobState, JobTimes, JobType, NotifyCmdLine, NotifyCommand, NotifyEvent, OrderDetails, Progress,
+    ProxySettings, ProxyUsage, QueueLimits, Secret, SecretOp, SecretSlot, ServerError,
+    SessionCancel, TlsFailure, TransferFailure, TransferOrder, UnknownName, UploadDetails,
+    UploadPhase, UploadProtocol, headers, hresult_name, notify_flags, proxy, security,
 };
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::Config;

@@ -14,8 +14,8 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use bits_queue_host::{
-    AuthScheme, AuthTarget, CredentialSlot, Guid, OrderDetails, ProxySettings, SecretSlot,
-    TransferFailure,
+    AuthScheme, AuthTarget, ClientCertificate, CredentialSlot, Guid, OrderDetails, ProxySettings,
+    SecretSlot, TransferFailure,
 };
 use bits_queue_store::Secrets;
 
@@ -34,6 +34,8 @@ pub struct RequestAuth {
     proxy_basic: Option<(String, String)>,
     /// The job's method (contract §15.7); "" for GET.
     method: String,
+    security_flags: u32,
+    client_certificate: Option<ClientCertificate>,
 }
 
 impl std::fmt::Debug for RequestAuth {
@@ -46,6 +48,8 @@ impl std::fmt::Debug for RequestAuth {
             .field("proxy", &self.proxy.usage)
             .field("proxy_basic", &self.proxy_basic.is_some())
             .field("method", &self.method())
+            .field("security_flags", &self.security_flags)
+            .field("client_certificate", &self.client_certificate.is_some())
             .finish()
     }
 }
@@ -66,8 +70,6 @@ impl RequestAuth {
         let unsupported = [
             (!details.ranges.is_empty(), "file ranges"),
             (details.dynamic, "dynamic content"),
-            (http.client_certificate.is_some(), "client certificates"),
-            (http.security_flags != 0, "security flags"),
         ];
         if let Some((_, what)) = unsupported.iter().find(|(set, _)| *set) {
             return Err(TransferFailure::Unsupported(format!(
@@ -115,6 +117,8 @@ impl RequestAuth {
             proxy: http.proxy.clone(),
             proxy_basic,
             method: http.method.clone(),
+            security_flags: http.security_flags,
+            client_certificate: http.client_certificate.clone(),
         })
     }
 
@@ -148,6 +152,16 @@ impl RequestAuth {
     /// The job's proxy settings (contract §15.6).
     pub fn proxy(&self) -> &ProxySettings {
         &self.proxy
+    }
+
+    /// The job's security flags (contract §15.4).
+    pub fn security_flags(&self) -> u32 {
+        self.security_flags
+    }
+
+    /// The job's client certificate reference (contract §15.5).
+    pub fn client_certificate(&self) -> Option<&ClientCertificate> {
+        self.client_certificate.as_ref()
     }
 
     /// The proxy basic credential that answers a proxy's 407, if the job

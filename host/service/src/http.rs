@@ -11,7 +11,8 @@
 use std::io::Read;
 use std::time::Duration;
 
-use bits_queue_host::{FailureDetail, TransferFailure, TransferOrder};
+use bits_queue_host::{FailureDetail, TlsFailure, TransferFailure, TransferOrder, security};
+use ureq::config::Config;
 use ureq::http::{Method, Request, Response};
 use ureq::{Agent, Timeout};
 
@@ -31,6 +32,10 @@ pub(crate) const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 #[derive(Debug, Clone)]
 pub struct HttpTransport {
     agent: Agent,
+    /// The agent's settings, for a job that needs TLS of its own.
+    config: Config,
+    /// The roots, CRLs and client-certificate stores (trust.rs).
+    trust: Trust,
     /// The host's idle limit (contract §17.1), before the queue's cap.
     idle: Duration,
     /// The proxy variables `preconfig` follows (contract §15.6).
@@ -71,7 +76,9 @@ impl HttpTransport {
             .user_agent(concat!("bits-queue/", env!("CARGO_PKG_VERSION")))
             .build();
         HttpTransport {
-            agent: Agent::new_with_config(config),
+            agent: Agent::new_with_config(config.clone()),
+            config,
+            trust,
             idle,
             proxy_env: ProxyEnv::from_env(),
         }
@@ -97,7 +104,8 @@ impl HttpTransport {
         let from = temp.held();
         let ranged = from > 0;
         let limit = idle_limit(self.idle, sink.wait_cap());
-        let response = self.get_following(order, context, from, limit)?;
+        let agent = self.agent_for(context)?;
+        let response = self.get_following(&agent, order, context, from, limit)?;
         let validator = validator(&response);
         let status = response.status().as_u16();
         if let Some(detail) = retry_after(&response) {
@@ -143,6 +151,36 @@ impl HttpTransport {
 }
 
 impl HttpTransport {
+    /// The agent for `order`: the shared one, or for an https URL of a job
+    /// with TLS flags or a client certificate, one of its own (job_tls.rs).
+    /// A certificate the host's stores lack is `client-certificate-missing`
+    /// (contract §15.5).
+    fn agent_for(&self, context: &Context) -> Result<Agent, Outcome> {
+        let flags = context.auth.security_flags() & security::TLS_FLAGS;
+        let cert = context.auth.client_certificate();
+        if flags == 0 && cert.is_none() {
+            return Ok(self.agent.clone());
+        }
+        let identity = match cert {
+            Some(cert) => Some(
+                crate::client_certs::resolve(self.trust.client_cert_dir(), cert)
+                    .map_err(|why| FailureDetail::Tls(TlsFailure::ClientCertificateMissing, why))?,
+            ),
+            None => None,
+        };
+        crate::job_tls::agent(self.config.clone(), &self.trust, flags, identity).map_err(|e| {
+            let why = format!(
+                "the job's TLS settings cannot be used: {}",
+                crate::tls_failure::rustls_words(&e)
+            );
+            // Only a certificate (its key) can make the settings unusable.
+            match cert {
+                Some(_) => FailureDetail::Tls(TlsFailure::ClientCertificateMissing, why).into(),
+                None => TransferFailure::Unsupported(why).into(),
+            }
+        })
+    }
+
     /// The order's request (its job's method, GET by default) from byte
     /// `from`, with redirects followed as contract §15.4 says (a 303 turns
     /// the method into GET); each wait for the headers ends after `limit`.
@@ -151,6 +189,7 @@ impl HttpTransport {
     /// named, never to another that a redirect leads to.
     fn get_following(
         &self,
+        agent: &Agent,
         order: &TransferOrder,
         context: &Context,
         from: u64,
@@ -158,7 +197,8 @@ impl HttpTransport {
     ) -> Result<Response<ureq::Body>, Outcome> {
         let mut url = order.remote_name.clone();
         let mut method = context.auth.method().to_owned();
-        let mut chain = Chain::new(&url);
+        let flags = context.auth.security_flags();
+        let mut chain = Chain::new(&url, flags);
         let all = context.auth.headers();
         let without_credentials: Vec<_> = all
             .iter()
@@ -179,16 +219,23 @@ impl HttpTransport {
                     from,
                     limit,
                 };
-                let request = self.request(&target, order, headers, authorization, proxy(None)?)?;
-                match self.agent.run(request) {
+                let request =
+                    self.request(agent, &target, order, headers, authorization, proxy(None)?)?;
+                match agent.run(request) {
                     // The proxy's challenge is answered once, with the
                     // job's proxy credential (contract §15.2).
                     Err(e) if is_proxy_407(&e) => match context.auth.proxy_basic() {
                         Some(credentials) => {
                             let through = proxy(Some(credentials))?;
-                            let request =
-                                self.request(&target, order, headers, authorization, through)?;
-                            self.agent.run(request).map_err(|e| call_failure(e, limit))
+                            let request = self.request(
+                                agent,
+                                &target,
+                                order,
+                                headers,
+                                authorization,
+                                through,
+                            )?;
+                            agent.run(request).map_err(|e| call_failure(e, limit))
                         }
                         None => Err(call_failure(e, limit)),
                     },
@@ -213,6 +260,20 @@ impl HttpTransport {
                 .and_then(|v| v.to_str().ok());
             let status = response.status().as_u16();
             match chain.next(&url, status, location)? {
+                // ALLOW_REPORT needs `report-redirected`, which the
+                // component does not offer yet: refused, never ignored
+                // (contract §14.1).
+                Some(_)
+                    if flags & security::REDIRECT_POLICY_MASK
+                        == security::REDIRECT_POLICY_ALLOW_REPORT =>
+                {
+                    return Err(TransferFailure::Unsupported(
+                        "a redirect under the ALLOW_REPORT policy (0x0100): this host \
+                         cannot report it yet"
+                            .into(),
+                    )
+                    .into());
+                }
                 Some(next) => {
                     url = next;
                     // A 303 says "GET this instead" (contract §15.4).
@@ -233,6 +294,7 @@ impl HttpTransport {
     /// 0` and no body (§15.7).
     fn request(
         &self,
+        agent: &Agent,
         target: &Target<'_>,
         order: &TransferOrder,
         headers: &[(String, String)],
@@ -265,8 +327,7 @@ impl HttpTransport {
                 shown(target.url)
             ))
         })?;
-        Ok(self
-            .agent
+        Ok(agent
             .configure_request(request)
             .timeout_recv_response(Some(target.limit))
             .timeout_per_read(Some(target.limit))

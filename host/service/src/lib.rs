@@ -37,13 +37,16 @@
 mod actions;
 mod auth;
 mod backend;
+mod cert_fields;
 mod challenge;
+mod client_certs;
 mod confine;
 mod digest;
 mod endings;
 mod fence;
 mod file;
 mod http;
+mod job_tls;
 mod notify;
 mod proxy;
 mod redirect;
@@ -55,6 +58,7 @@ mod tls_failure;
 mod transport;
 mod trust;
 mod upload;
+mod verifier;
 
 pub use actions::{FileActionError, carry_out};
 pub use auth::RequestAuth;

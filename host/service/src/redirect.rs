@@ -8,10 +8,13 @@
 //! its 11th redirect, on a URL it has already requested, on a Location
 //! that is not `http` or `https`, and on an https → http step. A Location
 //! with userinfo is stripped of it (§15.3), never used as a credential.
-//! The default policy is ALLOW_SILENT: the security flags that change it
-//! are the job's (§15.4), which this host does not read yet.
+//! The job's security flags (§15.4) choose the policy: ALLOW_SILENT (the
+//! default) follows; DISALLOW stops at the first redirect as
+//! `redirect-refused(status, location)`; ALLOW_HTTPS_TO_HTTP lets an
+//! https → http step pass. ALLOW_REPORT is the transport's to refuse
+//! (http.rs): the component has no `report-redirected` yet.
 
-use bits_queue_host::FailureDetail;
+use bits_queue_host::{FailureDetail, security};
 use url::Url;
 
 /// Redirects one request may follow; the 11th fails.
@@ -25,13 +28,16 @@ fn is_redirect(status: u16) -> bool {
 /// The URLs one request's chain has requested.
 pub(crate) struct Chain {
     seen: Vec<String>,
+    /// The job's security flags: the redirect policy's bits.
+    flags: u32,
 }
 
 impl Chain {
-    /// A chain that starts at `url`.
-    pub(crate) fn new(url: &str) -> Chain {
+    /// A chain that starts at `url`, for a job with security `flags`.
+    pub(crate) fn new(url: &str, flags: u32) -> Chain {
         Chain {
             seen: vec![url.to_owned()],
+            flags,
         }
     }
 
@@ -50,6 +56,20 @@ impl Chain {
         let failed = |why: String| FailureDetail::RedirectFailed(why);
         let base = Url::parse(current)
             .map_err(|e| failed(format!("the URL {} cannot be parsed: {e}", shown(current))))?;
+        if self.flags & security::REDIRECT_POLICY_MASK == security::REDIRECT_POLICY_DISALLOW {
+            // Not followed: the location as a URL, without userinfo
+            // (§15.3), for the component to take as the remote name if §4
+            // accepts it.
+            let reported = match base.join(location.trim()) {
+                Ok(mut target) => {
+                    let _ = target.set_username("");
+                    let _ = target.set_password(None);
+                    target.to_string()
+                }
+                Err(_) => location.trim().to_owned(),
+            };
+            return Err(FailureDetail::RedirectRefused(status, reported));
+        }
         let mut target = base.join(location.trim()).map_err(|e| {
             failed(format!(
                 "HTTP {status} to {}, which is not a URL: {e}",
@@ -62,7 +82,8 @@ impl Chain {
                 shown(target.as_str())
             )));
         }
-        if base.scheme() == "https" && target.scheme() == "http" {
+        let downgrade_allowed = self.flags & security::REDIRECT_POLICY_ALLOW_HTTPS_TO_HTTP != 0;
+        if base.scheme() == "https" && target.scheme() == "http" && !downgrade_allowed {
             return Err(failed(format!(
                 "HTTP {status} from https to http ({}), which the job does not allow",
                 shown(target.as_str())
@@ -140,7 +161,7 @@ mod tests {
 
     #[test]
     fn a_relative_location_is_followed_and_stripped_of_userinfo() {
-        let mut chain = Chain::new("http://h/a");
+        let mut chain = Chain::new("http://h/a", 0);
         assert_eq!(
             chain.next("http://h/a", 302, Some("/b")).unwrap(),
             Some("http://h/b".into())
@@ -158,24 +179,48 @@ mod tests {
 
     #[test]
     fn failures_say_why_without_secrets() {
-        let mut chain = Chain::new("http://h/a");
+        let mut chain = Chain::new("http://h/a", 0);
         assert!(
             why(chain.next("http://h/a", 302, Some("file:///etc/passwd")))
                 .contains("file:///etc/passwd")
         );
-        let mut chain = Chain::new("https://h/a");
+        let mut chain = Chain::new("https://h/a", 0);
         assert!(why(chain.next("https://h/a", 302, Some("http://h/a"))).contains("https to http"));
-        let mut chain = Chain::new("http://h/a");
+        let mut chain = Chain::new("http://h/a", 0);
         chain.next("http://h/a", 302, Some("/b")).unwrap();
         assert!(why(chain.next("http://h/b", 307, Some("/a"))).contains("loop"));
-        let mut chain = Chain::new("http://h/0");
+        let mut chain = Chain::new("http://h/0", 0);
         for n in 1..=MAX_REDIRECTS {
             let to = format!("/{n}");
             chain.next("http://h/x", 308, Some(&to)).unwrap();
         }
         assert!(why(chain.next("http://h/x", 308, Some("/last"))).contains("more than 10"));
-        let words = why(Chain::new("http://h/a").next("http://h/a", 302, Some("ftp://u:pw@h/x")));
+        let words =
+            why(Chain::new("http://h/a", 0).next("http://h/a", 302, Some("ftp://u:pw@h/x")));
         assert!(!words.contains("pw"), "{words}");
         assert!(words.contains("ftp://***@h/x"), "{words}");
+    }
+
+    #[test]
+    fn the_jobs_policy_chooses() {
+        let allow_downgrade = security::REDIRECT_POLICY_ALLOW_HTTPS_TO_HTTP;
+        let mut chain = Chain::new("https://h/a", allow_downgrade);
+        assert_eq!(
+            chain.next("https://h/a", 302, Some("http://h/b")).unwrap(),
+            Some("http://h/b".into())
+        );
+        let mut chain = Chain::new("https://h/a", security::REDIRECT_POLICY_DISALLOW);
+        assert_eq!(
+            chain.next("https://h/a", 301, Some("//u:pw@g/c")),
+            Err(FailureDetail::RedirectRefused(301, "https://g/c".into()))
+        );
+        assert_eq!(
+            chain.next("https://h/a", 302, Some("file:///etc/passwd")),
+            Err(FailureDetail::RedirectRefused(
+                302,
+                "file:///etc/passwd".into()
+            ))
+        );
+        assert_eq!(chain.next("https://h/a", 200, Some("/x")), Ok(None));
     }
 }

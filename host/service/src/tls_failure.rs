@@ -29,6 +29,20 @@ pub(crate) fn tls_failure(error: &rustls::Error) -> FailureDetail {
             TlsFailure::ClientCertificateNeeded,
             "the server asks for a client certificate".to_owned(),
         ),
+        // A server's verdict can only be on the certificate a client sent:
+        // it wants another one (contract §15.5), which no retry changes.
+        rustls::Error::AlertReceived(
+            alert @ (AlertDescription::BadCertificate
+            | AlertDescription::UnknownCA
+            | AlertDescription::CertificateUnknown
+            | AlertDescription::CertificateExpired
+            | AlertDescription::CertificateRevoked
+            | AlertDescription::UnsupportedCertificate
+            | AlertDescription::AccessDenied),
+        ) => (
+            TlsFailure::ClientCertificateNeeded,
+            format!("the server refused the client certificate ({alert:?})"),
+        ),
         other => (
             TlsFailure::Handshake,
             format!("the secure connection failed: {}", rustls_words(other)),

@@ -8,13 +8,19 @@
 //! OpenSSL and curl replace their defaults with them); plus any extra CA
 //! files the host is given (`bitsq --ca-file`). `rustls-native-certs`
 //! finds and reads the store; `rustls-pki-types` parses the PEM.
+//!
+//! Two more host settings live here because only TLS reads them: the CRL
+//! files a job's revocation check uses (`--crl-file`, §15.4), and the
+//! directory of client-certificate stores (`--client-cert-dir`, §15.5,
+//! client_certs.rs).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, CertificateRevocationListDer, TrustAnchor};
 use ureq::tls::{Certificate, RootCerts, TlsConfig};
+use webpki::{CertRevocationList, OwnedCertRevocationList};
 
 /// The environment variables that replace the system's roots.
 const TRUST_VARIABLES: [&str; 2] = ["SSL_CERT_FILE", "SSL_CERT_DIR"];
@@ -23,6 +29,9 @@ const TRUST_VARIABLES: [&str; 2] = ["SSL_CERT_FILE", "SSL_CERT_DIR"];
 #[derive(Clone, Debug)]
 pub struct Trust {
     roots: Arc<Vec<Certificate<'static>>>,
+    /// Each CRL's DER, checked when it was added.
+    crls: Arc<Vec<Vec<u8>>>,
+    client_cert_dir: Option<PathBuf>,
 }
 
 /// Why the trusted roots could not be loaded: each names the file or
@@ -48,6 +57,22 @@ pub enum TrustError {
     #[error("{}: {why}", path.display())]
     NotCertificates {
         /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        why: String,
+    },
+    /// A CRL file holds no usable certificate revocation list.
+    #[error("{}: {why}", path.display())]
+    NotRevocationLists {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        why: String,
+    },
+    /// The client-certificate directory is not a directory.
+    #[error("{}: not a directory of certificate stores: {why}", path.display())]
+    NotCertificateStores {
+        /// The directory.
         path: PathBuf,
         /// What is wrong with it.
         why: String,
@@ -94,9 +119,16 @@ impl Trust {
             .iter()
             .map(|der| Certificate::from_der(der).to_owned())
             .collect();
-        Ok(Trust {
+        Ok(Trust::of(roots))
+    }
+
+    /// `roots`, and neither CRLs nor client certificates.
+    fn of(roots: Vec<Certificate<'static>>) -> Trust {
+        Trust {
             roots: Arc::new(roots),
-        })
+            crls: Arc::new(Vec::new()),
+            client_cert_dir: None,
+        }
     }
 
     /// The system's roots if they can be read, else none: every HTTPS
@@ -108,9 +140,7 @@ impl Trust {
 
     /// No root at all (tests, and a host that trusts only its CA files).
     pub fn none() -> Trust {
-        Trust {
-            roots: Arc::new(Vec::new()),
-        }
+        Trust::of(Vec::new())
     }
 
     /// These roots and the CA certificates in the PEM file at `path`. The
@@ -151,7 +181,86 @@ impl Trust {
         roots.extend(added);
         Ok(Trust {
             roots: Arc::new(roots),
+            ..self
         })
+    }
+
+    /// These settings and the certificate revocation lists in the PEM file
+    /// at `path` (`-----BEGIN X509 CRL-----`), which a job's revocation
+    /// check (security flag 0x1) reads. The file must hold at least one,
+    /// each well-formed; anything else is an error that names the file.
+    pub fn with_crl_file(self, path: &Path) -> Result<Trust, TrustError> {
+        let pem = std::fs::read(path).map_err(|source| TrustError::Unreadable {
+            path: path.to_owned(),
+            source,
+        })?;
+        let bad = |why: String| TrustError::NotRevocationLists {
+            path: path.to_owned(),
+            why,
+        };
+        let mut added = Vec::new();
+        for (n, der) in CertificateRevocationListDer::pem_slice_iter(&pem).enumerate() {
+            let der = der.map_err(|e| bad(format!("list {} is not valid PEM: {e}", n + 1)))?;
+            OwnedCertRevocationList::from_der(&der)
+                .map_err(|e| bad(format!("list {} is not a revocation list: {e}", n + 1)))?;
+            added.push(der.to_vec());
+        }
+        if added.is_empty() {
+            return Err(bad(
+                "holds no PEM revocation list (-----BEGIN X509 CRL-----)".into(),
+            ));
+        }
+        let mut crls = (*self.crls).clone();
+        crls.extend(added);
+        Ok(Trust {
+            crls: Arc::new(crls),
+            ..self
+        })
+    }
+
+    /// These settings with `dir` as the directory of client-certificate
+    /// stores (client_certs.rs). It must be a directory that can be read.
+    pub fn with_client_cert_dir(self, dir: &Path) -> Result<Trust, TrustError> {
+        std::fs::read_dir(dir).map_err(|e| TrustError::NotCertificateStores {
+            path: dir.to_owned(),
+            why: e.to_string(),
+        })?;
+        Ok(Trust {
+            client_cert_dir: Some(dir.to_owned()),
+            ..self
+        })
+    }
+
+    /// The directory of client-certificate stores, if the host has one.
+    pub(crate) fn client_cert_dir(&self) -> Option<&Path> {
+        self.client_cert_dir.as_deref()
+    }
+
+    /// The roots as webpki's trust anchors (those it cannot read are left
+    /// out, as rustls leaves them out of its own root store).
+    pub(crate) fn anchors(&self) -> Arc<Vec<TrustAnchor<'static>>> {
+        let anchors = self
+            .roots
+            .iter()
+            .filter_map(|root| {
+                let der = CertificateDer::from(root.der());
+                webpki::anchor_from_trusted_cert(&der)
+                    .ok()
+                    .map(|anchor| anchor.to_owned())
+            })
+            .collect();
+        Arc::new(anchors)
+    }
+
+    /// The CRLs the host was given.
+    pub(crate) fn crls(&self) -> Arc<Vec<CertRevocationList<'static>>> {
+        let lists = self
+            .crls
+            .iter()
+            .filter_map(|der| OwnedCertRevocationList::from_der(der).ok())
+            .map(CertRevocationList::from)
+            .collect();
+        Arc::new(lists)
     }
 
     /// How many roots it holds.

@@ -38,7 +38,7 @@ fn start() -> Option<TlsServer> {
     };
     let ca = TestCa::new();
     let identity = ca.server(&["localhost", "127.0.0.1"]);
-    let (chain_pem, key_pem) = identity.pem();
+    let (chain_pem, key_pem) = identity.pem_parts();
     // Held by a static (through SERVER): its watchdog ends it with the
     // process.
     static CLUSTER: OnceLock<cluster::Cluster> = OnceLock::new();

@@ -6,4 +6,5 @@ mod engine;
 mod http_method;
 mod journal;
 mod proxy_settings;
+mod security;
 mod upload;

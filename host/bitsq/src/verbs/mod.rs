@@ -20,6 +20,7 @@ mod monitor;
 mod notify;
 pub mod proxy;
 mod reply;
+pub mod security;
 mod settings;
 mod show;
 mod states;
@@ -285,6 +286,48 @@ pub static VERBS: &[Verb] = &[
         about: "show a job's HTTP method",
         access: Access::Reads,
         action: Action::Call(method::gethttpmethod),
+    },
+    Verb {
+        name: "setsecurityflags",
+        args: "JOB VALUE",
+        about: "set certificate checks and the redirect policy (Windows' bits, decimal or hex)",
+        access: Access::Changes,
+        action: Action::Call(security::setsecurityflags),
+    },
+    Verb {
+        name: "getsecurityflags",
+        args: "JOB",
+        about: "show a job's security flags",
+        access: Access::Reads,
+        action: Action::Call(security::getsecurityflags),
+    },
+    Verb {
+        name: "setclientcertificatebyid",
+        args: "JOB [LOCATION] STORE SHA1_HEX",
+        about: "present the certificate with this thumbprint from a host store",
+        access: Access::Changes,
+        action: Action::Call(security::setclientcertificatebyid),
+    },
+    Verb {
+        name: "setclientcertificatebyname",
+        args: "JOB [LOCATION] STORE SUBJECT",
+        about: "present the first certificate whose subject holds SUBJECT",
+        access: Access::Changes,
+        action: Action::Call(security::setclientcertificatebyname),
+    },
+    Verb {
+        name: "removeclientcertificate",
+        args: "JOB",
+        about: "present no client certificate",
+        access: Access::Changes,
+        action: Action::Call(security::removeclientcertificate),
+    },
+    Verb {
+        name: "getclientcertificate",
+        args: "JOB",
+        about: "show a job's client certificate reference",
+        access: Access::Reads,
+        action: Action::Call(security::getclientcertificate),
     },
     Verb {
         name: "gettimes",

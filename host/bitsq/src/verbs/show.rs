@@ -34,6 +34,14 @@ pub fn info(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {
     if !matches!(method.as_str(), "GET" | "BITS_POST") {
         say!("method:       {}", crate::output::Shown(&method));
     }
+    // Security flags and the client certificate, when set (§15.4–§15.5).
+    let flags = job.security_flags()?;
+    if flags != 0 {
+        say!("security:     {flags:#06X}");
+    }
+    if let Some(cert) = job.client_certificate()? {
+        say!("client cert:  {}", crate::verbs::security::shown(&cert));
+    }
     // Which slots hold a secret, from the host's secret store: the
     // component answers no call with them (contract §15.2).
     if let Some(secrets) = call.secrets {

@@ -9,6 +9,7 @@ mod cli;
 mod cli_hostile;
 mod cli_input;
 mod cli_survival;
+mod client_certs;
 mod common;
 mod compile_cache;
 mod copy_modes;

@@ -150,6 +150,24 @@ fn a_dml_only_role_runs_every_verb_after_migrate() {
         (&["getproxyusage", &reply], Expect::Ok),
         (&["getproxylist", &reply], Expect::Ok),
         (&["getproxybypasslist", &reply], Expect::Ok),
+        (&["setsecurityflags", &reply, "0x0008"], Expect::Ok),
+        (&["getsecurityflags", &reply], Expect::Ok),
+        (
+            &["setclientcertificatebyname", &reply, "MY", "CN=ann"],
+            Expect::Ok,
+        ),
+        (
+            &[
+                "setclientcertificatebyid",
+                &reply,
+                "CURRENT_USER",
+                "MY",
+                "00112233445566778899AABBCCDDEEFF00112233",
+            ],
+            Expect::Ok,
+        ),
+        (&["getclientcertificate", &reply], Expect::Ok),
+        (&["removeclientcertificate", &reply], Expect::Ok),
         (
             &["getreplydata", &reply],
             Expect::Refused("BG_E_INVALID_STATE"),

@@ -111,6 +111,20 @@ impl Uploader {
         if !(has_scheme(url, "http") || has_scheme(url, "https")) {
             return unsupported("uploads go to http:// and https:// URLs only");
         }
+        // Security flags and client certificates are honoured on downloads
+        // only so far: an upload that has them is refused, never sent
+        // without them (contract §14.1). The redirect policy covers only
+        // the upload-reply's reply, which still follows as ureq does.
+        let flags = details.http.security_flags;
+        let reply = order.job_type == bits_queue_host::JobType::UploadReply;
+        if flags & bits_queue_host::security::TLS_FLAGS != 0
+            || details.http.client_certificate.is_some()
+            || (reply && flags != 0)
+        {
+            return unsupported(
+                "this service does not offer security flags or client certificates on uploads yet",
+            );
+        }
         let mut attempt = attempt::Attempt::new(self, order, details, upload, context, sink);
         match attempt.run() {
             Ok(()) => Outcome::Done,

@@ -3,11 +3,13 @@
 //! in-process BITS server, and a service riding out a
 //! shared (PostgreSQL) store that goes away.
 
+mod client_certs;
 mod grouped_endings;
 mod liveness;
 mod lost_bytes;
 mod methods;
 mod redirects;
+mod security_flags;
 mod shared_store;
 mod stalls;
 mod transfers;

@@ -55,9 +55,10 @@ impl Setup {
 
     fn with_options(confinement: Confinement, idle: Duration, options: QueueOptions) -> Setup {
         let clock = ManualClock::at(Datetime::from_seconds(1_800_000_000));
-        let queue = runtime()
-            .new_queue_with(options.clock(clock.clone()))
-            .unwrap();
+        // The service reads every order's details (contract §14.1), as
+        // bitsq's does, so jobs with §15 settings start too.
+        let options = options.clock(clock.clone()).declare_order_details();
+        let queue = runtime().new_queue_with(options).unwrap();
         let mut setup = Setup {
             server: TestServer::start(),
             dir: scratch(),
@@ -127,6 +128,12 @@ impl Setup {
     /// A resumed download of `url` to `name` in the directory, retried
     /// after 5 s.
     pub(crate) fn download(&self, url: &str, name: &str) -> Job {
+        self.download_with(url, name, |_| {})
+    }
+
+    /// A download as [`Setup::download`] makes it, with `set` applied to
+    /// the job before it is resumed.
+    pub(crate) fn download_with(&self, url: &str, name: &str, set: impl FnOnce(&Job)) -> Job {
         let job = self
             .queue
             .manager()
@@ -136,9 +143,34 @@ impl Setup {
         job.add_file(url, self.local(name).to_str().unwrap())
             .unwrap();
         job.set_minimum_retry_delay(5).unwrap();
+        set(&job);
         job.resume().unwrap();
         self.service().wake();
         job
+    }
+
+    /// How `job` (downloading to `name`) ended: its file's bytes once
+    /// transferred and completed, or its error (hresult, context,
+    /// description). The service keeps running.
+    pub(crate) fn ended(
+        &self,
+        job: &Job,
+        name: &str,
+    ) -> Result<Vec<u8>, (u32, bits_queue_host::JobErrorContext, String)> {
+        let done = |state| state == JobState::Transferred || state == JobState::Error;
+        let state = self
+            .service()
+            .wait_for(job.id().unwrap(), done, PATIENCE)
+            .unwrap();
+        if state == JobState::Error {
+            let e = job.error().unwrap().unwrap();
+            return Err((e.hresult, e.context, e.description));
+        }
+        job.complete().unwrap();
+        for action in self.queue.take_file_actions().unwrap() {
+            assert!(carry_out(&action, &Default::default()).is_empty());
+        }
+        Ok(std::fs::read(self.local(name)).unwrap())
     }
 
     pub(crate) fn local(&self, name: &str) -> PathBuf {

@@ -500,6 +500,25 @@ impl GuestJob for JobResource {
     fn set_http_method(&self, _method: String) -> Result<(), types::CallError> {
         Err(types::CallError::NotImplemented)
     }
+
+    fn get_security_flags(&self) -> u32 {
+        0
+    }
+
+    fn set_security_flags(&self, _value: u32) -> Result<(), types::CallError> {
+        Err(types::CallError::NotImplemented)
+    }
+
+    fn get_client_certificate(&self) -> Option<types::ClientCertificate> {
+        None
+    }
+
+    fn set_client_certificate(
+        &self,
+        _certificate: Option<types::ClientCertificate>,
+    ) -> Result<(), types::CallError> {
+        Err(types::CallError::NotImplemented)
+    }
 }
 
 /// The journal of a queue that keeps nothing: no changes, and no record it
