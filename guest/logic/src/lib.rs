@@ -39,6 +39,7 @@ extern crate alloc;
 extern crate std;
 
 pub mod clock;
+mod download_limits;
 pub mod engine;
 pub mod failure;
 pub mod http;

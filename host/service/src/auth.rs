@@ -55,7 +55,6 @@ impl RequestAuth {
         let http = &details.http;
         let unsupported = [
             (!details.ranges.is_empty(), "file ranges"),
-            (details.dynamic, "dynamic content"),
             (http.method != "GET", "an HTTP method other than GET"),
             (http.client_certificate.is_some(), "client certificates"),
             (http.security_flags != 0, "security flags"),

@@ -2,6 +2,7 @@
 //! the transfer engine's rules and the journal's records.
 
 mod credentials;
+mod download_limits;
 mod engine;
 mod journal;
 mod proxy_settings;

@@ -10,6 +10,7 @@ mod admin;
 mod args;
 mod create;
 mod credentials;
+pub mod download_limits;
 mod failure;
 mod files;
 mod help;
@@ -309,6 +310,55 @@ pub static VERBS: &[Verb] = &[
         about: "show the job's notify program and its parameters",
         access: Access::Reads,
         action: Action::Call(notify::getnotifycmdline),
+    },
+    Verb {
+        name: "setmaxdownloadtime",
+        args: "JOB SECONDS",
+        about: "set how long a job may spend transferring after a resume (zero: no limit)",
+        access: Access::Changes,
+        action: Action::Call(download_limits::setmaxdownloadtime),
+    },
+    Verb {
+        name: "getmaxdownloadtime",
+        args: "JOB",
+        about: "show a job's maximum download time",
+        access: Access::Reads,
+        action: Action::Call(download_limits::getmaxdownloadtime),
+    },
+    Verb {
+        name: "geterrorcount",
+        args: "JOB",
+        about: "show how many failures a job has met",
+        access: Access::Reads,
+        action: Action::Call(download_limits::geterrorcount),
+    },
+    Verb {
+        name: "setmaxdownloadsize",
+        args: "JOB BYTES",
+        about: "set the most bytes a download job's files may hold (zero: no limit)",
+        access: Access::Changes,
+        action: Action::Call(download_limits::setmaxdownloadsize),
+    },
+    Verb {
+        name: "getmaxdownloadsize",
+        args: "JOB",
+        about: "show a job's maximum download size",
+        access: Access::Reads,
+        action: Action::Call(download_limits::getmaxdownloadsize),
+    },
+    Verb {
+        name: "setdynamiccontent",
+        args: "JOB TRUE|FALSE",
+        about: "fetch a download job's files whole, from byte 0, on every attempt",
+        access: Access::Changes,
+        action: Action::Call(download_limits::setdynamiccontent),
+    },
+    Verb {
+        name: "getdynamiccontent",
+        args: "JOB",
+        about: "show whether a job has dynamic content",
+        access: Access::Reads,
+        action: Action::Call(download_limits::getdynamiccontent),
     },
     Verb {
         name: "monitor",

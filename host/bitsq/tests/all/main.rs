@@ -14,6 +14,7 @@ mod compile_cache;
 mod copy_modes;
 mod credentials;
 mod damaged_rows;
+mod download_limits;
 mod line_editing;
 mod messages;
 mod notify;

@@ -3,6 +3,7 @@
 //! in-process BITS server, and a service riding out a
 //! shared (PostgreSQL) store that goes away.
 
+mod download_limits;
 mod grouped_endings;
 mod liveness;
 mod lost_bytes;

@@ -43,9 +43,21 @@ impl Setup {
     }
 
     pub(crate) fn with(confinement: Confinement, idle: Duration) -> Setup {
+        Self::with_options(confinement, idle, QueueOptions::new())
+    }
+
+    /// A setup whose queue's host reads every order's details (contract
+    /// §14.1), as `bitsq service` does: it may start jobs a §8 order
+    /// cannot describe.
+    pub(crate) fn declaring() -> Setup {
+        let options = QueueOptions::new().declare_order_details();
+        Self::with_options(Confinement::none(), Duration::from_secs(30), options)
+    }
+
+    fn with_options(confinement: Confinement, idle: Duration, options: QueueOptions) -> Setup {
         let clock = ManualClock::at(Datetime::from_seconds(1_800_000_000));
         let queue = runtime()
-            .new_queue_with(QueueOptions::new().clock(clock.clone()))
+            .new_queue_with(options.clock(clock.clone()))
             .unwrap();
         let mut setup = Setup {
             server: TestServer::start(),
