@@ -308,6 +308,18 @@ impl GuestJob for JobResource {
         Ok(self.0.set_dynamic_content(enabled)?)
     }
 
+    fn set_remote_name(&self, file_index: u32, remote_name: String) -> Result<(), CallError> {
+        Ok(self.0.set_remote_name(file_index, &remote_name)?)
+    }
+
+    fn replace_remote_prefix(
+        &self,
+        old_prefix: String,
+        new_prefix: String,
+    ) -> Result<bool, CallError> {
+        Ok(self.0.replace_remote_prefix(&old_prefix, &new_prefix)?)
+    }
+
     fn get_proxy_settings(&self) -> types::ProxySettings {
         self.0.proxy_settings().into()
     }

@@ -49,6 +49,7 @@ pub mod notify;
 pub mod queue;
 pub mod random;
 pub mod record;
+mod remote_names;
 pub mod upload;
 pub mod validate;
 

@@ -737,6 +737,16 @@ impl JobRef {
         self.change(|job| job.set_dynamic_content(enabled))
     }
 
+    /// See [`Job::set_remote_name`].
+    pub fn set_remote_name(&self, index: u32, url: &str) -> Result<(), CallError> {
+        self.change(|job| job.set_remote_name(index, url))
+    }
+
+    /// See [`Job::replace_remote_prefix`].
+    pub fn replace_remote_prefix(&self, old: &str, new: &str) -> Result<bool, CallError> {
+        self.change(|job| job.replace_remote_prefix(old, new))
+    }
+
     /// See [`Job::set_proxy_settings`].
     pub fn set_proxy_settings(&self, settings: ProxySettings) -> Result<(), CallError> {
         self.change(|job| job.set_proxy_settings(settings))

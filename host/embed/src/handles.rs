@@ -407,6 +407,29 @@ impl Job {
         call_result(self.call(|guest, store, raw| guest.set_dynamic_content(store, raw, enabled))?)
     }
 
+    /// Fetches file `index` from `remote_name` from now on
+    /// (`set-remote-name`, contract §16.5): download jobs only; the file
+    /// keeps what has arrived.
+    pub fn set_remote_name(&self, index: u32, remote_name: &str) -> Result<()> {
+        self.owned
+            .instance
+            .check_argument_bytes(remote_name.len())?;
+        call_result(
+            self.call(|guest, store, raw| guest.set_remote_name(store, raw, index, remote_name))?,
+        )
+    }
+
+    /// Replaces `old` by `new` at the start of every remote name that has
+    /// it (`replace-remote-prefix`): whether any had.
+    pub fn replace_remote_prefix(&self, old: &str, new: &str) -> Result<bool> {
+        self.owned
+            .instance
+            .check_argument_bytes(old.len() + new.len())?;
+        call_result(
+            self.call(|guest, store, raw| guest.replace_remote_prefix(store, raw, old, new))?,
+        )
+    }
+
     /// Each file's progress, in order (`get-file-progress`).
     pub fn file_progress(&self) -> Result<Vec<FileProgress>> {
         let files = self.call(|guest, store, raw| guest.get_file_progress(store, raw))?;

@@ -6,4 +6,5 @@ mod download_limits;
 mod engine;
 mod journal;
 mod proxy_settings;
+mod remote_names;
 mod upload;

@@ -19,6 +19,7 @@ mod limits;
 mod monitor;
 mod notify;
 pub mod proxy;
+mod remote_names;
 mod reply;
 mod settings;
 mod show;
@@ -359,6 +360,20 @@ pub static VERBS: &[Verb] = &[
         about: "show whether a job has dynamic content",
         access: Access::Reads,
         action: Action::Call(download_limits::getdynamiccontent),
+    },
+    Verb {
+        name: "setremotename",
+        args: "JOB FILE_INDEX URL",
+        about: "fetch a download job's file from URL from now on (what arrived stays)",
+        access: Access::Changes,
+        action: Action::Call(remote_names::setremotename),
+    },
+    Verb {
+        name: "replaceremoteprefix",
+        args: "JOB OLD NEW",
+        about: "replace OLD by NEW at the start of a download job's remote names",
+        access: Access::Changes,
+        action: Action::Call(remote_names::replaceremoteprefix),
     },
     Verb {
         name: "monitor",

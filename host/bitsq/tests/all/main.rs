@@ -27,6 +27,7 @@ mod postgres_roles;
 mod progress_bar;
 mod proxies;
 mod read_only;
+mod remote_names;
 mod robust;
 mod shell_fuzz;
 mod stored;

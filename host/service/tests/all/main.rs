@@ -8,6 +8,7 @@ mod grouped_endings;
 mod liveness;
 mod lost_bytes;
 mod redirects;
+mod remote_names;
 mod shared_store;
 mod stalls;
 mod transfers;

@@ -520,6 +520,14 @@ impl GuestJob for JobResource {
     fn set_dynamic_content(&self, _enabled: bool) -> Result<(), types::CallError> {
         Err(types::CallError::NotImplemented)
     }
+
+    fn set_remote_name(&self, _index: u32, _remote_name: String) -> Result<(), types::CallError> {
+        Err(types::CallError::NotImplemented)
+    }
+
+    fn replace_remote_prefix(&self, _old: String, _new: String) -> Result<bool, types::CallError> {
+        Err(types::CallError::NotImplemented)
+    }
 }
 
 /// The journal of a queue that keeps nothing: no changes, and no record it
