@@ -5,6 +5,7 @@
 //! and, on request, every job's state ([`run`]). Used by tests/all/model.rs
 //! (proptest) and the fuzz target `operations` (arbitrary).
 
+pub mod download_time;
 pub mod ops;
 pub mod run;
 pub mod spec;

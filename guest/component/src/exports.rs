@@ -280,6 +280,46 @@ impl GuestJob for JobResource {
         Ok(self.0.set_notify_cmd_line(command.map(Into::into))?)
     }
 
+    fn get_maximum_download_time(&self) -> u32 {
+        self.0.maximum_download_time()
+    }
+
+    fn set_maximum_download_time(&self, seconds: u32) -> Result<(), CallError> {
+        Ok(self.0.set_maximum_download_time(seconds)?)
+    }
+
+    fn get_error_count(&self) -> u32 {
+        self.0.error_count()
+    }
+
+    fn get_maximum_download_size(&self) -> u64 {
+        self.0.maximum_download_size()
+    }
+
+    fn set_maximum_download_size(&self, bytes: u64) -> Result<(), CallError> {
+        Ok(self.0.set_maximum_download_size(bytes)?)
+    }
+
+    fn get_dynamic_content(&self) -> bool {
+        self.0.dynamic_content()
+    }
+
+    fn set_dynamic_content(&self, enabled: bool) -> Result<(), CallError> {
+        Ok(self.0.set_dynamic_content(enabled)?)
+    }
+
+    fn set_remote_name(&self, file_index: u32, remote_name: String) -> Result<(), CallError> {
+        Ok(self.0.set_remote_name(file_index, &remote_name)?)
+    }
+
+    fn replace_remote_prefix(
+        &self,
+        old_prefix: String,
+        new_prefix: String,
+    ) -> Result<bool, CallError> {
+        Ok(self.0.replace_remote_prefix(&old_prefix, &new_prefix)?)
+    }
+
     fn get_proxy_settings(&self) -> types::ProxySettings {
         self.0.proxy_settings().into()
     }

@@ -101,6 +101,10 @@ pub fn hresult_name(value: u32) -> Option<String> {
         upload_hresult::INVALID_SERVER_RESPONSE => "BG_E_INVALID_SERVER_RESPONSE",
         upload_hresult::SESSION_NOT_FOUND => "BG_E_SESSION_NOT_FOUND",
         upload_hresult::NO_PROGRESS => "BG_E_NO_PROGRESS",
+        crate::job_limits::MAXDOWNLOAD_TIMEOUT => "BG_E_MAXDOWNLOAD_TIMEOUT",
+        crate::job_limits::MAX_DOWNLOAD_SIZE_LIMIT_REACHED => {
+            "BG_E_MAX_DOWNLOAD_SIZE_LIMIT_REACHED"
+        }
         http if http & 0xFFFF_0000 == hresult::HTTP_BASE && http & 0xFFFF <= 999 => {
             return Some(format!("BG_E_HTTP_ERROR_{}", http & 0xFFFF));
         }

@@ -33,6 +33,7 @@ mod enums;
 pub mod error;
 pub mod guid;
 pub mod headers;
+pub mod job_limits;
 pub mod limits;
 pub mod notify;
 pub mod proxy;

@@ -17,7 +17,7 @@ use alloc::vec::Vec;
 use bits_queue_contract::limits::{DEFAULT_BACKGROUND_SLOTS, MAX_PENDING_NOTIFICATIONS};
 use bits_queue_contract::upload::MAX_SESSION_CANCELS;
 use bits_queue_contract::{
-    Action, Datetime, ErrorCode, FailureDetail, FileRef, Guid, JobPriority, JobState,
+    Action, Datetime, ErrorCode, FailureDetail, FileRef, Guid, JobPriority, JobState, JobType,
     NotifyCommand, NotifyEvent, OrderDetails, SecretOp, SessionCancel, TransferFailure,
     TransferOrder,
 };
@@ -261,12 +261,14 @@ impl QueueState {
     /// `report-progress`: the file's bytes so far (absolute).
     pub fn report_progress(&self, file: FileRef, bytes: u64) -> Result<(), ErrorCode> {
         self.report(file, |job, _| {
-            job.report_progress(file.file_index, bytes).map(|advanced| {
-                if advanced {
-                    Reported::Changed
-                } else {
-                    Reported::Unchanged
-                }
+            let advanced = job.report_progress(file.file_index, bytes)?;
+            Ok(if !advanced {
+                Reported::Unchanged
+            } else if job.job_type() == JobType::Download && job.enforce_download_size() {
+                // More bytes than the maximum download size (§16.7).
+                Reported::Failed
+            } else {
+                Reported::Changed
             })
         })
     }
@@ -393,7 +395,12 @@ impl QueueState {
             ranges: job.file_ranges(usize::try_from(file.file_index).unwrap_or(usize::MAX)),
             dynamic: job.dynamic_content(),
             http: job.http_settings(),
-            deadline: job.no_progress_deadline(),
+            // The earlier of the no-progress deadline and the maximum
+            // download time's end (contract §17.1).
+            deadline: [job.no_progress_deadline(), job.download_time_deadline()]
+                .into_iter()
+                .flatten()
+                .min(),
         })
     }
 
@@ -591,7 +598,7 @@ fn schedule(inner: &mut Inner, now: Datetime, actions: &mut Vec<Action>) {
             // (contract §14.1).
             let described = declared
                 || job.job_type().is_upload()
-                || (job.http.is_default() && job.trust.is_default());
+                || (job.http.is_default() && job.trust.is_default() && !job.dynamic_content());
             let refused = job.current_file().is_some_and(|index| {
                 declined
                     .iter()

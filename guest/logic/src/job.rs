@@ -101,6 +101,9 @@ pub struct Job {
     pub(crate) notify_cmd: Option<bits_queue_contract::NotifyCmdLine>,
     /// Its run, while one is due or running.
     pub(crate) notify_run: Option<crate::notify::NotifyRun>,
+    /// The maximum download time and size, the time used, the error count
+    /// and dynamic content (contract §16.2, §16.3, §16.7, §16.8).
+    pub(crate) limits: crate::download_limits::DownloadLimits,
 }
 
 /// A flag of the attempt in flight: not journaled (it lasts one report of
@@ -148,6 +151,7 @@ impl Job {
             trust: crate::trust::TrustState::default(),
             notify_cmd: None,
             notify_run: None,
+            limits: crate::download_limits::DownloadLimits::default(),
         }
     }
 
@@ -260,8 +264,10 @@ impl Job {
     pub(crate) fn touch(&mut self, now: Datetime) {
         self.times.modification = now;
         // Every change is stamped: a notify run whose state the job left
-        // goes with it (contract §16.1).
+        // goes with it (contract §16.1), and the time used counts from
+        // entering `connecting` to leaving `transferring` (§16.2).
         self.settle_notify_run();
+        self.settle_download_clock(now);
     }
 
     /// `invalid-state` in a final state: every change checks this first.
@@ -412,6 +418,8 @@ impl Job {
         if !self.has_files_to_transfer() {
             return Err(ErrorCode::Empty);
         }
+        // Every successful resume starts the time used again (§16.2).
+        self.reset_download_clock();
         self.state = match self.state {
             JobState::Queued | JobState::Connecting | JobState::Transferring => return Ok(()),
             // `transferred` with a file still to transfer cannot happen
@@ -570,6 +578,7 @@ impl Job {
             // (§15.7): the server's answer to it may differ each time.
             self.files[index].transferred = 0;
         }
+        self.restart_if_dynamic(index);
         self.may_lower = AttemptFlag(false);
         self.last_run = Some(now);
         self.expire_host_id(now);
@@ -581,12 +590,6 @@ impl Job {
     /// and the custom method's exclusion (§15.7) both read them here.
     pub fn file_ranges(&self, _index: usize) -> Vec<bits_queue_contract::FileRange> {
         Vec::new()
-    }
-
-    /// Whether the job's files are dynamic content (§16.8). No call sets
-    /// it yet; read here as [`Job::file_ranges`] is.
-    pub fn dynamic_content(&self) -> bool {
-        false
     }
 
     /// A transfer in flight is abandoned (pre-emption, or its instance
@@ -624,7 +627,7 @@ impl Job {
         file.validator = validator;
         self.state = JobState::Transferring;
         self.may_lower = AttemptFlag(true);
-        Ok(false)
+        Ok(self.enforce_download_size())
     }
 
     /// `report-progress`: the file's bytes so far, absolute. Fewer than
@@ -776,6 +779,7 @@ impl Job {
         classified: Classified,
         now: Datetime,
     ) -> bool {
+        self.count_error();
         self.error = Some(JobError {
             context: classified.context,
             hresult: classified.hresult,
@@ -845,16 +849,23 @@ impl Job {
             JobState::TransientError => self.retry_at,
             _ => None,
         };
-        match (retry, self.running_deadline()) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        [
+            retry,
+            self.running_deadline(),
+            self.download_time_deadline(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// What the clock does to the job at `now`: a passed no-progress
     /// deadline puts it in `error` (the last error stays); a due retry
     /// queues it again.
     pub fn wake(&mut self, now: Datetime) -> Wake {
+        if self.enforce_download_time(now) {
+            return Wake::Failed;
+        }
         if self
             .running_deadline()
             .is_some_and(|deadline| deadline <= now)

@@ -39,6 +39,7 @@ extern crate alloc;
 extern crate std;
 
 pub mod clock;
+mod download_limits;
 pub mod engine;
 pub mod failure;
 pub mod http;
@@ -49,6 +50,7 @@ pub mod notify;
 pub mod queue;
 pub mod random;
 pub mod record;
+mod remote_names;
 pub mod trust;
 pub mod upload;
 pub mod validate;

@@ -702,6 +702,51 @@ impl JobRef {
         self.change(|job| job.set_notify_cmd_line(command))
     }
 
+    /// See [`Job::maximum_download_time`].
+    pub fn maximum_download_time(&self) -> u32 {
+        read(&self.0.job).maximum_download_time()
+    }
+
+    /// See [`Job::set_maximum_download_time`].
+    pub fn set_maximum_download_time(&self, seconds: u32) -> Result<(), CallError> {
+        self.change(|job| job.set_maximum_download_time(seconds))
+    }
+
+    /// See [`Job::error_count`].
+    pub fn error_count(&self) -> u32 {
+        read(&self.0.job).error_count()
+    }
+
+    /// See [`Job::maximum_download_size`].
+    pub fn maximum_download_size(&self) -> u64 {
+        read(&self.0.job).maximum_download_size()
+    }
+
+    /// See [`Job::set_maximum_download_size`].
+    pub fn set_maximum_download_size(&self, bytes: u64) -> Result<(), CallError> {
+        self.change(|job| job.set_maximum_download_size(bytes))
+    }
+
+    /// See [`Job::dynamic_content`].
+    pub fn dynamic_content(&self) -> bool {
+        read(&self.0.job).dynamic_content()
+    }
+
+    /// See [`Job::set_dynamic_content`].
+    pub fn set_dynamic_content(&self, enabled: bool) -> Result<(), CallError> {
+        self.change(|job| job.set_dynamic_content(enabled))
+    }
+
+    /// See [`Job::set_remote_name`].
+    pub fn set_remote_name(&self, index: u32, url: &str) -> Result<(), CallError> {
+        self.change(|job| job.set_remote_name(index, url))
+    }
+
+    /// See [`Job::replace_remote_prefix`].
+    pub fn replace_remote_prefix(&self, old: &str, new: &str) -> Result<bool, CallError> {
+        self.change(|job| job.replace_remote_prefix(old, new))
+    }
+
     /// See [`Job::set_proxy_settings`].
     pub fn set_proxy_settings(&self, settings: ProxySettings) -> Result<(), CallError> {
         self.change(|job| job.set_proxy_settings(settings))

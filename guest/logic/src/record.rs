@@ -77,6 +77,15 @@
 //! SHA-1 then 20 bytes, 1 subject then text)>
 //! ```
 //!
+//! Version 8 is version 7 followed by what contract §16.2, §16.3, §16.7
+//! and §16.8 added, written only for a job where one of them is not the
+//! default (so every job that has run or failed):
+//!
+//! ```text
+//! maximum download time   time used   option<count running since>
+//! error count   maximum download size   dynamic content (byte)
+//! ```
+//!
 //! Decoding checks everything a job could not hold (a bad enum case, a
 //! name over its limit or malformed, an unfinished file before a finished
 //! one, more bytes than a known size, trailing bytes…) and refuses the
@@ -94,6 +103,7 @@ use bits_queue_contract::{
 
 use bits_queue_contract::{CertificateId, ClientCertificate, headers, security};
 
+use crate::download_limits::DownloadLimits;
 use crate::http::HttpState;
 use crate::job::{FileEntry, Job};
 use crate::notify::NotifyRun;
@@ -129,6 +139,10 @@ pub const VERSION_METHOD: u8 = 6;
 /// hold.
 pub const VERSION_TRUST: u8 = 7;
 
+/// The record format with contract §16.2–§16.8's job properties, written
+/// only for a job a version-7 record cannot hold.
+pub const VERSION_LIMITS: u8 = 8;
+
 /// Why a record could not be read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Unreadable;
@@ -136,13 +150,16 @@ pub struct Unreadable;
 /// `job`, whose place in creation order is `sequence`, as record bytes.
 pub fn encode(job: &Job, sequence: u64) -> Vec<u8> {
     let mut out = Writer(Vec::with_capacity(96 + job.files.len() * 64));
-    let trust = !job.trust.is_default();
+    let limits = !job.limits.is_default();
+    let trust = limits || !job.trust.is_default();
     let method = trust || job.http.method.is_some();
     let notify = method || job.notify_cmd.is_some() || job.notify_run.is_some();
     let proxy = notify || job.http.proxy != ProxySettings::default();
     let http = proxy || !job.http.is_default();
     let extended = http || !job.upload.is_default() || job.resumed != resumed_in_version_1(job);
-    out.byte(if trust {
+    out.byte(if limits {
+        VERSION_LIMITS
+    } else if trust {
         VERSION_TRUST
     } else if method {
         VERSION_METHOD
@@ -207,6 +224,9 @@ pub fn encode(job: &Job, sequence: u64) -> Vec<u8> {
     }
     if trust {
         encode_trust(&mut out, &job.trust);
+    }
+    if limits {
+        encode_limits(&mut out, &job.limits);
     }
     out.0
 }
@@ -288,6 +308,42 @@ fn decode_trust(input: &mut Reader<'_>, exact: bool) -> Result<TrustState, Unrea
         return Err(Unreadable);
     }
     Ok(trust)
+}
+
+/// Version 8's addition.
+fn encode_limits(out: &mut Writer, limits: &DownloadLimits) {
+    out.varint(limits.max_time.into());
+    out.varint(limits.time_used);
+    out.option(limits.counting_since, Writer::time);
+    out.varint(limits.error_count.into());
+    out.varint(limits.max_size);
+    out.byte(u8::from(limits.dynamic));
+}
+
+/// Version 8's addition, checked: a count runs only while the job is
+/// `connecting` or `transferring`, and only a download job has a maximum
+/// size or dynamic content.
+fn decode_limits(
+    input: &mut Reader<'_>,
+    job_type: JobType,
+    state: JobState,
+) -> Result<DownloadLimits, Unreadable> {
+    let limits = DownloadLimits {
+        max_time: input.u32()?,
+        time_used: input.varint()?,
+        counting_since: input.option(Reader::time)?,
+        error_count: input.u32()?,
+        max_size: input.varint()?,
+        dynamic: input.flag()?,
+    };
+    let running = matches!(state, JobState::Connecting | JobState::Transferring);
+    let download = job_type == JobType::Download;
+    let valid = (running || limits.counting_since.is_none())
+        && (download || (limits.max_size == 0 && !limits.dynamic));
+    if !valid {
+        return Err(Unreadable);
+    }
+    Ok(limits)
 }
 
 /// Version 5's addition.
@@ -495,7 +551,7 @@ fn decode_upload(
 pub fn decode(bytes: &[u8]) -> Result<(Job, u64), Unreadable> {
     let mut input = Reader(bytes);
     let version = input.byte()?;
-    if !(VERSION..=VERSION_TRUST).contains(&version) {
+    if !(VERSION..=VERSION_LIMITS).contains(&version) {
         return Err(Unreadable);
     }
     let sequence = input.varint()?;
@@ -585,6 +641,11 @@ pub fn decode(bytes: &[u8]) -> Result<(Job, u64), Unreadable> {
     } else {
         TrustState::default()
     };
+    let limits = if version >= VERSION_LIMITS {
+        decode_limits(&mut input, job_type, state)?
+    } else {
+        DownloadLimits::default()
+    };
     if !input.0.is_empty() {
         return Err(Unreadable);
     }
@@ -621,6 +682,7 @@ pub fn decode(bytes: &[u8]) -> Result<(Job, u64), Unreadable> {
         trust,
         notify_cmd,
         notify_run,
+        limits,
     };
     match extension {
         Some((resumed, upload)) => {

@@ -428,6 +428,7 @@ impl Job {
 
     /// The local file changed during `upload`: `error` at once.
     pub(crate) fn local_file_changed(&mut self) {
+        self.count_error();
         self.error = Some(JobError {
             context: JobErrorContext::LocalFile,
             hresult: upload_hresult::LOCAL_FILE_CHANGED,

@@ -97,6 +97,7 @@ pub fn info(job: &Job) -> Result<()> {
         job.no_progress_timeout()?,
         job.notify_flags()?
     );
+    limits_info(job);
     // Shown only when set; a component without the call has none.
     if let Some(command) = job.notify_cmd_line().ok().flatten() {
         say!(
@@ -106,6 +107,29 @@ pub fn info(job: &Job) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The maximum download time and size, the error count and dynamic
+/// content (contract §16.2, §16.3, §16.7, §16.8); a component without
+/// these calls shows none of them.
+fn limits_info(job: &Job) {
+    use crate::verbs::download_limits::{size_text, time_text};
+    let (Ok(time), Ok(errors)) = (job.maximum_download_time(), job.error_count()) else {
+        return;
+    };
+    say!(
+        "limits:       maximum download time {}, error count {errors}",
+        time_text(time)
+    );
+    if let (Ok(size), Ok(dynamic)) = (job.maximum_download_size(), job.dynamic_content())
+        && (size != 0 || dynamic)
+    {
+        let dynamic = if dynamic { "on" } else { "off" };
+        say!(
+            "download:     maximum size {}, dynamic content {dynamic}",
+            size_text(size)
+        );
+    }
 }
 
 /// An upload job's session and reply (contract §14): the bytes the server

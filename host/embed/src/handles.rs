@@ -410,6 +410,74 @@ impl Job {
         call_result(self.call(|guest, store, raw| guest.set_client_certificate(store, raw, wit))?)
     }
 
+    /// Seconds the job may spend connecting and transferring since its
+    /// last resume (`get-maximum-download-time`, contract §16.2); 0 is no
+    /// limit.
+    pub fn maximum_download_time(&self) -> Result<u32> {
+        self.call(|guest, store, raw| guest.get_maximum_download_time(store, raw))
+    }
+
+    /// Sets the maximum download time (`set-maximum-download-time`).
+    pub fn set_maximum_download_time(&self, seconds: u32) -> Result<()> {
+        call_result(
+            self.call(|guest, store, raw| guest.set_maximum_download_time(store, raw, seconds))?,
+        )
+    }
+
+    /// Failures the job has met (`get-error-count`, contract §16.3).
+    pub fn error_count(&self) -> Result<u32> {
+        self.call(|guest, store, raw| guest.get_error_count(store, raw))
+    }
+
+    /// The most bytes the job's files may hold
+    /// (`get-maximum-download-size`, contract §16.7); 0 is no limit.
+    pub fn maximum_download_size(&self) -> Result<u64> {
+        self.call(|guest, store, raw| guest.get_maximum_download_size(store, raw))
+    }
+
+    /// Sets the maximum download size (`set-maximum-download-size`):
+    /// download jobs only, before the first resume.
+    pub fn set_maximum_download_size(&self, bytes: u64) -> Result<()> {
+        call_result(
+            self.call(|guest, store, raw| guest.set_maximum_download_size(store, raw, bytes))?,
+        )
+    }
+
+    /// Whether every attempt fetches the files whole from byte 0
+    /// (`get-dynamic-content`, contract §16.8).
+    pub fn dynamic_content(&self) -> Result<bool> {
+        self.call(|guest, store, raw| guest.get_dynamic_content(store, raw))
+    }
+
+    /// Sets dynamic content (`set-dynamic-content`): download jobs only,
+    /// before the first resume.
+    pub fn set_dynamic_content(&self, enabled: bool) -> Result<()> {
+        call_result(self.call(|guest, store, raw| guest.set_dynamic_content(store, raw, enabled))?)
+    }
+
+    /// Fetches file `index` from `remote_name` from now on
+    /// (`set-remote-name`, contract §16.5): download jobs only; the file
+    /// keeps what has arrived.
+    pub fn set_remote_name(&self, index: u32, remote_name: &str) -> Result<()> {
+        self.owned
+            .instance
+            .check_argument_bytes(remote_name.len())?;
+        call_result(
+            self.call(|guest, store, raw| guest.set_remote_name(store, raw, index, remote_name))?,
+        )
+    }
+
+    /// Replaces `old` by `new` at the start of every remote name that has
+    /// it (`replace-remote-prefix`): whether any had.
+    pub fn replace_remote_prefix(&self, old: &str, new: &str) -> Result<bool> {
+        self.owned
+            .instance
+            .check_argument_bytes(old.len() + new.len())?;
+        call_result(
+            self.call(|guest, store, raw| guest.replace_remote_prefix(store, raw, old, new))?,
+        )
+    }
+
     /// Each file's progress, in order (`get-file-progress`).
     pub fn file_progress(&self) -> Result<Vec<FileProgress>> {
         let files = self.call(|guest, store, raw| guest.get_file_progress(store, raw))?;

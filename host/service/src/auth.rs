@@ -67,10 +67,7 @@ impl RequestAuth {
             return Ok(RequestAuth::default());
         };
         let http = &details.http;
-        let unsupported = [
-            (!details.ranges.is_empty(), "file ranges"),
-            (details.dynamic, "dynamic content"),
-        ];
+        let unsupported = [(!details.ranges.is_empty(), "file ranges")];
         if let Some((_, what)) = unsupported.iter().find(|(set, _)| *set) {
             return Err(TransferFailure::Unsupported(format!(
                 "this host does not offer {what} yet"

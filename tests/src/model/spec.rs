@@ -11,6 +11,8 @@
 
 use std::collections::VecDeque;
 
+use super::download_time::DownloadTime;
+
 use bits_queue_host::{
     Action, Datetime, ErrorCode, FileInfo, FileMove, FileProgress, FileRef, Guid, JobError,
     JobErrorContext, JobPriority, JobState, JobTimes, JobType, NotifyEvent, Progress, QueueLimits,
@@ -76,6 +78,8 @@ pub struct ModelJob {
     /// An upload's phase (§14.2): `upload` until the server acknowledged
     /// every byte.
     pub phase: UploadPhase,
+    /// The maximum download time and the time used (§16.2).
+    pub download_time: DownloadTime,
 }
 
 impl ModelJob {
@@ -364,6 +368,7 @@ impl Model {
             last_run: None,
             ran: false,
             phase: UploadPhase::Upload,
+            download_time: DownloadTime::default(),
         });
         let index = self.jobs.len() - 1;
         self.queued.push(index);
@@ -459,6 +464,7 @@ impl Model {
     /// §9: the job changed: stamp its modification time, and notify.
     fn modified(&mut self, index: usize) {
         self.jobs[index].times.modification = self.now;
+        self.settle_download_time(index);
         self.notify(index, NotifyEvent::Modification);
     }
 
@@ -468,8 +474,16 @@ impl Model {
         job.state = JobState::Error;
         job.retry_at = None;
         job.times.modification = self.now;
+        self.settle_download_time(index);
         self.notify(index, NotifyEvent::Error);
         self.notify(index, NotifyEvent::Modification);
+    }
+
+    /// §16.2: the time used counts from entering `connecting` to leaving
+    /// `transferring`.
+    fn settle_download_time(&mut self, index: usize) {
+        let job = &mut self.jobs[index];
+        job.download_time.settle(job.state, self.now);
     }
 
     /// §5: a call that would change a job in a final state is refused first.
@@ -613,6 +627,8 @@ impl Model {
         if job.current_file().is_none() {
             return Err(ErrorCode::Empty);
         }
+        // §16.2: every successful resume starts the time used again.
+        job.download_time.restart();
         if matches!(
             job.state,
             JobState::Suspended | JobState::Error | JobState::TransientError
@@ -731,7 +747,10 @@ impl Model {
                 )
                 .then(|| job.deadline())
                 .flatten();
-                [retry, deadline]
+                let spent = job
+                    .download_time
+                    .deadline(job.state, job.times.modification);
+                [retry, deadline, spent]
             })
             .flatten()
             .min()
@@ -753,7 +772,17 @@ impl Model {
                 job.state,
                 JobState::TransientError | JobState::Queued | JobState::Connecting
             );
-            if watched && job.deadline().is_some_and(|at| at <= now) {
+            if job.download_time.spent(job.state, now) {
+                // §16.2: BG_E_MAXDOWNLOAD_TIMEOUT, naming the current file.
+                job.error = Some(JobError {
+                    context: JobErrorContext::GeneralQueueManager,
+                    hresult: 0x8020_0054,
+                    file_index: job.current_file().map(|f| f as u32),
+                    description: "the job used up its maximum download time".into(),
+                });
+                job.stalled_since = None;
+                self.enter_error(i);
+            } else if watched && job.deadline().is_some_and(|at| at <= now) {
                 job.stalled_since = None;
                 self.enter_error(i);
             } else if job.state == JobState::TransientError
@@ -1050,6 +1079,7 @@ impl Model {
             job.state = JobState::Transferred;
             job.times.transfer_completion = Some(now);
             job.times.modification = now;
+            self.settle_download_time(index);
             self.notify(index, NotifyEvent::Transferred);
             self.notify(index, NotifyEvent::Modification);
         }

@@ -2,9 +2,11 @@
 //! the transfer engine's rules and the journal's records.
 
 mod credentials;
+mod download_limits;
 mod engine;
 mod http_method;
 mod journal;
 mod proxy_settings;
+mod remote_names;
 mod security;
 mod upload;

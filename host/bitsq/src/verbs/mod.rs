@@ -10,6 +10,7 @@ mod admin;
 mod args;
 mod create;
 mod credentials;
+pub mod download_limits;
 mod failure;
 mod files;
 mod help;
@@ -19,6 +20,7 @@ mod method;
 mod monitor;
 mod notify;
 pub mod proxy;
+mod remote_names;
 mod reply;
 pub mod security;
 mod settings;
@@ -370,6 +372,69 @@ pub static VERBS: &[Verb] = &[
         about: "show the job's notify program and its parameters",
         access: Access::Reads,
         action: Action::Call(notify::getnotifycmdline),
+    },
+    Verb {
+        name: "setmaxdownloadtime",
+        args: "JOB SECONDS",
+        about: "set how long a job may spend transferring after a resume (zero: no limit)",
+        access: Access::Changes,
+        action: Action::Call(download_limits::setmaxdownloadtime),
+    },
+    Verb {
+        name: "getmaxdownloadtime",
+        args: "JOB",
+        about: "show a job's maximum download time",
+        access: Access::Reads,
+        action: Action::Call(download_limits::getmaxdownloadtime),
+    },
+    Verb {
+        name: "geterrorcount",
+        args: "JOB",
+        about: "show how many failures a job has met",
+        access: Access::Reads,
+        action: Action::Call(download_limits::geterrorcount),
+    },
+    Verb {
+        name: "setmaxdownloadsize",
+        args: "JOB BYTES",
+        about: "set the most bytes a download job's files may hold (zero: no limit)",
+        access: Access::Changes,
+        action: Action::Call(download_limits::setmaxdownloadsize),
+    },
+    Verb {
+        name: "getmaxdownloadsize",
+        args: "JOB",
+        about: "show a job's maximum download size",
+        access: Access::Reads,
+        action: Action::Call(download_limits::getmaxdownloadsize),
+    },
+    Verb {
+        name: "setdynamiccontent",
+        args: "JOB TRUE|FALSE",
+        about: "fetch a download job's files whole, from byte 0, on every attempt",
+        access: Access::Changes,
+        action: Action::Call(download_limits::setdynamiccontent),
+    },
+    Verb {
+        name: "getdynamiccontent",
+        args: "JOB",
+        about: "show whether a job has dynamic content",
+        access: Access::Reads,
+        action: Action::Call(download_limits::getdynamiccontent),
+    },
+    Verb {
+        name: "setremotename",
+        args: "JOB FILE_INDEX URL",
+        about: "fetch a download job's file from URL from now on (what arrived stays)",
+        access: Access::Changes,
+        action: Action::Call(remote_names::setremotename),
+    },
+    Verb {
+        name: "replaceremoteprefix",
+        args: "JOB OLD NEW",
+        about: "replace OLD by NEW at the start of a download job's remote names",
+        access: Access::Changes,
+        action: Action::Call(remote_names::replaceremoteprefix),
     },
     Verb {
         name: "monitor",

@@ -201,6 +201,7 @@ created:      TIME
 modified:     TIME
 transferred:  not yet
 retry:        after 600 s, no progress for 1209600 s ends it; notify flags 0x3
+limits:       maximum download time 7,776,000 s, error count 0
 https://example.com/a.iso -> /tmp/a.iso
 https://example.com/b.iso -> C:\\data\\b.iso
 2 file(s)
@@ -222,6 +223,7 @@ created:      TIME
 modified:     TIME
 transferred:  not yet
 retry:        after 600 s, no progress for 1209600 s ends it; notify flags 0x3
+limits:       maximum download time 7,776,000 s, error count 0
 {g2}: cancelled
 max-jobs 300, max-files-per-job 200
 max-jobs 10, max-files-per-job 20

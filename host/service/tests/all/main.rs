@@ -4,11 +4,13 @@
 //! shared (PostgreSQL) store that goes away.
 
 mod client_certs;
+mod download_limits;
 mod grouped_endings;
 mod liveness;
 mod lost_bytes;
 mod methods;
 mod redirects;
+mod remote_names;
 mod security_flags;
 mod shared_store;
 mod stalls;

@@ -519,6 +519,42 @@ impl GuestJob for JobResource {
     ) -> Result<(), types::CallError> {
         Err(types::CallError::NotImplemented)
     }
+
+    fn get_maximum_download_time(&self) -> u32 {
+        0
+    }
+
+    fn set_maximum_download_time(&self, _seconds: u32) -> Result<(), types::CallError> {
+        Err(types::CallError::NotImplemented)
+    }
+
+    fn get_error_count(&self) -> u32 {
+        0
+    }
+
+    fn get_maximum_download_size(&self) -> u64 {
+        0
+    }
+
+    fn set_maximum_download_size(&self, _bytes: u64) -> Result<(), types::CallError> {
+        Err(types::CallError::NotImplemented)
+    }
+
+    fn get_dynamic_content(&self) -> bool {
+        false
+    }
+
+    fn set_dynamic_content(&self, _enabled: bool) -> Result<(), types::CallError> {
+        Err(types::CallError::NotImplemented)
+    }
+
+    fn set_remote_name(&self, _index: u32, _remote_name: String) -> Result<(), types::CallError> {
+        Err(types::CallError::NotImplemented)
+    }
+
+    fn replace_remote_prefix(&self, _old: String, _new: String) -> Result<bool, types::CallError> {
+        Err(types::CallError::NotImplemented)
+    }
 }
 
 /// The journal of a queue that keeps nothing: no changes, and no record it
