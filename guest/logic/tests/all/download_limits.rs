@@ -6,10 +6,12 @@ use bits_queue_contract::job_limits::{
     DEFAULT_MAXIMUM_DOWNLOAD_TIME, MAX_DOWNLOAD_SIZE_LIMIT_REACHED, MAXDOWNLOAD_TIMEOUT,
 };
 use bits_queue_contract::{
-    Action, CallError, Change, Datetime, FileRef, JobErrorContext, NotifyEvent, TransferFailure,
+    Action, CallError, Change, Datetime, JobErrorContext, NotifyEvent, TransferFailure,
     TransferOrder,
 };
 use bits_queue_logic::clock::ManualClock;
+
+use crate::engine::stops;
 use bits_queue_logic::queue::{JobRef, QueueState};
 use bits_queue_logic::random::SplitMix64;
 use bits_queue_logic::{JobState, JobType};
@@ -34,7 +36,7 @@ fn download(queue: &QueueState, files: usize) -> JobRef {
 }
 
 /// Polls; the one start order there must be.
-fn start(queue: &QueueState) -> TransferOrder {
+pub(crate) fn start(queue: &QueueState) -> TransferOrder {
     let orders: Vec<TransferOrder> = queue
         .poll()
         .into_iter()
@@ -45,16 +47,6 @@ fn start(queue: &QueueState) -> TransferOrder {
         .collect();
     assert_eq!(orders.len(), 1, "{orders:?}");
     orders.into_iter().next().unwrap()
-}
-
-fn stops(actions: &[Action]) -> Vec<FileRef> {
-    actions
-        .iter()
-        .filter_map(|a| match a {
-            Action::Stop(file) => Some(*file),
-            _ => None,
-        })
-        .collect()
 }
 
 fn error_notices(actions: &[Action]) -> usize {

@@ -45,7 +45,8 @@ fn starts(actions: &[Action]) -> Vec<TransferOrder> {
         .collect()
 }
 
-fn stops(actions: &[Action]) -> Vec<FileRef> {
+/// The files the actions stop.
+pub(crate) fn stops(actions: &[Action]) -> Vec<FileRef> {
     actions
         .iter()
         .filter_map(|a| match a {

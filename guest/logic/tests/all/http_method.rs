@@ -4,24 +4,13 @@
 //! good, transient failures fatal, each start from 0), what an order's
 //! details carry, and that the method survives a record as version 6.
 
-use bits_queue_contract::{Action, CallError, ErrorCode, FileRef, TransferFailure, TransferOrder};
-use bits_queue_logic::queue::{JobRef, QueueState};
+use bits_queue_contract::{CallError, ErrorCode, FileRef, TransferFailure};
+use bits_queue_logic::queue::JobRef;
 use bits_queue_logic::{JobPriority, JobState, JobType};
 
 use crate::credentials::{download, queue, read_back, records};
 
-fn started(queue: &QueueState) -> TransferOrder {
-    let orders: Vec<_> = queue
-        .poll()
-        .into_iter()
-        .filter_map(|a| match a {
-            Action::Start(order) => Some(order),
-            _ => None,
-        })
-        .collect();
-    assert_eq!(orders.len(), 1, "{orders:?}");
-    orders[0].clone()
-}
+use crate::download_limits::start as started;
 
 fn first(job: &JobRef) -> FileRef {
     FileRef {
