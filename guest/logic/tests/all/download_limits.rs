@@ -341,9 +341,9 @@ fn dynamic_content_starts_every_attempt_at_zero() {
 }
 
 /// §14.1: a job with these properties at their defaults keeps the oldest
-/// record format; one that ran needs version 6, which reads back exactly.
+/// record format; one that ran needs version 8, which reads back exactly.
 #[test]
-fn the_properties_are_journaled_in_version_6() {
+fn the_properties_are_journaled_in_version_8() {
     let (queue, clock) = queue();
     let job = download(&queue, 1);
     let version = |queue: &QueueState| match queue.take_changes().last() {
@@ -353,7 +353,7 @@ fn the_properties_are_journaled_in_version_6() {
     assert_eq!(version(&queue), 1);
     job.set_maximum_download_size(7).unwrap();
     job.set_dynamic_content(true).unwrap();
-    assert_eq!(version(&queue), 6);
+    assert_eq!(version(&queue), 8);
     job.resume().unwrap();
     let file = start(&queue).file;
     clock.advance(3);

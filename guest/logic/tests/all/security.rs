@@ -1,7 +1,7 @@
 //! Security flags and client certificates (docs/contract.md §15.4–§15.5),
 //! natively: what each setter accepts and refuses (a refusal changes
 //! nothing), that a final job refuses and still answers, that setting the
-//! flags restarts no file, that both survive a record as version 6 while a
+//! flags restarts no file, that both survive a record as version 7 while a
 //! job without them keeps its older version, and that orders carry them
 //! only to a host that declared it reads details.
 
@@ -139,10 +139,10 @@ fn setting_the_flags_restarts_no_file() {
 }
 
 #[test]
-fn flags_and_certificate_survive_a_record_as_version_6() {
+fn flags_and_certificate_survive_a_record_as_version_7() {
     let queue = queue();
     let job = download(&queue);
-    assert!(last_record(&queue)[0] < 6, "the default needs no version 6");
+    assert!(last_record(&queue)[0] < 7, "the default needs no version 7");
     job.set_notify_cmd_line(Some(NotifyCmdLine {
         program: "/bin/true".into(),
         parameters: String::new(),
@@ -152,29 +152,29 @@ fn flags_and_certificate_survive_a_record_as_version_6() {
     job.set_security_flags(0x0912).unwrap();
     job.set_client_certificate(Some(thumbprint(20))).unwrap();
     let bytes = last_record(&queue);
-    assert_eq!(bytes[0], 6);
+    assert_eq!(bytes[0], 7);
     let other = put(job.id(), bytes.clone()).unwrap();
     let restored = other.get_job(&job.id()).unwrap();
     assert_eq!(restored.security_flags(), 0x0912);
     assert_eq!(restored.client_certificate(), Some(thumbprint(20)));
     assert!(restored.notify_cmd_line().is_some(), "version 5's part too");
 
-    // A subject alone, without a notify command line, is version 6 too.
+    // A subject alone, without a notify command line, is version 7 too.
     job.set_notify_cmd_line(None).unwrap();
     job.set_security_flags(0).unwrap();
     job.set_client_certificate(Some(subject("MY", "CN=ann")))
         .unwrap();
     let subject_only = last_record(&queue);
-    assert_eq!(subject_only[0], 6);
+    assert_eq!(subject_only[0], 7);
     put(job.id(), subject_only).unwrap();
 
-    // Back to the defaults: the job leaves version 6.
+    // Back to the defaults: the job leaves version 7.
     job.set_client_certificate(None).unwrap();
-    assert!(last_record(&queue)[0] < 6);
+    assert!(last_record(&queue)[0] < 7);
 
     // A record holding what a call would refuse is unreadable: a flag
     // outside 0x0B1F, a thumbprint's kind byte that names nothing, and a
-    // version 6 that holds only defaults.
+    // version 7 that holds only defaults.
     let flags_at = bytes.len() - (1 + 1 + 2 + 1 + 20) - 2;
     assert_eq!(&bytes[flags_at..flags_at + 2], &[0x92, 0x12]);
     let mut forged = bytes.clone();
@@ -187,7 +187,7 @@ fn flags_and_certificate_survive_a_record_as_version_6() {
     assert!(put(job.id(), forged).is_err());
     let mut forged = bytes[..flags_at].to_vec();
     forged.extend([0, 0]);
-    assert!(put(job.id(), forged).is_err(), "a needless version 6");
+    assert!(put(job.id(), forged).is_err(), "a needless version 7");
 }
 
 #[test]
