@@ -292,7 +292,7 @@ pub static VERBS: &[Verb] = &[
     Verb {
         name: "setsecurityflags",
         args: "JOB VALUE",
-        about: "set certificate checks and the redirect policy (Windows' bits, decimal or hex)",
+        about: "set certificate checks and redirect policy (Windows' bits, decimal/hex)",
         access: Access::Changes,
         action: Action::Call(security::setsecurityflags),
     },
@@ -411,7 +411,7 @@ pub static VERBS: &[Verb] = &[
     Verb {
         name: "setdynamiccontent",
         args: "JOB TRUE|FALSE",
-        about: "fetch a download job's files whole, from byte 0, on every attempt",
+        about: "fetch a download job's files whole, from their start, on every attempt",
         access: Access::Changes,
         action: Action::Call(download_limits::setdynamiccontent),
     },

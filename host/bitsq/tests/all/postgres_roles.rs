@@ -129,6 +129,9 @@ fn a_dml_only_role_runs_every_verb_after_migrate() {
         (&["setnotifyflags", &id, "3"], Expect::Ok),
         (&["setcustomheaders", &id, "X-Tenant: dml"], Expect::Ok),
         (&["getcustomheaders", &id], Expect::Ok),
+        // GET keeps the job a plain download (the service fetches it below).
+        (&["sethttpmethod", &id, "GET"], Expect::Ok),
+        (&["gethttpmethod", &id], Expect::Ok),
         (&["removecredentials", &id, "server", "basic"], Expect::Ok),
         // Secrets go to `bitsq_secrets`, which the role may write too.
         (
