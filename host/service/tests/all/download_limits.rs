@@ -10,7 +10,7 @@ use bits_queue_tests::http_server::{Fault, test_bytes};
 use crate::transfers::{PATIENCE, Setup};
 
 /// A download of `url` to `name`, set up by `set` before its resume.
-fn download(s: &Setup, url: &str, name: &str, set: impl FnOnce(&Job)) -> Job {
+pub(crate) fn download(s: &Setup, url: &str, name: &str, set: impl FnOnce(&Job)) -> Job {
     let job = s
         .queue
         .manager()

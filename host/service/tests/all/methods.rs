@@ -4,24 +4,15 @@
 //! connection is fatal, and the resumed job asks for the whole file
 //! again), and turned into GET by a 303 only.
 
-use bits_queue_host::{Job, JobState, JobType};
+use bits_queue_host::{Job, JobState};
 use bits_queue_tests::http_server::{Fault, Logged, test_bytes};
 
+use crate::download_limits::download;
 use crate::transfers::Setup;
 
 /// A resumed download of `url` to `name` with `method`.
 fn download_with(s: &Setup, method: &str, url: &str, name: &str) -> Job {
-    let job = s
-        .queue
-        .manager()
-        .unwrap()
-        .create_job(name, JobType::Download)
-        .unwrap();
-    job.add_file(url, s.local(name).to_str().unwrap()).unwrap();
-    job.set_http_method(method).unwrap();
-    job.resume().unwrap();
-    s.service().wake();
-    job
+    download(s, url, name, |job| job.set_http_method(method).unwrap())
 }
 
 fn has_header(request: &Logged, header: &str) -> bool {
