@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use bits_queue_host::{Action, FileMove};
 
 use crate::confine::Confinement;
+use crate::fence::Generations;
 use crate::sync_many::sync_files;
 
 /// What went wrong with one file of a `commit` or `discard`.
@@ -36,10 +37,7 @@ impl std::error::Error for FileActionError {}
 pub fn carry_out(action: &Action, confinement: &Confinement) -> Vec<FileActionError> {
     match action {
         Action::Commit(moves) => commit_all(moves, confinement),
-        Action::Discard(names) => names
-            .iter()
-            .filter_map(|name| discard(name, confinement).err())
-            .collect(),
+        Action::Discard(names) => discard_all(names, confinement),
         _ => Vec::new(),
     }
 }
@@ -64,9 +62,18 @@ fn sync(path: &Path) -> io::Result<()> {
 /// answered before the syncs.
 fn commit_all(moves: &[FileMove], confinement: &Confinement) -> Vec<FileActionError> {
     let mut errors = Vec::new();
-    let mut ready = Vec::new();
+    let mut checked = Vec::new();
     for file in moves {
-        match check(file, confinement) {
+        match confined(file, confinement) {
+            Ok(paths) => checked.push((file, paths)),
+            Err(e) => errors.push(e),
+        }
+    }
+    // Each directory read once for the whole commit (fence::Generations).
+    let generations = Generations::scan(checked.iter().map(|(_, (_, t))| t.as_path()));
+    let mut ready = Vec::new();
+    for (file, (local, temporary)) in checked {
+        match check(file, local, temporary, &generations) {
             Ok(Some((newest, local, temporary))) => ready.push((file, newest, local, temporary)),
             Ok(None) => {}
             Err(e) => errors.push(e),
@@ -85,8 +92,10 @@ fn commit_all(moves: &[FileMove], confinement: &Confinement) -> Vec<FileActionEr
             continue;
         }
         // Older generations' files: those of hosts whose lease was taken over.
-        for older in crate::fence::all(temporary).unwrap_or_default() {
-            let _ = fs::remove_file(older);
+        for older in generations.all(temporary).unwrap_or_default() {
+            if older != *newest {
+                let _ = fs::remove_file(older);
+            }
         }
         if let Some(dir) = local.parent()
             && !dirs.iter().any(|d| d == dir)
@@ -102,22 +111,34 @@ fn commit_all(moves: &[FileMove], confinement: &Confinement) -> Vec<FileActionEr
     errors
 }
 
-/// The paths of a move, checked: the newest generation's temporary file
-/// (where hosts share the queue, `fence`), the local name, and the
-/// temporary name it was derived from; all inside the confinement, and the
-/// local name replaceable. `None` when a temporary file that is gone left
-/// the local file there (a commit carried out before a crash: done).
-fn check(
+/// The local and temporary names of a move, both inside the confinement.
+fn confined(
     file: &FileMove,
     confinement: &Confinement,
-) -> Result<Option<(PathBuf, PathBuf, PathBuf)>, FileActionError> {
+) -> Result<(PathBuf, PathBuf), FileActionError> {
     let local = confinement
         .check_write(Path::new(&file.local_name))
         .map_err(|e| error(&file.local_name, e))?;
     let temporary = confinement
         .check_write(Path::new(&file.temporary_name))
         .map_err(|e| error(&file.temporary_name, e))?;
-    let newest = crate::fence::newest(&temporary).map_err(|e| error(&file.temporary_name, e))?;
+    Ok((local, temporary))
+}
+
+/// The paths of a move, checked: the newest generation's temporary file
+/// (where hosts share the queue, `fence`), the local name, and the
+/// temporary name it was derived from; the local name replaceable. `None`
+/// when a temporary file that is gone left the local file there (a commit
+/// carried out before a crash: done).
+fn check(
+    file: &FileMove,
+    local: PathBuf,
+    temporary: PathBuf,
+    generations: &Generations,
+) -> Result<Option<(PathBuf, PathBuf, PathBuf)>, FileActionError> {
+    let newest = generations
+        .newest(&temporary)
+        .map_err(|e| error(&file.temporary_name, e))?;
     let Some(newest) = newest else {
         return if local.exists() {
             Ok(None)
@@ -134,13 +155,30 @@ fn check(
     Ok(Some((newest, local, temporary)))
 }
 
+/// Deletes temporary files, file by file (a failed file does not stop the
+/// others), each directory read once (fence::Generations).
+fn discard_all(names: &[String], confinement: &Confinement) -> Vec<FileActionError> {
+    let mut errors = Vec::new();
+    let mut paths = Vec::new();
+    for name in names {
+        match confinement.check_write(Path::new(name)) {
+            Ok(path) => paths.push((name, path)),
+            Err(e) => errors.push(error(name, e)),
+        }
+    }
+    let generations = Generations::scan(paths.iter().map(|(_, path)| path.as_path()));
+    for (name, path) in paths {
+        if let Err(e) = discard(name, path, &generations) {
+            errors.push(e);
+        }
+    }
+    errors
+}
+
 /// Deletes a temporary file, every generation's (`fence`); one already
 /// gone is fine.
-fn discard(name: &str, confinement: &Confinement) -> Result<(), FileActionError> {
-    let path = confinement
-        .check_write(Path::new(name))
-        .map_err(|e| error(name, e))?;
-    let mut files = crate::fence::all(&path).map_err(|e| error(name, e))?;
+fn discard(name: &str, path: PathBuf, generations: &Generations) -> Result<(), FileActionError> {
+    let mut files = generations.all(&path).map_err(|e| error(name, e))?;
     if files.is_empty() {
         files.push(path);
     }
