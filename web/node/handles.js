@@ -7,7 +7,7 @@
 //   - refuses a blank display name, as the page does;
 //   - refuses with E_NOTIMPL what this host cannot do (refusals.js:
 //     proxy settings other than preconfig, client certificates, TLS
-//     security flags and redirect policies, the notify program);
+//     security flags and redirect policies);
 //   - gives progress records that JSON.stringify can write (bigints as numbers).
 
 import { asQueueError, refuseBlankName, refuseUnsupported } from './refusals.js';

@@ -16,11 +16,14 @@
 // enter the journal: they live in JOURNAL.secrets/ beside it, a directory
 // only the process's user can open (0700, each file 0600), and a job's are
 // deleted once its removal is stored. The journal itself is written 0600.
+// A job's notify program (setNotifyCmdLine) runs as this process's user
+// (node/notify.js).
 
 import { EngineHost } from '../public/engine/host.js';
 import { createHash } from 'node:crypto';
 import { fileJournal } from './file-journal.js';
 import { fileSecrets } from './file-secrets.js';
+import { runNotifyCommand } from './notify.js';
 import { WEB_HASHES } from '../public/engine/digest.js';
 import { nodeFiles } from './fs-files.js';
 import { nodeSources, readableDirs } from './fs-sources.js';
@@ -212,6 +215,8 @@ export async function openQueue({ journal, events = {}, fetch = globalThis.fetch
     },
     fetch,
     secrets: fileSecrets(journal),
+    // The notify program (contract §16.1) runs as this process's user.
+    runCommand: runNotifyCommand,
     // Digest answers MD5 challenges too: Node has MD5, WebCrypto does not.
     hashes: { ...WEB_HASHES, MD5: async (text) => createHash('md5').update(text).digest('hex') },
     events: {

@@ -107,7 +107,7 @@ const UNSUPPORTED_FLAGS = 0x071f;
  * Node refuses up front, with E_NOTIMPL, settings its transfers could not
  * honour (they would end the job as `unsupported` at its next start):
  * proxy usage other than preconfig, a client certificate, TLS security
- * flags and redirect policies, and a notify program (this host runs none).
+ * flags and redirect policies.
  */
 export function refuseUnsupported(method, args, types) {
   const [value] = args;
@@ -119,8 +119,6 @@ export function refuseUnsupported(method, args, types) {
     [argument, why] = ['certificate', 'this host has no certificate store to present a client certificate from'];
   } else if (method === 'setSecurityFlags' && typeof value === 'number' && (value & UNSUPPORTED_FLAGS) !== 0) {
     [argument, why] = ['value', `0x${(value & UNSUPPORTED_FLAGS).toString(16)}: this host cannot change certificate checks or the redirect policy (0x800 alone is taken)`];
-  } else if (method === 'setNotifyCmdLine' && value !== undefined && value !== null) {
-    [argument, why] = ['command', 'this host runs no notify program; listen for the queue\'s "notify" events instead'];
   }
   if (why === null) return;
   throw new QueueError({ code: 'not-implemented', method, argument, why, hresult: types.callHresult('not-implemented') });

@@ -243,6 +243,24 @@ test('uploads carry the credentials on every packet', { timeout: 60_000 }, async
   }
 });
 
+test('the notify program runs once, with the job\'s GUID, after transferred', { timeout: 60_000 }, async () => {
+  const out = join(dir, 'notified.txt');
+  const job = await download('notified.bin', '/bearer', (j) => {
+    j.setCredentials({ target: 'server', scheme: 'bearer', userName: '', password: TOKEN });
+    j.setNotifyCmdLine({ program: '/bin/sh', parameters: `sh -c "echo \\"$BITSQ_JOB_ID $BITSQ_JOB_EVENT $0\\" >> ${out}" argv-zero-is-sh` });
+  });
+  assert.equal(await queue.waitFor(job, ['transferred', 'error']), 'transferred');
+  const guid = queue.component.types.guidToString(job.getId());
+  let text = '';
+  while (!text.includes('\n')) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    text = await readFile(out, 'utf8').catch(() => '');
+  }
+  assert.equal(text, `${guid} transferred argv-zero-is-sh\n`);
+  await queue.change(() => job.complete());
+  assert.equal(await readFile(out, 'utf8'), text, 'run once');
+});
+
 test('what this host cannot do is refused with E_NOTIMPL at the call', async () => {
   const job = await queue.change(() => queue.jobs.createJob('refused settings', 'download'));
   const notImplemented = async (call, argument) =>
@@ -250,7 +268,6 @@ test('what this host cannot do is refused with E_NOTIMPL at the call', async () 
   await notImplemented(() => job.setProxySettings({ usage: 'no-proxy', proxyList: '', bypassList: '' }), 'settings');
   await notImplemented(() => job.setClientCertificate({ store: 'MY', id: { tag: 'subject', val: 'me' } }), 'certificate');
   await notImplemented(() => job.setSecurityFlags(0x4), 'value');
-  await notImplemented(() => job.setNotifyCmdLine({ program: '/bin/true', parameters: '' }), 'command');
   // Outside change(), a setter of §15 is refused like every changing call.
   assert.throws(() => job.setCustomHeaders('X-A: 1\r\n'), /setCustomHeaders changes the queue/);
   await queue.change(() => job.cancel());

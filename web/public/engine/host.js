@@ -11,6 +11,9 @@
 //            file (engine/upload.js); without it the host does not upload
 //   secrets: the secret store (engine/secrets.js): credentials and
 //            write-only custom headers, never in the journal
+//   runCommand(command, guid, event) → exit code | null: runs a job's
+//            notify program (contract §16.1); without it (a browser) the
+//            host never takes them, and a due run waits in the job
 //
 // Every call into the component is synchronous, so the host needs no locks;
 // what it orders is its own asynchronous work: one "turn" at a time (poll,
@@ -43,6 +46,7 @@ export class EngineHost {
   #events;
   #secrets;
   #hashes;
+  #runCommand;
   #manager;
   /** fileKey → { file, temporaryName, controller, done } for transfers this host runs. */
   #transfers = new Map();
@@ -60,10 +64,11 @@ export class EngineHost {
    * @param fragmentSize  the upload fragment size in bytes (contract §14.3)
    * @param secrets  the secret store (engine/secrets.js; in memory when not given)
    * @param hashes  digest's hashes (engine/digest.js): SHA-256 unless more are given
+   * @param runCommand  runs a notify program (Node: node/notify.js), or null
    * @param events  optional callbacks: notify({ job, guid, event }), turn(),
    *   progress({ guid, fileIndex, bytes }), fileError({ path, reason }), error(error)
    */
-  constructor({ component, files, journal, sources = null, fragmentSize = DEFAULT_FRAGMENT, fetch = globalThis.fetch.bind(globalThis), events = {}, secrets = memorySecrets(), hashes = WEB_HASHES }) {
+  constructor({ component, files, journal, sources = null, fragmentSize = DEFAULT_FRAGMENT, fetch = globalThis.fetch.bind(globalThis), events = {}, secrets = memorySecrets(), hashes = WEB_HASHES, runCommand = null }) {
     this.#component = component;
     this.#files = files;
     this.#sources = sources;
@@ -73,6 +78,7 @@ export class EngineHost {
     this.#events = events;
     this.#secrets = secrets;
     this.#hashes = hashes;
+    this.#runCommand = runCommand;
     this.#manager = new component.manager.JobManager();
   }
 
@@ -197,6 +203,8 @@ export class EngineHost {
     clearTimeout(this.#timer);
     const { engine } = this.#component;
     const actions = engine.poll();
+    // Notify programs due: taking them marks them running, a change stored with the rest.
+    const commands = this.#runCommand ? (engine.takeNotifyCommands?.() ?? []) : [];
     const changes = this.#component.journal.takeChanges();
     // Secrets first: a transfer this turn starts may read them.
     await this.#carryOutSecretOps();
@@ -209,6 +217,7 @@ export class EngineHost {
     for (const change of changes) {
       if (change.tag === 'remove' && !cancelling.has(guidText(change.val))) await this.#forgetSecrets(guidText(change.val));
     }
+    for (const command of commands) this.#runNotify(command);
     if (cancels.length > 0) {
       sendCancels(cancels, {
         fetch: this.#fetch,
@@ -242,6 +251,20 @@ export class EngineHost {
     } catch (error) {
       this.#events.error?.(new Error(`the secret store failed (${error.message}); the job's credentials or write-only headers were not kept`));
     }
+  }
+
+  /** Runs one notify program once its running mark is stored, then reports how it ended. */
+  #runNotify({ job, event, command }) {
+    const guid = this.#component.types.guidToString(job);
+    Promise.resolve()
+      .then(() => this.#runCommand(command, guid, event))
+      .catch(() => null)
+      .then((code) => {
+        if (this.#closed) return;
+        // A refusal: the job left the state, or the queue, meanwhile.
+        this.#call(() => this.#component.engine.reportCommandExit(job, event, code ?? undefined));
+        this.#schedule();
+      });
   }
 
   /** Forgets a job's secrets; one that cannot be deleted is reported (the job is gone either way). */
