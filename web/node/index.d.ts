@@ -75,6 +75,8 @@ export interface HostCallbacks {
   progress?(progress: { guid: string; fileIndex: number; bytes: bigint }): void;
   turn?(): void;
   fileError?(error: { path: string; reason: string }): void;
+  /** After each Cancel-Session attempt for a cancelled upload's open session. */
+  sessionCancel?(attempt: { sessionId: string; ended: boolean }): void;
   error?(error: Error): void;
 }
 

@@ -32,6 +32,8 @@ let bits;
 /** The origin that demands credentials, and another one a redirect leads to. */
 let main;
 let other;
+/** The host's sessionCancel events: { sessionId, ended } after each Cancel-Session attempt. */
+const cancelAttempts = [];
 
 /** A server on 127.0.0.1 that logs every request's headers and answers with `route`. */
 function startLogged(route) {
@@ -89,7 +91,7 @@ before(async () => {
   });
   bits = await startBitsServer();
   dir = await mkdtemp(join(tmpdir(), 'bits-queue-node-auth-'));
-  queue = await openQueue({ journal: join(dir, 'journal.json'), allowRead: [dir] });
+  queue = await openQueue({ journal: join(dir, 'journal.json'), allowRead: [dir], events: { sessionCancel: (attempt) => cancelAttempts.push(attempt) } });
 });
 
 after(async () => {
@@ -238,6 +240,37 @@ test('uploads carry the credentials on every packet', { timeout: 60_000 }, async
     assert.ok(packets.some((p) => p.headers.authorization === expected));
     assert.ok(packets.filter((p) => p.status >= 200 && p.status < 300).every((p) => p.headers.authorization === expected));
     await queue.change(() => job.complete());
+  } finally {
+    bits.requireAuth(null);
+  }
+});
+
+test("a cancelled upload's Cancel-Session carries the credentials, read after the removal was stored; then they are deleted", { timeout: 60_000 }, async () => {
+  const { writeFile } = await import('node:fs/promises');
+  const local = join(dir, 'cancelled.bin');
+  await writeFile(local, BODY);
+  const expected = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`;
+  bits.requireAuth(expected);
+  // Every packet is asked twice (its 401, then with basic): the Fragment's answered try is held.
+  bits.fault('pass', 'pass', 'pass', 'hold');
+  const at = bits.log.length;
+  try {
+    const job = await queue.change(() => {
+      const created = queue.jobs.createJob('cancelled upload with basic', 'upload');
+      created.addFile(bits.url('/uploads/cancelled.bin'), local);
+      created.setCredentials({ target: 'server', scheme: 'basic', userName: USER, password: PASSWORD });
+      created.resume();
+      return created;
+    });
+    const guid = queue.component.types.guidToString(job.getId());
+    const held = () => since(bits.log, at).some((p) => p.packetType === 'Fragment' && p.headers.authorization === expected);
+    while (!held()) await new Promise((resolve) => setTimeout(resolve, 20));
+    await queue.change(() => job.cancel());
+    while (!cancelAttempts.some((attempt) => attempt.ended)) await new Promise((resolve) => setTimeout(resolve, 20));
+    const cancels = since(bits.log, at).filter((p) => p.packetType === 'Cancel-Session');
+    assert.deepEqual(cancels.map((p) => [p.status, p.headers.authorization]), [[401, undefined], [200, expected]]);
+    const store = join(dir, 'journal.json.secrets');
+    while ((await readdir(store)).includes(guid)) await new Promise((resolve) => setTimeout(resolve, 20));
   } finally {
     bits.requireAuth(null);
   }
