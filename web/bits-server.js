@@ -14,7 +14,11 @@
 // Sessions outlive connections; an unknown session id is answered 400 with
 // BG_E_SESSION_NOT_FOUND. Errors carry BITS-Error-Code and -Context in hex.
 // GET serves upload-reply's reply and the uploads closed so far. A page of
-// another origin (the dev server's) may post: CORS preflights are answered.
+// another origin (the dev server's) may post: CORS preflights are answered
+// (any request header the page asks for, so its jobs' custom headers too).
+// `requireAuth(value)` makes every request without exactly that
+// `Authorization` a 401 with a Basic challenge; the log keeps each
+// request's headers, so tests can see what reached the server.
 
 import { createServer } from 'node:net';
 
@@ -35,7 +39,7 @@ const hex = (code) => `0x${code.toString(16).toUpperCase().padStart(8, '0')}`;
 
 /** The request headers a page may send, and the answer's it may read. */
 const CORS_REQUEST_HEADERS = 'BITS-Packet-Type, BITS-Session-Id, BITS-Supported-Protocols, Content-Name, Content-Range, Content-Type';
-const CORS_EXPOSED = 'BITS-Packet-Type, BITS-Protocol, BITS-Session-Id, BITS-Received-Content-Range, BITS-Error-Code, BITS-Error-Context, BITS-Reply-URL, BITS-Host-Id, BITS-Host-Id-Fallback-Timeout, ETag';
+const CORS_EXPOSED = 'BITS-Packet-Type, BITS-Protocol, BITS-Session-Id, BITS-Received-Content-Range, BITS-Error-Code, BITS-Error-Context, BITS-Reply-URL, BITS-Host-Id, BITS-Host-Id-Fallback-Timeout, ETag, WWW-Authenticate';
 
 /**
  * Starts the server on 127.0.0.1:`port` (0: a free one). `origin`: a page
@@ -55,6 +59,7 @@ export function startBitsServer({ port = 0, origin = null } = {}) {
     reply: null,
     nextSession: 0,
     origin,
+    authorization: null,
   };
   const sockets = new Set();
   const server = createServer((socket) => {
@@ -84,6 +89,8 @@ export function startBitsServer({ port = 0, origin = null } = {}) {
         /** Every request so far: { packetType, path, session, range, status, received }. */
         log: state.log,
         setOrigin: (value) => (state.origin = value),
+        /** Every later request must carry exactly this `Authorization` (null: none needed). */
+        requireAuth: (value) => (state.authorization = value),
         close: () =>
           new Promise((done) => {
             server.close(() => done());
@@ -121,6 +128,7 @@ function serveConnection(socket, state) {
       path: request.path,
       session: request.header('bits-session-id') ?? null,
       range: request.header('content-range') ?? null,
+      headers: request.headers,
       status: 0,
       received: 0,
     };
@@ -170,7 +178,7 @@ function parseHead(text) {
   }
   // An absolute URI names the path after its authority.
   const target = match[2].replace(/^[a-z]+:\/\/[^/]*/i, '') || '/';
-  return { method: match[1], path: target.split('?')[0], header: (name) => headers.get(name) };
+  return { method: match[1], path: target.split('?')[0], header: (name) => headers.get(name), headers: Object.fromEntries(headers) };
 }
 
 function writeAnswer(socket, request, { status, headers = {}, body = Buffer.alloc(0) }, origin) {
@@ -215,10 +223,13 @@ function handle(state, request, body) {
       status: 204,
       headers: {
         'Access-Control-Allow-Methods': 'BITS_POST, GET',
-        'Access-Control-Allow-Headers': CORS_REQUEST_HEADERS,
+        'Access-Control-Allow-Headers': request.header('access-control-request-headers') || CORS_REQUEST_HEADERS,
         'Access-Control-Max-Age': '600',
       },
     };
+  }
+  if (state.authorization !== null && request.header('authorization') !== state.authorization) {
+    return { status: 401, headers: { 'WWW-Authenticate': 'Basic realm="bits-server"' }, body: Buffer.from('authorization required') };
   }
   if (request.method === 'GET' || request.method === 'HEAD') {
     if (state.reply?.path === request.path) return { status: 200, headers: { ETag: '"reply-1"' }, body: state.reply.body };

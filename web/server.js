@@ -9,6 +9,12 @@
 // Beside it runs a BITS upload server (bits-server.js) for the page's
 // uploads, on a port of its own (Node's HTTP parser refuses the BITS_POST
 // method), allowing this server's origin; /control/state names its URL.
+// For the credential tests (contract §15.1–§15.2), /protected/NAME serves
+// the test file NAME only to a request that carries what `state.auth`
+// names (set in-process by a test: { basic: 'user:password', bearer:
+// 'token', header: ['X-Name', 'value'] }, any of them), else 401 with a
+// Basic challenge; `state.seen` keeps each such request's Authorization and
+// headers. /redirect?to=URL answers 302 to URL.
 //
 //   node server.js [--port N]     (or PORT=N; 0 picks a free port; with
 //                                 neither, 8080, or a free port if 8080 is taken)
@@ -86,6 +92,15 @@ function controlState(state) {
   return { dropNext: state.dropNext, files, uploads: state.bits ? state.bits.url('/uploads/') : null };
 }
 
+/** Whether `request` carries one of the credentials `auth` names. */
+function authorized(request, auth) {
+  if (!auth) return false;
+  const given = request.headers.authorization ?? '';
+  if (auth.basic && given === `Basic ${Buffer.from(auth.basic).toString('base64')}`) return true;
+  if (auth.bearer && given === `Bearer ${auth.bearer}`) return true;
+  return Boolean(auth.header && request.headers[auth.header[0].toLowerCase()] === auth.header[1]);
+}
+
 async function handle(request, response, state) {
   const send = (status, text) => {
     response.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
@@ -114,6 +129,18 @@ async function handle(request, response, state) {
   }
   if (pathname === '/control/state') return sendJson(controlState(state));
   if (pathname.startsWith('/files/')) return serveTestFile(pathname.slice('/files/'.length), request, response, state);
+  if (pathname.startsWith('/protected/')) {
+    state.seen.push({ path: pathname, headers: { ...request.headers } });
+    if (!authorized(request, state.auth)) {
+      response.writeHead(401, { 'WWW-Authenticate': 'Basic realm="bits-queue tests"', 'Content-Type': 'text/plain', 'Cache-Control': 'no-store' });
+      return response.end('authorization required\n');
+    }
+    return serveTestFile(pathname.slice('/protected/'.length), request, response, state);
+  }
+  if (pathname === '/redirect') {
+    response.writeHead(302, { Location: new URLSearchParams(query).get('to') ?? '/', 'Cache-Control': 'no-store' });
+    return response.end();
+  }
 
   const { file, status } = resolveRequestPath(pathname);
   if (!file) return send(status, status === 400 ? 'bad request' : 'not found');
@@ -150,7 +177,7 @@ export async function startServer({ port = DEFAULT_PORT } = {}) {
 }
 
 function listen(port) {
-  const state = { dropNext: false, requests: [], bits: null };
+  const state = { dropNext: false, requests: [], bits: null, auth: null, seen: [] };
   const server = createServer((request, response) => {
     handle(request, response, state).catch((error) => {
       console.error(`server: ${request.method} ${request.url}: ${error.message}`);

@@ -1,17 +1,24 @@
 // The Node API from TypeScript, checked by `npm run typecheck` (tsc --noEmit)
 // against node/index.d.ts: a download job, its events, waitFor with a
-// timeout and a signal, and a refusal read as a QueueError.
+// timeout and a signal, a bearer token and a write-only header (contract
+// §15.1–§15.2), and a refusal read as a QueueError.
 
 import { QueueError, openQueue } from 'bits-queue-web';
-import type { Job, JobState, JsonProgress, Queue } from 'bits-queue-web';
+import type { Credentials, Job, JobState, JsonProgress, Queue } from 'bits-queue-web';
 
-export async function download(url: string, local: string, journal: string): Promise<JsonProgress> {
+export async function download(url: string, local: string, journal: string, token?: string): Promise<JsonProgress> {
   const queue: Queue = await openQueue({ journal, events: { error: (error: Error) => console.error(error.message) } });
   queue.addEventListener('notify', (event) => console.log(event.detail.guid, event.detail.event));
   const job: Job = await queue.change(() => {
     const created = queue.jobs.createJob('typed example', 'download');
     created.addFile(url, local);
     created.setMinimumRetryDelay(5);
+    if (token !== undefined) {
+      const bearer: Credentials = { target: 'server', scheme: 'bearer', userName: '', password: token };
+      created.setCredentials(bearer);
+      created.setCustomHeaders('X-Client: typed example\r\n');
+      created.makeCustomHeadersWriteOnly();
+    }
     created.resume();
     return created;
   });

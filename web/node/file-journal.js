@@ -2,8 +2,9 @@
 // record (the component's bytes, base64) and the limits. Each save applies
 // the changes in order and replaces the file whole (write beside it, then
 // rename), so a crash leaves the old journal or the new one, never half.
+// The file is the owner's only (0600); it holds no secret (node/file-secrets.js).
 
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, readFile, rename, writeFile } from 'node:fs/promises';
 
 const FORMAT = 'bits-queue journal 1';
 
@@ -41,7 +42,9 @@ export function fileJournal(path, { guidToString }) {
       jobs: [...jobs.values()].map(({ id, bytes }) => ({ id, bytes: Buffer.from(bytes).toString('base64') })),
     });
     const staging = `${path}.new`;
-    await writeFile(staging, body);
+    // Owner-only, whatever the umask: the queue is the user's business.
+    await writeFile(staging, body, { mode: 0o600 });
+    await chmod(staging, 0o600);
     await rename(staging, path);
   }
 

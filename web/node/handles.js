@@ -5,11 +5,18 @@
 //     call once the queue is closed, with an error that says so;
 //   - turns a refusal into a QueueError naming the argument and why;
 //   - refuses a blank display name, as the page does;
+//   - refuses with E_NOTIMPL what this host cannot do (refusals.js:
+//     proxy settings other than preconfig, client certificates, TLS
+//     security flags and redirect policies);
 //   - gives progress records that JSON.stringify can write (bigints as numbers).
 
-import { asQueueError, refuseBlankName } from './refusals.js';
+import { asQueueError, refuseBlankName, refuseUnsupported } from './refusals.js';
 
-/** The job methods that change the queue (contract §4, §9). */
+/**
+ * The job methods that change the queue (contract §4, §9, §14–§16): those
+ * listed, and every set…, add…, remove…, replace… and make… method.
+ */
+const CHANGING_PREFIX = /^(set|add|remove|replace|make)[A-Z]/;
 const CHANGING_JOB = new Set([
   'setDisplayName',
   'setDescription',
@@ -56,7 +63,8 @@ export function handleWrappers({ types, state }) {
         const value = Reflect.get(object, property, object);
         if (typeof value !== 'function' || typeof property !== 'string') return typeof value === 'function' ? value.bind(object) : value;
         return (...args) => {
-          guard(property, changingSet.has(property));
+          guard(property, changingSet.has(property) || (changingSet === CHANGING_JOB && CHANGING_PREFIX.test(property)));
+          refuseUnsupported(property, args, types);
           if (property === 'createJob') refuseBlankName('createJob', 'displayName', args[0], types);
           if (property === 'setDisplayName') refuseBlankName('setDisplayName', 'name', args[0], types);
           let result;

@@ -2,11 +2,11 @@
 // that jco writes into generated/ (`npm run build`).
 
 import type { Job, JobManager } from '../generated/interfaces/bits-queue-manager.js';
-import type { ErrorCode, Guid, JobState } from '../generated/interfaces/bits-queue-types.js';
+import type { CallError, ErrorCode, Guid, JobState } from '../generated/interfaces/bits-queue-types.js';
 import type * as Component from '../generated/bits-queue.js';
 
 export type { Job, JobManager } from '../generated/interfaces/bits-queue-manager.js';
-export type { ErrorCode, FileInfo, FileProgress, Guid, JobError, JobPriority, JobState, JobTimes, JobType, Progress, QueueLimits } from '../generated/interfaces/bits-queue-types.js';
+export type { AuthScheme, AuthTarget, CallError, Credentials, ErrorCode, FileInfo, FileProgress, Guid, JobError, JobPriority, JobState, JobTimes, JobType, Progress, QueueLimits } from '../generated/interfaces/bits-queue-types.js';
 
 /** A notification the queue gave (contract §12), as `detail` of a 'notify' event. */
 export interface NotifyDetail {
@@ -75,11 +75,17 @@ export interface HostCallbacks {
   progress?(progress: { guid: string; fileIndex: number; bytes: bigint }): void;
   turn?(): void;
   fileError?(error: { path: string; reason: string }): void;
+  /** After each Cancel-Session attempt for a cancelled upload's open session. */
+  sessionCancel?(attempt: { sessionId: string; ended: boolean }): void;
   error?(error: Error): void;
 }
 
 export interface OpenQueueOptions {
-  /** The journal file's path: created on the first change, restored at open. */
+  /**
+   * The journal file's path: created on the first change (mode 0600),
+   * restored at open. Credentials and write-only custom headers are kept in
+   * `${journal}.secrets/` (0700, a 0600 file per job), never in the journal.
+   */
   journal: string;
   events?: HostCallbacks;
   /** The fetch() to transfer with (globalThis.fetch by default). */
@@ -93,7 +99,18 @@ export interface OpenQueueOptions {
 export interface Queue extends EventTarget {
   /** The transpiled component (its `types`: guidToString, parseGuid, hresult). */
   readonly component: typeof Component;
-  /** The job manager. Its changing calls (createJob, and a job's setters, addFile, resume, suspend, cancel, complete) throw outside change(). */
+  /**
+   * The job manager. Its changing calls (createJob, and a job's set…, add…,
+   * remove…, replace… and make… methods, resume, suspend, cancel, complete)
+   * throw outside change(). Among them, contract §15: setCustomHeaders,
+   * makeCustomHeadersWriteOnly, setCredentials, removeCredentials (secrets
+   * go to the secret store); getCustomHeaders reads headers until they are
+   * write-only (then a QueueError 'access-denied'). setProxySettings other
+   * than preconfig, setClientCertificate, and TLS and redirect-policy
+   * security flags are refused with a QueueError 'not-implemented'
+   * (E_NOTIMPL): this host cannot honour them. setNotifyCmdLine's program
+   * runs as this process's user (contract §16.1).
+   */
   readonly jobs: JobManager;
   /** Runs `call` and resolves with its result once its file actions are done and its changes stored; a refusal rejects with a QueueError. */
   change<T>(call: () => T): Promise<T>;
@@ -114,7 +131,7 @@ export interface Queue extends EventTarget {
 /** A refusal by the queue: the call, the argument at fault (when one is), the error-code and its Windows name and HRESULT. */
 export class QueueError extends Error {
   readonly name: 'QueueError';
-  readonly code: ErrorCode;
+  readonly code: ErrorCode | CallError;
   readonly windowsName: string;
   readonly hresult: number;
   readonly method: string;

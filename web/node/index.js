@@ -11,9 +11,20 @@
 //
 // One process holds one component instance, so one queue: openQueue may be
 // called once per process.
+//
+// Credentials and write-only custom headers (contract §15.1–§15.2) never
+// enter the journal: they live in JOURNAL.secrets/ beside it, a directory
+// only the process's user can open (0700, each file 0600), and a job's are
+// deleted once its removal is stored. The journal itself is written 0600.
+// A job's notify program (setNotifyCmdLine) runs as this process's user
+// (node/notify.js).
 
 import { EngineHost } from '../public/engine/host.js';
+import { createHash } from 'node:crypto';
 import { fileJournal } from './file-journal.js';
+import { fileSecrets } from './file-secrets.js';
+import { runNotifyCommand } from './notify.js';
+import { WEB_HASHES } from '../public/engine/digest.js';
 import { nodeFiles } from './fs-files.js';
 import { nodeSources, readableDirs } from './fs-sources.js';
 import { DEFAULT_FRAGMENT, MIN_FRAGMENT } from '../public/engine/upload.js';
@@ -203,6 +214,11 @@ export async function openQueue({ journal, events = {}, fetch = globalThis.fetch
       },
     },
     fetch,
+    secrets: fileSecrets(journal),
+    // The notify program (contract §16.1) runs as this process's user.
+    runCommand: runNotifyCommand,
+    // Digest answers MD5 challenges too: Node has MD5, WebCrypto does not.
+    hashes: { ...WEB_HASHES, MD5: async (text) => createHash('md5').update(text).digest('hex') },
     events: {
       ...events,
       turn: () => {

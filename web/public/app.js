@@ -17,6 +17,7 @@ import { formatBytes } from './format.js';
 import { JobsModel } from './jobs-model.js';
 import { SIZE_UNKNOWN, dispose, snapshot } from './jobs.js';
 import { indexedDbJournal } from './platform/idb-journal.js';
+import { indexedDbSecrets } from './platform/idb-secrets.js';
 import { opfsFiles, opfsSources } from './platform/opfs-files.js';
 import { RateMeter } from './rate.js';
 import { JobsGrid } from './jobs-grid.js';
@@ -346,6 +347,38 @@ function wireDetails() {
     run(`set notify flags 0x${flags.toString(16)}`, { guid: selected.guid, calls: [['setNotifyFlags', flags]] });
   });
 
+  // Credentials and headers (contract §15.1–§15.2): the secret goes to the
+  // hosting tab's secret store (encrypted, never in the journal) and is
+  // never logged; the log names the scheme or the header's name only.
+  $('credentials-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    if (!selected) return;
+    const scheme = $('credentials-scheme').value;
+    const secret = $('credentials-secret');
+    const userName = scheme === 'basic' ? $('credentials-user').value : '';
+    const call =
+      secret.value === ''
+        ? ['removeCredentials', 'server', scheme]
+        : ['setCredentials', { target: 'server', scheme, userName, password: secret.value }];
+    const label = secret.value === '' ? `remove server ${scheme} credentials` : `set server ${scheme} credentials`;
+    secret.value = '';
+    run(label, { guid: selected.guid, calls: [call] });
+  });
+
+  $('header-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    if (!selected) return;
+    const line = $('header-line');
+    const text = line.value.trim();
+    const writeOnly = $('header-write-only').checked;
+    const calls = [['setCustomHeaders', text === '' ? undefined : `${text}\r\n`]];
+    if (writeOnly && text !== '') calls.push(['makeCustomHeadersWriteOnly']);
+    const name = text.split(':')[0].trim();
+    const label = text === '' ? 'remove custom headers' : `set custom header ${name}${writeOnly ? ' (write-only)' : ''}`;
+    line.value = '';
+    run(label, { guid: selected.guid, calls });
+  });
+
   $('file-form').addEventListener('submit', (event) => {
     event.preventDefault();
     const remote = $('file-remote').value.trim();
@@ -457,7 +490,13 @@ async function start() {
     link = openEngineLink({
       component,
       jobManager,
-      platform: () => ({ files, sources: opfsSources(files), journal: indexedDbJournal({ guidToString: component.types.guidToString }) }),
+      platform: () => ({
+        files,
+        sources: opfsSources(files),
+        journal: indexedDbJournal({ guidToString: component.types.guidToString }),
+        // Credentials and write-only headers: encrypted, never in the journal.
+        secrets: indexedDbSecrets(),
+      }),
       events: linkEvents,
     });
     await link.ready;

@@ -33,6 +33,34 @@ export const EXPLANATIONS = Object.freeze({
   'too-many-jobs': 'the queue would exceed max-jobs',
 });
 
+/**
+ * call-error cases beyond error-code's (contract §14.1: calls added after
+ * §8 refuse with call-error, whose first eight cases are the error-code
+ * cases above) → Windows name, as the contract crate names them.
+ */
+export const CALL_ERROR_NAMES = Object.freeze({
+  'not-implemented': 'E_NOTIMPL',
+  'access-denied': 'E_ACCESSDENIED',
+  pending: 'E_PENDING',
+  'too-large': 'BG_E_TOO_LARGE',
+  'username-too-large': 'BG_E_USERNAME_TOO_LARGE',
+  'password-too-large': 'BG_E_PASSWORD_TOO_LARGE',
+  'proxy-list-too-large': 'BG_E_PROXY_LIST_TOO_LARGE',
+  'proxy-bypass-list-too-large': 'BG_E_PROXY_BYPASS_LIST_TOO_LARGE',
+  'invalid-range': 'BG_E_INVALID_RANGE',
+  'overlapping-ranges': 'BG_E_OVERLAPPING_RANGES',
+  'too-many-ranges-in-file': 'BG_E_TOO_MANY_RANGES_IN_FILE',
+  'download-jobs-only': 'BG_E_PROPERTY_SUPPORTED_FOR_DOWNLOAD_JOBS_ONLY',
+  'read-only-after-resume': 'BG_E_READ_ONLY_PROPERTY_AFTER_RESUME',
+  'not-supported-with-custom-method': 'BG_E_NOT_SUPPORTED_WITH_CUSTOM_HTTP_METHOD',
+});
+
+/** A call-error case beyond error-code's that a call was refused with, or null. */
+export function callErrorOf(error) {
+  const payload = error instanceof Error ? error.payload : undefined;
+  return typeof payload === 'string' && Object.hasOwn(CALL_ERROR_NAMES, payload) ? payload : null;
+}
+
 /** The error-code a queue call was refused with, or null for any other failure. */
 export function errorCodeOf(error) {
   const payload = error instanceof Error ? error.payload : undefined;
@@ -51,7 +79,13 @@ export function formatHresult(value) {
  */
 export function describeQueueError(error, types) {
   const code = errorCodeOf(error);
-  if (code === null) return null;
+  if (code === null) {
+    const call = callErrorOf(error);
+    if (call === null) return null;
+    const hresult = types.callHresult(call);
+    const name = CALL_ERROR_NAMES[call];
+    return { code: call, name, hresult, hex: formatHresult(hresult), explanation: `the queue refused the call (${name})` };
+  }
   const hresult = types.hresult(code);
   return {
     code,

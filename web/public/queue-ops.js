@@ -20,6 +20,11 @@ const JOB_METHODS = new Set([
   'setMinimumRetryDelay',
   'setNoProgressTimeout',
   'setNotifyFlags',
+  // Contract §15.1–§15.2: a secret crosses to the hosting tab in memory only.
+  'setCredentials',
+  'removeCredentials',
+  'setCustomHeaders',
+  'makeCustomHeadersWriteOnly',
 ]);
 
 /**

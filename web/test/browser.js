@@ -58,7 +58,7 @@ export async function openBrowser({ width = 1280, height = 900 } = {}) {
     server.server.closeAllConnections?.();
     await rm(userDataDir, { recursive: true, force: true });
   };
-  return { server, context, newPage, errors, close };
+  return { server, context, newPage, errors, close, userDataDir };
 }
 
 /** Opens the console and waits until the component and its storage are ready. */

@@ -68,6 +68,16 @@ fn the_pages_windows_names_are_the_contracts() {
 }
 
 #[test]
+fn the_pages_call_error_names_are_the_contracts() {
+    let contract: BTreeMap<String, String> = bits_queue_contract::CallError::ALL
+        .into_iter()
+        .filter(|code| code.error_code().is_none())
+        .map(|code| (code.wit_name().to_string(), code.windows_name().to_string()))
+        .collect();
+    assert_eq!(js_table(ERRORS_JS, "CALL_ERROR_NAMES"), contract);
+}
+
+#[test]
 fn the_pages_explanations_are_the_contracts_meanings() {
     assert_eq!(
         js_table(ERRORS_JS, "EXPLANATIONS"),

@@ -9,16 +9,27 @@
 //   journal: load() → changes to `apply`, save(changes) (in order, one after another)
 //   sources: open(localName) → { snapshot, read, close }: an upload's local
 //            file (engine/upload.js); without it the host does not upload
+//   secrets: the secret store (engine/secrets.js): credentials and
+//            write-only custom headers, never in the journal
+//   runCommand(command, guid, event) → exit code | null: runs a job's
+//            notify program (contract §16.1); without it (a browser) the
+//            host never takes them, and a due run waits in the job
 //
 // Every call into the component is synchronous, so the host needs no locks;
 // what it orders is its own asynchronous work: one "turn" at a time (poll,
 // take the changes, carry out the file actions, then store the changes, as
 // §10 asks: file actions first, then the call's changes), and every
-// changing call is followed by a turn.
+// changing call is followed by a turn. Each turn also takes the secret ops
+// (take-secret-ops, contract §15.2) and carries them out in the secret store
+// before anything is started or stored, and forgets a job's secrets once its
+// removal is stored (or, with a Cancel-Session pending, once that ends).
 
 import { runTransfer } from './transfer.js';
 import { DEFAULT_FRAGMENT, runUpload } from './upload.js';
 import { sendCancels } from './session-cancels.js';
+import { RequestAuth, refusedSetting } from './auth.js';
+import { WEB_HASHES } from './digest.js';
+import { memorySecrets, plainOps } from './secrets.js';
 
 const fileKey = (types, file) => `${types.guidToString(file.job)}#${file.fileIndex}`;
 
@@ -33,6 +44,9 @@ export class EngineHost {
   #journal;
   #fetch;
   #events;
+  #secrets;
+  #hashes;
+  #runCommand;
   #manager;
   /** fileKey → { file, temporaryName, controller, done } for transfers this host runs. */
   #transfers = new Map();
@@ -48,10 +62,13 @@ export class EngineHost {
    * @param files, journal, sources  the platform layers (sources: uploads' local files)
    * @param fetch  the fetch() to transfer with
    * @param fragmentSize  the upload fragment size in bytes (contract §14.3)
+   * @param secrets  the secret store (engine/secrets.js; in memory when not given)
+   * @param hashes  digest's hashes (engine/digest.js): SHA-256 unless more are given
+   * @param runCommand  runs a notify program (Node: node/notify.js), or null
    * @param events  optional callbacks: notify({ job, guid, event }), turn(),
    *   progress({ guid, fileIndex, bytes }), fileError({ path, reason }), error(error)
    */
-  constructor({ component, files, journal, sources = null, fragmentSize = DEFAULT_FRAGMENT, fetch = globalThis.fetch.bind(globalThis), events = {} }) {
+  constructor({ component, files, journal, sources = null, fragmentSize = DEFAULT_FRAGMENT, fetch = globalThis.fetch.bind(globalThis), events = {}, secrets = memorySecrets(), hashes = WEB_HASHES, runCommand = null }) {
     this.#component = component;
     this.#files = files;
     this.#sources = sources;
@@ -59,6 +76,9 @@ export class EngineHost {
     this.#journal = journal;
     this.#fetch = fetch;
     this.#events = events;
+    this.#secrets = secrets;
+    this.#hashes = hashes;
+    this.#runCommand = runCommand;
     this.#manager = new component.manager.JobManager();
   }
 
@@ -82,8 +102,23 @@ export class EngineHost {
         throw error;
       }
     }
+    // This host reads every order's details (HTTP settings among them), so
+    // the component starts downloads with headers or credentials here too.
+    this.#component.engine.declareOrderDetails?.();
+    // Secrets of jobs no longer in the queue (a removal stored just before
+    // the last host ended) are forgotten.
+    await this.#secrets.keepOnly(this.#heldGuids());
     this.#recoverLost();
     await this.#schedule();
+  }
+
+  #heldGuids() {
+    const handles = this.#manager.enumJobs();
+    try {
+      return handles.map((job) => this.#component.types.guidToString(job.getId()));
+    } finally {
+      for (const job of handles) job[Symbol.dispose ?? Symbol.for('dispose')]?.();
+    }
   }
 
   /**
@@ -168,13 +203,28 @@ export class EngineHost {
     clearTimeout(this.#timer);
     const { engine } = this.#component;
     const actions = engine.poll();
+    // Notify programs due: taking them marks them running, a change stored with the rest.
+    const commands = this.#runCommand ? (engine.takeNotifyCommands?.() ?? []) : [];
     const changes = this.#component.journal.takeChanges();
+    // Secrets first: a transfer this turn starts may read them.
+    await this.#carryOutSecretOps();
     for (const action of actions) await this.#carryOut(action);
     await this.#journal.save(changes);
     // A cancelled upload's open session is ended with Cancel-Session.
-    if (actions.length > 0 && this.#sources) {
-      const cancels = engine.takeSessionCancels?.() ?? [];
-      if (cancels.length > 0) sendCancels(cancels, { fetch: this.#fetch, events: this.#events });
+    const cancels = actions.length > 0 && this.#sources ? (engine.takeSessionCancels?.() ?? []) : [];
+    const guidText = this.#component.types.guidToString;
+    const cancelling = new Set(cancels.map((cancel) => guidText(cancel.job)));
+    for (const change of changes) {
+      if (change.tag === 'remove' && !cancelling.has(guidText(change.val))) await this.#forgetSecrets(guidText(change.val));
+    }
+    for (const command of commands) this.#runNotify(command);
+    if (cancels.length > 0) {
+      sendCancels(cancels, {
+        fetch: this.#fetch,
+        events: this.#events,
+        authFor: (cancel) => this.#authFor(guidText(cancel.job), cancel.http, [cancel.targetUrl]),
+        done: (cancel) => this.#forgetSecrets(guidText(cancel.job)),
+      });
     }
     this.#events.turn?.();
     this.#wakeAt(engine.nextWake());
@@ -182,7 +232,77 @@ export class EngineHost {
 
   /** Stores what changed outside a turn (close's report-lost calls). */
   async #save() {
-    await this.#journal.save(this.#component.journal.takeChanges());
+    const changes = this.#component.journal.takeChanges();
+    await this.#carryOutSecretOps();
+    await this.#journal.save(changes);
+  }
+
+  /**
+   * Takes the secret ops (a component without take-secret-ops gives none)
+   * and carries them out. The component's call cannot be undone, so a store
+   * that fails is reported and the changes are stored anyway: the job then
+   * holds a slot with no secret, and sends nothing for it.
+   */
+  async #carryOutSecretOps() {
+    const ops = this.#component.engine.takeSecretOps?.() ?? [];
+    if (ops.length === 0) return;
+    try {
+      await this.#secrets.apply(plainOps(ops, this.#component.types.guidToString));
+    } catch (error) {
+      this.#events.error?.(new Error(`the secret store failed (${error.message}); the job's credentials or write-only headers were not kept`));
+    }
+  }
+
+  /** Runs one notify program once its running mark is stored, then reports how it ended. */
+  #runNotify({ job, event, command }) {
+    const guid = this.#component.types.guidToString(job);
+    Promise.resolve()
+      .then(() => this.#runCommand(command, guid, event))
+      .catch(() => null)
+      .then((code) => {
+        if (this.#closed) return;
+        // A refusal: the job left the state, or the queue, meanwhile.
+        this.#call(() => this.#component.engine.reportCommandExit(job, event, code ?? undefined));
+        this.#schedule();
+      });
+  }
+
+  /** Forgets a job's secrets; one that cannot be deleted is reported (the job is gone either way). */
+  async #forgetSecrets(guid) {
+    try {
+      await this.#secrets.forget(guid);
+    } catch (error) {
+      this.#events.error?.(new Error(`the secrets of ${guid} could not be deleted: ${error.message}`));
+    }
+  }
+
+  /** The RequestAuth of job `guid` with HTTP settings `http`, its headers and credentials for `origins`' origins. */
+  #authFor(guid, http, origins) {
+    return RequestAuth.forOrder({ http, job: guid, secrets: this.#secrets, origins, hashes: this.#hashes });
+  }
+
+  /**
+   * What an order's transfer carries (auth.js), or the failure that ends
+   * it: a setting this host cannot honour is refused, never ignored
+   * (contract §14.1), and so is a secret store that cannot be read.
+   */
+  async #prepare(order, details, upload) {
+    const http = details?.http;
+    if (!http) return { auth: RequestAuth.none, method: 'GET' };
+    const unsupported = (why) => ({ failure: { tag: 'unsupported', val: `this host does not offer ${why}` } });
+    const refused = refusedSetting(http, { redirects: order.jobType !== 'upload' });
+    if (refused !== null) return unsupported(refused);
+    if (!upload && details.ranges.length > 0) return unsupported('file ranges yet');
+    const origins = upload ? [order.remoteName, details.upload?.targetUrl ?? order.remoteName] : [order.remoteName];
+    let auth;
+    try {
+      auth = await this.#authFor(this.#component.types.guidToString(order.file.job), http, origins);
+    } catch (error) {
+      return { failure: { tag: 'local-io', val: `the secret store cannot be read: ${error.message}` } };
+    }
+    const dropped = auth.dropped(origins[0]);
+    if (dropped !== null) return unsupported(dropped);
+    return { auth, method: http.method };
   }
 
   /** A timer for `next-wake`: the component has something to do then on its own. */
@@ -231,8 +351,9 @@ export class EngineHost {
     const entry = { file: order.file, temporaryName: order.temporaryName, controller: new AbortController() };
     const upload = order.jobType !== 'download';
     // An upload's phase, session and reply file are in its details; its
-    // only file written is the reply's temporary one.
-    const details = upload ? this.#component.engine.getOrderDetails(order.file) : undefined;
+    // only file written is the reply's temporary one. Every order's HTTP
+    // settings are there too.
+    const details = this.#component.engine.getOrderDetails?.(order.file);
     const written = upload ? details?.upload?.replyTemporaryName : order.temporaryName;
     const sink = {
       connected: (size, validator) => this.#connected(entry, size, validator),
@@ -250,9 +371,15 @@ export class EngineHost {
     };
     const platform = { files: this.#files, fetch: this.#fetch, signal: entry.controller.signal };
     let run;
-    if (!upload) run = runTransfer(order, { ...platform, sink });
-    else if (this.#sources === null) run = Promise.resolve({ failure: { tag: 'unsupported', val: 'this host does not upload' } });
-    else run = runUpload(order, { ...platform, details, sources: this.#sources, sink: uploadSink, fragmentSize: this.#fragmentSize });
+    if (upload && this.#sources === null) run = Promise.resolve({ failure: { tag: 'unsupported', val: 'this host does not upload' } });
+    else {
+      run = this.#prepare(order, details, upload).then(({ failure, auth, method }) => {
+        if (failure) return { failure };
+        if (entry.controller.signal.aborted) return { stopped: true };
+        if (!upload) return runTransfer(order, { ...platform, sink, auth, method });
+        return runUpload(order, { ...platform, details, sources: this.#sources, sink: uploadSink, fragmentSize: this.#fragmentSize, auth });
+      });
+    }
     entry.done = run
       .catch((error) => ({ failure: { tag: 'local-io', val: String(error?.message ?? error) } }))
       .then((outcome) => this.#finish(key, entry, outcome));

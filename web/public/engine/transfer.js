@@ -4,7 +4,10 @@
 // offset asked for; a 200 to a ranged request is the whole file again, which
 // is `range-unsupported` unless the validator changed. Everything else — what
 // a failure means, whether the file restarts — is the component's to decide,
-// so this only reports what it saw through `sink`.
+// so this only reports what it saw through `sink`. The job's custom headers
+// and credentials, and how redirects are followed, are auth.js's.
+
+import { AuthEnd, RequestAuth } from './auth.js';
 
 /** A failure of the local file, reported as `local-io`. Thrown by the platforms' file layers. */
 export class LocalIoError extends Error {}
@@ -47,10 +50,13 @@ function contentLength(response) {
  *   sink.connected(size, validator) → the offset to write from, or null when
  *     the transfer is no longer wanted;
  *   sink.progress(bytes) → false when it is no longer wanted.
- * Returns how it ended: `{ done: true }`, `{ failure }`, `{ lost: true }`, or
- * `{ stopped: true }` (aborted: nothing is to be reported).
+ * `auth` (auth.js) carries the job's headers and credentials, `method` its
+ * HTTP method (contract §15.7: another than GET goes without a body).
+ * Returns how it ended: `{ done: true }`, `{ failure }`, `{ detail }` (a
+ * failure-detail), `{ lost: true }`, or `{ stopped: true }` (aborted:
+ * nothing is to be reported).
  */
-export async function runTransfer(order, { files, fetch, signal, sink, now = () => Date.now() }) {
+export async function runTransfer(order, { files, fetch, signal, sink, now = () => Date.now(), auth = RequestAuth.none, method = 'GET' }) {
   if (order.jobType !== 'download') return fail('unsupported', 'this host transfers downloads only');
   if (!/^https?:\/\//i.test(order.remoteName)) return fail('unsupported', `no transport serves ${order.remoteName}`);
   let temp;
@@ -64,7 +70,7 @@ export async function runTransfer(order, { files, fetch, signal, sink, now = () 
     }
     // Bytes after the offset were never reported: they are dropped.
     await temp.truncate(order.offset);
-    return await download(order, temp, { fetch, signal, sink, now });
+    return await download(order, temp, { fetch, signal, sink, now, auth, method });
   } catch (error) {
     if (signal.aborted) return { stopped: true };
     if (error instanceof LocalIoError) return fail('local-io', error.message);
@@ -74,7 +80,7 @@ export async function runTransfer(order, { files, fetch, signal, sink, now = () 
   }
 }
 
-async function download(order, temp, { fetch, signal, sink, now }) {
+async function download(order, temp, { fetch, signal, sink, now, auth, method }) {
   const ranged = order.offset > 0n;
   const headers = {};
   if (ranged) {
@@ -83,9 +89,11 @@ async function download(order, temp, { fetch, signal, sink, now }) {
   }
   let response;
   try {
-    response = await fetch(order.remoteName, { headers, signal, cache: 'no-store', redirect: 'follow' });
+    const body = method === 'GET' ? {} : { method, body: new Uint8Array(0) };
+    response = await auth.fetch(fetch, order.remoteName, { ...body, headers, signal, cache: 'no-store' });
   } catch (error) {
     if (signal.aborted) return { stopped: true };
+    if (error instanceof AuthEnd) return error.outcome;
     return fail('connect-failed', error.cause?.message ?? error.message);
   }
   const validator = validatorOf(response);

@@ -11,6 +11,7 @@
 // read where the host may read, its validator `mtime:` + nanoseconds.
 
 import { LocalIoError } from './transfer.js';
+import { AuthEnd, RequestAuth } from './auth.js';
 
 /** The only upload protocol: BITS 1.5. */
 export const BITS_PROTOCOL = '{7df0354d-249b-430f-820d-3d2a9bef4931}';
@@ -51,15 +52,6 @@ export function contentName(localName) {
     name += byte === 0x25 || byte < 0x21 || byte > 0x7e ? `%${byte.toString(16).toUpperCase().padStart(2, '0')}` : String.fromCharCode(byte);
   }
   return name;
-}
-
-/** The job's custom headers (`Name: value` lines). */
-function customHeaders(text) {
-  return (text ?? '')
-    .split(/\r?\n/)
-    .map((line) => line.split(/:(.*)/s))
-    .filter(([name, value]) => value !== undefined && name.trim() !== '')
-    .map(([name, value]) => [name.trim(), value.trim()]);
 }
 
 /**
@@ -121,27 +113,24 @@ class Answer {
  * the component holds, or null; acknowledged(offset), session(id, hostId,
  * fallback), replyUrl(url), replyConnected(size, validator, offset),
  * replyProgress(bytes), replyDone(data): each false when no longer wanted.
+ * `auth` (auth.js) carries the job's headers and credentials to the
+ * upload's server, and to the reply's when it has the job's origin.
  * Returns `{ done }`, `{ failure }`, `{ detail }` (a failure-detail) or `{ stopped }`.
  */
-export async function runUpload(order, { details, sources, files, fetch, signal, sink, fragmentSize = DEFAULT_FRAGMENT }) {
+export async function runUpload(order, { details, sources, files, fetch, signal, sink, fragmentSize = DEFAULT_FRAGMENT, auth = RequestAuth.none }) {
   if (!details) return { stopped: true };
   const upload = details.upload;
   const unsupported = (why) => ({ failure: { tag: 'unsupported', val: why } });
   if (!upload) return unsupported('the order has no upload details');
   if (upload.protocol !== 'bits') return unsupported('this host uploads with the BITS protocol only');
   if (!/^https?:\/\//i.test(upload.targetUrl)) return unsupported('uploads go to http:// and https:// URLs only');
-  // This host keeps no secrets and presents no client certificate.
-  const { http } = details;
-  if (http.credentials.length > 0 || http.secretHeaders || http.clientCertificate !== undefined) {
-    return unsupported('this host sends no credentials, secret headers or client certificates');
-  }
-  const attempt = new Attempt(order, upload, { sources, files, fetch, signal, sink, fragmentSize, headers: customHeaders(http.customHeaders) });
+  const attempt = new Attempt(order, upload, { sources, files, fetch, signal, sink, fragmentSize, auth });
   try {
     await attempt.run();
     return { done: true };
   } catch (error) {
     if (signal.aborted) return { stopped: true };
-    if (error instanceof End) return error.outcome;
+    if (error instanceof End || error instanceof AuthEnd) return error.outcome;
     if (error instanceof LocalIoError) return { failure: { tag: 'local-io', val: error.message } };
     throw error;
   } finally {
@@ -192,13 +181,11 @@ class Attempt {
 
   /** One BITS_POST of type `packet`; a failed connection is `connect-failed`. */
   async post(packet, more, body = new Uint8Array(0)) {
-    const headers = new Headers(this.headers);
-    headers.set('BITS-Packet-Type', packet);
-    for (const [name, value] of more) headers.set(name, value);
+    const headers = [['BITS-Packet-Type', packet], ...more];
     let response;
     try {
-      // No redirect is followed: a 3xx is a server error.
-      response = await this.fetch(this.upload.targetUrl, { method: 'BITS_POST', headers, body, signal: this.signal, redirect: 'manual', cache: 'no-store' });
+      // No redirect is followed: a 3xx is a server error. A 401 is answered once.
+      response = await this.auth.fetch(this.fetch, this.upload.targetUrl, { method: 'BITS_POST', headers, body, signal: this.signal, follow: false, cache: 'no-store' });
     } catch (error) {
       if (this.signal.aborted) throw STOPPED;
       throw failure('connect-failed', `${packet}: ${error.cause?.message ?? error.message}`);
@@ -314,9 +301,10 @@ class Attempt {
     try {
       let response;
       try {
-        response = await this.fetch(this.replyUrl, { signal: this.signal, redirect: 'follow', cache: 'no-store' });
+        response = await this.auth.fetch(this.fetch, this.replyUrl, { signal: this.signal, cache: 'no-store' });
       } catch (error) {
         if (this.signal.aborted) throw STOPPED;
+        if (error instanceof AuthEnd) throw error;
         throw failure('connect-failed', error.cause?.message ?? error.message);
       }
       if (!response.ok) {

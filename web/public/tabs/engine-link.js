@@ -43,7 +43,7 @@ function heldIds(jobManager) {
 }
 
 /**
- * Connects this tab. `platform()` gives { files, journal, sources } when the tab
+ * Connects this tab. `platform()` gives { files, journal, sources, secrets } when the tab
  * becomes the host. `events`: role(role) ('follower' | 'host'),
  * changed(changes | null) (null: everything may have changed), notify({ job,
  * guid, event }), online(retried GUIDs) (the hosting tab retried jobs as
@@ -164,7 +164,7 @@ export function openEngineLink({ component, jobManager, platform, events }) {
     // Calls sent to the host that closed are lost with it.
     for (const call of pending.values()) call.reject(new Error('the tab that hosted the engine closed before answering; nothing is known of this call, look before trying again'));
     pending.clear();
-    const { files, journal, sources } = platform();
+    const { files, journal, sources, secrets } = platform();
     platformFiles = files;
     mirror = mirrorJournal(journal, {
       held: () => heldIds(jobManager),
@@ -177,6 +177,7 @@ export function openEngineLink({ component, jobManager, platform, events }) {
       component,
       files,
       sources,
+      secrets,
       journal: mirror,
       events: {
         notify: (notice) => {
