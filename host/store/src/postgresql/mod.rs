@@ -131,10 +131,10 @@ impl Statements {
             // round trip.
             set_state: client.prepare(&format!(
                 "WITH state AS (UPDATE bitsq_state SET version = $1, writer = $2,
-                                    pruned = greatest(pruned, $1 - $7)
+                                    pruned = greatest(pruned, $1::bigint - $7::bigint)
                                 WHERE queue = $5),
                       swept AS (DELETE FROM bitsq_removed
-                                WHERE queue = $5 AND version <= $1 - $7),
+                                WHERE queue = $5 AND version <= $1::bigint - $7::bigint),
                       mine AS (INSERT INTO bitsq_writers (host, last_commit, at, queue)
                                VALUES ($3, $2, now(), $5)
                                ON CONFLICT (queue, host) DO UPDATE
