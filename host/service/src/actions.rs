@@ -258,7 +258,11 @@ mod tests {
         fs::write(&local, b"older copy").unwrap();
         let errors = carry_out(&moves, &Confinement::none());
         assert_eq!(errors.len(), 1);
-        assert!(errors[0].reason.contains("not the file a commit"), "{}", errors[0]);
+        assert!(
+            errors[0].reason.contains("not the file a commit"),
+            "{}",
+            errors[0]
+        );
         assert_eq!(fs::read(&local).unwrap(), b"older copy");
         // The file delivered by another job's commit is not this one's
         // either.

@@ -219,10 +219,14 @@ pub(crate) fn for_start(
         return Ok(RequestAuth::default());
     }
     let file = order.file;
-    let details = backend.read(|q| q.order_details(file)).map_err(|e| match e {
-        PersistError::Store(e) => StartFailure::Store(e),
-        e => StartFailure::Transfer(TransferFailure::LocalIo(format!("the order's details: {e}"))),
-    })?;
+    let details = backend
+        .read(|q| q.order_details(file))
+        .map_err(|e| match e {
+            PersistError::Store(e) => StartFailure::Store(e),
+            e => StartFailure::Transfer(TransferFailure::LocalIo(format!(
+                "the order's details: {e}"
+            ))),
+        })?;
     let secrets = backend.secrets();
     RequestAuth::for_order_kept(file.job, details.as_ref(), secrets.as_deref())
 }

@@ -446,7 +446,11 @@ impl PersistentQueue {
         match state.store.leases() {
             // Transfers only: a notify run's lease is given up by its
             // exit report (crate::notify_runs).
-            Some(held) => Ok(held.mine()?.into_iter().filter(|f| !is_run_lease(f)).collect()),
+            Some(held) => Ok(held
+                .mine()?
+                .into_iter()
+                .filter(|f| !is_run_lease(f))
+                .collect()),
             None => Ok(Vec::new()),
         }
     }
@@ -853,7 +857,9 @@ fn restore_from(
                     Change::Remove(id) => format!("the removal of job {id}"),
                     Change::Limits(_) => "the queue's limits".to_string(),
                 };
-                warnings.push(format!("{what} in {location} cannot be read ({e}); it is left out"));
+                warnings.push(format!(
+                    "{what} in {location} cannot be read ({e}); it is left out"
+                ));
             }
         }
         return Ok((queue, snapshot.version, warnings, left_out));

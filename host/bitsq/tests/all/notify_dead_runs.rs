@@ -21,7 +21,10 @@ use bits_queue_tests::postgres::TestDatabase;
 
 /// The lines the program has written so far.
 fn lines(out: &Path) -> usize {
-    std::fs::read_to_string(out).unwrap_or_default().lines().count()
+    std::fs::read_to_string(out)
+        .unwrap_or_default()
+        .lines()
+        .count()
 }
 
 fn wait_for_runs(out: &Path, count: usize) {
@@ -62,7 +65,12 @@ fn job(queue: &str, server: &TestServer, dir: &Path, script: &Path) -> String {
     let local = dir.join("n.bin");
     ok(bitsq(
         queue,
-        &["addfile", &id, &server.url("/n.bin"), local.to_str().unwrap()],
+        &[
+            "addfile",
+            &id,
+            &server.url("/n.bin"),
+            local.to_str().unwrap(),
+        ],
     ));
     ok(bitsq(queue, &["setnotifyflags", &id, "1"]));
     ok(bitsq(queue, &["setminretrydelay", &id, "5"]));

@@ -96,12 +96,18 @@ fn a_host_that_finds_no_temporary_file_starts_the_file_again_from_0() {
     let dir = bits_queue_tests::scratch_dir("bitsq-pg-storage-failover");
     let size = (1 << 20) + (100 << 10);
     // Host A gets 1 MiB, then waits long in the answer: it dies there.
-    server.fault("/failover.bin", Fault::Pause(1 << 20, Duration::from_secs(30)));
+    server.fault(
+        "/failover.bin",
+        Fault::Pause(1 << 20, Duration::from_secs(30)),
+    );
     let (id, local) = job(url, &server, &dir, "failover", size);
     let a = service(url, &dir);
     wait_for_stored_bytes(url, &id);
     drop(a);
-    assert!(move_temporaries(&dir, &dir.join("a-disk")) > 0, "A wrote none");
+    assert!(
+        move_temporaries(&dir, &dir.join("a-disk")) > 0,
+        "A wrote none"
+    );
     let b = service(url, &dir);
     let info = settle(url, &id, &["transferred", "error"]);
     assert!(info.contains("state:        transferred"), "{info}");

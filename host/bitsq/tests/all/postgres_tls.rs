@@ -162,7 +162,12 @@ fn a_refused_server_certificate_ends_the_service_with_exit_4() {
         std::thread::sleep(Duration::from_millis(50));
     };
     let mut why = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut why).unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut why)
+        .unwrap();
     assert_eq!(status.code(), Some(4), "{why}");
     assert!(why.contains("TLS certificate was refused"), "{why}");
     assert!(why.contains("invalid peer certificate"), "{why}");
