@@ -87,6 +87,10 @@ fn commit_all(moves: &[FileMove], confinement: &Confinement) -> Vec<FileActionEr
             errors.push(error(&newest.display().to_string(), e));
             continue;
         }
+        // Marked as this commit's before it takes the local name, so a
+        // `complete` made again (the store lost the first one's answer)
+        // knows the local file is the one it delivered (`committed`).
+        crate::commit_mark::mark(newest, temporary);
         if let Err(e) = fs::rename(newest, local) {
             errors.push(error(&file.local_name, e));
             continue;
@@ -128,8 +132,13 @@ fn confined(
 /// The paths of a move, checked: the newest generation's temporary file
 /// (where hosts share the queue, `fence`), the local name, and the
 /// temporary name it was derived from; the local name replaceable. `None`
-/// when a temporary file that is gone left the local file there (a commit
-/// carried out before a crash: done).
+/// when the temporary file is gone because a commit of it was carried out
+/// before (a crash, or a lost answer from the store, came before the call
+/// was stored): the local file bears that commit's mark. A temporary file
+/// this host cannot find is never acknowledged otherwise: not even over a
+/// local file of the same name, which may be an older copy while the bytes
+/// sit on another host's disk (hosts sharing a queue must share the file
+/// system of the local names, README "Many hosts, one queue").
 fn check(
     file: &FileMove,
     local: PathBuf,
@@ -140,14 +149,25 @@ fn check(
         .newest(&temporary)
         .map_err(|e| error(&file.temporary_name, e))?;
     let Some(newest) = newest else {
-        return if local.exists() {
-            Ok(None)
+        if crate::commit_mark::committed(&local, &temporary) {
+            return Ok(None);
+        }
+        let found = if local.exists() {
+            format!(
+                "and {} is not the file a commit of it made (an older copy?)",
+                local.display()
+            )
         } else {
-            Err(error(
-                &file.temporary_name,
-                "the temporary file is gone and the local file is not there",
-            ))
+            "and the local file is not there".to_string()
         };
+        return Err(error(
+            &file.temporary_name,
+            format!(
+                "this host cannot find the temporary file (nor an earlier \
+                 generation's), {found}; nothing was acknowledged. Hosts that \
+                 share a queue must share the file system of the local names"
+            ),
+        ));
     };
     if let Some(why) = crate::transport::not_replaceable(&local) {
         return Err(error(&file.local_name, why));
@@ -212,8 +232,10 @@ mod tests {
         assert!(carry_out(&moves, &Confinement::none()).is_empty());
         assert_eq!(fs::read(&local).unwrap(), b"bytes");
         assert!(!Path::new(&temporary).exists());
-        // Again: the temporary file is gone, the local one there: done.
+        // Again (the store lost the first one's answer): the temporary file
+        // is gone, the local one there with this commit's mark: done.
         assert!(carry_out(&moves, &Confinement::none()).is_empty());
+        assert_eq!(fs::read(&local).unwrap(), b"bytes");
 
         fs::write(&temporary, b"x").unwrap();
         let discard = Action::Discard(vec![temporary.clone(), temporary.clone()]);
@@ -251,6 +273,45 @@ mod tests {
             assert!(temporary.exists(), "the bytes stay");
             assert!(!fs::metadata(&local).unwrap().is_file(), "left as it was");
         }
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_commit_never_acknowledges_a_temporary_file_it_cannot_find() {
+        let dir = std::env::temp_dir().join(format!("bits-queue-unfound-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        let temporary = dir.join("BIT0002.tmp").display().to_string();
+        let local = dir.join("file.bin");
+        let moves = Action::Commit(vec![FileMove {
+            temporary_name: temporary.clone(),
+            local_name: local.display().to_string(),
+        }]);
+        // Neither file here (the bytes are on another host's disk).
+        let errors = carry_out(&moves, &Confinement::none());
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].reason.contains("cannot find"), "{}", errors[0]);
+        // An older copy at the local name is not this commit's file.
+        fs::write(&local, b"older copy").unwrap();
+        let errors = carry_out(&moves, &Confinement::none());
+        assert_eq!(errors.len(), 1);
+        assert!(
+            errors[0].reason.contains("not the file a commit"),
+            "{}",
+            errors[0]
+        );
+        assert_eq!(fs::read(&local).unwrap(), b"older copy");
+        // The file delivered by another job's commit is not this one's
+        // either.
+        let other = dir.join("BIT0003.tmp");
+        fs::write(&other, b"other job").unwrap();
+        let theirs = Action::Commit(vec![FileMove {
+            temporary_name: other.display().to_string(),
+            local_name: local.display().to_string(),
+        }]);
+        assert!(carry_out(&theirs, &Confinement::none()).is_empty());
+        assert_eq!(fs::read(&local).unwrap(), b"other job");
+        assert_eq!(carry_out(&moves, &Confinement::none()).len(), 1);
         fs::remove_dir_all(&dir).unwrap();
     }
 }

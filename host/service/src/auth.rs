@@ -17,7 +17,7 @@ use bits_queue_host::{
     AuthScheme, AuthTarget, ClientCertificate, CredentialSlot, Guid, OrderDetails, ProxySettings,
     SecretSlot, TransferFailure,
 };
-use bits_queue_store::Secrets;
+use bits_queue_store::{PersistError, Secrets, StoreError};
 
 use crate::challenge::challenges;
 use crate::digest;
@@ -63,23 +63,36 @@ impl RequestAuth {
         details: Option<&OrderDetails>,
         secrets: Option<&dyn Secrets>,
     ) -> Result<RequestAuth, TransferFailure> {
+        Self::for_order_kept(job, details, secrets).map_err(|e| match e {
+            StartFailure::Transfer(failure) => failure,
+            StartFailure::Store(e) => {
+                TransferFailure::LocalIo(format!("the secret store cannot be read: {e}"))
+            }
+        })
+    }
+
+    /// [`RequestAuth::for_order`], a secret store that fails kept apart
+    /// from the transfer's failures.
+    fn for_order_kept(
+        job: Guid,
+        details: Option<&OrderDetails>,
+        secrets: Option<&dyn Secrets>,
+    ) -> Result<RequestAuth, StartFailure> {
         let Some(details) = details else {
             return Ok(RequestAuth::default());
         };
         let http = &details.http;
         let unsupported = [(!details.ranges.is_empty(), "file ranges")];
         if let Some((_, what)) = unsupported.iter().find(|(set, _)| *set) {
-            return Err(TransferFailure::Unsupported(format!(
-                "this host does not offer {what} yet"
+            return Err(StartFailure::Transfer(TransferFailure::Unsupported(
+                format!("this host does not offer {what} yet"),
             )));
         }
-        let secret = |slot: SecretSlot| -> Result<Option<(String, String)>, TransferFailure> {
+        let secret = |slot: SecretSlot| -> Result<Option<(String, String)>, StartFailure> {
             let Some(secrets) = secrets else {
                 return Ok(None);
             };
-            let kept = secrets.get(job, slot).map_err(|e| {
-                TransferFailure::LocalIo(format!("the secret store cannot be read: {e}"))
-            })?;
+            let kept = secrets.get(job, slot).map_err(StartFailure::Store)?;
             Ok(kept.map(|s| (s.user_name, s.value)))
         };
         let text = match (&http.custom_headers, http.secret_headers) {
@@ -201,16 +214,34 @@ impl RequestAuth {
 pub(crate) fn for_start(
     backend: &impl crate::Backend,
     order: &bits_queue_host::TransferOrder,
-) -> Result<RequestAuth, TransferFailure> {
+) -> Result<RequestAuth, StartFailure> {
     if order.job_type != bits_queue_host::JobType::Download {
         return Ok(RequestAuth::default());
     }
     let file = order.file;
     let details = backend
         .read(|q| q.order_details(file))
-        .map_err(|e| TransferFailure::LocalIo(format!("the order's details: {e}")))?;
+        .map_err(|e| match e {
+            PersistError::Store(e) => StartFailure::Store(e),
+            e => StartFailure::Transfer(TransferFailure::LocalIo(format!(
+                "the order's details: {e}"
+            ))),
+        })?;
     let secrets = backend.secrets();
-    RequestAuth::for_order(file.job, details.as_ref(), secrets.as_deref())
+    RequestAuth::for_order_kept(file.job, details.as_ref(), secrets.as_deref())
+}
+
+/// Why a transfer's request could not be made ready.
+#[derive(Debug)]
+pub(crate) enum StartFailure {
+    /// The transfer fails, as the component is told (a detail this host
+    /// cannot honour).
+    Transfer(TransferFailure),
+    /// The queue's store (its details, its secret store) failed: a store
+    /// error like any other while serving (a lost connection, a refusal),
+    /// which the service waits out; the job is not to blame, and fails
+    /// for none of it.
+    Store(StoreError),
 }
 
 #[cfg(test)]

@@ -79,6 +79,14 @@ pub trait Backend: Send + Sync + 'static {
         0
     }
 
+    /// `take-notify-commands` (contract §16.1): the notify programs due,
+    /// each marked running. Where hosts share the store, this host takes
+    /// each run's lease with it; the run's exit is reported with
+    /// [`Backend::report`] of `run_lease(job)`, an ending report.
+    fn take_notify_commands(&self) -> Result<Vec<bits_queue_host::NotifyCommand>, PersistError> {
+        self.change(|q| q.take_notify_commands())
+    }
+
     /// The files whose lease this host holds (none where nothing is leased).
     fn leased_here(&self) -> Result<Vec<FileRef>, PersistError> {
         Ok(Vec::new())
@@ -196,6 +204,10 @@ impl Backend for Arc<PersistentQueue> {
 
     fn take_fence(&self, file: FileRef) -> u64 {
         PersistentQueue::take_fence(self, file)
+    }
+
+    fn take_notify_commands(&self) -> Result<Vec<bits_queue_host::NotifyCommand>, PersistError> {
+        PersistentQueue::take_notify_commands(self)
     }
 
     fn secrets(&self) -> Option<Arc<dyn Secrets>> {

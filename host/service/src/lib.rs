@@ -40,6 +40,7 @@ mod backend;
 mod cert_fields;
 mod challenge;
 mod client_certs;
+mod commit_mark;
 mod confine;
 mod digest;
 mod endings;

@@ -212,6 +212,7 @@ impl<B: Backend> TransferService<B> {
             endings: Vec::new(),
             notify_due: true,
             cancels,
+            exits: Vec::new(),
         };
         let thread = thread::Builder::new()
             // At most 15 bytes: Linux keeps no more of a thread's name.
@@ -398,6 +399,10 @@ struct Loop<B> {
     notify_due: bool,
     /// The Cancel-Sessions the store keeps, sent and tried again.
     cancels: crate::upload::PendingCancels,
+    /// Notify programs' exits whose report the store failed: reported once
+    /// it answers, so a run never keeps its running mark (or its lease)
+    /// for an outage's sake.
+    exits: Vec<(Guid, NotifyEvent, Option<i32>)>,
 }
 
 /// The wait after `failed` turns in a row failed on the store: 100 ms,
@@ -516,8 +521,17 @@ impl<B: Backend> Loop<B> {
             Err(e) => return Err(e),
         };
         let acted = !actions.is_empty();
+        // A start whose request could not be made ready because the store
+        // failed is waited out like any store failure (below, in
+        // `turn_until_stopped`); the other actions are carried out first.
+        let mut trouble = None;
         for action in actions {
-            self.carry_out(action);
+            if let Err(e) = self.carry_out(action) {
+                trouble.get_or_insert(e);
+            }
+        }
+        if let Some(e) = trouble {
+            return Err(PersistError::Store(e));
         }
         if std::mem::take(&mut self.notify_due) || acted || !endings.is_empty() {
             self.run_notify_commands()?;
@@ -568,6 +582,10 @@ impl<B: Backend> Loop<B> {
     /// `poll` whose answer was lost with the connection may have taken
     /// it).
     fn report_orphans(&mut self) -> Result<(), PersistError> {
+        while let Some(&(job, event, code)) = self.exits.last() {
+            self.report_exit(job, event, code)?;
+            self.exits.pop();
+        }
         if self.reclaim {
             for file in self.shared.backend.leased_here()? {
                 if !self.workers.contains_key(&file) && !self.orphans.contains(&file) {
@@ -629,7 +647,7 @@ impl<B: Backend> Loop<B> {
     /// without the call has none to run.
     fn run_notify_commands(&mut self) -> Result<(), PersistError> {
         self.shared.guest_calls.fetch_add(1, Ordering::Relaxed);
-        let commands = match self.shared.backend.change(|q| q.take_notify_commands()) {
+        let commands = match self.shared.backend.take_notify_commands() {
             Ok(commands) => commands,
             Err(PersistError::Store(e)) => return Err(PersistError::Store(e)),
             Err(_) => return Ok(()),
@@ -674,8 +692,30 @@ impl<B: Backend> Loop<B> {
                 .notify_failures
                 .push(format!("the notify program of job {job}: {why}"));
         }
+        let code = ran.ok();
+        if let Err(e) = self.report_exit(job, event, code) {
+            self.exits.push((job, event, code));
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// Reports a notify program's exit; only a store failure is an error.
+    /// Made under the run's lease where hosts share the store, and giving
+    /// it up: a run whose lease ran out was ended by the host that found
+    /// it dead (bits_queue_store's notify_runs), and its exit is no longer
+    /// this host's to report.
+    fn report_exit(
+        &self,
+        job: Guid,
+        event: NotifyEvent,
+        code: Option<i32>,
+    ) -> Result<(), PersistError> {
         self.shared.guest_calls.fetch_add(1, Ordering::Relaxed);
-        match (self.shared.backend).change(|q| q.report_command_exit(job, event, ran.ok())) {
+        let lease = bits_queue_store::run_lease(job);
+        match (self.shared.backend).report(lease, ReportKind::End, |q| {
+            q.report_command_exit(job, event, code)
+        }) {
             Err(PersistError::Store(e)) => Err(PersistError::Store(e)),
             _ => Ok(()),
         }
@@ -686,7 +726,11 @@ impl<B: Backend> Loop<B> {
         self.shared.changed.notify_all();
     }
 
-    fn carry_out(&mut self, action: Action) {
+    /// Carries out one action of `poll`. A store that fails while a start
+    /// reads what it needs (the order's details, the job's secrets) is
+    /// returned: the file is reported lost once the store answers (an
+    /// orphan), and the job is queued again, never failed for it.
+    fn carry_out(&mut self, action: Action) -> Result<(), StoreError> {
         match action {
             Action::Start(mut order) => {
                 // Fencing: the transfer writes only into its lease
@@ -716,20 +760,31 @@ impl<B: Backend> Loop<B> {
                 let mut context = self.config.context.clone();
                 context.auth = match crate::auth::for_start(&self.shared.backend, &order) {
                     Ok(auth) => auth,
-                    Err(failure) => {
+                    Err(crate::auth::StartFailure::Transfer(failure)) => {
                         let file = order.file;
                         let _ = self
                             .shared
                             .backend
                             .report(file, ReportKind::End, |q| q.report_failure(file, &failure));
-                        return;
+                        return Ok(());
+                    }
+                    Err(crate::auth::StartFailure::Store(e)) => {
+                        self.orphans.push(order.file);
+                        return Err(e);
                     }
                 };
                 let (file, offset) = (order.file, order.offset);
                 // An upload's phase and session are in its details.
                 let details = match order.job_type {
                     JobType::Download => None,
-                    _ => self.read(|q| q.order_details(file)).ok().flatten(),
+                    _ => match self.read(|q| q.order_details(file)) {
+                        Ok(details) => details,
+                        Err(PersistError::Store(e)) => {
+                            self.orphans.push(file);
+                            return Err(e);
+                        }
+                        Err(_) => None,
+                    },
                 };
                 let spawned = thread::Builder::new()
                     .name("bits-queue-xfer".into())
@@ -775,6 +830,7 @@ impl<B: Backend> Loop<B> {
                 }
             }
         }
+        Ok(())
     }
 
     fn stop_worker(&mut self, file: FileRef) {

@@ -24,6 +24,7 @@ mod decline;
 mod error;
 mod location;
 mod memory;
+mod notify_runs;
 #[cfg(feature = "sqlite")]
 mod owner_only;
 mod persistent;
@@ -41,6 +42,7 @@ pub use decline::TakeFilter;
 pub use error::{PersistError, StoreError};
 pub use location::{migrate_location, open_location, open_location_reading, open_location_with};
 pub use memory::MemoryStore;
+pub use notify_runs::{RUN_INDEX, is_run_lease, run_lease};
 pub use persistent::{
     CheckedFileActions, FileActions, LeaseChange, PersistentQueue, ReportKind, in_flight,
     report_lost,

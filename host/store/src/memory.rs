@@ -98,6 +98,7 @@ fn snapshot(data: &Data, seen: u64) -> Snapshot {
         version: data.version,
         changes,
         unreadable: Vec::new(),
+        reset: false,
     }
 }
 

@@ -19,11 +19,12 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use bits_queue_host::{
-    Action, Change, Error, FileRef, Guid, JobState, Queue, QueueOptions, Runtime,
+    Action, Change, Error, FileRef, Guid, JobState, NotifyCommand, Queue, QueueOptions, Runtime,
 };
 
 use crate::decline::{TakeFilter, poll_declining};
 use crate::error::{PersistError, StoreError};
+use crate::notify_runs::{end_dead_runs, is_run_lease, run_lease};
 use crate::store::Store;
 
 /// Carries out a `commit` or `discard` before the call's changes are
@@ -363,10 +364,17 @@ impl PersistentQueue {
                 if !at_start {
                     return Ok(Answered::of(Ok(Vec::new())));
                 }
-                let lost = in_flight(queue).and_then(|files| report_lost(queue, files));
+                // Notify runs marked running died with the earlier service
+                // too (crate::notify_runs).
+                let lost = in_flight(queue)
+                    .and_then(|files| report_lost(queue, files))
+                    .and_then(|lost| end_dead_runs(queue, |_| true).map(|_| lost));
                 return Ok(Answered::of(lost));
             };
-            let mut dead = held.expired()?;
+            // Notify runs' leases apart from transfers' (crate::notify_runs).
+            let (runs, mut dead): (Vec<FileRef>, Vec<FileRef>) =
+                held.expired()?.into_iter().partition(is_run_lease);
+            let mut live_runs = None;
             if at_start {
                 let live = held.live()?;
                 let files = match in_flight(queue) {
@@ -376,13 +384,28 @@ impl PersistentQueue {
                 dead.extend(files.into_iter().filter(|f| !live.contains(f)));
                 dead.sort_by_key(|f| (f.job, f.file_index));
                 dead.dedup();
+                live_runs = Some(
+                    live.iter()
+                        .filter(|f| is_run_lease(f))
+                        .map(|f| f.job)
+                        .collect::<Vec<_>>(),
+                );
             }
-            for file in &dead {
+            for file in dead.iter().chain(&runs) {
                 held.forget(*file)?;
             }
-            let wrote = !dead.is_empty();
+            let wrote = !dead.is_empty() || !runs.is_empty();
+            // A run is dead when its lease ran out; at a host's start, also
+            // when no live lease covers it (taken by a host of a release
+            // that took none).
+            let run_dead = |job| {
+                runs.iter().any(|f| f.job == job)
+                    || live_runs.as_ref().is_some_and(|live| !live.contains(&job))
+            };
+            let answer = report_lost(queue, dead)
+                .and_then(|lost| end_dead_runs(queue, run_dead).map(|_| lost));
             Ok(Answered {
-                answer: report_lost(queue, dead).map_err(PersistError::Queue),
+                answer: answer.map_err(PersistError::Queue),
                 wrote,
             })
         })
@@ -421,9 +444,41 @@ impl PersistentQueue {
     pub fn leased_here(&self) -> Result<Vec<FileRef>, PersistError> {
         let mut state = self.lock();
         match state.store.leases() {
-            Some(held) => Ok(held.mine()?),
+            // Transfers only: a notify run's lease is given up by its
+            // exit report (crate::notify_runs).
+            Some(held) => Ok(held
+                .mine()?
+                .into_iter()
+                .filter(|f| !is_run_lease(f))
+                .collect()),
             None => Ok(Vec::new()),
         }
+    }
+
+    /// `take-notify-commands` (contract §16.1): the notify programs due,
+    /// each marked running; where hosts share the store, this host takes
+    /// the lease of each run in the same transaction, and gives it up with
+    /// the run's exit report ([`PersistentQueue::report`] of
+    /// [`run_lease`]`(job)`, [`ReportKind::End`]), so a run whose host
+    /// died is ended by another (crate::notify_runs).
+    pub fn take_notify_commands(&self) -> Result<Vec<NotifyCommand>, PersistError> {
+        self.call(Storing::Now, |queue, store| {
+            let commands = match queue.take_notify_commands() {
+                Ok(commands) => commands,
+                Err(e) => return Ok(Answered::of(Err(e))),
+            };
+            let mut wrote = false;
+            if let Some(held) = store.leases() {
+                for command in &commands {
+                    held.claim(run_lease(command.job))?;
+                    wrote = true;
+                }
+            }
+            Ok(Answered {
+                answer: Ok(commands),
+                wrote,
+            })
+        })
     }
 
     /// Calls `wake` whenever another host commits to the store, until the
@@ -602,6 +657,19 @@ impl PersistentQueue {
     /// host changed are dropped: its record wins, and progress not stored
     /// is reported again as the transfer goes on.
     fn catch_up(&self, state: &mut State, snapshot: crate::Snapshot) -> Result<(), PersistError> {
+        if snapshot.reset {
+            // Too far behind to catch up change by change (the store pruned
+            // removals this host has not seen): start again from what the
+            // store holds, as a rebuild does.
+            state.pending.clear();
+            let location = state.store.location();
+            let (queue, seen, _, left_out) =
+                restore_from(&self.runtime, &self.options, snapshot, &location)?;
+            state.queue = queue;
+            state.left_out = left_out;
+            state.seen = seen;
+            return Ok(());
+        }
         if snapshot.changes.is_empty() {
             state.seen = snapshot.version.max(state.seen);
             return Ok(());
@@ -761,6 +829,17 @@ fn restore(
     store: &mut dyn Store,
 ) -> Result<(Queue, u64, Vec<String>, Vec<Guid>), PersistError> {
     let snapshot = store.load()?;
+    restore_from(runtime, options, snapshot, &store.location())
+}
+
+/// A fresh instance with `snapshot` (everything the store at `location`
+/// holds) applied; as [`restore`].
+fn restore_from(
+    runtime: &Runtime,
+    options: &QueueOptions,
+    snapshot: crate::Snapshot,
+    location: &str,
+) -> Result<(Queue, u64, Vec<String>, Vec<Guid>), PersistError> {
     let queue = runtime.new_queue_with(options.clone())?;
     let mut warnings = snapshot.unreadable.clone();
     let mut left_out = Vec::new();
@@ -779,8 +858,7 @@ fn restore(
                     Change::Limits(_) => "the queue's limits".to_string(),
                 };
                 warnings.push(format!(
-                    "{what} in {} cannot be read ({e}); it is left out",
-                    store.location()
+                    "{what} in {location} cannot be read ({e}); it is left out"
                 ));
             }
         }

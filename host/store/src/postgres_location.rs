@@ -25,6 +25,12 @@ pub struct PostgresOptions {
     /// `pg_stat_activity` shows it) when the URL does not say:
     /// `bits-queue` by default; `bitsq` names itself `bitsq`.
     pub application_name: String,
+    /// How many of the queue's latest versions keep their tombstones (the
+    /// removals a host that knew a job reads to learn it left): each
+    /// commit prunes older ones, so the table stays bounded. A host that
+    /// fell further behind than this (a shell left open for days) reads
+    /// the whole queue again instead, and misses nothing.
+    pub tombstone_versions: u64,
 }
 
 impl Default for PostgresOptions {
@@ -33,6 +39,7 @@ impl Default for PostgresOptions {
             lease: Duration::from_secs(30),
             host: default_host(),
             application_name: "bits-queue".into(),
+            tombstone_versions: 10_000,
         }
     }
 }

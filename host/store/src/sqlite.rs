@@ -207,6 +207,7 @@ impl SqliteStore {
             version,
             changes,
             unreadable,
+            reset: false,
         })
     }
 

@@ -20,6 +20,10 @@ pub struct Snapshot {
     /// bytes): each in words, for a warning. A record whose bytes are
     /// damaged is a change like any other, which the component refuses.
     pub unreadable: Vec<String>,
+    /// The reader is too far behind to catch up change by change (the
+    /// store pruned removals it has not seen): `changes` are everything
+    /// stored, as [`Store::load`] gives it, to replace what it holds.
+    pub reset: bool,
 }
 
 /// A job id as a store keeps it (16 bytes, `Guid::to_bytes`).

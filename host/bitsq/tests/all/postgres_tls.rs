@@ -122,3 +122,54 @@ fn bad_tls_parameters_are_named() {
         "{why}"
     );
 }
+
+/// A certificate the client refuses will not heal by waiting (issue 23):
+/// `bitsq service` ends at once with exit 4, naming the refusal, where it
+/// used to take it for a server out of reach and wait for good; a
+/// one-shot verb exits 4 with the same words.
+#[test]
+fn a_refused_server_certificate_ends_the_service_with_exit_4() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    let server = server!();
+    let at = url(
+        server,
+        &format!("sslmode=verify-full&{}", root(&server.other_ca_file)),
+    );
+    let listed = bitsq(&at, &["list"]);
+    let why = text(&listed.stderr);
+    assert_eq!(listed.status.code(), Some(4), "{why}");
+    assert!(why.contains("TLS certificate was refused"), "{why}");
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bitsq"))
+        .args(["--queue", &at, "service"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > crate::stored::PATIENCE {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("bitsq service still waits for a server whose certificate it refuses");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut why = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut why)
+        .unwrap();
+    assert_eq!(status.code(), Some(4), "{why}");
+    assert!(why.contains("TLS certificate was refused"), "{why}");
+    assert!(why.contains("invalid peer certificate"), "{why}");
+    assert!(!why.contains("waiting for it"), "{why}");
+}

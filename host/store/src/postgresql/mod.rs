@@ -81,10 +81,11 @@ impl Statements {
     /// Every statement names its queue: the last parameter, `$N`.
     fn prepare(client: &mut Client) -> Result<Self, postgres::Error> {
         Ok(Statements {
-            state: client.prepare("SELECT version, writer FROM bitsq_state WHERE queue = $1")?,
+            state: client.prepare("SELECT version, pruned FROM bitsq_state WHERE queue = $1")?,
             last_commit: client
                 .prepare("SELECT last_commit FROM bitsq_writers WHERE host = $1 AND queue = $2")?,
-            lock: client.prepare("SELECT version FROM bitsq_state WHERE queue = $1 FOR UPDATE")?,
+            lock: client
+                .prepare("SELECT version, pruned FROM bitsq_state WHERE queue = $1 FOR UPDATE")?,
             // A queue's row is made by its first commit (rows only: a role
             // that may not create tables starts a queue), and the hosts
             // that serve every queue are told of it.
@@ -124,12 +125,16 @@ impl Statements {
                  ON CONFLICT (queue) DO UPDATE
                  SET max_jobs = $1, max_files_per_job = $2, version = $3",
             )?,
-            // The new version, this host's leases renewed, and the other
-            // hosts of the queue told (delivered at commit), in one round
-            // trip.
+            // The new version, this host's leases renewed, tombstones
+            // older than the versions kept pruned (`tombstones`), and the
+            // other hosts of the queue told (delivered at commit), in one
+            // round trip.
             set_state: client.prepare(&format!(
-                "WITH state AS (UPDATE bitsq_state SET version = $1, writer = $2
+                "WITH state AS (UPDATE bitsq_state SET version = $1, writer = $2,
+                                    pruned = greatest(pruned, $1::bigint - $7::bigint)
                                 WHERE queue = $5),
+                      swept AS (DELETE FROM bitsq_removed
+                                WHERE queue = $5 AND version <= $1::bigint - $7::bigint),
                       mine AS (INSERT INTO bitsq_writers (host, last_commit, at, queue)
                                VALUES ($3, $2, now(), $5)
                                ON CONFLICT (queue, host) DO UPDATE
@@ -440,26 +445,33 @@ impl PostgresStore {
 
     /// The changes committed after `seen` (every job when `seen` is 0), in
     /// the transaction open on the connection.
-    /// `version`: the queue's version if the caller just read it (under
-    /// the lock); nothing more is read when it is the one already seen.
-    fn read_since(&mut self, seen: u64, version: Option<i64>) -> Result<Snapshot, StoreError> {
+    /// `locked`: the queue's version and pruned version if the caller just
+    /// read them (under the lock); nothing more is read when the version is
+    /// the one already seen. A reader that has seen less than the pruned
+    /// version gets everything, to replace what it holds (`tombstones`).
+    fn read_since(
+        &mut self,
+        seen: u64,
+        locked: Option<(i64, i64)>,
+    ) -> Result<Snapshot, StoreError> {
         let seen = to_sql(seen)?;
-        if version == Some(seen) {
+        if locked.is_some_and(|(version, _)| version == seen) {
             return Ok(Snapshot {
                 version: seen as u64,
-                changes: Vec::new(),
-                unreadable: Vec::new(),
+                ..Snapshot::default()
             });
         }
         let queue = self.queue.clone();
         let rows = self.with(|client, st| {
             // A queue no host has committed to yet has no row: it is empty.
-            let version: i64 = match version {
-                Some(version) => version,
+            let (version, pruned): (i64, i64) = match locked {
+                Some(locked) => locked,
                 None => client
                     .query_opt(&st.state, &[&queue])?
-                    .map_or(0, |row| row.get(0)),
+                    .map_or((0, 0), |row| (row.get(0), row.get(1))),
             };
+            let reset = seen > 0 && seen < pruned;
+            let seen = if reset { 0 } else { seen };
             let jobs = client.query(&st.jobs_since, &[&seen, &queue])?;
             let removed = if seen > 0 {
                 client.query(&st.removed_since, &[&seen, &queue])?
@@ -467,9 +479,9 @@ impl PostgresStore {
                 Vec::new()
             };
             let limits = client.query_opt(&st.limits_since, &[&seen, &queue])?;
-            Ok((version, jobs, removed, limits))
+            Ok((version, reset, jobs, removed, limits))
         })?;
-        let (version, jobs, removed, limits) = rows;
+        let (version, reset, jobs, removed, limits) = rows;
         let mut changes = Vec::with_capacity(jobs.len() + removed.len() + 1);
         for row in jobs {
             changes.push(Change::Put(JobRecord {
@@ -490,6 +502,7 @@ impl PostgresStore {
             version: version as u64,
             changes,
             unreadable: Vec::new(),
+            reset,
         })
     }
 
@@ -500,6 +513,7 @@ impl PostgresStore {
         let host = self.options.host.clone();
         let queue = self.queue.clone();
         let channel = channel(&queue);
+        let kept = i64::try_from(self.options.tombstone_versions).unwrap_or(i64::MAX);
         self.with(|client, st| {
             for change in changes {
                 match change {
@@ -522,7 +536,7 @@ impl PostgresStore {
             }
             client.execute(
                 &st.set_state,
-                &[&version, &writer, &host, &lease, &queue, &channel],
+                &[&version, &writer, &host, &lease, &queue, &channel, &kept],
             )?;
             Ok(())
         })
@@ -594,23 +608,26 @@ impl Store for PostgresStore {
         // the connection would stay in an aborted transaction for good.
         self.in_transaction = true;
         let queue = self.queue.clone();
-        let locked = self.with(|client, st| match client.query_opt(&st.lock, &[&queue])? {
-            Some(row) => Ok(row.get(0)),
-            // The queue's first commit: its row is made, then locked.
-            None => {
-                client.query(&st.make_queue, &[&queue])?;
-                Ok(client.query_one(&st.lock, &[&queue])?.get(0))
-            }
+        let locked = self.with(|client, st| {
+            let row = match client.query_opt(&st.lock, &[&queue])? {
+                Some(row) => row,
+                // The queue's first commit: its row is made, then locked.
+                None => {
+                    client.query(&st.make_queue, &[&queue])?;
+                    client.query_one(&st.lock, &[&queue])?
+                }
+            };
+            Ok((row.get(0), row.get(1)))
         });
-        let version: i64 = match locked {
-            Ok(version) => version,
+        let (version, pruned): (i64, i64) = match locked {
+            Ok(locked) => locked,
             Err(e) => {
                 self.abort();
                 return Err(e);
             }
         };
         self.locked_version = version;
-        match self.read_since(seen, Some(version)) {
+        match self.read_since(seen, Some((version, pruned))) {
             Ok(snapshot) => Ok(snapshot),
             Err(e) => {
                 self.abort();
@@ -816,6 +833,14 @@ fn config(
 /// lost connection (waiting may help); a server that answers no (a
 /// refused login, no such database, no right to connect) is not.
 fn cannot_connect(location: &str, password_note: Option<&str>, e: postgres::Error) -> StoreError {
+    // A refused certificate will not heal by waiting (issue 23): said as
+    // what it is, never as a server out of reach.
+    if let Some(why) = tls::refusal(&e) {
+        return StoreError::new(format!(
+            "cannot connect to {location}: {why} (sslmode and sslrootcert)"
+        ))
+        .caused_by(e);
+    }
     let note = password_note.map(|n| format!(" ({n})")).unwrap_or_default();
     connect_failed(
         format!("cannot connect to {location}: {}{note}", detail(&e)),
@@ -843,6 +868,11 @@ pub(crate) fn connect_failed(message: String, e: postgres::Error) -> StoreError 
 /// given). A failure of the socket itself (refused, reset, timed out) is
 /// worth waiting out.
 fn connect_refused(e: &postgres::Error) -> bool {
+    // The TLS handshake failed (a certificate refused): waiting will not
+    // change that, though it comes wrapped in an I/O error.
+    if tls::refusal(e).is_some() {
+        return true;
+    }
     if let Some(db) = e.as_db_error() {
         let code = db.code().code();
         return !(matches!(&code[..2], "08" | "53" | "57") || code == "55000");

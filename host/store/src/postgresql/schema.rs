@@ -36,6 +36,19 @@
 //! queue's credentials and write-only headers (contract §15.2), under
 //! row-level security: a role reads only the rows of the roles it is a
 //! member of (`secrets.rs`). The step only adds the table.
+//!
+//! Schema 5 belongs to another change of this release (queue owners),
+//! made on its own branch: until the two are merged its step here is
+//! empty.
+//!
+//! Schema 6: `bitsq_state.pruned`, the version up to which the queue's
+//! tombstones may have been pruned (issue 23, defect 9: `bitsq_removed`
+//! only grew). Each commit deletes the tombstones of versions older than
+//! the latest `PostgresOptions::tombstone_versions` and raises `pruned`
+//! with it, in its own transaction; a host that has seen less than
+//! `pruned` reads the whole queue again instead of the changes since
+//! (`Snapshot::reset`), so no host ever misses a removal. The step only
+//! adds the column (0: nothing pruned yet).
 
 use postgres::error::SqlState;
 use postgres::{Client, GenericClient};
@@ -107,6 +120,11 @@ const MIGRATIONS: &[&str] = &[
     CREATE POLICY bitsq_secrets_of_their_owner ON bitsq_secrets
         USING (pg_has_role(current_user, owner, 'MEMBER'))
         WITH CHECK (owner = current_user);
+",
+    // Schema 5: another branch's (see above); empty until the merge.
+    "",
+    "
+    ALTER TABLE bitsq_state ADD COLUMN pruned bigint NOT NULL DEFAULT 0;
 ",
 ];
 

@@ -217,6 +217,35 @@ impl Tls {
     }
 }
 
+/// Why the TLS handshake of a failed connection failed, if rustls failed
+/// it: the server's certificate refused (not signed by a trusted root, not
+/// for this host, expired…), or a handshake the two sides could not agree
+/// on. Neither heals by waiting, unlike a server out of reach, so such a
+/// connection is a refusal, not a lost connection to wait out.
+///
+/// The handshake's error reaches the `postgres` crate as an `io::Error`
+/// wrapping rustls' own; an `io::Error`'s `source` skips what it wraps,
+/// so each one in the chain is opened by hand.
+pub fn refusal(e: &postgres::Error) -> Option<String> {
+    let mut cause = std::error::Error::source(e);
+    while let Some(below) = cause {
+        let wrapped = below
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>());
+        if let Some(tls) = wrapped.or_else(|| below.downcast_ref::<rustls::Error>()) {
+            return Some(match tls {
+                rustls::Error::InvalidCertificate(_) => {
+                    format!("the server's TLS certificate was refused: {tls}")
+                }
+                _ => format!("the TLS handshake failed: {tls}"),
+            });
+        }
+        cause = below.source();
+    }
+    None
+}
+
 /// `prefer` and `require`: encrypted, the certificate taken as it comes
 /// (as libpq does), the handshake's signatures still checked.
 #[derive(Debug)]

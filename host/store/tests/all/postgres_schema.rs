@@ -107,7 +107,7 @@ fn a_schema_1_queue_is_migrated_and_keeps_its_jobs() {
     let db = database!("schema_1");
     old_queue(&db, 1, &["first", "second"]);
     let migrated = PostgresStore::migrate(db.url()).unwrap();
-    assert_eq!((migrated.from, migrated.to), (1, 4));
+    assert_eq!((migrated.from, migrated.to), (1, 6));
     create(Box::new(PostgresStore::open(db.url()).unwrap()), "third");
     let (queue, _) = open(Box::new(PostgresStore::open(db.url()).unwrap()));
     assert_eq!(names(&queue), ["first", "second", "third"]);
@@ -122,7 +122,7 @@ fn a_schema_2_queue_becomes_the_default_queue_with_every_job() {
     let db = database!("schema_2");
     old_queue(&db, 2, &["one", "two", "three"]);
     let migrated = PostgresStore::migrate(db.url()).unwrap();
-    assert_eq!((migrated.from, migrated.to), (2, 4));
+    assert_eq!((migrated.from, migrated.to), (2, 6));
     let named = format!("{}?queue=default", db.url());
     for url in [db.url(), named.as_str()] {
         let mut store = PostgresStore::open(url).unwrap();
