@@ -36,6 +36,13 @@
 //! queue's credentials and write-only headers (contract §15.2), under
 //! row-level security: a role reads only the rows of the roles it is a
 //! member of (`secrets.rs`). The step only adds the table.
+//!
+//! Schema 5: each job's owner (issue 23), `bitsq_jobs.owner`, the role
+//! that created the job (the column's default, `current_user`, so a role
+//! that may only write rows records itself), changed only by an
+//! administrator's `takeownership` (`owners.rs`). The jobs a schema-4
+//! database held become the migrating role's: nothing recorded who made
+//! them, and `bitsq admin migrate` is run by the queue's administrator.
 
 use postgres::error::SqlState;
 use postgres::{Client, GenericClient};
@@ -107,6 +114,11 @@ const MIGRATIONS: &[&str] = &[
     CREATE POLICY bitsq_secrets_of_their_owner ON bitsq_secrets
         USING (pg_has_role(current_user, owner, 'MEMBER'))
         WITH CHECK (owner = current_user);
+",
+    // A default that is not volatile is computed once, by the statement:
+    // every row so far gets the migrating role.
+    "
+    ALTER TABLE bitsq_jobs ADD COLUMN owner name NOT NULL DEFAULT current_user;
 ",
 ];
 
