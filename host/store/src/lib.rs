@@ -25,9 +25,9 @@ mod decline;
 mod error;
 mod location;
 mod memory;
-mod owners;
 #[cfg(feature = "sqlite")]
 mod owner_only;
+mod owners;
 mod persistent;
 mod postgres_location;
 #[cfg(feature = "postgres")]

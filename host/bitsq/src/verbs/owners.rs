@@ -183,7 +183,10 @@ pub fn takeownership(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {
     if matches!(job.state()?, JobState::Cancelled | JobState::Acknowledged) {
         return Err(Failure::refused_because(
             bits_queue_host::ErrorCode::InvalidState,
-            Some(format!("job {id} is {}: it cannot change owner", job.state()?)),
+            Some(format!(
+                "job {id} is {}: it cannot change owner",
+                job.state()?
+            )),
         ));
     }
     // First the owner, which a store may refuse (a queue file's jobs are

@@ -65,10 +65,7 @@ pub fn setproxysettings(call: &Call<'_>, args: &[String]) -> Result<(), Failure>
 /// `JOB`: PRECONFIG, NO_PROXY or OVERRIDE.
 pub fn getproxyusage(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {
     let [id] = exactly(args)?;
-    say!(
-        "{}",
-        usage_word(job(call, id)?.proxy_settings()?.usage)
-    );
+    say!("{}", usage_word(job(call, id)?.proxy_settings()?.usage));
     Ok(())
 }
 

@@ -13,7 +13,9 @@ use bits_queue_tests::postgres::TestDatabase;
 
 /// `bitsq help`'s usage lines: each verb and its arguments.
 fn usages() -> Vec<(String, String)> {
-    let out = crate::common::bitsq().args(["--queue", "memory:", "help"]).output();
+    let out = crate::common::bitsq()
+        .args(["--queue", "memory:", "help"])
+        .output();
     let out = out.expect("bitsq help runs");
     text(&out.stdout)
         .lines()
@@ -96,9 +98,16 @@ fn assert_denied(url: &str, args: &[&str], id: &str, owner: &str) {
     let out = bitsq(url, args);
     let why = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{args:?}: {why}");
-    assert!(why.contains("E_ACCESSDENIED (0x80070005)"), "{args:?}: {why}");
+    assert!(
+        why.contains("E_ACCESSDENIED (0x80070005)"),
+        "{args:?}: {why}"
+    );
     assert!(why.contains(id) && why.contains(owner), "{args:?}: {why}");
-    assert!(text(&out.stdout).is_empty(), "{args:?}: {}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).is_empty(),
+        "{args:?}: {}",
+        text(&out.stdout)
+    );
 }
 
 #[test]
@@ -160,13 +169,32 @@ fn another_roles_job_is_denied_and_an_administrator_may_take_it() {
         let why = text(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{args:?}: {why}");
         assert!(why.contains("E_ACCESSDENIED (0x80070005)"), "{why}");
-        assert!(why.contains("--allusers") && why.contains(&bob_role), "{why}");
+        assert!(
+            why.contains("--allusers") && why.contains(&bob_role),
+            "{why}"
+        );
     }
     let out = bitsq(&bob, &["takeownership", &id]);
     let why = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{why}");
-    assert!(why.contains("E_ACCESSDENIED (0x80070005)") && why.contains(&bob_role), "{why}");
-    assert_eq!(ok(bitsq(&alice, &["getowner", "--raw", &id])).trim(), alice_role);
+    assert!(
+        why.contains("E_ACCESSDENIED (0x80070005)") && why.contains(&bob_role),
+        "{why}"
+    );
+    assert_eq!(
+        ok(bitsq(&alice, &["getowner", "--raw", &id])).trim(),
+        alice_role
+    );
+    // Nor may its owner, who is no administrator: the job keeps its
+    // credentials.
+    let out = bitsq(&alice, &["takeownership", &id]);
+    let why = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{why}");
+    assert!(
+        why.contains("only an administrator") && why.contains(&alice_role),
+        "{why}"
+    );
+    assert_eq!(ok(bitsq(&alice, &["info", &id])), before);
 
     // The administrator's own list is its own jobs; --allusers shows all.
     let bobs = ok(bitsq(&bob, &["create", "bob's"])).trim().to_string();
@@ -181,14 +209,26 @@ fn another_roles_job_is_denied_and_an_administrator_may_take_it() {
     // It uses another's job without taking it, as BITS's administrators.
     ok(bitsq(&ops, &["info", &id]));
     ok(bitsq(&ops, &["setdescription", &id, "seen by ops"]));
-    assert_eq!(ok(bitsq(&alice, &["getowner", "--raw", &id])).trim(), alice_role);
+    assert_eq!(
+        ok(bitsq(&alice, &["getowner", "--raw", &id])).trim(),
+        alice_role
+    );
 
     // takeownership: ops owns it; the old owner's credentials and notify
     // command line are gone, as BITS removes them; alice is refused now.
     let taken = ok(bitsq(&ops, &["takeownership", &id]));
-    assert!(taken.contains(&format!("{id}: owner {ops_role}")), "{taken}");
-    assert!(taken.contains("credentials") && taken.contains("notify command line"), "{taken}");
-    assert_eq!(ok(bitsq(&ops, &["getowner", "--raw", &id])).trim(), ops_role);
+    assert!(
+        taken.contains(&format!("{id}: owner {ops_role}")),
+        "{taken}"
+    );
+    assert!(
+        taken.contains("credentials") && taken.contains("notify command line"),
+        "{taken}"
+    );
+    assert_eq!(
+        ok(bitsq(&ops, &["getowner", "--raw", &id])).trim(),
+        ops_role
+    );
     let info = ok(bitsq(&ops, &["info", &id]));
     assert!(!info.contains("secrets:"), "{info}");
     assert!(ok(bitsq(&ops, &["getnotifycmdline", &id])).contains("no notify program"));
@@ -208,10 +248,16 @@ fn a_queue_files_jobs_are_its_owners() {
     let dir = scratch("file-owner");
     let queue = dir.join("queue.db");
     let id = ok(bitsq(&queue, &["create", "mine"])).trim().to_string();
-    let me = std::process::Command::new("id").arg("-un").output().unwrap();
+    let me = std::process::Command::new("id")
+        .arg("-un")
+        .output()
+        .unwrap();
     let me = text(&me.stdout).trim().to_string();
     assert!(!me.is_empty());
-    assert_eq!(ok(bitsq(&queue, &["getowner", "--raw", &id])), format!("{me}\n"));
+    assert_eq!(
+        ok(bitsq(&queue, &["getowner", "--raw", &id])),
+        format!("{me}\n")
+    );
     assert_eq!(
         ok(bitsq(&queue, &["getowner", &id])).trim(),
         format!("{id}: owner {me}")
@@ -224,7 +270,10 @@ fn a_queue_files_jobs_are_its_owners() {
         // Not root: no administrator.
         assert!(why.contains(&me), "{why}");
     } else {
-        assert!(why.contains("belongs to the file's owner") && why.contains(&me), "{why}");
+        assert!(
+            why.contains("belongs to the file's owner") && why.contains(&me),
+            "{why}"
+        );
     }
     std::fs::remove_dir_all(dir).unwrap();
 }
