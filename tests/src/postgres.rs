@@ -27,6 +27,10 @@ use postgres::{Client, NoTls};
 /// is trusted): [`TestDatabase::password_role`].
 pub const PASSWORD_LOGIN: &str = "bitsq_password_login";
 
+/// The role whose members administer every job of a queue (issue 23;
+/// `bits_queue_store::ADMIN_ROLE`).
+pub const QUEUE_ADMIN: &str = "bitsq_admin";
+
 /// The variable that names the test server.
 pub const SERVER: &str = "BITSQ_TEST_POSTGRES";
 
@@ -193,6 +197,28 @@ impl TestDatabase {
             }
         }
         seen
+    }
+
+    /// A role like [`TestDatabase::role`] that is an administrator of the
+    /// queue's jobs (issue 23): a member of [`QUEUE_ADMIN`], which is made
+    /// first when the server has none (the server's roles are shared by
+    /// every test database, so several tests may make it at once).
+    pub fn admin_role(&self, suffix: &str, grants: &str) -> (String, String) {
+        let mut admin = self.admin();
+        if let Err(e) = admin.batch_execute(&format!("CREATE ROLE {QUEUE_ADMIN} NOLOGIN")) {
+            let exists = e.code() == Some(&postgres::error::SqlState::DUPLICATE_OBJECT)
+                || e.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION);
+            assert!(
+                exists,
+                "CREATE ROLE {QUEUE_ADMIN}: {e} {:?}",
+                e.as_db_error()
+            );
+        }
+        let (role, url) = self.role(suffix, grants);
+        admin
+            .batch_execute(&format!("GRANT {QUEUE_ADMIN} TO {role}"))
+            .expect("an administrator role");
+        (role, url)
     }
 
     /// A role like [`TestDatabase::role`] that must log in with

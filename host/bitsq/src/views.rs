@@ -2,7 +2,7 @@
 //! job's properties (`info`), its files and times, the queue's limits.
 //! Every name is shown escaped (`Shown`), never raw.
 
-use bits_queue_host::{Datetime, Job, JobManager, Progress, QueueLimits, Result};
+use bits_queue_host::{Datetime, Job, Progress, QueueLimits, Result};
 
 use crate::output::{Shown, cut, escape_controls, say};
 
@@ -10,23 +10,37 @@ use crate::output::{Shown, cut, escape_controls, say};
 /// much of the name as is left (`info` shows the rest).
 const LIST_WIDTH: usize = 80;
 
-/// Every job, oldest first, one line each.
-pub fn list(manager: &JobManager) -> Result<()> {
-    let jobs = manager.jobs()?;
+/// The owner column of `list --allusers` (`getowner` shows all of it).
+const OWNER_WIDTH: usize = 14;
+
+/// `jobs`, oldest first, one line each; with `owners` (an
+/// administrator's `--allusers` view), each job's owner in place of its
+/// file count.
+pub fn list(jobs: &[(Job, Option<String>)], owners: bool) -> Result<()> {
     if jobs.is_empty() {
         say!("no jobs");
         return Ok(());
     }
-    let head = format!("{:<38}  {:<15}  {:>5}  ", "GUID", "STATE", "FILES");
+    let third = match owners {
+        true => format!("{:<OWNER_WIDTH$}", "OWNER"),
+        false => format!("{:>5}", "FILES"),
+    };
+    let head = format!("{:<38}  {:<15}  {third}  ", "GUID", "STATE");
     let room = LIST_WIDTH - head.chars().count();
     say!("{head}NAME");
-    for job in &jobs {
+    for (job, owner) in jobs {
         let name = escape_controls(&job.display_name()?, true);
+        let third = match owners {
+            true => {
+                let owner = escape_controls(owner.as_deref().unwrap_or("?"), true);
+                format!("{:<OWNER_WIDTH$}", cut(&owner, OWNER_WIDTH))
+            }
+            false => format!("{:>5}", job.progress()?.files_total),
+        };
         say!(
-            "{:<38}  {:<15}  {:>5}  {}",
+            "{:<38}  {:<15}  {third}  {}",
             job.id()?.to_string(),
             job.state()?.to_string(),
-            job.progress()?.files_total,
             cut(&name, room)
         );
     }

@@ -12,6 +12,7 @@
 //!   its changes, and that applies what other hosts committed first;
 //! - [`open_location`]: a store from a location string; [`migrate_location`]:
 //!   its tables created or migrated, as an explicit step;
+//! - [`Owners`]: who owns each job and who calls (issue 23);
 //! - [`StoreError`] and [`PersistError`]: what failed, each with the error
 //!   it came from as its [`source`](std::error::Error::source).
 //!
@@ -27,6 +28,7 @@ mod memory;
 mod notify_runs;
 #[cfg(feature = "sqlite")]
 mod owner_only;
+mod owners;
 mod persistent;
 mod postgres_location;
 #[cfg(feature = "postgres")]
@@ -43,13 +45,14 @@ pub use error::{PersistError, StoreError};
 pub use location::{migrate_location, open_location, open_location_reading, open_location_with};
 pub use memory::MemoryStore;
 pub use notify_runs::{RUN_INDEX, is_run_lease, run_lease};
+pub use owners::{Caller, JobOwner, LocalOwners, Owners};
 pub use persistent::{
     CheckedFileActions, FileActions, LeaseChange, PersistentQueue, ReportKind, in_flight,
     report_lost,
 };
 pub use postgres_location::{PostgresOptions, is_shared_location, redact};
 #[cfg(feature = "postgres")]
-pub use postgresql::{Migrated, PostgresDatabase, PostgresStore};
+pub use postgresql::{ADMIN_ROLE, Migrated, PostgresDatabase, PostgresOwners, PostgresStore};
 pub use queue_name::{DEFAULT_QUEUE, MAX_QUEUE_NAME, queue_name_problem, split_queue, with_queue};
 pub use secrets::{FileSecrets, MemorySecrets, Secrets, slot_name};
 #[cfg(feature = "sqlite")]

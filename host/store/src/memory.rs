@@ -184,6 +184,11 @@ impl Store for MemoryStore {
     fn cancels(&self) -> Option<Arc<dyn crate::Cancels>> {
         Some(self.cancels.clone())
     }
+
+    /// Every job in memory is the process's user's (issue 23).
+    fn owners(&self) -> Option<Arc<dyn crate::Owners>> {
+        Some(Arc::new(crate::LocalOwners::process()))
+    }
 }
 
 impl Drop for MemoryStore {

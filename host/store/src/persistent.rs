@@ -495,6 +495,12 @@ impl PersistentQueue {
         self.lock().store.secrets()
     }
 
+    /// Who owns the queue's jobs, and who calls (issue 23), if its store
+    /// keeps owners.
+    pub fn owners(&self) -> Option<std::sync::Arc<dyn crate::Owners>> {
+        self.lock().store.owners()
+    }
+
     /// Where the queue's pending Cancel-Sessions wait (contract §14.6), if
     /// its store keeps them: each changing call's are kept there once the
     /// call is stored, for whichever host sends them.

@@ -330,6 +330,11 @@ impl Store for SqliteStore {
     fn cancels(&self) -> Option<std::sync::Arc<dyn crate::Cancels>> {
         Some(std::sync::Arc::new(crate::FileCancels::beside(&self.path)))
     }
+
+    /// Every job of the file is its owner's (issue 23).
+    fn owners(&self) -> Option<std::sync::Arc<dyn crate::Owners>> {
+        Some(std::sync::Arc::new(crate::LocalOwners::of_file(&self.path)))
+    }
 }
 
 impl Drop for SqliteStore {

@@ -67,6 +67,12 @@ pub trait Store: Send {
         None
     }
 
+    /// Who owns the queue's jobs, and who calls (issue 23); `None` for a
+    /// store that keeps no owners (every caller then owns every job).
+    fn owners(&self) -> Option<std::sync::Arc<dyn crate::Owners>> {
+        None
+    }
+
     /// Where the queue's pending Cancel-Sessions wait (contract §14.6);
     /// `None` for a store that keeps none (the host that takes them sends
     /// them from memory).

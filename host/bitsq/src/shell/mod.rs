@@ -205,6 +205,7 @@ impl Shell<'_> {
         let grant = self.grant;
         let secrets = self.backend.secrets();
         let keeps_cancels = self.backend.cancels().is_some();
+        let owners = self.backend.owners();
         let in_call = |queue: &Queue| -> bits_queue_host::Result<Result<(), Failure>> {
             let manager = queue.manager()?;
             let call = Call {
@@ -213,6 +214,7 @@ impl Shell<'_> {
                 grant,
                 secrets: secrets.as_deref(),
                 keeps_cancels,
+                owners: owners.as_deref(),
             };
             match run(&call, args) {
                 Err(Failure::Sandbox(e)) => Err(e),

@@ -77,7 +77,7 @@ pub fn setcredentials(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {
         ),
         _ => return Err(Failure::Usage),
     };
-    let job = job(call.manager, id)?;
+    let job = job(call, id)?;
     job.set_credentials(&Credentials {
         target,
         scheme,
@@ -97,7 +97,7 @@ pub fn setcredentials(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {
 pub fn removecredentials(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {
     let [id, t, s] = exactly(args)?;
     let (target, scheme) = (target(t)?, scheme(s)?);
-    let job = job(call.manager, id)?;
+    let job = job(call, id)?;
     if job.remove_credentials(target, scheme)? {
         say!(
             "{}: {} {} credentials removed",
@@ -133,7 +133,7 @@ pub fn setcustomheaders(call: &Call<'_>, args: &[String]) -> Result<(), Failure>
         text.push_str(line);
         text.push_str("\r\n");
     }
-    let job = job(call.manager, id)?;
+    let job = job(call, id)?;
     job.set_custom_headers(Some(&text))?;
     say!("{}: {} custom header(s) set", job.id()?, lines.len());
     Ok(())
@@ -142,7 +142,7 @@ pub fn setcustomheaders(call: &Call<'_>, args: &[String]) -> Result<(), Failure>
 /// `JOB`: the custom headers, one a line.
 pub fn getcustomheaders(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {
     let [id] = exactly(args)?;
-    let job = job(call.manager, id)?;
+    let job = job(call, id)?;
     match job.custom_headers()? {
         Some(text) => {
             for line in text.split_terminator("\r\n") {
@@ -157,7 +157,7 @@ pub fn getcustomheaders(call: &Call<'_>, args: &[String]) -> Result<(), Failure>
 /// `JOB`.
 pub fn makecustomheaderswriteonly(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {
     let [id] = exactly(args)?;
-    let job = job(call.manager, id)?;
+    let job = job(call, id)?;
     job.make_custom_headers_write_only()?;
     say!("{}: custom headers are write-only", job.id()?);
     Ok(())

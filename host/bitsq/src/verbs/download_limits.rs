@@ -16,7 +16,7 @@ use crate::verbs::{Call, Failure};
 pub fn setmaxdownloadtime(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {
     let [id, seconds] = exactly(args)?;
     let seconds = number("SECONDS", seconds, 0)?;
-    let job = job(call.manager, id)?;
+    let job = job(call, id)?;
     job.set_maximum_download_time(seconds)?;
     show_time(&job)
 }
@@ -24,7 +24,7 @@ pub fn setmaxdownloadtime(call: &Call<'_>, args: &[String]) -> Result<(), Failur
 /// `JOB`.
 pub fn getmaxdownloadtime(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {
     let [id] = exactly(args)?;
-    show_time(&job(call.manager, id)?)
+    show_time(&job(call, id)?)
 }
 
 fn show_time(job: &Job) -> Result<(), Failure> {
@@ -47,7 +47,7 @@ pub fn time_text(seconds: u32) -> String {
 /// `JOB`.
 pub fn geterrorcount(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {
     let [id] = exactly(args)?;
-    let job = job(call.manager, id)?;
+    let job = job(call, id)?;
     say!("{}: error count {}", job.id()?, job.error_count()?);
     Ok(())
 }
@@ -62,7 +62,7 @@ pub fn setmaxdownloadsize(call: &Call<'_>, args: &[String]) -> Result<(), Failur
             Shown(&cut(bytes, 40))
         ))
     })?;
-    let job = job(call.manager, id)?;
+    let job = job(call, id)?;
     job.set_maximum_download_size(bytes)?;
     show_size(&job)
 }
@@ -70,7 +70,7 @@ pub fn setmaxdownloadsize(call: &Call<'_>, args: &[String]) -> Result<(), Failur
 /// `JOB`.
 pub fn getmaxdownloadsize(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {
     let [id] = exactly(args)?;
-    show_size(&job(call.manager, id)?)
+    show_size(&job(call, id)?)
 }
 
 fn show_size(job: &Job) -> Result<(), Failure> {
@@ -103,7 +103,7 @@ pub fn setdynamiccontent(call: &Call<'_>, args: &[String]) -> Result<(), Failure
             Shown(&cut(value, 40))
         )));
     };
-    let job = job(call.manager, id)?;
+    let job = job(call, id)?;
     job.set_dynamic_content(enabled)?;
     show_dynamic(&job)
 }
@@ -111,7 +111,7 @@ pub fn setdynamiccontent(call: &Call<'_>, args: &[String]) -> Result<(), Failure
 /// `JOB`.
 pub fn getdynamiccontent(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {
     let [id] = exactly(args)?;
-    show_dynamic(&job(call.manager, id)?)
+    show_dynamic(&job(call, id)?)
 }
 
 fn show_dynamic(job: &Job) -> Result<(), Failure> {

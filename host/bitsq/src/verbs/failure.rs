@@ -23,6 +23,11 @@ pub enum Failure {
     /// The queue refused: the error code, and what bitsq can tell about
     /// why (empty, or `: reason`, or ` (context)`).
     Refused(ErrorCode, String),
+    /// The job is another user's (issue 23): `E_ACCESSDENIED`, with why.
+    Denied(String),
+    /// The queue's store could not say who owns a job (issue 23): nothing
+    /// was done.
+    Store(String),
     /// The queue refused a call added after §8 (contract §14.1).
     CallRefused(CallError),
     /// The sandbox failed during the call.
@@ -87,6 +92,14 @@ pub fn report(verb: Option<&Verb>, failure: Failure) -> Ended {
         }
         Failure::Refused(code, detail) => {
             tell!("error: {}", refusal_text(code, &detail));
+            Ended::Refused
+        }
+        Failure::Denied(why) => {
+            tell!("error: E_ACCESSDENIED (0x80070005): {why}");
+            Ended::Refused
+        }
+        Failure::Store(why) => {
+            tell!("error: the queue's store failed, nothing was done: {why}");
             Ended::Refused
         }
         Failure::CallRefused(call) => {

@@ -12,7 +12,7 @@ use crate::views;
 /// breaks.
 pub fn addfile(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {
     let [id, remote, local] = exactly(args)?;
-    let job = job(call.manager, id)?;
+    let job = job(call, id)?;
     if let Some(why) = crate::local_name::refusal(local) {
         return Err(Failure::refused_because(
             ErrorCode::InvalidArgument,
@@ -34,5 +34,5 @@ pub fn addfile(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {
 
 pub fn files(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {
     let [id] = exactly(args)?;
-    Ok(views::files(&job(call.manager, id)?)?)
+    Ok(views::files(&job(call, id)?)?)
 }

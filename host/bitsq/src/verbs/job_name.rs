@@ -1,20 +1,28 @@
 //! JOB in a verb's words: a GUID, or a display name exactly one job has,
-//! as bitsadmin allows.
+//! as bitsadmin allows; either way a job the caller may use (issue 23:
+//! another user's job is refused with `E_ACCESSDENIED`, unless the caller
+//! is an administrator).
 
-use bits_queue_host::{Error, ErrorCode, Guid, Job, JobManager};
+use bits_queue_host::{Error, ErrorCode, Guid, Job};
 
 use crate::output::{Shown, cut};
-use crate::verbs::Failure;
+use crate::verbs::owners::{may_use, usable};
+use crate::verbs::{Call, Failure};
 
 /// The job `text` names: its GUID (through `get-job`), or a display name
-/// that exactly one job has. A GUID no job has may still be a job's
-/// display name.
-pub fn job(manager: &JobManager, text: &str) -> Result<Job, Failure> {
+/// that exactly one of the caller's jobs has (an administrator's: any
+/// job's). A GUID no job has may still be a job's display name.
+pub fn job(call: &Call<'_>, text: &str) -> Result<Job, Failure> {
+    let manager = call.manager;
     let id = text.parse::<Guid>().ok();
     if let Some(id) = id {
         match manager.get_job(id) {
             Err(Error::Queue(ErrorCode::NotFound)) => {}
-            other => return Ok(other?),
+            Ok(job) => {
+                may_use(call, &job)?;
+                return Ok(job);
+            }
+            Err(other) => return Err(other.into()),
         }
     }
     let mut named = Vec::new();
@@ -22,6 +30,12 @@ pub fn job(manager: &JobManager, text: &str) -> Result<Job, Failure> {
         if job.display_name()? == text {
             named.push(job);
         }
+    }
+    // Another user's job is not found by its name, as it is not listed.
+    if !named.is_empty() {
+        let keep = usable(call, &named)?;
+        let mut keep = keep.into_iter();
+        named.retain(|_| keep.next().unwrap_or(false));
     }
     match named.len() {
         1 => Ok(named.remove(0)),

@@ -11,7 +11,7 @@ use crate::verbs::{Call, Failure};
 /// `JOB METHOD`: a download job's method, before its first resume.
 pub fn sethttpmethod(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {
     let [id, method] = exactly(args)?;
-    let job = job(call.manager, id)?;
+    let job = job(call, id)?;
     job.set_http_method(method).map_err(|e| why(e, method))?;
     say!("{}: HTTP method {}", job.id()?, Shown(method));
     Ok(())
@@ -37,6 +37,6 @@ fn why(error: Error, method: &str) -> Failure {
 /// `JOB`: GET, BITS_POST, or the method set.
 pub fn gethttpmethod(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {
     let [id] = exactly(args)?;
-    say!("{}", Shown(&job(call.manager, id)?.http_method()?));
+    say!("{}", Shown(&job(call, id)?.http_method()?));
     Ok(())
 }

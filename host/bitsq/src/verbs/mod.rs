@@ -19,6 +19,7 @@ mod limits;
 mod method;
 mod monitor;
 mod notify;
+mod owners;
 pub mod proxy;
 mod remote_names;
 mod reply;
@@ -90,6 +91,9 @@ pub struct Call<'a> {
     /// Whether the store keeps the queue's pending Cancel-Sessions (the
     /// call's are kept once it is stored, and sent after it).
     pub keeps_cancels: bool,
+    /// Who owns each job and who calls (issue 23): a job that is not the
+    /// caller's is refused unless the caller is an administrator.
+    pub owners: Option<&'a dyn bits_queue_store::Owners>,
 }
 
 /// Whether the shell goes on after a verb.
@@ -109,8 +113,8 @@ pub static VERBS: &[Verb] = &[
     },
     Verb {
         name: "list",
-        args: "",
-        about: "list every job in the queue, oldest first",
+        args: "[--allusers]",
+        about: "list your jobs, oldest first; --allusers: everyone's (administrators)",
         access: Access::Reads,
         action: Action::Call(show::list),
     },
@@ -437,9 +441,23 @@ pub static VERBS: &[Verb] = &[
         action: Action::Call(remote_names::replaceremoteprefix),
     },
     Verb {
+        name: "getowner",
+        args: "[--raw] JOB",
+        about: "show who owns a job (--raw: only the name)",
+        access: Access::Reads,
+        action: Action::Call(owners::getowner),
+    },
+    Verb {
+        name: "takeownership",
+        args: "JOB",
+        about: "make yourself the owner of another's job (administrators only)",
+        access: Access::Changes,
+        action: Action::Call(owners::takeownership),
+    },
+    Verb {
         name: "monitor",
-        args: "[SECONDS]",
-        about: "show the jobs each second until Ctrl-C, or for SECONDS while any moves",
+        args: "[--allusers] [SECONDS]",
+        about: "show your jobs each second until Ctrl-C, or for SECONDS while any moves",
         access: Access::Reads,
         action: Action::Shell(monitor::monitor),
     },

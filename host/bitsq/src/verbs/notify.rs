@@ -27,7 +27,7 @@ pub fn setnotifycmdline(call: &Call<'_>, args: &[String]) -> Result<(), Failure>
             parameters: parameters.to_owned(),
         })
     };
-    let job = job(call.manager, id)?;
+    let job = job(call, id)?;
     match job.set_notify_cmd_line(command.as_ref()) {
         Err(Error::Call(CallError::InvalidArgument | CallError::StringTooLong)) => {
             let why = format!(
@@ -48,7 +48,7 @@ pub fn setnotifycmdline(call: &Call<'_>, args: &[String]) -> Result<(), Failure>
 /// `JOB`: the program and its parameters.
 pub fn getnotifycmdline(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {
     let [id] = crate::verbs::args::exactly(args)?;
-    show(&job(call.manager, id)?)
+    show(&job(call, id)?)
 }
 
 fn show(job: &bits_queue_host::Job) -> Result<(), Failure> {

@@ -56,7 +56,7 @@ pub fn setproxysettings(call: &Call<'_>, args: &[String]) -> Result<(), Failure>
         proxy_list: list(lists.first()),
         bypass_list: list(lists.get(1)),
     };
-    let job = job(call.manager, id)?;
+    let job = job(call, id)?;
     job.set_proxy_settings(&settings)?;
     say!("{}: proxy usage {}", job.id()?, usage_word(settings.usage));
     Ok(())
@@ -65,10 +65,7 @@ pub fn setproxysettings(call: &Call<'_>, args: &[String]) -> Result<(), Failure>
 /// `JOB`: PRECONFIG, NO_PROXY or OVERRIDE.
 pub fn getproxyusage(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {
     let [id] = exactly(args)?;
-    say!(
-        "{}",
-        usage_word(job(call.manager, id)?.proxy_settings()?.usage)
-    );
+    say!("{}", usage_word(job(call, id)?.proxy_settings()?.usage));
     Ok(())
 }
 
@@ -77,7 +74,7 @@ pub fn getproxylist(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {
     let [id] = exactly(args)?;
     say!(
         "{}",
-        shown_list(&job(call.manager, id)?.proxy_settings()?.proxy_list)
+        shown_list(&job(call, id)?.proxy_settings()?.proxy_list)
     );
     Ok(())
 }
@@ -85,7 +82,7 @@ pub fn getproxylist(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {
 /// `JOB`: the bypass list, or NULL.
 pub fn getproxybypasslist(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {
     let [id] = exactly(args)?;
-    let settings = job(call.manager, id)?.proxy_settings()?;
+    let settings = job(call, id)?.proxy_settings()?;
     say!("{}", shown_list(&settings.bypass_list));
     Ok(())
 }

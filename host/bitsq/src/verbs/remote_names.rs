@@ -16,7 +16,7 @@ use crate::views::remote;
 pub fn setremotename(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {
     let [id, index, url] = exactly(args)?;
     let index = number("FILE_INDEX", index, 0)?;
-    let job = job(call.manager, id)?;
+    let job = job(call, id)?;
     let files = job.files()?.len();
     if usize::try_from(index).map_or(true, |i| i >= files) {
         return Err(Failure::Bad(format!(
@@ -43,7 +43,7 @@ pub fn replaceremoteprefix(call: &Call<'_>, args: &[String]) -> Result<(), Failu
     if old.is_empty() {
         return Err(Failure::Bad("OLD must not be empty".into()));
     }
-    let job = job(call.manager, id)?;
+    let job = job(call, id)?;
     let matched = match job.replace_remote_prefix(old, new) {
         Err(Error::Call(CallError::InvalidArgument)) => {
             let why = "with NEW in place of OLD, a remote name would not be an http://, \

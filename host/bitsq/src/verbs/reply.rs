@@ -9,7 +9,7 @@ use crate::verbs::{Call, Failure};
 /// `JOB`: the reply file's name, or that it has none yet.
 pub fn getreplyfilename(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {
     let [id] = exactly(args)?;
-    let job = job(call.manager, id)?;
+    let job = job(call, id)?;
     match job.reply_file_name()? {
         Some(name) => say!("{}: reply file {}", job.id()?, Shown(&name)),
         None => say!("{}: no reply file yet", job.id()?),
@@ -20,7 +20,7 @@ pub fn getreplyfilename(call: &Call<'_>, args: &[String]) -> Result<(), Failure>
 /// `JOB FILE`: sets the reply file's name ("" for the generated one).
 pub fn setreplyfilename(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {
     let [id, name] = exactly(args)?;
-    let job = job(call.manager, id)?;
+    let job = job(call, id)?;
     job.set_reply_file_name(name)?;
     let name = job.reply_file_name()?.unwrap_or_default();
     say!("{}: reply file {}", job.id()?, Shown(&name));
@@ -30,7 +30,7 @@ pub fn setreplyfilename(call: &Call<'_>, args: &[String]) -> Result<(), Failure>
 /// `JOB`: the reply's bytes, as text when they are UTF-8, else in hex.
 pub fn getreplydata(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {
     let [id] = exactly(args)?;
-    let job = job(call.manager, id)?;
+    let job = job(call, id)?;
     let data = job.reply_data()?.unwrap_or_default();
     match std::str::from_utf8(&data) {
         Ok(text) => say!(

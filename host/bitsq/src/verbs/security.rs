@@ -30,7 +30,7 @@ fn flags(text: &str) -> Result<u32, Failure> {
 pub fn setsecurityflags(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {
     let [id, value] = exactly(args)?;
     let value = flags(value)?;
-    let job = job(call.manager, id)?;
+    let job = job(call, id)?;
     job.set_security_flags(value)?;
     say!("{}: security flags {value:#06X}", job.id()?);
     Ok(())
@@ -39,7 +39,7 @@ pub fn setsecurityflags(call: &Call<'_>, args: &[String]) -> Result<(), Failure>
 /// `JOB`: the flags in hex, as bitsadmin's examples write them.
 pub fn getsecurityflags(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {
     let [id] = exactly(args)?;
-    say!("{:#06X}", job(call.manager, id)?.security_flags()?);
+    say!("{:#06X}", job(call, id)?.security_flags()?);
     Ok(())
 }
 
@@ -80,7 +80,7 @@ fn reference(args: &[String]) -> Result<(&str, &str, &str), Failure> {
 }
 
 fn set(call: &Call<'_>, id: &str, cert: ClientCertificate) -> Result<(), Failure> {
-    let job = job(call.manager, id)?;
+    let job = job(call, id)?;
     job.set_client_certificate(Some(&cert))?;
     say!("{}: client certificate {}", job.id()?, shown(&cert));
     Ok(())
@@ -125,7 +125,7 @@ pub fn setclientcertificatebyname(call: &Call<'_>, args: &[String]) -> Result<()
 /// `JOB`.
 pub fn removeclientcertificate(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {
     let [id] = exactly(args)?;
-    let job = job(call.manager, id)?;
+    let job = job(call, id)?;
     job.set_client_certificate(None)?;
     say!("{}: no client certificate", job.id()?);
     Ok(())
@@ -134,7 +134,7 @@ pub fn removeclientcertificate(call: &Call<'_>, args: &[String]) -> Result<(), F
 /// `JOB`: the store and the hash or subject, or NONE.
 pub fn getclientcertificate(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {
     let [id] = exactly(args)?;
-    match job(call.manager, id)?.client_certificate()? {
+    match job(call, id)?.client_certificate()? {
         Some(cert) => say!("{}", shown(&cert)),
         None => say!("NONE"),
     }

@@ -48,7 +48,7 @@ struct Text {
 /// explained by the rule it breaks.
 fn set_text(call: &Call<'_>, args: &[String], what: &str, text: Text) -> Result<(), Failure> {
     let [id, value] = exactly(args)?;
-    let job = job(call.manager, id)?;
+    let job = job(call, id)?;
     match (text.set)(&job, value) {
         Err(Error::Queue(code @ (ErrorCode::InvalidArgument | ErrorCode::StringTooLong))) => {
             return Err(Failure::refused_because(code, (text.explain)(value)));
@@ -67,7 +67,7 @@ pub fn setpriority(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {
             Shown(&cut(value, 40))
         ))
     })?;
-    let job = job(call.manager, id)?;
+    let job = job(call, id)?;
     job.set_priority(priority)?;
     say!("{}: priority {}", job.id()?, job.priority()?);
     Ok(())
@@ -97,7 +97,7 @@ fn set_seconds(
 ) -> Result<(), Failure> {
     let [id, seconds] = exactly(args)?;
     let seconds = number("SECONDS", seconds, 0)?;
-    let job = job(call.manager, id)?;
+    let job = job(call, id)?;
     let now = set(&job, seconds)?;
     say!("{}: {what} {now} s", job.id()?);
     Ok(())
@@ -113,7 +113,7 @@ pub fn setnotifyflags(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {
             Shown(&cut(flags, 40))
         ))
     })?;
-    let job = job(call.manager, id)?;
+    let job = job(call, id)?;
     job.set_notify_flags(flags)?;
     say!("{}: notify flags 0x{:X}", job.id()?, job.notify_flags()?);
     Ok(())

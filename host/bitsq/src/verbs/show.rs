@@ -6,14 +6,18 @@ use crate::verbs::job_name::job;
 use crate::verbs::{Call, Failure};
 use crate::views;
 
+/// `list [--allusers]`: the caller's jobs, or an administrator's view of
+/// every job with its owner.
 pub fn list(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {
-    let [] = exactly(args)?;
-    Ok(views::list(call.manager)?)
+    let (all_users, args) = crate::verbs::owners::all_users_flag(args);
+    let [] = exactly(&args)?;
+    let jobs = crate::verbs::owners::listed(call.owners, call.manager, all_users)?;
+    Ok(views::list(&jobs, all_users)?)
 }
 
 pub fn info(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {
     let [id] = exactly(args)?;
-    let job = job(call.manager, id)?;
+    let job = job(call, id)?;
     views::info(&job)?;
     views::upload_info(call.queue, &job)?;
     // The proxy settings, when not the default (contract §15.6).
@@ -61,7 +65,7 @@ pub fn info(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {
 
 pub fn geterror(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {
     let [id] = exactly(args)?;
-    let job = job(call.manager, id)?;
+    let job = job(call, id)?;
     match job.error()? {
         Some(error) => say!("{}", crate::transfer::describe(&error, &job)?),
         None => say!("{}: no error ({})", job.id()?, job.state()?),
@@ -71,5 +75,5 @@ pub fn geterror(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {
 
 pub fn gettimes(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {
     let [id] = exactly(args)?;
-    Ok(views::times(&job(call.manager, id)?)?)
+    Ok(views::times(&job(call, id)?)?)
 }

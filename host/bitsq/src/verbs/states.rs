@@ -48,7 +48,7 @@ fn transition(
     change: fn(&Job) -> bits_queue_host::Result<()>,
 ) -> Result<(), Failure> {
     let [id] = exactly(args)?;
-    let job = job(call.manager, id)?;
+    let job = job(call, id)?;
     change(&job)?;
     say!("{}: {}", job.id()?, job.state()?);
     Ok(())

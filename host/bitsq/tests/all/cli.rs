@@ -360,7 +360,7 @@ line 3: error: setpriority: `urgent` is not a priority: foreground, high, normal
 line 4: usage: addfile JOB REMOTE LOCAL
 line 5: usage: limits [MAX_JOBS MAX_FILES]
 line 6: error: limits: MAX_JOBS must be a whole number from 1 to 4,294,967,295, not `five`
-line 7: usage: list
+line 7: usage: list [--allusers]
 line 8: error: unknown command `frobnicate`; `help` lists the commands
 line 9: error: a quote is not closed
 line 10: error: unknown command `nosuchverb`; `help` lists the commands

@@ -26,6 +26,7 @@ mod persistence;
 mod postgres;
 mod postgres_fence;
 mod postgres_outage;
+mod postgres_owners;
 mod postgres_password;
 mod postgres_queues;
 mod postgres_roles;

@@ -183,6 +183,8 @@ fn a_dml_only_role_runs_every_verb_after_migrate() {
         (&["setdynamiccontent", &id, "FALSE"], Expect::Ok),
         (&["getdynamiccontent", &id], Expect::Ok),
         (&["setremotename", &id, "0", &remote], Expect::Ok),
+        // The role owns the jobs it made (issue 23).
+        (&["getowner", &id], Expect::Ok),
         (
             &["replaceremoteprefix", &id, "file:///nowhere/", "file:///x/"],
             Expect::Ok,
@@ -202,6 +204,12 @@ fn a_dml_only_role_runs_every_verb_after_migrate() {
         expect.check(&db, &dml, args);
         covered.push(args[0]);
     }
+    // No administrator: it may not take a job (the owner of the tables,
+    // a superuser, may).
+    let denied = bitsq(&dml, &["takeownership", &id]);
+    assert_eq!(denied.status.code(), Some(1));
+    assert!(text(&denied.stderr).contains("E_ACCESSDENIED"));
+    covered.push("takeownership");
     // `quit` ends a shell the role runs.
     let mut shell = crate::common::bitsq();
     shell.args(["--queue", &dml, "shell", "--no-transfer"]);
@@ -240,12 +248,13 @@ fn a_dml_only_role_runs_every_verb_after_migrate() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
-/// The reading verbs as `url`: each works; `create` is refused with
+/// The reading verbs as `url`, an administrator of the queue's jobs (a
+/// job is its creator's, issue 23): each works; `create` is refused with
 /// `words` and the server's SQLSTATE `code`.
 fn only_reads(url: &str, id: &str, words: &str, code: &str) {
-    let listed = ok(bitsq(url, &["list"]));
+    let listed = ok(bitsq(url, &["list", "--allusers"]));
     assert!(listed.contains("kept"), "{listed}");
-    for verb in ["info", "files", "geterror", "gettimes"] {
+    for verb in ["info", "files", "geterror", "gettimes", "getowner"] {
         ok(bitsq(url, &[verb, id]));
     }
     ok(bitsq(url, &["limits"]));
@@ -260,7 +269,8 @@ fn only_reads(url: &str, id: &str, words: &str, code: &str) {
 fn reading_verbs_work_for_a_select_only_role_and_on_a_read_only_database() {
     let db = database!("read_only");
     let id = ok(bitsq(db.url(), &["create", "kept"])).trim().to_string();
-    let (_, reader) = db.role(
+    // An auditor: it may read every job, and write none.
+    let (_, reader) = db.admin_role(
         "reader",
         "GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}",
     );
@@ -277,7 +287,10 @@ fn reading_verbs_work_for_a_select_only_role_and_on_a_read_only_database() {
     for url in [db.url(), reader.as_str()] {
         only_reads(url, &id, "read-only transaction", "25006");
         // A queue no one has written yet reads as empty (issue 23).
-        let listed = ok(bitsq(format!("{url}?queue=unwritten"), &["list"]));
+        let listed = ok(bitsq(
+            format!("{url}?queue=unwritten"),
+            &["list", "--allusers"],
+        ));
         assert!(listed.contains("no jobs"), "{listed}");
     }
 }

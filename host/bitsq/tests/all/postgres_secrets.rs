@@ -83,9 +83,12 @@ fn a_tenants_secrets_reach_its_server_and_no_other_tenant() {
         "{mine}"
     );
     assert_none_of_them("bob's view of the queue's tables", &db.rows_as(&bob));
-    // Bob's bitsq knows the job, not its secrets.
-    let bobs = ok(bitsq(&bob, &["info", &id]));
-    assert!(!bobs.contains("secrets:"), "{bobs}");
+    // Bob's bitsq is refused alice's job (issue 23), and says nothing of
+    // its secrets.
+    let bobs = bitsq(&bob, &["info", &id]);
+    assert_eq!(bobs.status.code(), Some(1));
+    assert!(crate::stored::text(&bobs.stderr).contains("E_ACCESSDENIED"));
+    assert_none_of_them("bob's info", &String::from_utf8_lossy(&everything(&bobs)));
 
     // Alice's service answers the server's challenge with them.
     {

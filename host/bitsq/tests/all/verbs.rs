@@ -42,6 +42,8 @@ const BITSADMIN_VERBS: &[&str] = &[
     "setdisplayname",
     "setnotifyflags",
     "monitor",
+    "getowner",
+    "takeownership",
 ];
 
 /// The verbs the verb table holds, read from `bitsq help` (which prints

@@ -31,14 +31,17 @@
 
 mod database;
 mod hub;
+mod owners;
 mod password;
 mod pool;
 mod schema;
 mod secrets;
+mod side;
 mod tls;
 
 pub use database::PostgresDatabase;
 
+pub use owners::{ADMIN_ROLE, PostgresOwners};
 pub use schema::Migrated;
 pub use secrets::PostgresSecrets;
 
@@ -217,6 +220,8 @@ pub struct PostgresStore {
     commits: u64,
     /// The queue's secrets, on a connection of their own.
     secrets: Arc<PostgresSecrets>,
+    /// The owners of its jobs, likewise (issue 23).
+    owners: Arc<PostgresOwners>,
 }
 
 impl PostgresStore {
@@ -253,13 +258,16 @@ impl PostgresStore {
         if options.lease.is_zero() {
             return Err(StoreError::new("a lease must last longer than 0 s"));
         }
+        // The secrets and the owners share a connection of their own.
+        let side = Arc::new(side::Side::new(
+            config.clone(),
+            tls.clone(),
+            location.clone(),
+            pool.is_none(),
+        ));
         let mut store = PostgresStore {
-            secrets: Arc::new(PostgresSecrets::new(
-                config.clone(),
-                tls.clone(),
-                location.clone(),
-                pool.is_none(),
-            )),
+            secrets: Arc::new(PostgresSecrets::new(side.clone())),
+            owners: Arc::new(PostgresOwners::new(side, queue.clone())),
             config,
             tls,
             location,
@@ -700,6 +708,10 @@ impl Store for PostgresStore {
 
     fn secrets(&self) -> Option<Arc<dyn crate::Secrets>> {
         Some(self.secrets.clone())
+    }
+
+    fn owners(&self) -> Option<Arc<dyn crate::Owners>> {
+        Some(self.owners.clone())
     }
 
     fn watch(&self, wake: Box<dyn Fn() + Send>) -> Result<Option<Watch>, StoreError> {

@@ -37,9 +37,12 @@
 //! row-level security: a role reads only the rows of the roles it is a
 //! member of (`secrets.rs`). The step only adds the table.
 //!
-//! Schema 5 belongs to another change of this release (queue owners),
-//! made on its own branch: until the two are merged its step here is
-//! empty.
+//! Schema 5: each job's owner (issue 23), `bitsq_jobs.owner`, the role
+//! that created the job (the column's default, `current_user`, so a role
+//! that may only write rows records itself), changed only by an
+//! administrator's `takeownership` (`owners.rs`). The jobs a schema-4
+//! database held become the migrating role's: nothing recorded who made
+//! them, and `bitsq admin migrate` is run by the queue's administrator.
 //!
 //! Schema 6: `bitsq_state.pruned`, the version up to which the queue's
 //! tombstones may have been pruned (issue 23, defect 9: `bitsq_removed`
@@ -121,8 +124,11 @@ const MIGRATIONS: &[&str] = &[
         USING (pg_has_role(current_user, owner, 'MEMBER'))
         WITH CHECK (owner = current_user);
 ",
-    // Schema 5: another branch's (see above); empty until the merge.
-    "",
+    // A default that is not volatile is computed once, by the statement:
+    // every row so far gets the migrating role.
+    "
+    ALTER TABLE bitsq_jobs ADD COLUMN owner name NOT NULL DEFAULT current_user;
+",
     "
     ALTER TABLE bitsq_state ADD COLUMN pruned bigint NOT NULL DEFAULT 0;
 ",

@@ -9,83 +9,35 @@
 //! forced on the table's owner too; only superusers and roles with
 //! BYPASSRLS pass it, as they pass a file's mode.
 //!
-//! The rows live on a connection of their own, made when first needed, so
+//! The rows live on a connection of their own (`side.rs`, shared with the
+//! job owners), made when first needed, so
 //! that secrets are carried out before the call's changes are committed
 //! (the order §15.2 asks for) without touching the store's transaction.
 
-use std::sync::Mutex;
-
 use bits_queue_host::{Guid, Secret, SecretOp, SecretSlot};
-use postgres::Client;
-use tokio_postgres_rustls::MakeRustlsConnect;
+use std::sync::Arc;
 
+use postgres::Client;
+
+use super::side::Side;
 use crate::error::StoreError;
 use crate::secrets::{Secrets, slot_name, slot_named};
 
 /// The secrets of one PostgreSQL queue.
 pub struct PostgresSecrets {
-    config: postgres::Config,
-    tls: MakeRustlsConnect,
-    location: String,
-    client: Mutex<Option<Client>>,
-    /// Whether the connection is kept between calls: not for the store of
-    /// one of a host's many queues (`--all-queues`), which would otherwise
-    /// hold a connection per queue.
-    keep: bool,
+    side: Arc<Side>,
 }
 
 impl PostgresSecrets {
-    pub(super) fn new(
-        config: postgres::Config,
-        tls: MakeRustlsConnect,
-        location: String,
-        keep: bool,
-    ) -> Self {
-        PostgresSecrets {
-            config,
-            tls,
-            location,
-            client: Mutex::new(None),
-            keep,
-        }
+    pub(super) fn new(side: Arc<Side>) -> Self {
+        PostgresSecrets { side }
     }
 
-    /// Runs `f` on this store's connection, connecting first when there is
-    /// none; a failed call drops a closed connection, for the next to make
-    /// again.
     fn with<T>(
         &self,
         f: impl FnOnce(&mut Client) -> Result<T, postgres::Error>,
     ) -> Result<T, StoreError> {
-        let mut slot = self.client.lock().unwrap_or_else(|p| p.into_inner());
-        if slot.as_ref().is_some_and(Client::is_closed) {
-            *slot = None;
-        }
-        let client = match &mut *slot {
-            Some(client) => client,
-            None => slot.insert(self.config.connect(self.tls.clone()).map_err(|e| {
-                super::connect_failed(
-                    format!(
-                        "cannot reach the secrets of {}: {}",
-                        self.location,
-                        super::detail(&e)
-                    ),
-                    e,
-                )
-            })?),
-        };
-        let result = f(client);
-        if client.is_closed() || !self.keep {
-            *slot = None;
-        }
-        result.map_err(|e| {
-            StoreError::new(format!(
-                "the secrets of {}: {}",
-                self.location,
-                super::detail(&e)
-            ))
-            .caused_by(e)
-        })
+        self.side.with("the secrets", f)
     }
 }
 
@@ -146,7 +98,7 @@ impl Secrets for PostgresSecrets {
         if slot_named(&stored) != Some(slot) {
             return Err(StoreError::new(format!(
                 "the secrets of {} hold a slot named {stored:?}, which this code does not know",
-                self.location
+                self.side.location()
             )));
         }
         Ok(Some(Secret {

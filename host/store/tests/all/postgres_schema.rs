@@ -221,3 +221,57 @@ fn writers_gone_for_a_day_are_pruned() {
     assert!(hosts.contains(&"recent".to_string()), "{hosts:?}");
     assert!(hosts.iter().all(|h| !h.starts_with("dead/")), "{hosts:?}");
 }
+
+/// Issue 23: schema 5 records each job's owner. The jobs an older schema
+/// held become the migrating role's (nothing recorded who made them); a
+/// job made after is its creator's, and `take` makes the caller its
+/// owner.
+#[test]
+fn older_jobs_become_the_migrating_roles_and_new_ones_their_creators() {
+    let db = database!("schema_owners");
+    old_queue(&db, 2, &["old"]);
+    let (role, url) = db.role(
+        "migrator",
+        "GRANT CREATE ON SCHEMA public TO {role};
+         GRANT ALL ON ALL TABLES IN SCHEMA public TO {role};
+         ALTER TABLE bitsq_jobs OWNER TO {role};
+         ALTER TABLE bitsq_state OWNER TO {role};
+         ALTER TABLE bitsq_removed OWNER TO {role};
+         ALTER TABLE bitsq_limits OWNER TO {role};
+         ALTER TABLE bitsq_leases OWNER TO {role};
+         ALTER TABLE bitsq_writers OWNER TO {role};
+         ALTER TABLE bitsq_schema OWNER TO {role};",
+    );
+    let migrated = PostgresStore::migrate(&url).unwrap();
+    assert_eq!((migrated.from, migrated.to), (2, 6));
+    create(Box::new(PostgresStore::open(db.url()).unwrap()), "new");
+    let store = PostgresStore::open(db.url()).unwrap();
+    let owners = store.owners().expect("a PostgreSQL queue keeps owners");
+    let (queue, _) = open(Box::new(PostgresStore::open(db.url()).unwrap()));
+    let ids: Vec<bits_queue_host::Guid> = queue
+        .read(|q| q.manager()?.jobs()?.iter().map(|j| j.id()).collect())
+        .unwrap();
+    let found = owners.owners(&ids).unwrap();
+    let names: Vec<(String, bool)> = found
+        .iter()
+        .map(|o| {
+            let o = o.as_ref().expect("every job has an owner");
+            (o.name.clone(), o.callers)
+        })
+        .collect();
+    // The superuser of the test server made "new"; the old job is the
+    // migrator's, which the superuser may use as an administrator only.
+    let superuser: String = db
+        .client()
+        .query_one("SELECT current_user::text", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(names, [(role.clone(), false), (superuser.clone(), true)]);
+    let caller = owners.caller().unwrap();
+    assert_eq!((&caller.name, caller.admin), (&superuser, true));
+    assert!(owners.take(ids[0]).unwrap());
+    assert_eq!(owners.owner(ids[0]).unwrap().unwrap().name, superuser);
+    let nothing = bits_queue_host::Guid::from_bytes([7; 16]);
+    assert!(!owners.take(nothing).unwrap());
+    assert_eq!(owners.owner(nothing).unwrap(), None);
+}
