@@ -9,4 +9,5 @@ mod persistence;
 mod postgres;
 mod postgres_errors;
 mod postgres_schema;
+mod postgres_wakes;
 mod suite;
