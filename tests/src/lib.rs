@@ -18,6 +18,7 @@ pub mod http_server;
 mod loopback;
 pub mod model;
 pub mod peers;
+pub mod pgbench;
 pub mod postgres;
 pub mod put_sink;
 mod snapshot;

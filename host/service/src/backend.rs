@@ -29,6 +29,15 @@ pub trait Backend: Send + Sync + 'static {
         self.change(|q| q.poll())
     }
 
+    /// `poll`, unless it would do nothing (`None`: no poll made). Where
+    /// hosts share the store a poll takes the queue's lock, so a store
+    /// looks first, without it (see `PersistentQueue::poll_if_due`).
+    /// `clock_due`: the queue's next wake has passed.
+    fn poll_if_due(&self, clock_due: bool) -> Result<Option<Vec<Action>>, PersistError> {
+        let _ = clock_due;
+        self.poll().map(Some)
+    }
+
     /// A report about this host's transfer of `file`. Where hosts share
     /// the store, it is made only while this host holds the file's lease
     /// ([`PersistError::LeaseLost`] otherwise), and an ending report gives the
@@ -159,6 +168,10 @@ impl Backend for Arc<PersistentQueue> {
 
     fn poll(&self) -> Result<Vec<Action>, PersistError> {
         PersistentQueue::poll(self)
+    }
+
+    fn poll_if_due(&self, clock_due: bool) -> Result<Option<Vec<Action>>, PersistError> {
+        PersistentQueue::poll_if_due(self, clock_due)
     }
 
     fn report(

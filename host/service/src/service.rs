@@ -127,6 +127,13 @@ pub struct ServiceStats {
     pub transfers_started: u64,
     /// Bytes the component was told arrived (progress reports' increments).
     pub bytes_reported: u64,
+    /// Polls made. Where hosts share the store each takes the queue's
+    /// lock, which every other host's changing calls wait for.
+    pub locked_polls: u64,
+    /// Turns that made no poll: a look without the lock found nothing it
+    /// would act on (another host's commit that changed no job this host
+    /// could start or transfers).
+    pub polls_skipped: u64,
 }
 
 /// A subscriber's function, called with each notification.
@@ -143,6 +150,8 @@ struct Shared<B> {
     guest_calls: AtomicU64,
     transfers_started: AtomicU64,
     bytes_reported: AtomicU64,
+    locked_polls: AtomicU64,
+    polls_skipped: AtomicU64,
 }
 
 #[derive(Default)]
@@ -190,6 +199,8 @@ impl<B: Backend> TransferService<B> {
             guest_calls: AtomicU64::new(0),
             transfers_started: AtomicU64::new(0),
             bytes_reported: AtomicU64::new(0),
+            locked_polls: AtomicU64::new(0),
+            polls_skipped: AtomicU64::new(0),
         });
         shared.backend.recover_lost(true)?;
         let (nudge, reports) = mpsc::channel();
@@ -325,6 +336,8 @@ impl<B: Backend> TransferService<B> {
             guest_calls: self.shared.guest_calls.load(Ordering::Relaxed),
             transfers_started: self.shared.transfers_started.load(Ordering::Relaxed),
             bytes_reported: self.shared.bytes_reported.load(Ordering::Relaxed),
+            locked_polls: self.shared.locked_polls.load(Ordering::Relaxed),
+            polls_skipped: self.shared.polls_skipped.load(Ordering::Relaxed),
         }
     }
 
@@ -497,17 +510,32 @@ impl<B: Backend> Loop<B> {
     /// channel is gone.
     fn turn(&mut self) -> Result<bool, PersistError> {
         self.report_orphans()?;
-        self.shared.guest_calls.fetch_add(1, Ordering::Relaxed);
         let endings = std::mem::take(&mut self.endings);
-        self.shared
-            .guest_calls
-            .fetch_add(endings.len() as u64, Ordering::Relaxed);
-        let actions = match self.shared.backend.end_then_poll(&endings) {
-            Ok((answers, actions)) => {
+        // Ending reports are made with a poll; without any, the queue may
+        // look first and leave the poll (and its lock) out when it would do
+        // nothing (issue 23: idle hosts woken by every commit of a busy
+        // one). The clock's work (`sleep` saw the next wake pass) is done
+        // only by a poll.
+        let polled = if endings.is_empty() {
+            let clock_due = self.notify_due;
+            (self.shared.backend.poll_if_due(clock_due)).map(|a| a.map(|a| (Vec::new(), a)))
+        } else {
+            self.shared.backend.end_then_poll(&endings).map(Some)
+        };
+        let actions = match polled {
+            Ok(Some((answers, actions))) => {
+                self.shared.locked_polls.fetch_add(1, Ordering::Relaxed);
+                self.shared
+                    .guest_calls
+                    .fetch_add(1 + endings.len() as u64, Ordering::Relaxed);
                 for ((file, _), answer) in endings.iter().zip(answers) {
                     self.settle(*file, answer, true)?;
                 }
                 actions
+            }
+            Ok(None) => {
+                self.shared.polls_skipped.fetch_add(1, Ordering::Relaxed);
+                Vec::new()
             }
             // A commit polled here failed: the poll stored nothing and the
             // queue was rebuilt from the store; the next turn polls again.

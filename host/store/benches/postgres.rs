@@ -1,11 +1,15 @@
-//! What sharing a queue through PostgreSQL costs (BENCHMARKS.md), in one
-//! run on one server: committed create-job calls per second with 1, 2 and
-//! 4 hosts on one queue (each a `PersistentQueue` with a connection of its
-//! own, on a thread of its own), as ratios to 1 host, and against
-//! `pgbench`'s built-in simple-update script with the same client counts on
-//! the same server, the floor of one small committed transaction per call.
-//! Prints a table; not a test. `cargo test --benches` (CI) runs one round
-//! of 1 s per side and prints no table.
+//! What sharing a queue through PostgreSQL costs, and how throughput
+//! grows with hosts when they serve queues of their own in one database
+//! (BENCHMARKS.md; issue 23): committed create-job calls per second with
+//! 1 host on 1 queue, 4 hosts on 1 queue (they serialise on its version
+//! row), 4 hosts on 4 queues and 8 hosts on 8 queues (each a
+//! `PersistentQueue` with a connection of its own, on a thread of its own),
+//! as ratios to 1 host, and against `pgbench`'s built-in simple-update
+//! script with the same client counts on the same server, the floor of one
+//! small committed transaction per call. Prints a table; not a test.
+//! `cargo test --benches` (CI) runs one round of 1 s per side and prints
+//! no table. (Idle services beside a creating host: host/service's
+//! `postgres_idle` bench, which runs real service loops.)
 //!
 //! Needs a PostgreSQL server — the one `BITSQ_TEST_POSTGRES` names, else a
 //! throw-away one it starts when the server is installed (as the tests do:
@@ -13,14 +17,13 @@
 //! /usr/lib/postgresql/*/bin, or on PATH); says so and exits 0 without
 //! them.
 
-use std::path::PathBuf;
-use std::process::Command;
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use bits_queue_host::{JobType, QueueLimits, QueueOptions, Runtime};
-use bits_queue_store::{PersistentQueue, PostgresStore};
+use bits_queue_store::{PersistentQueue, PostgresStore, with_queue};
 use bits_queue_tests::bench_mode::BenchMode;
+use bits_queue_tests::pgbench;
 use bits_queue_tests::postgres::TestDatabase;
 
 /// How long each measurement runs (whole seconds: pgbench's `-T`), and how
@@ -45,14 +48,17 @@ fn spread(values: &[f64]) -> String {
     format!("{min:.2}–{max:.2}")
 }
 
-/// Committed creates per second by `hosts` hosts on one fresh queue, each
-/// creating for `window`.
-fn creates_per_second(runtime: &Runtime, hosts: usize, window: Duration) -> f64 {
+/// Committed creates per second by `hosts` hosts on `queues` fresh queues
+/// of one database (host `h` on queue `h % queues`), each creating for
+/// `window`.
+fn creates_per_second(runtime: &Runtime, hosts: usize, queues: usize, window: Duration) -> f64 {
     // A database of its own, dropped when the measurement ends.
     let db = TestDatabase::create("bench").expect("the server that main() found");
-    let url = db.url().to_string();
-    {
-        let store = Box::new(PostgresStore::open(&url).unwrap());
+    let urls: Vec<String> = (0..queues)
+        .map(|q| with_queue(db.url(), &format!("q{q}")))
+        .collect();
+    for url in &urls {
+        let store = Box::new(PostgresStore::open(url).unwrap());
         let (queue, _) =
             PersistentQueue::open(runtime, QueueOptions::new(), store, Box::new(|_| {})).unwrap();
         queue
@@ -67,7 +73,7 @@ fn creates_per_second(runtime: &Runtime, hosts: usize, window: Duration) -> f64 
     let start = Arc::new(Barrier::new(hosts));
     let threads: Vec<_> = (0..hosts)
         .map(|h| {
-            let (runtime, url, start) = (runtime.clone(), url.clone(), start.clone());
+            let (runtime, url, start) = (runtime.clone(), urls[h % queues].clone(), start.clone());
             std::thread::spawn(move || {
                 let store = Box::new(PostgresStore::open(&url).unwrap());
                 let (queue, _) =
@@ -96,82 +102,43 @@ fn creates_per_second(runtime: &Runtime, hosts: usize, window: Duration) -> f64 
     made as f64 / seconds
 }
 
-fn pgbench_path() -> Option<PathBuf> {
-    let beside = std::fs::read_dir("/usr/lib/postgresql")
-        .ok()
-        .and_then(|dirs| {
-            dirs.filter_map(|d| d.ok())
-                .map(|d| d.path().join("bin/pgbench"))
-                .find(|p| p.exists())
-        });
-    beside.or_else(|| {
-        Command::new("pgbench")
-            .arg("--version")
-            .output()
-            .ok()
-            .filter(|o| o.status.success())
-            .map(|_| PathBuf::from("pgbench"))
-    })
-}
-
-/// pgbench simple-update transactions per second with `clients` clients.
-fn pgbench_tps(pgbench: &PathBuf, url: &str, clients: usize, window: Duration) -> f64 {
-    let out = Command::new(pgbench)
-        .args(["-n", "-b", "simple-update", "-c"])
-        .arg(clients.to_string())
-        .arg("-j")
-        .arg(clients.to_string())
-        .arg("-T")
-        .arg(window.as_secs().to_string())
-        .arg(url)
-        .output()
-        .expect("pgbench runs");
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "pgbench: {text}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    text.lines()
-        .find_map(|l| l.strip_prefix("tps = "))
-        .and_then(|l| l.split_whitespace().next())
-        .and_then(|n| n.parse().ok())
-        .expect("pgbench printed its tps")
-}
+/// The sides measured: (hosts, queues).
+const SIDES: [(usize, usize); 4] = [(1, 1), (4, 1), (4, 4), (8, 8)];
+/// pgbench's client counts: each side's hosts.
+const CLIENTS: [usize; 3] = [1, 4, 8];
 
 fn main() {
+    let filters: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    if !filters.is_empty() && !filters.iter().any(|f| "postgres/".contains(f.as_str())) {
+        return;
+    }
     let mode = BenchMode::from_args();
     // Without a server this says it was skipped (tests/src/postgres.rs).
     let Some(pgbench_db) = TestDatabase::create("bench_pgbench") else {
         return;
     };
-    let Some(pgbench) = pgbench_path() else {
+    let Some(pgbench) = pgbench::path() else {
         println!("postgres bench skipped: no pgbench");
         return;
     };
     let (window, rounds) = plan(mode);
     let runtime = Runtime::new().expect("the embedded component loads");
     let bench_db = pgbench_db.url();
-    let init = Command::new(&pgbench)
-        .args(["-i", "-q", "-s", "4"])
-        .arg(bench_db)
-        .output()
-        .expect("pgbench -i runs");
-    assert!(
-        init.status.success(),
-        "{}",
-        String::from_utf8_lossy(&init.stderr)
-    );
+    pgbench::init(&pgbench, bench_db);
 
     // The machine drifts (a shared VM): each round measures every side
     // once, back to back, and each ratio is taken within its round.
-    const HOSTS: [usize; 3] = [1, 2, 4];
-    let mut ours = vec![Vec::new(); HOSTS.len()];
-    let mut floor = vec![Vec::new(); HOSTS.len()];
+    let mut ours = vec![Vec::new(); SIDES.len()];
+    let mut floor = vec![Vec::new(); CLIENTS.len()];
     for round in 0..rounds {
-        for (i, hosts) in HOSTS.into_iter().enumerate() {
-            ours[i].push(creates_per_second(&runtime, hosts, window));
-            floor[i].push(pgbench_tps(&pgbench, bench_db, hosts, window));
+        for (i, (hosts, queues)) in SIDES.into_iter().enumerate() {
+            ours[i].push(creates_per_second(&runtime, hosts, queues, window));
+        }
+        for (i, clients) in CLIENTS.into_iter().enumerate() {
+            floor[i].push(pgbench::tps(&pgbench, bench_db, clients, window));
         }
         eprintln!("round {} of {rounds} done", round + 1);
     }
@@ -184,22 +151,31 @@ fn main() {
         window.as_secs()
     );
     println!(
-        "| hosts | create-job/s | / 1 host | pgbench simple-update tps | create-job / pgbench |"
+        "| hosts | queues | create-job/s | / 1 host | pgbench simple-update tps \
+         (clients = hosts) | pgbench / 1 client | create-job / pgbench |"
     );
-    println!("|---:|---:|---:|---:|---:|");
-    for (i, hosts) in HOSTS.into_iter().enumerate() {
+    println!("|---:|---:|---:|---:|---:|---:|---:|");
+    let range = |values: &[f64]| {
+        let min = values.iter().copied().fold(f64::INFINITY, f64::min);
+        let max = values.iter().copied().fold(0.0, f64::max);
+        format!("{:.0} ({min:.0}–{max:.0})", median(values))
+    };
+    for (i, (hosts, queues)) in SIDES.into_iter().enumerate() {
+        let c = CLIENTS
+            .iter()
+            .position(|&c| c == hosts)
+            .expect("a client count per side");
         let to_one: Vec<f64> = (0..rounds).map(|r| ours[i][r] / ours[0][r]).collect();
-        let to_floor: Vec<f64> = (0..rounds).map(|r| ours[i][r] / floor[i][r]).collect();
+        let floor_to_one: Vec<f64> = (0..rounds).map(|r| floor[c][r] / floor[0][r]).collect();
+        let to_floor: Vec<f64> = (0..rounds).map(|r| ours[i][r] / floor[c][r]).collect();
         println!(
-            "| {hosts} | {:.0} ({:.0}–{:.0}) | {:.2}× ({}) | {:.0} ({:.0}–{:.0}) | {:.2}× ({}) |",
-            median(&ours[i]),
-            ours[i].iter().copied().fold(f64::INFINITY, f64::min),
-            ours[i].iter().copied().fold(0.0, f64::max),
+            "| {hosts} | {queues} | {} | {:.2}× ({}) | {} | {:.2}× ({}) | {:.2}× ({}) |",
+            range(&ours[i]),
             median(&to_one),
             spread(&to_one),
-            median(&floor[i]),
-            floor[i].iter().copied().fold(f64::INFINITY, f64::min),
-            floor[i].iter().copied().fold(0.0, f64::max),
+            range(&floor[c]),
+            median(&floor_to_one),
+            spread(&floor_to_one),
             median(&to_floor),
             spread(&to_floor),
         );

@@ -14,7 +14,7 @@
 //! a crash then loses at most that long of one file's progress, never a
 //! job and never a state change reported to a caller.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -110,6 +110,11 @@ struct State {
     /// was opened: left out, yet still in the store until
     /// [`PersistentQueue::remove_unreadable`] removes one.
     left_out: Vec<Guid>,
+    /// Whether a `poll` may have something to do that the last one did
+    /// not: this host made a call since (its own calls queue `stop`
+    /// orders and notifications), or applied another host's change that
+    /// a poll acts on ([`PersistentQueue::poll_if_due`]).
+    poll_due: bool,
 }
 
 /// A queue kept in a [`Store`]. `Send + Sync`; calls are serialised.
@@ -124,6 +129,10 @@ pub struct PersistentQueue {
     fences: Mutex<HashMap<FileRef, u64>>,
     /// Which orders this host can carry out, where hosts share the store.
     may_take: Option<TakeFilter>,
+    /// The jobs this host was ordered to `start` a file of and has not
+    /// seen end or stop: another host's change to one of them may need a
+    /// `stop` here. Kept generously (a stale entry costs one poll).
+    ours: Mutex<HashSet<Guid>>,
 }
 
 impl PersistentQueue {
@@ -164,6 +173,7 @@ impl PersistentQueue {
                 stale: false,
                 tended_at: Instant::now(),
                 left_out,
+                poll_due: true,
             }),
             runtime: runtime.clone(),
             options,
@@ -171,6 +181,7 @@ impl PersistentQueue {
             coalesce: Duration::from_secs(1),
             fences: Mutex::new(HashMap::new()),
             may_take: None,
+            ours: Mutex::new(HashSet::new()),
         };
         Ok((persistent, warnings))
     }
@@ -239,8 +250,18 @@ impl PersistentQueue {
         f: impl FnOnce(&Queue) -> bits_queue_host::Result<T>,
         leases: impl FnOnce(&bits_queue_host::Result<T>) -> Vec<LeaseChange>,
     ) -> Result<T, PersistError> {
+        self.leasing_call(Calling::Other, f, leases)
+    }
+
+    /// [`PersistentQueue::change_leasing`], as a `poll` or not.
+    fn leasing_call<T>(
+        &self,
+        calling: Calling,
+        f: impl FnOnce(&Queue) -> bits_queue_host::Result<T>,
+        leases: impl FnOnce(&bits_queue_host::Result<T>) -> Vec<LeaseChange>,
+    ) -> Result<T, PersistError> {
         let mut claimed = Vec::new();
-        let answer = self.call(Storing::Now, |queue, store| {
+        let answer = self.call_as(Storing::Now, calling, |queue, store| {
             let answer = f(queue);
             if let Err(Error::Sandbox(_)) = &answer {
                 return Ok(Answered::of(answer));
@@ -248,10 +269,19 @@ impl PersistentQueue {
             let changes = leases(&answer);
             let wrote = match store.leases() {
                 Some(held) if !changes.is_empty() => {
+                    // Noted while the call holds the queue, so no catch-up
+                    // in between misses a change to a job started here.
+                    let mut ours = guard(&self.ours);
                     for change in changes {
                         match change {
-                            LeaseChange::Claim(file) => claimed.push((file, held.claim(file)?)),
-                            LeaseChange::Release(file) => held.release(file)?,
+                            LeaseChange::Claim(file) => {
+                                ours.insert(file.job);
+                                claimed.push((file, held.claim(file)?));
+                            }
+                            LeaseChange::Release(file) => {
+                                ours.remove(&file.job);
+                                held.release(file)?;
+                            }
                         }
                     }
                     true
@@ -301,13 +331,50 @@ impl PersistentQueue {
                 .collect()
         };
         let filter = self.may_take.as_ref().filter(|_| self.leases_transfers());
-        self.change_leasing(
+        self.leasing_call(
+            Calling::Poll,
             |q| match filter {
                 Some(may_take) => poll_declining(q, may_take),
                 None => q.poll(),
             },
             leases,
         )
+    }
+
+    /// `poll`, unless a look without the store's lock shows it would do
+    /// nothing (`None`: no poll made). Where hosts share the store, every
+    /// host is woken by every commit of another, and a poll takes the
+    /// queue's lock, which each changing call of every host waits for: an
+    /// idle host that polled on each wake halved a busy host's rate (issue
+    /// 23, defect 6). So it first catches up with a read of its own (a
+    /// snapshot, no lock), and polls only when a poll may act:
+    ///
+    /// - this host made a call since its last poll (its calls queue `stop`
+    ///   orders and notifications that only a poll hands out);
+    /// - a change it applied since (here or in any read) made a job
+    ///   `queued` (a file to start), or changed or removed a job this host
+    ///   transfers (a `stop`), or changed the queue's limits;
+    /// - `clock_due`: the caller saw the queue's `next-wake` pass (due
+    ///   retries, no-progress deadlines and notify programs are the
+    ///   clock's, which only a poll acts on).
+    ///
+    /// Everything else a poll does is this instance's own (its slots, its
+    /// declined files), which only its own calls change. A store one
+    /// service runs alone polls every time: no other host waits for it.
+    pub fn poll_if_due(&self, clock_due: bool) -> Result<Option<Vec<Action>>, PersistError> {
+        if !clock_due && self.leases_transfers() {
+            let mut state = self.lock();
+            if !state.poll_due {
+                self.refresh(&mut state)?;
+                let seen = state.seen;
+                let snapshot = state.store.since(seen)?;
+                self.catch_up(&mut state, snapshot)?;
+            }
+            if !state.poll_due {
+                return Ok(None);
+            }
+        }
+        self.poll().map(Some)
     }
 
     /// A report about this host's transfer of `file`, made only while this
@@ -345,6 +412,9 @@ impl PersistentQueue {
             let wrote = ends && !matches!(answer, Err(Error::Sandbox(_)));
             if wrote {
                 held.release(file)?;
+            }
+            if ends && answer.is_ok() {
+                guard(&self.ours).remove(&file.job);
             }
             Ok(Answered {
                 answer: answer.map_err(PersistError::Queue),
@@ -428,7 +498,9 @@ impl PersistentQueue {
                 held.renew()?;
                 state.tended_at = Instant::now();
             }
-            due
+            // Looked for without the queue's lock first (a lease's expiry
+            // is a row of its own): a host with no dead peer takes no lock.
+            due && !held.expired()?.is_empty()
         };
         if due {
             self.recover_lost(false)
@@ -563,15 +635,42 @@ impl PersistentQueue {
         storing: Storing,
         f: impl FnOnce(&Queue, &mut dyn Store) -> Result<Answered<T>, StoreError>,
     ) -> Result<T, PersistError> {
+        self.call_as(storing, Calling::Other, f)
+    }
+
+    /// [`PersistentQueue::call`]; a `poll` that succeeds leaves nothing
+    /// due for the next ([`PersistentQueue::poll_if_due`]), any other call
+    /// that reaches the component leaves a poll due.
+    fn call_as<T>(
+        &self,
+        storing: Storing,
+        calling: Calling,
+        f: impl FnOnce(&Queue, &mut dyn Store) -> Result<Answered<T>, StoreError>,
+    ) -> Result<T, PersistError> {
         let mut state = self.lock();
         self.refresh(&mut state)?;
+        if calling == Calling::Other && storing != Storing::Flush {
+            state.poll_due = true;
+        }
+        let answer = self.call_locked(&mut state, storing, f);
+        if calling == Calling::Poll && answer.is_ok() {
+            state.poll_due = false;
+        }
+        answer
+    }
+
+    fn call_locked<T>(
+        &self,
+        state: &mut State,
+        storing: Storing,
+        f: impl FnOnce(&Queue, &mut dyn Store) -> Result<Answered<T>, StoreError>,
+    ) -> Result<T, PersistError> {
         let seen = state.seen;
         let snapshot = state.store.begin(seen)?;
-        if let Err(e) = self.catch_up(&mut state, snapshot) {
+        if let Err(e) = self.catch_up(state, snapshot) {
             state.store.abort();
             return Err(e);
         }
-        let state = &mut *state;
         let outcome = match f(&state.queue, state.store.as_mut()) {
             Ok(outcome) => outcome,
             Err(e) => {
@@ -644,7 +743,14 @@ impl PersistentQueue {
             return answer;
         }
         let pending = std::mem::take(&mut state.pending);
-        match state.store.commit(&pending) {
+        // Only a store that hosts share wakes anyone.
+        let shared = state.store.leases().is_some();
+        let stored = if shared && quiet(&state.queue, &pending) {
+            state.store.commit_quiet(&pending)
+        } else {
+            state.store.commit(&pending)
+        };
+        match stored {
             Ok(version) => {
                 state.seen = version;
                 state.stored_at = Instant::now();
@@ -696,6 +802,9 @@ impl PersistentQueue {
         match apply_in_parts(&state.queue, &snapshot.changes) {
             Ok(()) => {
                 state.seen = snapshot.version;
+                if !state.poll_due {
+                    state.poll_due = self.poll_acts_on(&state.queue, &snapshot.changes);
+                }
                 Ok(())
             }
             // A record committed by another host that this component
@@ -705,6 +814,21 @@ impl PersistentQueue {
                 Ok(())
             }
         }
+    }
+
+    /// Whether a `poll` may act on `changes` another host committed (just
+    /// applied): a job now `queued`, a job this host transfers changed or
+    /// removed, new limits. A job that cannot be read is taken to matter.
+    fn poll_acts_on(&self, queue: &Queue, changes: &[Change]) -> bool {
+        let ours = guard(&self.ours);
+        changes.iter().any(|change| match change {
+            Change::Put(record) => {
+                let state = queue.manager().and_then(|m| m.get_job(record.id)?.state());
+                ours.contains(&record.id) || !matches!(state, Ok(s) if s != JobState::Queued)
+            }
+            Change::Remove(id) => ours.contains(id),
+            Change::Limits(_) => true,
+        })
     }
 
     /// Drops the instance and makes a fresh one from the store. If that
@@ -720,8 +844,44 @@ impl PersistentQueue {
         state.left_out = left_out;
         state.seen = seen;
         state.stale = false;
+        // A fresh instance orders nothing yet: the next poll decides.
+        state.poll_due = true;
         Ok(())
     }
+}
+
+/// Whether no host but this one can act on `changes` now, so other hosts
+/// need not be woken for them ([`Store::commit_quiet`]): each is the record
+/// of a job that is `suspended` (a job being filled in before its
+/// `resume`, the most common commit of a busy client). A suspended job has
+/// nothing to start and nothing on the clock (no retry, no deadline, no
+/// notify program due); whether another host still transfers it is the
+/// store's to check. Asked of the component only for a short list: a
+/// long one (a catch-up's, a flush's) is simply not quiet.
+fn quiet(queue: &Queue, changes: &[Change]) -> bool {
+    const ASKED: usize = 16;
+    !changes.is_empty()
+        && changes.len() <= ASKED
+        && changes.iter().all(|change| match change {
+            Change::Put(record) => queue
+                .manager()
+                .and_then(|m| m.get_job(record.id)?.state())
+                .is_ok_and(|state| state == JobState::Suspended),
+            Change::Remove(_) | Change::Limits(_) => false,
+        })
+}
+
+/// Whether a call is a `poll` ([`PersistentQueue::poll_if_due`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Calling {
+    Poll,
+    Other,
+}
+
+fn guard<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Takes the call's secret-store operations and carries them out in the

@@ -54,6 +54,16 @@ pub trait Store: Send {
     /// the new version. On failure nothing is stored and the lock is gone.
     fn commit(&mut self, changes: &[Change]) -> Result<u64, StoreError>;
 
+    /// [`Store::commit`], for changes no other host can act on now: each a
+    /// record of a suspended job (a job created, or changed while
+    /// suspended). A store that wakes other hosts ([`Store::watch`]) may
+    /// leave them asleep for it, unless it sees one of those jobs still
+    /// transferred somewhere (a lease), whose host must stop. They catch
+    /// up with it at their next look, as with any commit.
+    fn commit_quiet(&mut self, changes: &[Change]) -> Result<u64, StoreError> {
+        self.commit(changes)
+    }
+
     /// Releases the lock without storing anything.
     fn abort(&mut self);
 
@@ -89,8 +99,9 @@ pub trait Store: Send {
     }
 
     /// Calls `wake` (from a thread of its own) whenever another host
-    /// commits, until the returned watch is dropped; `None` for a store
-    /// that cannot tell (its readers look every so often instead).
+    /// commits (a quiet commit, [`Store::commit_quiet`], may wake no one),
+    /// until the returned watch is dropped; `None` for a store that cannot
+    /// tell (its readers look every so often instead).
     fn watch(&self, wake: Box<dyn Fn() + Send>) -> Result<Option<Watch>, StoreError> {
         let _ = wake;
         Ok(None)
@@ -104,7 +115,9 @@ pub trait Store: Send {
 /// reports those transfers lost and resumes them from the stored offset.
 ///
 /// Every method but [`Leases::renew`] runs inside the transaction that
-/// [`Store::begin`] opened, so a lease changes with the call that needs it.
+/// [`Store::begin`] opened, so a lease changes with the call that needs it;
+/// [`Leases::expired`] is also asked outside one, as a look before taking
+/// the lock to report them (a host whose peers are alive takes none).
 pub trait Leases {
     /// How long a lease lasts without renewal.
     fn duration(&self) -> Duration;

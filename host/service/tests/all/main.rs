@@ -6,6 +6,7 @@
 mod client_certs;
 mod download_limits;
 mod grouped_endings;
+mod idle_hosts;
 mod liveness;
 mod lost_bytes;
 mod methods;

@@ -20,7 +20,8 @@ use bits_queue_tests::{runtime, scratch_dir};
 /// Far above what any step takes: turns a hang into a failure.
 const PATIENCE: Duration = Duration::from_secs(60);
 
-fn queue_on(url: &str) -> Arc<PersistentQueue> {
+/// A host's queue on the database at `url` (its own connection).
+pub(crate) fn queue_on(url: &str) -> Arc<PersistentQueue> {
     let confinement = Confinement::none();
     let store = Box::new(PostgresStore::open(url).unwrap());
     let actions = Box::new(move |action: &bits_queue_host::Action| {

@@ -122,6 +122,8 @@ fn run(
             Err(e) => Err(e),
         };
         match next {
+            // A quiet commit wakes no one (`super::wakes`).
+            Ok(Some(notification)) if !super::wakes(notification.payload()) => {}
             Ok(Some(notification)) => {
                 if let Some(wakes) = lock(&shared.wakes).get(notification.channel()) {
                     wakes.iter().for_each(|(_, wake)| wake());

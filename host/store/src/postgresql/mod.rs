@@ -13,7 +13,9 @@
 //!   repeatable-read snapshot, and so see committed state only.
 //! - Every commit notifies its queue's channel (`bitsq_changes_NAME`);
 //!   [`Store::watch`] listens on a connection of its own and wakes the
-//!   services of other hosts of that queue.
+//!   services of other hosts of that queue, except for a quiet commit
+//!   ([`Store::commit_quiet`]: jobs filled in while suspended, which no
+//!   service can act on), whose notification says so.
 //! - A lost connection is [`StoreError::disconnected`]: the call is not
 //!   stored (a commit whose answer was lost is looked up after the
 //!   reconnect, so the caller learns whether it was), and the next call
@@ -129,15 +131,16 @@ impl Statements {
                  SET max_jobs = $1, max_files_per_job = $2, version = $3",
             )?,
             // The new version, this host's leases renewed, tombstones
-            // older than the versions kept pruned (`tombstones`), and the
-            // other hosts of the queue told (delivered at commit), in one
-            // round trip.
+            // older than the versions kept (`$9`) pruned (`tombstones`), and
+            // the other hosts of the queue told (delivered at commit), in one
+            // round trip. A quiet commit's jobs (`$8`) that a host still
+            // transfers make it a commit like any other.
             set_state: client.prepare(&format!(
                 "WITH state AS (UPDATE bitsq_state SET version = $1, writer = $2,
-                                    pruned = greatest(pruned, $1::bigint - $7::bigint)
+                                    pruned = greatest(pruned, $1::bigint - $9::bigint)
                                 WHERE queue = $5),
                       swept AS (DELETE FROM bitsq_removed
-                                WHERE queue = $5 AND version <= $1::bigint - $7::bigint),
+                                WHERE queue = $5 AND version <= $1::bigint - $9::bigint),
                       mine AS (INSERT INTO bitsq_writers (host, last_commit, at, queue)
                                VALUES ($3, $2, now(), $5)
                                ON CONFLICT (queue, host) DO UPDATE
@@ -148,7 +151,11 @@ impl Statements {
                       renewed AS (UPDATE bitsq_leases
                                   SET expires = now() + $4::float8 * interval '1 second'
                                   WHERE host = $3 AND queue = $5)
-                 SELECT pg_notify($6, ($1::bigint)::text)"
+                 SELECT pg_notify($6, ($1::bigint)::text
+                     || CASE WHEN $7::bool AND NOT EXISTS (
+                                  SELECT 1 FROM bitsq_leases
+                                  WHERE queue = $5 AND job = ANY($8::bytea[]))
+                             THEN '{QUIET}' ELSE '' END)"
             ))?,
             renew: client.prepare(
                 "UPDATE bitsq_leases SET expires = now() + $2::float8 * interval '1 second'
@@ -463,23 +470,25 @@ impl PostgresStore {
         locked: Option<(i64, i64)>,
     ) -> Result<Snapshot, StoreError> {
         let seen = to_sql(seen)?;
-        if locked.is_some_and(|(version, _)| version == seen) {
+        let queue = self.queue.clone();
+        // The version first: a host that has seen it reads nothing more
+        // (a look before a poll, on every wake, costs one query).
+        let (version, pruned): (i64, i64) = match locked {
+            Some(locked) => locked,
+            // A queue no host has committed to yet has no row: it is empty.
+            None => self
+                .with(|client, st| client.query_opt(&st.state, &[&queue]))?
+                .map_or((0, 0), |row| (row.get(0), row.get(1))),
+        };
+        if version == seen {
             return Ok(Snapshot {
                 version: seen as u64,
                 ..Snapshot::default()
             });
         }
-        let queue = self.queue.clone();
+        let reset = seen > 0 && seen < pruned;
+        let seen = if reset { 0 } else { seen };
         let rows = self.with(|client, st| {
-            // A queue no host has committed to yet has no row: it is empty.
-            let (version, pruned): (i64, i64) = match locked {
-                Some(locked) => locked,
-                None => client
-                    .query_opt(&st.state, &[&queue])?
-                    .map_or((0, 0), |row| (row.get(0), row.get(1))),
-            };
-            let reset = seen > 0 && seen < pruned;
-            let seen = if reset { 0 } else { seen };
             let jobs = client.query(&st.jobs_since, &[&seen, &queue])?;
             let removed = if seen > 0 {
                 client.query(&st.removed_since, &[&seen, &queue])?
@@ -487,9 +496,9 @@ impl PostgresStore {
                 Vec::new()
             };
             let limits = client.query_opt(&st.limits_since, &[&seen, &queue])?;
-            Ok((version, reset, jobs, removed, limits))
+            Ok((jobs, removed, limits))
         })?;
-        let (version, reset, jobs, removed, limits) = rows;
+        let (jobs, removed, limits) = rows;
         let mut changes = Vec::with_capacity(jobs.len() + removed.len() + 1);
         for row in jobs {
             changes.push(Change::Put(JobRecord {
@@ -516,12 +525,29 @@ impl PostgresStore {
 
     /// Writes `changes` as version `version`, renews this host's leases and
     /// tells the other hosts, in the open transaction.
-    fn write(&mut self, changes: &[Change], version: i64, writer: &str) -> Result<(), StoreError> {
+    fn write(
+        &mut self,
+        changes: &[Change],
+        version: i64,
+        writer: &str,
+        quiet: bool,
+    ) -> Result<(), StoreError> {
         let lease = lease_seconds(self.options.lease);
         let host = self.options.host.clone();
         let queue = self.queue.clone();
         let channel = channel(&queue);
         let kept = i64::try_from(self.options.tombstone_versions).unwrap_or(i64::MAX);
+        let jobs: Vec<Vec<u8>> = if quiet {
+            changes
+                .iter()
+                .filter_map(|change| match change {
+                    Change::Put(record) => Some(record.id.to_bytes().to_vec()),
+                    _ => None,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         self.with(|client, st| {
             for change in changes {
                 match change {
@@ -544,10 +570,60 @@ impl PostgresStore {
             }
             client.execute(
                 &st.set_state,
-                &[&version, &writer, &host, &lease, &queue, &channel, &kept],
+                &[
+                    &version, &writer, &host, &lease, &queue, &channel, &quiet, &jobs, &kept,
+                ],
             )?;
             Ok(())
         })
+    }
+
+    /// Commits the open transaction's `changes`; `quiet`: the other hosts
+    /// are notified with [`QUIET`] after the version, unless a lease shows
+    /// one of the jobs transferred (see [`Store::commit_quiet`]).
+    fn commit_telling(&mut self, changes: &[Change], quiet: bool) -> Result<u64, StoreError> {
+        if !self.in_transaction {
+            return Err(StoreError::new("commit without begin"));
+        }
+        self.commits += 1;
+        let writer = format!("{}#{}", self.options.host, self.commits);
+        let version = self.locked_version + 1;
+        let result = self
+            .write(changes, version, &writer, quiet)
+            .map(|()| version);
+        let version = match result {
+            Ok(version) => version,
+            Err(e) => {
+                self.abort();
+                return Err(e);
+            }
+        };
+        self.in_transaction = false;
+        match self.with(|client, _| client.batch_execute("COMMIT")) {
+            Ok(()) => Ok(version as u64),
+            Err(e) if e.is_disconnected() => {
+                // The server may have committed before the connection went:
+                // ask it, on a new connection.
+                match self.committed(&writer) {
+                    Ok(true) => Ok(version as u64),
+                    Ok(false) => Err(StoreError::disconnected(format!(
+                        "{}: the connection went before the commit; nothing was stored",
+                        self.location
+                    ))
+                    .caused_by(e)),
+                    Err(_) => Err(StoreError::disconnected(format!(
+                        "{}: the connection went during the commit and the server cannot \
+                         be asked whether it landed: {e}",
+                        self.location
+                    ))
+                    .caused_by(e)),
+                }
+            }
+            Err(e) => {
+                let _ = self.with(|client, _| client.batch_execute("ROLLBACK"));
+                Err(e)
+            }
+        }
     }
 
     /// After a `COMMIT` whose answer was lost: whether it was stored. Each
@@ -576,6 +652,16 @@ pub(crate) fn channel(queue: &str) -> String {
     format!("bitsq_changes_{queue}")
 }
 
+/// What follows the version in the notification of a quiet commit
+/// ([`Store::commit_quiet`]): the hosts watching the queue are not woken.
+pub(crate) const QUIET: &str = " quiet";
+
+/// Whether a notification's payload asks its watchers to wake: every one
+/// but a quiet commit's.
+pub(crate) fn wakes(payload: &str) -> bool {
+    !payload.ends_with(QUIET)
+}
+
 /// The channel told the name of each queue made (its first commit), for
 /// the hosts that serve every queue of the database.
 pub(crate) const QUEUES_CHANNEL: &str = "bitsq_queues";
@@ -588,6 +674,19 @@ impl Store for PostgresStore {
     fn since(&mut self, seen: u64) -> Result<Snapshot, StoreError> {
         if self.in_transaction {
             return self.read_since(seen, None);
+        }
+        // Nothing new, told by one statement without a transaction: what
+        // a woken host's look costs when another host's commit was seen.
+        let queue = self.queue.clone();
+        let version: i64 = self
+            .with(|client, st| client.query_opt(&st.state, &[&queue]))?
+            .map_or(0, |row| row.get(0));
+        if version == to_sql(seen)? {
+            return Ok(Snapshot {
+                version: seen,
+                changes: Vec::new(),
+                unreadable: Vec::new(),
+            });
         }
         // One snapshot: the version and the rows agree.
         self.holding = true;
@@ -645,46 +744,11 @@ impl Store for PostgresStore {
     }
 
     fn commit(&mut self, changes: &[Change]) -> Result<u64, StoreError> {
-        if !self.in_transaction {
-            return Err(StoreError::new("commit without begin"));
-        }
-        self.commits += 1;
-        let writer = format!("{}#{}", self.options.host, self.commits);
-        let version = self.locked_version + 1;
-        let result = self.write(changes, version, &writer).map(|()| version);
-        let version = match result {
-            Ok(version) => version,
-            Err(e) => {
-                self.abort();
-                return Err(e);
-            }
-        };
-        self.in_transaction = false;
-        match self.with(|client, _| client.batch_execute("COMMIT")) {
-            Ok(()) => Ok(version as u64),
-            Err(e) if e.is_disconnected() => {
-                // The server may have committed before the connection went:
-                // ask it, on a new connection.
-                match self.committed(&writer) {
-                    Ok(true) => Ok(version as u64),
-                    Ok(false) => Err(StoreError::disconnected(format!(
-                        "{}: the connection went before the commit; nothing was stored",
-                        self.location
-                    ))
-                    .caused_by(e)),
-                    Err(_) => Err(StoreError::disconnected(format!(
-                        "{}: the connection went during the commit and the server cannot \
-                         be asked whether it landed: {e}",
-                        self.location
-                    ))
-                    .caused_by(e)),
-                }
-            }
-            Err(e) => {
-                let _ = self.with(|client, _| client.batch_execute("ROLLBACK"));
-                Err(e)
-            }
-        }
+        self.commit_telling(changes, false)
+    }
+
+    fn commit_quiet(&mut self, changes: &[Change]) -> Result<u64, StoreError> {
+        self.commit_telling(changes, true)
     }
 
     fn abort(&mut self) {

@@ -1,5 +1,6 @@
 //! [`start`]: `LISTEN` to a queue's channel on a connection of its own, calling
-//! `wake` for each commit any host makes, until the [`Watch`] is dropped.
+//! `wake` for each commit any host makes (but a quiet one, `super::wakes`),
+//! until the [`Watch`] is dropped.
 //! A lost connection is made again (once a second at most); `wake` is
 //! called after each reconnect too, since commits may have been missed.
 
@@ -41,7 +42,8 @@ pub fn start(
                 // neither hold back a wake nor the end of the watch.
                 let next = client.notifications().timeout_iter(TICK).next();
                 match next {
-                    Ok(Some(_)) => wake(),
+                    Ok(Some(told)) if super::wakes(told.payload()) => wake(),
+                    Ok(Some(_)) => {}
                     Ok(None) if !client.is_closed() => {}
                     Ok(None) | Err(_) => loop {
                         if stopping.load(Ordering::Acquire) {

@@ -10,4 +10,5 @@ mod postgres;
 mod postgres_errors;
 mod postgres_schema;
 mod postgres_tombstones;
+mod postgres_wakes;
 mod suite;
