@@ -3,7 +3,9 @@
 //! requests (`GET http://host:port/path`), to 127.0.0.1 and `localhost`
 //! only, and logs every request it gets, so a test can tell whether a
 //! transfer went through it. It can demand a `Proxy-Authorization`,
-//! answering 407 with a basic challenge without it.
+//! answering 407 with a basic challenge without it, or a digest answer
+//! (RFC 7616, its hash checked against the password), answering 407 with
+//! digest challenges without one.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{Shutdown, TcpStream};
@@ -13,6 +15,7 @@ use std::thread;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
+use crate::digest_demand::DigestDemand;
 use crate::loopback::Listener;
 
 /// One request the proxy got.
@@ -33,6 +36,8 @@ pub struct ProxyLogged {
 struct State {
     /// The `Proxy-Authorization` value it accepts, when it demands one.
     accepted: Option<String>,
+    /// The digest answer it demands, when it demands one.
+    digest: Option<DigestDemand>,
     log: Vec<ProxyLogged>,
 }
 
@@ -57,6 +62,15 @@ impl TestProxy {
         let proxy = Self::start();
         let basic = STANDARD.encode(format!("{user}:{password}"));
         lock(&proxy.state).accepted = Some(format!("Basic {basic}"));
+        proxy
+    }
+
+    /// A proxy that forwards only requests carrying a digest answer
+    /// `demand` accepts (for `CONNECT`, to its `host:port`), answering 407
+    /// with `demand`'s challenges to the others.
+    pub fn start_demanding_digest(demand: DigestDemand) -> TestProxy {
+        let proxy = Self::start();
+        lock(&proxy.state).digest = Some(demand);
         proxy
     }
 
@@ -110,8 +124,14 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
         name.eq_ignore_ascii_case("proxy-authorization")
             .then(|| value.trim().to_owned())
     });
-    let accepted = lock(state).accepted.clone();
-    let allowed = accepted.is_none() || accepted == proxy_authorization;
+    let (accepted, digest) = {
+        let state = lock(state);
+        (state.accepted.clone(), state.digest.clone())
+    };
+    let allowed = match &digest {
+        Some(demand) => demand.accepts(&method, &target, proxy_authorization.as_deref()),
+        None => accepted.is_none() || accepted == proxy_authorization,
+    };
     let authority = if method == "CONNECT" {
         Some(target.clone())
     } else {
@@ -132,11 +152,18 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
     });
     let Some(mut upstream) = upstream else {
         let answer = if allowed {
-            "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".into()
         } else {
-            "HTTP/1.1 407 Proxy Authentication Required\r\n\
-             Proxy-Authenticate: Basic realm=\"test proxy\"\r\n\
-             Content-Length: 0\r\nConnection: close\r\n\r\n"
+            let challenges = match &digest {
+                Some(demand) => demand.challenges(),
+                None => vec!["Basic realm=\"test proxy\"".into()],
+            };
+            let mut answer = String::from("HTTP/1.1 407 Proxy Authentication Required\r\n");
+            for challenge in challenges {
+                answer.push_str(&format!("Proxy-Authenticate: {challenge}\r\n"));
+            }
+            answer.push_str("Content-Length: 0\r\nConnection: close\r\n\r\n");
+            answer
         };
         let _ = client.write_all(answer.as_bytes());
         return;

@@ -219,26 +219,7 @@ impl TlsServer {
     }
 
     fn serving(identity: Identity, answer: Answer, clients: Option<&TestCa>) -> TlsServer {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let builder = ServerConfig::builder_with_provider(provider.clone())
-            .with_safe_default_protocol_versions()
-            .expect("TLS versions");
-        let builder = match clients {
-            Some(ca) => {
-                let mut roots = RootCertStore::empty();
-                roots.add(ca.issuer.der().clone()).expect("a client CA");
-                let verifier =
-                    WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
-                        .build()
-                        .expect("a client verifier");
-                builder.with_client_cert_verifier(verifier)
-            }
-            None => builder.with_no_client_auth(),
-        };
-        let config = builder
-            .with_single_cert(identity.chain, PrivateKeyDer::Pkcs8(identity.key))
-            .expect("a server identity");
-        let config = Arc::new(config);
+        let config = server_config(identity, clients);
         let answer = Arc::new(answer);
         let served = Arc::new(AtomicUsize::new(0));
         let counter = served.clone();
@@ -254,7 +235,21 @@ impl TlsServer {
     /// each request to the plain HTTP server at 127.0.0.1:`backend` (one
     /// connection to it per request; both sides give `Content-Length`).
     pub fn in_front_of(identity: Identity, backend: u16) -> TlsServer {
-        let config = server_config(identity);
+        Self::relaying(identity, backend, None)
+    }
+
+    /// A front as [`TlsServer::in_front_of`] makes it, only for clients
+    /// that present a certificate `clients` signed.
+    pub fn in_front_of_requiring_clients_of(
+        clients: &TestCa,
+        identity: Identity,
+        backend: u16,
+    ) -> TlsServer {
+        Self::relaying(identity, backend, Some(clients))
+    }
+
+    fn relaying(identity: Identity, backend: u16, clients: Option<&TestCa>) -> TlsServer {
+        let config = server_config(identity, clients);
         let served = Arc::new(AtomicUsize::new(0));
         let counter = served.clone();
         let listener = Listener::start(move |stream| {
@@ -280,12 +275,25 @@ impl TlsServer {
     }
 }
 
-fn server_config(identity: Identity) -> Arc<ServerConfig> {
+/// A server's TLS settings: `identity`, and when `clients` is given, a
+/// demand for a client certificate that CA signed.
+fn server_config(identity: Identity, clients: Option<&TestCa>) -> Arc<ServerConfig> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = ServerConfig::builder_with_provider(provider)
+    let builder = ServerConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
-        .expect("TLS versions")
-        .with_no_client_auth()
+        .expect("TLS versions");
+    let builder = match clients {
+        Some(ca) => {
+            let mut roots = RootCertStore::empty();
+            roots.add(ca.issuer.der().clone()).expect("a client CA");
+            let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
+                .build()
+                .expect("a client verifier");
+            builder.with_client_cert_verifier(verifier)
+        }
+        None => builder.with_no_client_auth(),
+    };
+    let config = builder
         .with_single_cert(identity.chain, PrivateKeyDer::Pkcs8(identity.key))
         .expect("a server identity");
     Arc::new(config)

@@ -498,6 +498,10 @@ impl engine::Guest for Component {
     ) -> Result<(), ErrorCode> {
         Ok(queue().report_command_exit(job.into(), event.into(), exit_code)?)
     }
+
+    fn report_redirected(file: FileRef, url: String) -> Result<(), ErrorCode> {
+        Ok(queue().report_redirected(file.into(), &url)?)
+    }
 }
 
 export!(Component with_types_in crate::bindings);

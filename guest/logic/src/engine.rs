@@ -334,6 +334,22 @@ impl QueueState {
         })
     }
 
+    /// `report-redirected` (contract §15.4): the host followed redirects
+    /// to `url` under the ALLOW_REPORT policy; the file's remote name
+    /// becomes it (redirects.rs), journaled. A URL it cannot become is
+    /// `invalid-argument` and changes nothing.
+    pub fn report_redirected(&self, file: FileRef, url: &str) -> Result<(), ErrorCode> {
+        self.report(file, |job, _| {
+            job.report_redirected(file.file_index, url).map(|renamed| {
+                if renamed {
+                    Reported::Changed
+                } else {
+                    Reported::Unchanged
+                }
+            })
+        })
+    }
+
     /// `report-reply-url` (contract §14.5).
     pub fn report_reply_url(&self, file: FileRef, url: &str) -> Result<(), ErrorCode> {
         self.report(file, |job, _| {
@@ -389,12 +405,12 @@ impl QueueState {
     pub fn order_details(&self, file: FileRef) -> Option<OrderDetails> {
         let inner = read(&self.0);
         let job = read(&inner.find(&file.job)?.0.job);
-        job.check_in_flight(file.file_index).ok()?;
+        let index = job.check_in_flight(file.file_index).ok()?;
         Some(OrderDetails {
             upload: job.job_type().is_upload().then(|| job.upload_details()),
-            ranges: job.file_ranges(usize::try_from(file.file_index).unwrap_or(usize::MAX)),
+            ranges: job.file_ranges(index),
             dynamic: job.dynamic_content(),
-            http: job.http_settings(),
+            http: job.http_settings_for(index),
             // The earlier of the no-progress deadline and the maximum
             // download time's end (contract §17.1).
             deadline: [job.no_progress_deadline(), job.download_time_deadline()]

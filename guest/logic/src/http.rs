@@ -247,6 +247,23 @@ impl Job {
         }
     }
 
+    /// The HTTP settings an order of file `index` passes: the job's, but
+    /// for a file a redirect report moved to another origin, no server
+    /// credentials, no custom headers and `secret-headers` false (contract
+    /// §15.4, redirects.rs). Proxy credentials go to the proxy only, so
+    /// they stay.
+    pub fn http_settings_for(&self, index: usize) -> HttpSettings {
+        let mut settings = self.http_settings();
+        if self.files.get(index).is_some_and(|f| f.foreign_origin) {
+            settings.custom_headers = None;
+            settings.secret_headers = false;
+            settings
+                .credentials
+                .retain(|slot| slot.target == AuthTarget::Proxy);
+        }
+        settings
+    }
+
     fn put(&self, slot: SecretSlot, user_name: String, value: String) -> SecretOp {
         SecretOp::Put(Secret {
             job: self.id,

@@ -40,6 +40,10 @@ pub(crate) struct FileEntry {
     pub(crate) completed: bool,
     /// The ETag (else Last-Modified) the server last reported.
     pub(crate) validator: Option<String>,
+    /// A redirect report moved the remote name to another origin than the
+    /// one a client gave (contract §15.4): its orders carry no server
+    /// credentials and no custom headers until a client names it again.
+    pub(crate) foreign_origin: bool,
 }
 
 impl FileEntry {
@@ -50,6 +54,7 @@ impl FileEntry {
             transferred: 0,
             completed: false,
             validator: None,
+            foreign_origin: false,
         }
     }
 }
@@ -743,6 +748,11 @@ impl Job {
         }
         if drops_session {
             self.drop_session();
+        }
+        if let FailureDetail::RedirectRefused(_, location) = detail {
+            // As in Windows, the name becomes the refused location
+            // (contract §15.4), if it may.
+            self.take_refused_location(index, location);
         }
         Ok(self.record_failure(index, classified, now))
     }

@@ -50,6 +50,7 @@ pub mod notify;
 pub mod queue;
 pub mod random;
 pub mod record;
+mod redirects;
 mod remote_names;
 pub mod trust;
 pub mod upload;

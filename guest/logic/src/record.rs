@@ -86,6 +86,17 @@
 //! error count   maximum download size   dynamic content (byte)
 //! ```
 //!
+//! Version 10 is version 9 followed by contract §15.4's mark on files a
+//! redirect report moved to another origin (their orders carry no server
+//! credentials or custom headers), written only for a job with such a
+//! file. (Version 9 is file ranges', contract §16.4, from another branch of
+//! this work; until both are in one tree, version 10 follows version 8
+//! directly and version 9 is refused.)
+//!
+//! ```text
+//! count of marked files, then each one's index, ascending
+//! ```
+//!
 //! Decoding checks everything a job could not hold (a bad enum case, a
 //! name over its limit or malformed, an unfinished file before a finished
 //! one, more bytes than a known size, trailing bytes…) and refuses the
@@ -143,6 +154,15 @@ pub const VERSION_TRUST: u8 = 7;
 /// only for a job a version-7 record cannot hold.
 pub const VERSION_LIMITS: u8 = 8;
 
+/// The record format with contract §15.4's files moved to another origin
+/// by a redirect report, written only for a job a version-9 record cannot
+/// hold.
+pub const VERSION_ORIGIN: u8 = 10;
+
+/// The version file ranges take (contract §16.4), not in this tree yet:
+/// refused until it is.
+const VERSION_RANGES: u8 = 9;
+
 /// Why a record could not be read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Unreadable;
@@ -150,14 +170,17 @@ pub struct Unreadable;
 /// `job`, whose place in creation order is `sequence`, as record bytes.
 pub fn encode(job: &Job, sequence: u64) -> Vec<u8> {
     let mut out = Writer(Vec::with_capacity(96 + job.files.len() * 64));
-    let limits = !job.limits.is_default();
+    let origin = job.files.iter().any(|f| f.foreign_origin);
+    let limits = origin || !job.limits.is_default();
     let trust = limits || !job.trust.is_default();
     let method = trust || job.http.method.is_some();
     let notify = method || job.notify_cmd.is_some() || job.notify_run.is_some();
     let proxy = notify || job.http.proxy != ProxySettings::default();
     let http = proxy || !job.http.is_default();
     let extended = http || !job.upload.is_default() || job.resumed != resumed_in_version_1(job);
-    out.byte(if limits {
+    out.byte(if origin {
+        VERSION_ORIGIN
+    } else if limits {
         VERSION_LIMITS
     } else if trust {
         VERSION_TRUST
@@ -228,7 +251,52 @@ pub fn encode(job: &Job, sequence: u64) -> Vec<u8> {
     if limits {
         encode_limits(&mut out, &job.limits);
     }
+    if origin {
+        encode_origin(&mut out, job);
+    }
     out.0
+}
+
+/// Version 10's addition.
+fn encode_origin(out: &mut Writer, job: &Job) {
+    let marked = job.files.iter().filter(|f| f.foreign_origin).count();
+    out.varint(marked as u64);
+    for (index, _) in job
+        .files
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.foreign_origin)
+    {
+        out.varint(index as u64);
+    }
+}
+
+/// Version 10's addition, checked: indexes of files the job has, strictly
+/// ascending, of a download job (only a download's name is moved by a
+/// redirect report). `exact`: the record is version 10, which is written
+/// only when a file is marked. Marks `files`.
+fn decode_origin(
+    input: &mut Reader<'_>,
+    exact: bool,
+    job_type: JobType,
+    files: &mut [FileEntry],
+) -> Result<(), Unreadable> {
+    let count = input.varint()?;
+    if count > files.len() as u64
+        || (exact && count == 0)
+        || (count > 0 && job_type != JobType::Download)
+    {
+        return Err(Unreadable);
+    }
+    let mut next = 0;
+    for _ in 0..count {
+        let index = usize::try_from(input.varint()?).map_err(|_| Unreadable)?;
+        let file = files.get_mut(index).filter(|_| index >= next);
+        let file = file.ok_or(Unreadable)?;
+        file.foreign_origin = true;
+        next = index + 1;
+    }
+    Ok(())
 }
 
 /// Version 6's addition.
@@ -551,7 +619,7 @@ fn decode_upload(
 pub fn decode(bytes: &[u8]) -> Result<(Job, u64), Unreadable> {
     let mut input = Reader(bytes);
     let version = input.byte()?;
-    if !(VERSION..=VERSION_LIMITS).contains(&version) {
+    if !(VERSION..=VERSION_ORIGIN).contains(&version) || version == VERSION_RANGES {
         return Err(Unreadable);
     }
     let sequence = input.varint()?;
@@ -613,6 +681,7 @@ pub fn decode(bytes: &[u8]) -> Result<(Job, u64), Unreadable> {
             transferred,
             completed,
             validator,
+            foreign_origin: false,
         });
     }
     let extension = if version >= VERSION_UPLOAD {
@@ -646,6 +715,9 @@ pub fn decode(bytes: &[u8]) -> Result<(Job, u64), Unreadable> {
     } else {
         DownloadLimits::default()
     };
+    if version >= VERSION_ORIGIN {
+        decode_origin(&mut input, version == VERSION_ORIGIN, job_type, &mut files)?;
+    }
     if !input.0.is_empty() {
         return Err(Unreadable);
     }

@@ -13,7 +13,7 @@ use crate::validate;
 
 /// Whether `url` may be a file's remote name: §4's rules and §15.3's (no
 /// user information, a server part a request can go to).
-fn acceptable(url: &str) -> bool {
+pub(crate) fn acceptable(url: &str) -> bool {
     validate::is_remote_name(url)
         && !validate::has_userinfo(url)
         && !validate::has_bad_authority(url)
@@ -35,6 +35,9 @@ impl Job {
         }
         let in_flight = self.in_flight_file() == Some(index);
         self.files[index].info.remote_name = String::from(url);
+        // A client named it: its credentials and headers apply again
+        // (contract §15.4, redirects.rs).
+        self.files[index].foreign_origin = false;
         if in_flight {
             self.requeue_renamed();
         }
@@ -75,6 +78,7 @@ impl Job {
         for (index, name) in renamed {
             moved |= in_flight == Some(index);
             self.files[index].info.remote_name = name;
+            self.files[index].foreign_origin = false;
         }
         if moved {
             self.requeue_renamed();

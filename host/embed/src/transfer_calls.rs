@@ -248,6 +248,20 @@ impl Queue {
         })?)
     }
 
+    /// A download's request followed redirects to `url`
+    /// (`report-redirected`, contract §15.4: the security flags' policy
+    /// ALLOW_REPORT), before its `report-connected`: the file's remote
+    /// name becomes `url`. A URL the name cannot become is
+    /// `invalid-argument`, and the name stays.
+    pub fn report_redirected(&self, file: FileRef, url: &str) -> Result<()> {
+        self.instance().check_argument_bytes(url.len())?;
+        queue_result(
+            self.instance().call(|store, guest| {
+                guest.report_redirected(store, wit::FileRef::from(file), url)
+            })?,
+        )
+    }
+
     /// The transfer of `file` died with its host (`report-lost`).
     pub fn report_lost(&self, file: FileRef) -> Result<()> {
         queue_result(

@@ -6,10 +6,9 @@
 //! whose challenge names them, once, digest first when both are set and
 //! offered. A second 401, or a challenge naming no scheme the job has,
 //! ends as the server's 401 (fatal for the component). Credentials replace
-//! a custom `Authorization`. A proxy basic credential answers the proxy's
-//! 407 once (proxy.rs). A proxy's digest challenge cannot be answered:
-//! ureq reports a proxy's 407 to `CONNECT` as an error without its
-//! `Proxy-Authenticate`, so that 407 ends the job as `http-status(407)`.
+//! a custom `Authorization`. A proxy basic or digest credential answers the
+//! proxy's 407 to the tunnel's CONNECT once, digest first
+//! (proxy_connect.rs).
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -21,6 +20,7 @@ use bits_queue_store::{PersistError, Secrets, StoreError};
 
 use crate::challenge::challenges;
 use crate::digest;
+use crate::proxy_connect::ProxyCredentials;
 
 /// A job's headers and server credentials for one transfer. Its `Debug`
 /// never shows a value.
@@ -31,7 +31,8 @@ pub struct RequestAuth {
     digest: Option<(String, String)>,
     bearer: Option<String>,
     proxy: ProxySettings,
-    proxy_basic: Option<(String, String)>,
+    /// The job's proxy credentials, for its CONNECT (proxy_connect.rs).
+    proxy_credentials: ProxyCredentials,
     /// The job's method (contract §15.7); "" for GET.
     method: String,
     security_flags: u32,
@@ -46,7 +47,7 @@ impl std::fmt::Debug for RequestAuth {
             .field("digest", &self.digest.is_some())
             .field("bearer", &self.bearer.is_some())
             .field("proxy", &self.proxy.usage)
-            .field("proxy_basic", &self.proxy_basic.is_some())
+            .field("proxy_credentials", &self.proxy_credentials)
             .field("method", &self.method())
             .field("security_flags", &self.security_flags)
             .field("client_certificate", &self.client_certificate.is_some())
@@ -118,14 +119,17 @@ impl RequestAuth {
         let basic = credential(AuthTarget::Server, AuthScheme::Basic)?;
         let digest = credential(AuthTarget::Server, AuthScheme::Digest)?;
         let bearer = credential(AuthTarget::Server, AuthScheme::Bearer)?.map(|(_, token)| token);
-        let proxy_basic = credential(AuthTarget::Proxy, AuthScheme::Basic)?;
+        let proxy_credentials = ProxyCredentials {
+            basic: credential(AuthTarget::Proxy, AuthScheme::Basic)?,
+            digest: credential(AuthTarget::Proxy, AuthScheme::Digest)?,
+        };
         Ok(RequestAuth {
             headers,
             basic,
             digest,
             bearer,
             proxy: http.proxy.clone(),
-            proxy_basic,
+            proxy_credentials,
             method: http.method.clone(),
             security_flags: http.security_flags,
             client_certificate: http.client_certificate.clone(),
@@ -174,10 +178,10 @@ impl RequestAuth {
         self.client_certificate.as_ref()
     }
 
-    /// The proxy basic credential that answers a proxy's 407, if the job
-    /// holds one.
-    pub fn proxy_basic(&self) -> Option<&(String, String)> {
-        self.proxy_basic.as_ref()
+    /// The proxy credentials that answer a proxy's 407, if the job holds
+    /// any.
+    pub(crate) fn proxy_credentials(&self) -> &ProxyCredentials {
+        &self.proxy_credentials
     }
 
     /// The `Authorization` that answers a 401 to `method` `target` (the

@@ -11,7 +11,7 @@
 use std::io::Read;
 use std::time::Duration;
 
-use bits_queue_host::{FailureDetail, TlsFailure, TransferFailure, TransferOrder, security};
+use bits_queue_host::{FailureDetail, TransferFailure, TransferOrder, security};
 use ureq::config::Config;
 use ureq::http::{Method, Request, Response};
 use ureq::{Agent, Timeout};
@@ -105,7 +105,7 @@ impl HttpTransport {
         let ranged = from > 0;
         let limit = idle_limit(self.idle, sink.wait_cap());
         let agent = self.agent_for(context)?;
-        let response = self.get_following(&agent, order, context, from, limit)?;
+        let (response, redirected) = self.get_following(&agent, order, context, from, limit)?;
         let validator = validator(&response);
         let status = response.status().as_u16();
         if let Some(detail) = retry_after(&response) {
@@ -125,6 +125,10 @@ impl HttpTransport {
             },
             _ => return Err(TransferFailure::HttpStatus(status).into()),
         };
+        if let Some(url) = redirected {
+            // Reported with `report-connected`, before it (§15.4).
+            sink.redirected(url);
+        }
         let offset = sink.connected_holding(size, validator, from)?;
         let mut body = response.into_body().into_reader();
         if status == 206 && offset != starts_at {
@@ -151,42 +155,30 @@ impl HttpTransport {
 }
 
 impl HttpTransport {
-    /// The agent for `order`: the shared one, or for an https URL of a job
-    /// with TLS flags or a client certificate, one of its own (job_tls.rs).
+    /// The agent for `order`: the shared one, or for a job with TLS flags,
+    /// a client certificate or proxy credentials, one of its own
+    /// (job_tls.rs).
     /// A certificate the host's stores lack is `client-certificate-missing`
     /// (contract §15.5).
     fn agent_for(&self, context: &Context) -> Result<Agent, Outcome> {
-        let flags = context.auth.security_flags() & security::TLS_FLAGS;
-        let cert = context.auth.client_certificate();
-        if flags == 0 && cert.is_none() {
-            return Ok(self.agent.clone());
-        }
-        let identity = match cert {
-            Some(cert) => Some(
-                crate::client_certs::resolve(self.trust.client_cert_dir(), cert)
-                    .map_err(|why| FailureDetail::Tls(TlsFailure::ClientCertificateMissing, why))?,
-            ),
-            None => None,
-        };
-        crate::job_tls::agent(self.config.clone(), &self.trust, flags, identity).map_err(|e| {
-            let why = format!(
-                "the job's TLS settings cannot be used: {}",
-                crate::tls_failure::rustls_words(&e)
-            );
-            // Only a certificate (its key) can make the settings unusable.
-            match cert {
-                Some(_) => FailureDetail::Tls(TlsFailure::ClientCertificateMissing, why).into(),
-                None => TransferFailure::Unsupported(why).into(),
-            }
-        })
+        let own = crate::job_tls::agent_for_job(
+            &self.config,
+            &self.trust,
+            context.auth.security_flags(),
+            context.auth.client_certificate(),
+            context.auth.proxy_credentials(),
+        )?;
+        Ok(own.unwrap_or_else(|| self.agent.clone()))
     }
 
     /// The order's request (its job's method, GET by default) from byte
     /// `from`, with redirects followed as contract §15.4 says (a 303 turns
     /// the method into GET); each wait for the headers ends after `limit`.
-    /// Every request carries the job's headers; credentials (a bearer
-    /// token, a basic answer to a 401) go only to the origin the job
-    /// named, never to another that a redirect leads to.
+    /// The job's headers and credentials (a bearer token, a basic answer
+    /// to a 401) go only to the origin the order names, never to another
+    /// that a redirect leads to. Under the
+    /// ALLOW_REPORT policy, the URL the redirects led to comes with the
+    /// answer, for `report-redirected`.
     fn get_following(
         &self,
         agent: &Agent,
@@ -194,24 +186,21 @@ impl HttpTransport {
         context: &Context,
         from: u64,
         limit: Duration,
-    ) -> Result<Response<ureq::Body>, Outcome> {
+    ) -> Result<(Response<ureq::Body>, Option<String>), Outcome> {
         let mut url = order.remote_name.clone();
         let mut method = context.auth.method().to_owned();
         let flags = context.auth.security_flags();
         let mut chain = Chain::new(&url, flags);
         let all = context.auth.headers();
-        let without_credentials: Vec<_> = all
-            .iter()
-            .filter(|(name, _)| !name.eq_ignore_ascii_case("authorization"))
-            .cloned()
-            .collect();
+        // Custom headers and credentials belong to the origin the order
+        // names (contract §15.1, §15.4): none goes to another.
+        let none = Vec::new();
         loop {
             let trusted = same_origin(&url, &order.remote_name);
-            let headers = if trusted { &all } else { &without_credentials };
-            let proxy = |credentials| {
-                proxy_for(context.auth.proxy(), &self.proxy_env, &url, credentials)
-                    .map_err(Outcome::from)
-            };
+            let headers = if trusted { &all } else { &none };
+            // The proxy's challenge is answered by the job's agent, once,
+            // with the job's proxy credential (proxy_connect.rs).
+            let proxy = proxy_for(context.auth.proxy(), &self.proxy_env, &url)?;
             let send = |authorization: Option<&str>| -> Result<_, Outcome> {
                 let target = Target {
                     method: &method,
@@ -220,27 +209,8 @@ impl HttpTransport {
                     limit,
                 };
                 let request =
-                    self.request(agent, &target, order, headers, authorization, proxy(None)?)?;
-                match agent.run(request) {
-                    // The proxy's challenge is answered once, with the
-                    // job's proxy credential (contract §15.2).
-                    Err(e) if is_proxy_407(&e) => match context.auth.proxy_basic() {
-                        Some(credentials) => {
-                            let through = proxy(Some(credentials))?;
-                            let request = self.request(
-                                agent,
-                                &target,
-                                order,
-                                headers,
-                                authorization,
-                                through,
-                            )?;
-                            agent.run(request).map_err(|e| call_failure(e, limit))
-                        }
-                        None => Err(call_failure(e, limit)),
-                    },
-                    other => other.map_err(|e| call_failure(e, limit)),
-                }
+                    self.request(agent, &target, order, headers, authorization, proxy.clone())?;
+                agent.run(request).map_err(|e| call_failure(e, limit))
             };
             let mut response = send(None)?;
             // A challenge is answered once (contract §15.2); a second 401
@@ -260,20 +230,6 @@ impl HttpTransport {
                 .and_then(|v| v.to_str().ok());
             let status = response.status().as_u16();
             match chain.next(&url, status, location)? {
-                // ALLOW_REPORT needs `report-redirected`, which the
-                // component does not offer yet: refused, never ignored
-                // (contract §14.1).
-                Some(_)
-                    if flags & security::REDIRECT_POLICY_MASK
-                        == security::REDIRECT_POLICY_ALLOW_REPORT =>
-                {
-                    return Err(TransferFailure::Unsupported(
-                        "a redirect under the ALLOW_REPORT policy (0x0100): this host \
-                         cannot report it yet"
-                            .into(),
-                    )
-                    .into());
-                }
                 Some(next) => {
                     url = next;
                     // A 303 says "GET this instead" (contract §15.4).
@@ -281,7 +237,12 @@ impl HttpTransport {
                         method = "GET".into();
                     }
                 }
-                None => return Ok(response),
+                None => {
+                    let report = flags & security::REDIRECT_POLICY_MASK
+                        == security::REDIRECT_POLICY_ALLOW_REPORT
+                        && url != order.remote_name;
+                    return Ok((response, report.then_some(url)));
+                }
             }
         }
     }

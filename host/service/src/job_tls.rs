@@ -5,7 +5,9 @@
 //! ureq's TLS settings take neither a verifier nor a per-request identity.
 //!
 //! The connector chain is ureq's default one (CONNECT proxy, TCP) with
-//! this TLS step at its end.
+//! this TLS step at its end, and our CONNECT step (proxy_connect.rs) in
+//! place of ureq's. A job that holds proxy credentials has an agent of
+//! its own too, for that CONNECT step.
 
 use std::io::{Read, Write};
 use std::sync::Arc;
@@ -16,21 +18,78 @@ use ureq::Agent;
 use ureq::config::Config;
 use ureq::unversioned::resolver::DefaultResolver;
 use ureq::unversioned::transport::{
-    Buffers, ConnectProxyConnector, ConnectionDetails, Connector, Either, LazyBuffers, NextTimeout,
+    Buffers, ConnectionDetails, Connector, Either, LazyBuffers, NextTimeout, RustlsConnector,
     TcpConnector, Transport, TransportAdapter,
 };
 
+use bits_queue_host::{ClientCertificate, FailureDetail, TlsFailure, TransferFailure, security};
+
 use crate::client_certs::ClientIdentity;
+use crate::proxy_connect::{ProxyConnect, ProxyCredentials};
+use crate::transport::Outcome;
 use crate::trust::Trust;
 use crate::verifier::FlagVerifier;
 
+/// The agent a job's requests need: `None` when its security `flags`
+/// (only the TLS ones count), client certificate `cert` and proxy
+/// credentials `proxy` are the default, and the shared agent serves; else
+/// one with `config` of its own. A certificate the host's stores lack, or
+/// whose key rustls refuses, is `client-certificate-missing` (contract
+/// §15.5).
+pub(crate) fn agent_for_job(
+    config: &Config,
+    trust: &Trust,
+    flags: u32,
+    cert: Option<&ClientCertificate>,
+    proxy: &ProxyCredentials,
+) -> Result<Option<Agent>, Outcome> {
+    let flags = flags & security::TLS_FLAGS;
+    if flags == 0 && cert.is_none() {
+        if proxy.is_empty() {
+            return Ok(None);
+        }
+        // The host's TLS (ureq's, from `config`), the job's CONNECT.
+        let connector =
+            ().chain(ProxyConnect::new(config.clone(), proxy.clone()))
+                .chain(TcpConnector::default())
+                .chain(RustlsConnector::default());
+        return Ok(Some(Agent::with_parts(
+            config.clone(),
+            connector,
+            DefaultResolver::default(),
+        )));
+    }
+    let identity = match cert {
+        Some(cert) => Some(
+            crate::client_certs::resolve(trust.client_cert_dir(), cert)
+                .map_err(|why| FailureDetail::Tls(TlsFailure::ClientCertificateMissing, why))?,
+        ),
+        None => None,
+    };
+    agent(config.clone(), trust, flags, identity, proxy.clone())
+        .map(Some)
+        .map_err(|e| {
+            let why = format!(
+                "the job's TLS settings cannot be used: {}",
+                crate::tls_failure::rustls_words(&e)
+            );
+            // Only a certificate (its key) can make the settings unusable.
+            match cert {
+                Some(_) => FailureDetail::Tls(TlsFailure::ClientCertificateMissing, why).into(),
+                None => TransferFailure::Unsupported(why).into(),
+            }
+        })
+}
+
 /// An agent with `config` whose https connections check the server as
-/// `flags` say and present `identity`, if any.
-pub(crate) fn agent(
+/// `flags` say and present `identity`, if any, and whose CONNECT answers a
+/// proxy's challenge with `proxy`.
+fn agent(
     config: Config,
     trust: &Trust,
     flags: u32,
     identity: Option<ClientIdentity>,
+    proxy: ProxyCredentials,
 ) -> Result<Agent, rustls::Error> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let verifier = FlagVerifier::new(
@@ -48,7 +107,7 @@ pub(crate) fn agent(
         None => builder.with_no_client_auth(),
     };
     let connector =
-        ().chain(ConnectProxyConnector::default())
+        ().chain(ProxyConnect::new(config.clone(), proxy))
             .chain(TcpConnector::default())
             .chain(JobTlsConnector {
                 config: Arc::new(tls),

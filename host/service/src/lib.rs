@@ -50,6 +50,7 @@ mod http;
 mod job_tls;
 mod notify;
 mod proxy;
+mod proxy_connect;
 mod redirect;
 mod retry_after;
 mod service;

@@ -7,9 +7,9 @@
 //! URL's scheme (`scheme=` first), unless the host is on its bypass list.
 //!
 //! ureq sets a proxy per request (its pool keys connections by proxy), and
-//! reaches http and https servers alike through a CONNECT tunnel. A proxy
-//! basic credential goes with the CONNECT only once the proxy has asked for
-//! one (a 407), and only to the proxy.
+//! reaches http and https servers alike through a CONNECT tunnel. A job's
+//! proxy credential goes with the CONNECT only once the proxy has asked for
+//! one (a 407), and only to the proxy (proxy_connect.rs).
 
 use bits_queue_host::{ProxySettings, ProxyUsage, TransferFailure, proxy};
 use ureq::{Proxy, ProxyProtocol};
@@ -93,13 +93,13 @@ fn no_proxy_matches(list: &str, host: &str) -> bool {
 }
 
 /// The proxy for one request of a job whose settings are `settings`, to
-/// `url`; `credentials` (a proxy basic user and password) go with it.
-/// `None` connects directly.
+/// `url`; `None` connects directly. The job's proxy credentials are not
+/// in it: the job's agent answers the proxy's challenge with them
+/// (proxy_connect.rs).
 pub(crate) fn proxy_for(
     settings: &ProxySettings,
     env: &ProxyEnv,
     url: &str,
-    credentials: Option<&(String, String)>,
 ) -> Result<Option<Proxy>, TransferFailure> {
     let Ok(parsed) = url::Url::parse(url) else {
         // The request itself reports a URL it cannot use.
@@ -117,24 +117,14 @@ pub(crate) fn proxy_for(
             let Some(entry) = env.proxy_for(scheme, host) else {
                 return Ok(None);
             };
-            // The environment's own credentials, if it has any, stay; a
-            // job's go in their place.
+            // The environment's own credentials, if it has any, go with
+            // the first CONNECT; a job's answer the proxy's challenge.
             let proxy = Proxy::new(entry).map_err(|_| refused("from the environment"))?;
             // SOCKS is not a proxy §15.6 names.
             if !matches!(proxy.protocol(), ProxyProtocol::Http | ProxyProtocol::Https) {
                 return Err(refused("from the environment (not http or https)"));
             }
-            match credentials {
-                None => Ok(Some(proxy)),
-                Some(credentials) => build(
-                    proxy.protocol(),
-                    proxy.host(),
-                    Some(proxy.port()),
-                    Some(credentials),
-                )
-                .map(Some)
-                .map_err(|_| refused("from the environment")),
-            }
+            Ok(Some(proxy))
         }
         ProxyUsage::Override => {
             if proxy::bypasses(&settings.bypass_list, host) {
@@ -151,25 +141,17 @@ pub(crate) fn proxy_for(
             } else {
                 ProxyProtocol::Http
             };
-            build(protocol, entry.host, entry.port, credentials)
+            build(protocol, entry.host, entry.port)
                 .map(Some)
                 .map_err(|_| refused("list"))
         }
     }
 }
 
-fn build(
-    protocol: ProxyProtocol,
-    host: &str,
-    port: Option<u16>,
-    credentials: Option<&(String, String)>,
-) -> Result<Proxy, ureq::Error> {
+fn build(protocol: ProxyProtocol, host: &str, port: Option<u16>) -> Result<Proxy, ureq::Error> {
     let mut builder = Proxy::builder(protocol).host(host);
     if let Some(port) = port {
         builder = builder.port(port);
-    }
-    if let Some((user, password)) = credentials {
-        builder = builder.username(user).password(password);
     }
     builder.build()
 }
@@ -193,7 +175,7 @@ mod tests {
     }
 
     fn chosen(settings: &ProxySettings, env: &ProxyEnv, url: &str) -> Option<String> {
-        proxy_for(settings, env, url, None)
+        proxy_for(settings, env, url)
             .unwrap()
             .map(|p| format!("{}:{}", p.host(), p.port()))
     }

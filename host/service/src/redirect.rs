@@ -11,8 +11,9 @@
 //! The job's security flags (§15.4) choose the policy: ALLOW_SILENT (the
 //! default) follows; DISALLOW stops at the first redirect as
 //! `redirect-refused(status, location)`; ALLOW_HTTPS_TO_HTTP lets an
-//! https → http step pass. ALLOW_REPORT is the transport's to refuse
-//! (http.rs): the component has no `report-redirected` yet.
+//! https → http step pass. ALLOW_REPORT follows as ALLOW_SILENT does;
+//! the transport then reports where the chain ended (http.rs,
+//! `report-redirected`) with its `report-connected`.
 
 use bits_queue_host::{FailureDetail, security};
 use url::Url;

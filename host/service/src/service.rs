@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use bits_queue_host::{
     Action, Clock, Error, ErrorCode, FileRef, Guid, JobState, JobType, NotifyEvent, Queue,
-    SystemClock, TransferFailure,
+    SandboxErrorKind, SystemClock, TransferFailure,
 };
 use bits_queue_store::{PersistError, ReportKind, StoreError, Watch};
 
@@ -887,6 +887,7 @@ impl<B: Backend> Loop<B> {
                 file,
                 size,
                 validator,
+                redirected,
                 reply,
             } => {
                 self.shared.guest_calls.fetch_add(1, Ordering::Relaxed);
@@ -894,6 +895,9 @@ impl<B: Backend> Loop<B> {
                     .shared
                     .backend
                     .report(file, ReportKind::Connected, |q| {
+                        if let Some(url) = &redirected {
+                            report_redirected(q, file, url)?;
+                        }
                         q.report_connected(file, size, validator.as_deref())
                     });
                 let offset = match &result {
@@ -1039,6 +1043,19 @@ impl<B: Backend> Loop<B> {
             Err(PersistError::Queue(Error::Queue(_))) => Ok(None),
             Err(e) => Err(e),
         }
+    }
+}
+
+/// `report-redirected` (contract §15.4), before the `report-connected` of
+/// the same change. A URL the component will not take as the remote name
+/// (`invalid-argument`) leaves the name as it was, and a component built
+/// before the call has no remote names to update: the transfer goes on
+/// either way, since the server's answer is the file's.
+fn report_redirected(queue: &Queue, file: FileRef, url: &str) -> bits_queue_host::Result<()> {
+    match queue.report_redirected(file, url) {
+        Err(Error::Queue(ErrorCode::InvalidArgument)) => Ok(()),
+        Err(e) if e.sandbox_kind() == Some(SandboxErrorKind::NotExported) => Ok(()),
+        other => other,
     }
 }
 

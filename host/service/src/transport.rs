@@ -108,6 +108,9 @@ pub(crate) enum Report {
         file: FileRef,
         size: Option<u64>,
         validator: Option<String>,
+        /// The URL redirects led to, reported first (`report-redirected`,
+        /// contract §15.4), when the job's policy is ALLOW_REPORT.
+        redirected: Option<String>,
         reply: Sender<Option<u64>>,
     },
     Progress {
@@ -187,6 +190,8 @@ pub struct Sink {
     written: Arc<AtomicU64>,
     /// The queue's cap on every wait (contract §17.1), if it sets one.
     cap: Option<Duration>,
+    /// Where redirects led, for the next `connected` to report first.
+    redirected: Option<String>,
 }
 
 /// The order was stopped, or the service went away: give up quietly.
@@ -220,6 +225,7 @@ impl Sink {
                 .unwrap_or_else(Instant::now),
             bytes: offset,
             cap: None,
+            redirected: None,
         }
     }
 
@@ -251,6 +257,14 @@ impl Sink {
             .map_err(|_| Stopped)
     }
 
+    /// The request followed redirects to `url` under the job's
+    /// ALLOW_REPORT policy (contract §15.4): the next
+    /// [`connected`](Sink::connected) reports it first, in the same change
+    /// of the queue.
+    pub fn redirected(&mut self, url: String) {
+        self.redirected = Some(url);
+    }
+
     /// The server answered with `size` and `validator`. Returns the offset
     /// to write from: the component keeps the bytes so far, or (the file
     /// changed) starts it again from 0.
@@ -260,10 +274,12 @@ impl Sink {
         validator: Option<String>,
     ) -> Result<u64, Stopped> {
         let (reply, answer) = mpsc::channel();
+        let redirected = self.redirected.take();
         self.send(Report::Connected {
             file: self.file,
             size,
             validator,
+            redirected,
             reply,
         })?;
         let offset = answer.recv().ok().flatten().ok_or(Stopped)?;

@@ -37,6 +37,7 @@ mod postgres_tls;
 mod progress_bar;
 mod proxies;
 mod read_only;
+mod redirects;
 mod remote_names;
 mod robust;
 mod shell_fuzz;

@@ -179,3 +179,74 @@ fn a_proxy_407_is_answered_once_with_the_proxy_credential_and_fatal_without() {
     }
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// §15.2: a proxy that demands digest gets one answer, computed with the
+/// job's proxy digest credential (checked against the password, which is
+/// never sent), and only the proxy sees it; a job with only a basic
+/// credential cannot answer it and ends in `error` with the 407.
+#[test]
+fn a_proxys_digest_challenge_is_answered_once() {
+    use bits_queue_tests::digest_demand::DigestDemand;
+    let server = TestServer::start();
+    server.put("/d.bin", test_bytes(40_000, 10));
+    let proxy =
+        TestProxy::start_demanding_digest(DigestDemand::new("pat", PASSWORD, &["MD5", "SHA-256"]));
+    let dir = scratch("proxy-digest");
+    let queue = dir.join("queue.sqlite3");
+    let _service = Service::start(&queue, &[]);
+
+    let basic_only = job(&queue, &server.url("/d.bin"), &dir.join("b.bin"));
+    ok(bitsq(
+        &queue,
+        &[
+            "setproxysettings",
+            &basic_only,
+            "override",
+            &proxy.address(),
+        ],
+    ));
+    ok_with_stdin(
+        &queue,
+        &["setcredentials", &basic_only, "proxy", "basic", "pat", "-"],
+        &format!("{PASSWORD}\n"),
+    );
+    ok(bitsq(&queue, &["resume", &basic_only]));
+    wait_for(&queue, &basic_only, "state:        error");
+    let error = ok(bitsq(&queue, &["geterror", &basic_only]));
+    assert!(error.contains("0x80190197"), "{error}");
+    assert_eq!(proxy.forwarded(), 0, "{:?}", proxy.log());
+
+    let id = job(&queue, &server.url("/d.bin"), &dir.join("d.bin"));
+    ok(bitsq(
+        &queue,
+        &["setproxysettings", &id, "override", &proxy.address()],
+    ));
+    ok_with_stdin(
+        &queue,
+        &["setcredentials", &id, "proxy", "digest", "pat", "-"],
+        &format!("{PASSWORD}\n"),
+    );
+    ok(bitsq(&queue, &["resume", &id]));
+    wait_for(&queue, &id, "state:        transferred");
+    let log = proxy.log();
+    assert_eq!(proxy.forwarded(), 1, "{log:?}");
+    let answers: Vec<_> = log
+        .iter()
+        .filter_map(|r| r.proxy_authorization.as_deref())
+        .collect();
+    assert_eq!(answers.len(), 1, "answered once: {log:?}");
+    assert!(answers[0].starts_with("Digest "), "{log:?}");
+    assert!(answers[0].contains("algorithm=SHA-256"), "{log:?}");
+    assert!(!answers[0].contains(PASSWORD));
+    assert!(server.requests("/d.bin").iter().all(|r| {
+        !r.headers
+            .iter()
+            .any(|h| h.to_ascii_lowercase().starts_with("proxy-authorization"))
+    }));
+    ok(bitsq(&queue, &["complete", &id]));
+    assert_eq!(
+        std::fs::read(dir.join("d.bin")).unwrap(),
+        test_bytes(40_000, 10)
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -20,8 +20,9 @@ mod reply;
 
 use std::time::Duration;
 
-use bits_queue_host::{OrderDetails, TransferFailure, TransferOrder, UploadProtocol};
+use bits_queue_host::{OrderDetails, TransferFailure, TransferOrder, UploadProtocol, security};
 use ureq::Agent;
+use ureq::config::Config;
 
 use crate::transport::{Context, Outcome, Sink, has_scheme};
 use crate::trust::Trust;
@@ -44,6 +45,12 @@ pub(crate) struct Uploader {
     /// The reply's GET, which follows redirects like a download.
     gets: Agent,
     fragment: u64,
+    /// The two agents' settings and the host's trust, for a job whose
+    /// security flags or client certificate need agents of its own
+    /// (job_tls.rs).
+    posts_config: Config,
+    gets_config: Config,
+    trust: Trust,
 }
 
 impl Uploader {
@@ -77,10 +84,37 @@ impl Uploader {
             .user_agent(concat!("bits-queue/", env!("CARGO_PKG_VERSION")))
             .build();
         Uploader {
-            posts: Agent::new_with_config(posts),
-            gets: Agent::new_with_config(gets),
+            posts: Agent::new_with_config(posts.clone()),
+            gets: Agent::new_with_config(gets.clone()),
             fragment: DEFAULT_FRAGMENT,
+            posts_config: posts,
+            gets_config: gets,
+            trust: trust.clone(),
         }
+    }
+
+    /// This uploader for a job with TLS security flags or a client
+    /// certificate (contract §15.4–§15.5: they apply to every https
+    /// request, packets and the reply's GET alike): agents of its own;
+    /// `None` for a job at the defaults.
+    fn for_job(&self, http: &bits_queue_host::HttpSettings) -> Result<Option<Uploader>, Outcome> {
+        let own = |config: &Config| {
+            crate::job_tls::agent_for_job(
+                config,
+                &self.trust,
+                http.security_flags,
+                http.client_certificate.as_ref(),
+                &crate::proxy_connect::ProxyCredentials::default(),
+            )
+        };
+        let (Some(posts), Some(gets)) = (own(&self.posts_config)?, own(&self.gets_config)?) else {
+            return Ok(None);
+        };
+        Ok(Some(Uploader {
+            posts,
+            gets,
+            ..self.clone()
+        }))
     }
 
     /// Fragments of `bytes`, not below [`MIN_FRAGMENT`].
@@ -111,21 +145,24 @@ impl Uploader {
         if !(has_scheme(url, "http") || has_scheme(url, "https")) {
             return unsupported("uploads go to http:// and https:// URLs only");
         }
-        // Security flags and client certificates are honoured on downloads
-        // only so far: an upload that has them is refused, never sent
-        // without them (contract §14.1). The redirect policy covers only
-        // the upload-reply's reply, which still follows as ureq does.
-        let flags = details.http.security_flags;
+        // The redirect policy never applies to packets (contract §15.4);
+        // it covers the upload-reply's reply, which still follows as ureq
+        // does: a policy other than the default is refused there, never
+        // ignored (§14.1).
+        let redirect_bits =
+            security::REDIRECT_POLICY_MASK | security::REDIRECT_POLICY_ALLOW_HTTPS_TO_HTTP;
         let reply = order.job_type == bits_queue_host::JobType::UploadReply;
-        if flags & bits_queue_host::security::TLS_FLAGS != 0
-            || details.http.client_certificate.is_some()
-            || (reply && flags != 0)
-        {
+        if reply && details.http.security_flags & redirect_bits != 0 {
             return unsupported(
-                "this service does not offer security flags or client certificates on uploads yet",
+                "this service does not offer a redirect policy for an upload-reply's reply yet",
             );
         }
-        let mut attempt = attempt::Attempt::new(self, order, details, upload, context, sink);
+        let own = match self.for_job(&details.http) {
+            Ok(own) => own,
+            Err(outcome) => return outcome,
+        };
+        let uploader = own.as_ref().unwrap_or(self);
+        let mut attempt = attempt::Attempt::new(uploader, order, details, upload, context, sink);
         match attempt.run() {
             Ok(()) => Outcome::Done,
             Err(outcome) => outcome,

@@ -79,3 +79,61 @@ fn retry_after_keeps_a_503_waiting_past_the_retry_delay() {
     );
     assert_eq!(s.server.requests("/busy.bin").len(), 1);
 }
+
+/// Whether a logged request carried the header `name`.
+fn carried(request: &bits_queue_tests::http_server::Logged, name: &str) -> bool {
+    request.headers.iter().any(|h| {
+        h.split_once(':')
+            .is_some_and(|(n, _)| n.trim().eq_ignore_ascii_case(name))
+    })
+}
+
+/// §15.4: credentials and custom headers belong to the origin a client
+/// gave the file. A redirect to another origin never carries them, and
+/// once `report-redirected` (ALLOW_REPORT) moved the remote name there,
+/// the file's next attempts, which now start at that origin, carry none
+/// either; a redirect within the origin keeps them.
+#[test]
+fn headers_stay_with_the_origin_the_client_named() {
+    use bits_queue_host::security::REDIRECT_POLICY_ALLOW_REPORT;
+    let mut s = Setup::new();
+    let elsewhere = bits_queue_tests::http_server::TestServer::start();
+    let bytes = test_bytes(40_000, 43);
+    elsewhere.put("/there.bin", bytes.clone());
+    // The first answer there breaks off: the retry starts there.
+    elsewhere.fault("/there.bin", Fault::DropAfter(1_000));
+    s.server
+        .fault("/here.bin", location(&elsewhere.url("/there.bin")));
+    let job = s.download_with(&s.server.url("/here.bin"), "here.bin", |job| {
+        job.set_security_flags(REDIRECT_POLICY_ALLOW_REPORT)
+            .unwrap();
+        job.set_custom_headers(Some("X-Team: blue\r\n")).unwrap();
+    });
+    s.wait(&job, JobState::TransientError);
+    assert_eq!(
+        job.files().unwrap()[0].remote_name,
+        elsewhere.url("/there.bin"),
+        "the name became the URL the redirect led to"
+    );
+    s.retry();
+    s.wait(&job, JobState::Transferred);
+    assert!(carried(&s.server.requests("/here.bin")[0], "x-team"));
+    let there = elsewhere.requests("/there.bin");
+    assert_eq!(there.len(), 2, "the redirect's request, then the retry's");
+    for request in &there {
+        assert!(!carried(request, "x-team"), "{request:?}");
+    }
+
+    // Within one origin the headers go on.
+    s.server.put("/same.bin", vec![5; 10]);
+    s.server.fault("/moved.bin", location("/same.bin"));
+    let moved = s.download_with(&s.server.url("/moved.bin"), "moved.bin", |job| {
+        job.set_security_flags(REDIRECT_POLICY_ALLOW_REPORT)
+            .unwrap();
+        job.set_custom_headers(Some("X-Team: blue\r\n")).unwrap();
+    });
+    s.wait(&moved, JobState::Transferred);
+    assert!(carried(&s.server.requests("/same.bin")[0], "x-team"));
+    s.complete(&job);
+    assert_eq!(std::fs::read(s.local("here.bin")).unwrap(), bytes);
+}

@@ -5,8 +5,8 @@
 //! checks the host's CRL files, and fails as `revocation-unchecked`
 //! without one. The redirect policy: DISALLOW refuses the first redirect
 //! with HRESULT_FROM_WIN32(status), ALLOW_HTTPS_TO_HTTP lets a downgrade
-//! through, and ALLOW_REPORT, which this host cannot report yet, is
-//! E_NOTIMPL rather than ignored.
+//! through, and ALLOW_REPORT follows and makes the URL the redirects led
+//! to the file's remote name (DISALLOW makes it the refused location).
 
 use std::time::Duration;
 
@@ -193,10 +193,15 @@ fn disallow_refuses_the_first_redirect_with_its_status() {
     );
     assert!(s.server.requests("/there.bin").is_empty(), "not followed");
     assert!(why.contains(&s.server.url("/there.bin")), "{why}");
+    assert_eq!(
+        job.files().unwrap()[0].remote_name,
+        s.server.url("/there.bin"),
+        "as in Windows, the name becomes the location"
+    );
 }
 
 #[test]
-fn allow_report_is_not_implemented_rather_than_ignored() {
+fn allow_report_makes_the_final_url_the_remote_name() {
     let s = Setup::new();
     s.server.put("/there.bin", vec![3; 10]);
     s.server.fault(
@@ -208,15 +213,31 @@ fn allow_report_is_not_implemented_rather_than_ignored() {
     let job = s.download_with(&s.server.url("/here.bin"), "here.bin", |job| {
         job.set_security_flags(report).unwrap();
     });
-    let (hresult, _) = ended(&s, &job, "here.bin").expect_err("not reported");
-    assert_eq!(hresult, 0x8000_4001);
+    assert_eq!(ended(&s, &job, "here.bin"), Ok(vec![3; 10]));
+    assert_eq!(
+        job.files().unwrap()[0].remote_name,
+        s.server.url("/there.bin"),
+        "reported before report-connected"
+    );
     let job = s.download_with(&s.server.url("/direct.bin"), "direct.bin", |job| {
         job.set_security_flags(report).unwrap();
     });
+    assert_eq!(ended(&s, &job, "direct.bin"), Ok(vec![4; 10]));
     assert_eq!(
-        ended(&s, &job, "direct.bin"),
-        Ok(vec![4; 10]),
+        job.files().unwrap()[0].remote_name,
+        s.server.url("/direct.bin"),
         "nothing to report"
+    );
+    // ALLOW_SILENT (the default) follows and keeps the name.
+    s.server.fault(
+        "/silent.bin",
+        Fault::StatusWith(302, "Location: /there.bin".into()),
+    );
+    let job = s.download(&s.server.url("/silent.bin"), "silent.bin");
+    assert_eq!(ended(&s, &job, "silent.bin"), Ok(vec![3; 10]));
+    assert_eq!(
+        job.files().unwrap()[0].remote_name,
+        s.server.url("/silent.bin")
     );
 }
 

@@ -86,6 +86,19 @@ impl Setup {
 
     /// Writes `bytes` to `name` and uploads it to `url`, as `job_type`.
     fn upload_to(&self, job_type: JobType, url: &str, name: &str, bytes: &[u8]) -> Job {
+        self.upload_with(job_type, url, name, bytes, |_| {})
+    }
+
+    /// [`Setup::upload_to`] with `set` applied to the job before it is
+    /// resumed.
+    fn upload_with(
+        &self,
+        job_type: JobType,
+        url: &str,
+        name: &str,
+        bytes: &[u8],
+        set: impl FnOnce(&Job),
+    ) -> Job {
         let local = self.dir.join(name);
         std::fs::write(&local, bytes).unwrap();
         let job = self
@@ -96,6 +109,7 @@ impl Setup {
             .unwrap();
         job.add_file(url, local.to_str().unwrap()).unwrap();
         job.set_minimum_retry_delay(5).unwrap();
+        set(&job);
         job.resume().unwrap();
         self.service().wake();
         job
@@ -443,6 +457,84 @@ fn upload_packets_trust_the_hosts_ca_file_and_only_it() {
     assert_eq!(job.error().unwrap().unwrap().hresult, 0x8007_2F8F);
     assert_eq!(front.served(), 0);
     assert!(s.server.log().is_empty(), "{:?}", s.server.log());
+}
+
+/// §15.4–§15.5: TLS flags and the client certificate apply to upload
+/// packets as to downloads. A front whose certificate names another host
+/// is refused (0x80072F8F) unless the job ignores that fault; a front that
+/// demands a client certificate gets the whole file from a job that names
+/// one in the host's store, and refuses one that names none (0x80072F0C).
+#[test]
+fn upload_packets_use_the_jobs_tls_flags_and_certificate() {
+    use bits_queue_host::{CertificateId, ClientCertificate, security};
+    let ca = TestCa::new();
+    let client_ca = TestCa::new();
+    let dir = scratch_dir("upload-tls");
+    let pem = dir.join("ca.pem");
+    std::fs::write(&pem, ca.pem()).unwrap();
+    let stores = dir.join("stores");
+    std::fs::create_dir_all(stores.join("MY")).unwrap();
+    let ann = client_ca.client("Ann Example");
+    std::fs::write(stores.join("MY").join("ann.pem"), ann.pem()).unwrap();
+    let trust = Trust::none()
+        .with_ca_file(&pem)
+        .unwrap()
+        .with_client_cert_dir(&stores)
+        .unwrap();
+    let s = Setup::trusting(trust);
+    let bytes = test_bytes(150_000, 33);
+
+    let misnamed = TlsServer::in_front_of(ca.server(&["elsewhere.example"]), s.server.port());
+    let job = s.upload_to(JobType::Upload, &misnamed.url("/up/n.bin"), "n.bin", &bytes);
+    s.wait(&job, JobState::Error);
+    assert_eq!(job.error().unwrap().unwrap().hresult, 0x8007_2F8F);
+    let job = s.upload_with(
+        JobType::Upload,
+        &misnamed.url("/up/ignored.bin"),
+        "ignored.bin",
+        &bytes,
+        |job| {
+            job.set_security_flags(security::IGNORE_CERT_CN_INVALID)
+                .unwrap()
+        },
+    );
+    s.wait(&job, JobState::Transferred);
+    assert_eq!(
+        s.server.file("/up/ignored.bin").as_deref(),
+        Some(&bytes[..])
+    );
+
+    let demanding = TlsServer::in_front_of_requiring_clients_of(
+        &client_ca,
+        ca.server(&["127.0.0.1"]),
+        s.server.port(),
+    );
+    let job = s.upload_to(
+        JobType::Upload,
+        &demanding.url("/up/c.bin"),
+        "c.bin",
+        &bytes,
+    );
+    s.wait(&job, JobState::Error);
+    assert_eq!(job.error().unwrap().unwrap().hresult, 0x8007_2F0C);
+    let cert = ClientCertificate {
+        store: "MY".into(),
+        id: CertificateId::Subject("CN=Ann Example".into()),
+    };
+    // An upload-reply: its reply's GET goes through the front too.
+    let reply = test_bytes(20_000, 34);
+    s.server.reply("/replies/c", &reply);
+    let job = s.upload_with(
+        JobType::UploadReply,
+        &demanding.url("/up/cert.bin"),
+        "cert.bin",
+        &bytes,
+        |job| job.set_client_certificate(Some(&cert)).unwrap(),
+    );
+    s.wait(&job, JobState::Transferred);
+    assert_eq!(s.server.file("/up/cert.bin").as_deref(), Some(&bytes[..]));
+    assert_eq!(job.reply_data().unwrap().as_deref(), Some(&reply[..]));
+    assert!(demanding.served() >= 4, "{} requests", demanding.served());
 }
 
 /// §15.8: an upload packet's 429 or 503 with Retry-After is `retry-after`:

@@ -690,6 +690,10 @@ impl engine::Guest for Component {
     ) -> Result<(), types::ErrorCode> {
         Err(types::ErrorCode::NotFound)
     }
+
+    fn report_redirected(_file: FileRef, _url: String) -> Result<(), types::ErrorCode> {
+        Err(types::ErrorCode::InvalidState)
+    }
 }
 
 export!(Component);
