@@ -16,6 +16,8 @@ const CHANGING_JOB = new Set([
   'setPriority',
   'addFile',
   'addFileSet',
+  'addFileWithRanges',
+  'setFileValidationState',
   'suspend',
   'resume',
   'cancel',

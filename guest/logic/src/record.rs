@@ -86,6 +86,18 @@
 //! error count   maximum download size   dynamic content (byte)
 //! ```
 //!
+//! Version 9 is version 8 followed by what contract §16.4 and §16.6 added,
+//! per file, written only for a job with a ranged file, a file found valid,
+//! or a file fetched again after the ones after it (found invalid):
+//!
+//! ```text
+//! per file: range count, then offset and length per range
+//!           option<remote size>   valid (byte)
+//! ```
+//!
+//! A ranged file's `size` and `transferred` count packed bytes (§16.4);
+//! only from version 9 may a completed file follow one that is not.
+//!
 //! Decoding checks everything a job could not hold (a bad enum case, a
 //! name over its limit or malformed, an unfinished file before a finished
 //! one, more bytes than a known size, trailing bytes…) and refuses the
@@ -97,7 +109,7 @@ use alloc::vec::Vec;
 
 use bits_queue_contract::upload::MAX_REPLY_DATA;
 use bits_queue_contract::{
-    Datetime, FileInfo, Guid, JobError, JobErrorContext, JobPriority, JobState, JobTimes, JobType,
+    Datetime, FileInfo, FileRange, Guid, JobError, JobErrorContext, JobPriority, JobState, JobTimes, JobType,
     NotifyCmdLine, NotifyEvent, ProxySettings, ProxyUsage, UploadPhase, UploadProtocol,
 };
 
@@ -143,6 +155,11 @@ pub const VERSION_TRUST: u8 = 7;
 /// only for a job a version-7 record cannot hold.
 pub const VERSION_LIMITS: u8 = 8;
 
+/// The record format with contract §16.4's file ranges and §16.6's
+/// validation state, written only for a job a version-8 record cannot
+/// hold.
+pub const VERSION_RANGES: u8 = 9;
+
 /// Why a record could not be read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Unreadable;
@@ -150,14 +167,17 @@ pub struct Unreadable;
 /// `job`, whose place in creation order is `sequence`, as record bytes.
 pub fn encode(job: &Job, sequence: u64) -> Vec<u8> {
     let mut out = Writer(Vec::with_capacity(96 + job.files.len() * 64));
-    let limits = !job.limits.is_default();
+    let ranges = needs_ranges_version(job);
+    let limits = ranges || !job.limits.is_default();
     let trust = limits || !job.trust.is_default();
     let method = trust || job.http.method.is_some();
     let notify = method || job.notify_cmd.is_some() || job.notify_run.is_some();
     let proxy = notify || job.http.proxy != ProxySettings::default();
     let http = proxy || !job.http.is_default();
     let extended = http || !job.upload.is_default() || job.resumed != resumed_in_version_1(job);
-    out.byte(if limits {
+    out.byte(if ranges {
+        VERSION_RANGES
+    } else if limits {
         VERSION_LIMITS
     } else if trust {
         VERSION_TRUST
@@ -228,7 +248,71 @@ pub fn encode(job: &Job, sequence: u64) -> Vec<u8> {
     if limits {
         encode_limits(&mut out, &job.limits);
     }
+    if ranges {
+        encode_ranges(&mut out, job);
+    }
     out.0
+}
+
+/// Whether only a version-9 record holds `job`: a ranged file, a file
+/// found valid, or a completed file after one that is not.
+fn needs_ranges_version(job: &Job) -> bool {
+    job.next_file != job.files_transferred
+        || job.files.iter().any(|file| file.is_ranged() || file.valid)
+}
+
+/// Version 9's addition.
+fn encode_ranges(out: &mut Writer, job: &Job) {
+    for file in &job.files {
+        out.varint(file.ranges.len() as u64);
+        for range in &file.ranges {
+            out.varint(range.offset);
+            out.varint(range.length);
+        }
+        out.option(file.remote_size, Writer::varint);
+        out.byte(u8::from(file.valid));
+    }
+}
+
+/// Version 9's addition, checked and put in `files`: ranges
+/// `add-file-with-ranges` accepts, of an `http`/`https` file of a download
+/// job; a remote size only for a ranged file; valid only when completed.
+fn decode_ranges(
+    input: &mut Reader<'_>,
+    job_type: JobType,
+    files: &mut [FileEntry],
+) -> Result<(), Unreadable> {
+    for file in files.iter_mut() {
+        let count = input.varint()?;
+        // Each range takes at least 2 bytes: a count past that is a lie.
+        if count > input.0.len() as u64 / 2 {
+            return Err(Unreadable);
+        }
+        let mut ranges = Vec::with_capacity(count as usize);
+        for _ in 0..count {
+            ranges.push(FileRange {
+                offset: input.varint()?,
+                length: input.varint()?,
+            });
+        }
+        let remote_size = input.option(Reader::varint)?;
+        let valid = input.flag()?;
+        let ranged = !ranges.is_empty();
+        let sound = if ranged {
+            job_type == JobType::Download
+                && bits_queue_contract::ranges::ranges_fault(&ranges).is_none()
+                && crate::ranges::is_http_name(&file.info.remote_name)
+        } else {
+            remote_size.is_none()
+        };
+        if !sound || (valid && !file.completed) {
+            return Err(Unreadable);
+        }
+        file.ranges = ranges;
+        file.remote_size = remote_size;
+        file.valid = valid;
+    }
+    Ok(())
 }
 
 /// Version 6's addition.
@@ -551,7 +635,7 @@ fn decode_upload(
 pub fn decode(bytes: &[u8]) -> Result<(Job, u64), Unreadable> {
     let mut input = Reader(bytes);
     let version = input.byte()?;
-    if !(VERSION..=VERSION_LIMITS).contains(&version) {
+    if !(VERSION..=VERSION_RANGES).contains(&version) {
         return Err(Unreadable);
     }
     let sequence = input.varint()?;
@@ -613,6 +697,9 @@ pub fn decode(bytes: &[u8]) -> Result<(Job, u64), Unreadable> {
             transferred,
             completed,
             validator,
+            ranges: Vec::new(),
+            remote_size: None,
+            valid: false,
         });
     }
     let extension = if version >= VERSION_UPLOAD {
@@ -646,12 +733,20 @@ pub fn decode(bytes: &[u8]) -> Result<(Job, u64), Unreadable> {
     } else {
         DownloadLimits::default()
     };
+    if version >= VERSION_RANGES {
+        decode_ranges(&mut input, job_type, &mut files)?;
+    }
     if !input.0.is_empty() {
         return Err(Unreadable);
     }
-    // Files arrive in order: the completed ones come first.
-    let files_transferred = files.iter().take_while(|f| f.completed).count();
-    let consistent = files[files_transferred..].iter().all(|f| !f.completed)
+    // Files arrive in order: the completed ones come first, but for one
+    // found invalid and fetched again (version 9).
+    let next_file = files
+        .iter()
+        .position(|f| !f.completed)
+        .unwrap_or(files.len());
+    let files_transferred = files.iter().filter(|f| f.completed).count();
+    let consistent = (version >= VERSION_RANGES || next_file == files_transferred)
         && (!job_type.is_upload() || files.len() <= 1)
         && (state != JobState::Transferred || files_transferred == files.len())
         && notify_flags & !bits_queue_contract::notify_flags::ALL == 0;
@@ -667,6 +762,7 @@ pub fn decode(bytes: &[u8]) -> Result<(Job, u64), Unreadable> {
         priority,
         files,
         files_transferred,
+        next_file,
         times,
         error,
         minimum_retry_delay,
@@ -690,6 +786,12 @@ pub fn decode(bytes: &[u8]) -> Result<(Job, u64), Unreadable> {
             job.upload = upload;
         }
         None => job.resumed = resumed_in_version_1(&job),
+    }
+    // Version 9 is written only for a job that needs it, and a ranged file
+    // excludes dynamic content and a custom method (§16.4).
+    let excluded = job.has_ranges() && (job.dynamic_content() || job.has_custom_method());
+    if excluded || (version == VERSION_RANGES && !needs_ranges_version(&job)) {
+        return Err(Unreadable);
     }
     Ok((job, sequence))
 }

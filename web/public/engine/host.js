@@ -83,6 +83,10 @@ export class EngineHost {
       }
     }
     this.#recoverLost();
+    // This host reads every order's details (contract §14.1): a download
+    // with ranges starts here, and one with a detail it cannot honour is
+    // reported `unsupported` (transfer.js) instead of waiting for ever.
+    this.#component.engine.declareOrderDetails();
     await this.#schedule();
   }
 
@@ -230,9 +234,9 @@ export class EngineHost {
     const key = fileKey(this.#component.types, order.file);
     const entry = { file: order.file, temporaryName: order.temporaryName, controller: new AbortController() };
     const upload = order.jobType !== 'download';
-    // An upload's phase, session and reply file are in its details; its
-    // only file written is the reply's temporary one.
-    const details = upload ? this.#component.engine.getOrderDetails(order.file) : undefined;
+    // An upload's phase, session and reply file are in its details (its
+    // only file written is the reply's temporary one); a download's ranges.
+    const details = this.#component.engine.getOrderDetails(order.file);
     const written = upload ? details?.upload?.replyTemporaryName : order.temporaryName;
     const sink = {
       connected: (size, validator) => this.#connected(entry, size, validator),
@@ -250,7 +254,7 @@ export class EngineHost {
     };
     const platform = { files: this.#files, fetch: this.#fetch, signal: entry.controller.signal };
     let run;
-    if (!upload) run = runTransfer(order, { ...platform, sink });
+    if (!upload) run = runTransfer(order, { ...platform, details, sink });
     else if (this.#sources === null) run = Promise.resolve({ failure: { tag: 'unsupported', val: 'this host does not upload' } });
     else run = runUpload(order, { ...platform, details, sources: this.#sources, sink: uploadSink, fragmentSize: this.#fragmentSize });
     entry.done = run

@@ -4,7 +4,10 @@
 // offset asked for; a 200 to a ranged request is the whole file again, which
 // is `range-unsupported` unless the validator changed. Everything else — what
 // a failure means, whether the file restarts — is the component's to decide,
-// so this only reports what it saw through `sink`.
+// so this only reports what it saw through `sink`. A ranged file (contract
+// §16.4, the order's details list its ranges) is ranged.js's.
+
+import { downloadRanges } from './ranged.js';
 
 /** A failure of the local file, reported as `local-io`. Thrown by the platforms' file layers. */
 export class LocalIoError extends Error {}
@@ -17,8 +20,8 @@ export const PROGRESS_INTERVAL_MS = 200;
 const fail = (tag, val) => ({ failure: val === undefined ? { tag } : { tag, val } });
 
 /**
- * `Content-Range: bytes START-END/TOTAL` as `{ start, total }` (bigints;
- * total undefined for `*`), or null when malformed.
+ * `Content-Range: bytes START-END/TOTAL` as `{ start, end, total }`
+ * (bigints; total undefined for `*`), or null when malformed.
  */
 export function parseContentRange(value) {
   const match = /^\s*bytes (\d+)-(\d+)\/(\d+|\*)\s*$/.exec(value ?? '');
@@ -26,13 +29,13 @@ export function parseContentRange(value) {
   const start = BigInt(match[1]);
   const end = BigInt(match[2]);
   if (end < start) return null;
-  if (match[3] === '*') return { start, total: undefined };
+  if (match[3] === '*') return { start, end, total: undefined };
   const total = BigInt(match[3]);
-  return end < total ? { start, total } : null;
+  return end < total ? { start, end, total } : null;
 }
 
 /** The response's validator: its ETag, else its Last-Modified date. */
-function validatorOf(response) {
+export function validatorOf(response) {
   return response.headers.get('etag') ?? response.headers.get('last-modified') ?? undefined;
 }
 
@@ -47,12 +50,18 @@ function contentLength(response) {
  *   sink.connected(size, validator) → the offset to write from, or null when
  *     the transfer is no longer wanted;
  *   sink.progress(bytes) → false when it is no longer wanted.
- * Returns how it ended: `{ done: true }`, `{ failure }`, `{ lost: true }`, or
- * `{ stopped: true }` (aborted: nothing is to be reported).
+ * `details` are the order's details (contract §14.1), when the host reads
+ * them: ranges are carried out, and a detail this host cannot honour is
+ * `unsupported`, never ignored.
+ * Returns how it ended: `{ done: true }`, `{ failure }`, `{ detail }`,
+ * `{ lost: true }`, or `{ stopped: true }` (aborted: nothing is to be reported).
  */
-export async function runTransfer(order, { files, fetch, signal, sink, now = () => Date.now() }) {
+export async function runTransfer(order, { files, fetch, signal, sink, details, now = () => Date.now() }) {
   if (order.jobType !== 'download') return fail('unsupported', 'this host transfers downloads only');
   if (!/^https?:\/\//i.test(order.remoteName)) return fail('unsupported', `no transport serves ${order.remoteName}`);
+  const refused = unhonoured(details);
+  if (refused !== null) return fail('unsupported', `this host does not offer ${refused}`);
+  const ranges = details?.ranges ?? [];
   let temp;
   try {
     temp = await files.open(order.temporaryName, order.localName);
@@ -64,6 +73,7 @@ export async function runTransfer(order, { files, fetch, signal, sink, now = () 
     }
     // Bytes after the offset were never reported: they are dropped.
     await temp.truncate(order.offset);
+    if (ranges.length > 0) return await downloadRanges(order, ranges, temp, { fetch, signal, sink, now });
     return await download(order, temp, { fetch, signal, sink, now });
   } catch (error) {
     if (signal.aborted) return { stopped: true };
@@ -164,8 +174,25 @@ async function download(order, temp, { fetch, signal, sink, now }) {
   return reportingFirst({ done: true });
 }
 
+/**
+ * What of an order's details this host cannot honour, in words, or null:
+ * it honours ranges and dynamic content (an order at offset 0 is fetched
+ * whole), and none of the job's HTTP settings beyond the defaults.
+ */
+function unhonoured(details) {
+  const http = details?.http;
+  if (http === undefined) return null;
+  if (http.method !== 'GET') return `the HTTP method ${http.method}`;
+  if (http.customHeaders !== undefined || http.secretHeaders) return 'custom headers';
+  if (http.credentials.length > 0) return 'credentials';
+  if (http.securityFlags !== 0) return 'security flags';
+  if (http.proxy.usage !== 'preconfig') return 'proxy settings';
+  if (http.clientCertificate !== undefined) return 'client certificates';
+  return null;
+}
+
 /** Lets go of a response whose body is not wanted, and returns `outcome`. */
-function dropBody(response, outcome) {
+export function dropBody(response, outcome) {
   response.body?.cancel().catch(() => {});
   return outcome;
 }

@@ -7,6 +7,7 @@ mod engine;
 mod http_method;
 mod journal;
 mod proxy_settings;
+mod ranges;
 mod remote_names;
 mod security;
 mod upload;

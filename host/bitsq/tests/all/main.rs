@@ -32,6 +32,7 @@ mod postgres_secrets;
 mod postgres_tls;
 mod progress_bar;
 mod proxies;
+mod ranges;
 mod read_only;
 mod remote_names;
 mod robust;

@@ -9,6 +9,7 @@ mod grouped_endings;
 mod liveness;
 mod lost_bytes;
 mod methods;
+mod ranges;
 mod redirects;
 mod remote_names;
 mod security_flags;
