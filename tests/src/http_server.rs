@@ -392,7 +392,11 @@ fn answer(
         return (416, 0);
     }
     let (status, start, mut end) = match partial {
-        Some((start, last)) => (206, start, last.map_or(total, |l| l.saturating_add(1).min(total))),
+        Some((start, last)) => (
+            206,
+            start,
+            last.map_or(total, |l| l.saturating_add(1).min(total)),
+        ),
         None => (200, 0, total),
     };
     if let Some(Fault::ShortRange(most)) = fault {

@@ -99,9 +99,9 @@ pub fn ranges_fault(ranges: &[FileRange]) -> Option<RangesFault> {
     }
     let mut sorted: alloc::vec::Vec<FileRange> = ranges.to_vec();
     sorted.sort_unstable_by_key(|range| range.offset);
-    let overlap = sorted.windows(2).any(|pair| {
-        is_to_eof(&pair[0]) || pair[0].offset + pair[0].length > pair[1].offset
-    });
+    let overlap = sorted
+        .windows(2)
+        .any(|pair| is_to_eof(&pair[0]) || pair[0].offset + pair[0].length > pair[1].offset);
     if overlap {
         return Some(RangesFault::Overlapping);
     }

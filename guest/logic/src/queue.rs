@@ -30,8 +30,8 @@ use hashbrown::HashTable;
 use bits_queue_contract::guid::GuidHasher;
 use bits_queue_contract::{
     Action, AuthScheme, AuthTarget, CallError, ClientCertificate, Credentials, Datetime, ErrorCode,
-    FileInfo, FileMove, FileRange, FileProgress, Guid, JobError, JobPriority, JobState, JobTimes, JobType,
-    NotifyCmdLine, NotifyEvent, Progress, ProxySettings, QueueLimits, SessionCancel,
+    FileInfo, FileMove, FileProgress, FileRange, Guid, JobError, JobPriority, JobState, JobTimes,
+    JobType, NotifyCmdLine, NotifyEvent, Progress, ProxySettings, QueueLimits, SessionCancel,
     UploadProtocol,
 };
 

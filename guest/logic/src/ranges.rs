@@ -194,19 +194,15 @@ impl Job {
     ) -> bool {
         let file = &mut self.files[index];
         let validator_changed = file.validator.is_some() && validator != file.validator;
-        let size_changed =
-            matches!((file.remote_size, size), (Some(old), Some(new)) if old != new);
+        let size_changed = matches!((file.remote_size, size), (Some(old), Some(new)) if old != new);
         if validator_changed || size_changed {
             file.transferred = 0;
         }
         file.remote_size = size;
         file.validator = validator;
         file.size = packed_size(&file.ranges, size);
-        let outside = size.is_some_and(|size| {
-            file.ranges
-                .iter()
-                .any(|range| ranges::outside(range, size))
-        });
+        let outside =
+            size.is_some_and(|size| file.ranges.iter().any(|range| ranges::outside(range, size)));
         self.state = bits_queue_contract::JobState::Transferring;
         self.may_lower = crate::job::AttemptFlag(true);
         if outside {

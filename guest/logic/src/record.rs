@@ -109,8 +109,9 @@ use alloc::vec::Vec;
 
 use bits_queue_contract::upload::MAX_REPLY_DATA;
 use bits_queue_contract::{
-    Datetime, FileInfo, FileRange, Guid, JobError, JobErrorContext, JobPriority, JobState, JobTimes, JobType,
-    NotifyCmdLine, NotifyEvent, ProxySettings, ProxyUsage, UploadPhase, UploadProtocol,
+    Datetime, FileInfo, FileRange, Guid, JobError, JobErrorContext, JobPriority, JobState,
+    JobTimes, JobType, NotifyCmdLine, NotifyEvent, ProxySettings, ProxyUsage, UploadPhase,
+    UploadProtocol,
 };
 
 use bits_queue_contract::{CertificateId, ClientCertificate, headers, security};

@@ -15,9 +15,8 @@ use crate::instance::Instance;
 use crate::instance_state::InstanceState;
 use crate::{
     AuthScheme, AuthTarget, ClientCertificate, Credentials, FileInfo, FileProgress, FileRange,
-    Guid, JobError,
-    JobPriority, JobState, JobTimes, JobType, NotifyCmdLine, Progress, ProxySettings, Result,
-    UploadProtocol,
+    Guid, JobError, JobPriority, JobState, JobTimes, JobType, NotifyCmdLine, Progress,
+    ProxySettings, Result, UploadProtocol,
 };
 
 /// An owned guest handle: released in the guest by [`Owned::release`], or
@@ -491,18 +490,17 @@ impl Job {
     /// File `index`'s ranges in the order given, empty for a whole file
     /// (`get-file-ranges`).
     pub fn file_ranges(&self, index: u32) -> Result<Vec<FileRange>> {
-        let ranges: Vec<wit::FileRange> = call_result(self.call(|guest, store, raw| {
-            guest.get_file_ranges(store, raw, index)
-        })?)?;
+        let ranges: Vec<wit::FileRange> =
+            call_result(self.call(|guest, store, raw| guest.get_file_ranges(store, raw, index))?)?;
         Ok(ranges.into_iter().map(Into::into).collect())
     }
 
     /// Whether the client said file `index` is valid
     /// (`get-file-validation-state`, contract §16.6).
     pub fn file_validation_state(&self, index: u32) -> Result<bool> {
-        call_result(self.call(|guest, store, raw| {
-            guest.get_file_validation_state(store, raw, index)
-        })?)
+        call_result(
+            self.call(|guest, store, raw| guest.get_file_validation_state(store, raw, index))?,
+        )
     }
 
     /// Says whether completed file `index` is valid
@@ -510,9 +508,11 @@ impl Job {
     /// job in `error`, and `resume` fetches it again; `pending` before the
     /// file is complete.
     pub fn set_file_validation_state(&self, index: u32, valid: bool) -> Result<()> {
-        call_result(self.call(|guest, store, raw| {
-            guest.set_file_validation_state(store, raw, index, valid)
-        })?)
+        call_result(
+            self.call(|guest, store, raw| {
+                guest.set_file_validation_state(store, raw, index, valid)
+            })?,
+        )
     }
 
     /// Replaces `old` by `new` at the start of every remote name that has

@@ -50,11 +50,7 @@ fn add_file_with_ranges_checks_in_order_and_a_refusal_changes_nothing() {
     };
     let url = "https://example.com/r";
     assert_eq!(add(url, &[]), Err(CallError::InvalidArgument));
-    for bad in [
-        range(0, 0),
-        range(u64::MAX, 1),
-        range(u64::MAX - 5, 6),
-    ] {
+    for bad in [range(0, 0), range(u64::MAX, 1), range(u64::MAX - 5, 6)] {
         assert_eq!(add(url, &[bad]), Err(CallError::InvalidRange), "{bad:?}");
     }
     for overlapping in [
@@ -67,7 +63,10 @@ fn add_file_with_ranges_checks_in_order_and_a_refusal_changes_nothing() {
     let many: Vec<FileRange> = (0..501).map(|i| range(i * 10, 5)).collect();
     assert_eq!(add(url, &many), Err(CallError::TooManyRangesInFile));
     // The ranges are checked before the names.
-    assert_eq!(add("gopher://x/y", &[range(0, 0)]), Err(CallError::InvalidRange));
+    assert_eq!(
+        add("gopher://x/y", &[range(0, 0)]),
+        Err(CallError::InvalidRange)
+    );
     for name in ["file:///etc/passwd", "https://u:p@example.com/r", "nothing"] {
         assert_eq!(add(name, &[range(0, 1)]), Err(CallError::InvalidArgument));
     }
@@ -103,10 +102,7 @@ fn ranges_exclude_dynamic_content_and_a_custom_method_whichever_is_second() {
         Err(CallError::NotSupportedWithCustomMethod)
     );
     let job = ranged(&queue, &[range(0, 1)]);
-    assert_eq!(
-        job.set_dynamic_content(true),
-        Err(CallError::InvalidState)
-    );
+    assert_eq!(job.set_dynamic_content(true), Err(CallError::InvalidState));
     assert_eq!(
         job.set_http_method("PROPFIND"),
         Err(CallError::NotSupportedWithCustomMethod)
@@ -130,9 +126,16 @@ fn the_ranges_are_kept_in_the_order_given_and_an_index_is_checked() {
     let job = ranged(&queue, &given);
     job.add_file("https://example.com/w", "/data/w").unwrap();
     assert_eq!(job.file_ranges(0).unwrap(), given);
-    assert_eq!(job.file_ranges(1).unwrap(), Vec::<FileRange>::new(), "a whole file");
+    assert_eq!(
+        job.file_ranges(1).unwrap(),
+        Vec::<FileRange>::new(),
+        "a whole file"
+    );
     assert_eq!(job.file_ranges(2), Err(CallError::InvalidArgument));
-    assert_eq!(job.file_validation_state(2), Err(CallError::InvalidArgument));
+    assert_eq!(
+        job.file_validation_state(2),
+        Err(CallError::InvalidArgument)
+    );
 }
 
 /// §16.4: the file's size is the packed size, unknown while a range to the
@@ -169,7 +172,9 @@ fn a_ranged_file_counts_packed_bytes_and_orders_carry_the_remote_size() {
     assert_eq!(again.offset, 15, "packed bytes kept");
     assert_eq!(again.size, Some(1_000), "the remote file's size");
     assert_eq!(again.validator.as_deref(), Some("\"e\""));
-    queue.report_connected(again.file, Some(1_000), Some("\"e\"".into())).unwrap();
+    queue
+        .report_connected(again.file, Some(1_000), Some("\"e\"".into()))
+        .unwrap();
     queue.report_progress(again.file, 30).unwrap();
     queue.report_done(again.file).unwrap();
     assert_eq!(job.state(), JobState::Transferred);
@@ -269,8 +274,14 @@ fn a_file_found_invalid_is_fetched_again_and_only_it() {
         job.add_file(format!("https://e.com/{i}"), format!("/data/{i}"))
             .unwrap();
     }
-    assert_eq!(job.set_file_validation_state(0, true), Err(CallError::Pending));
-    assert_eq!(job.set_file_validation_state(3, true), Err(CallError::InvalidArgument));
+    assert_eq!(
+        job.set_file_validation_state(0, true),
+        Err(CallError::Pending)
+    );
+    assert_eq!(
+        job.set_file_validation_state(3, true),
+        Err(CallError::InvalidArgument)
+    );
     transfer_all(&queue, &job, 40);
     queue.poll();
     assert!(!job.file_validation_state(2).unwrap());
@@ -286,7 +297,10 @@ fn a_file_found_invalid_is_fetched_again_and_only_it() {
     assert_eq!(job.error_count(), 0, "validation failures are not counted");
     assert_eq!(job.times().transfer_completion, None);
     let progress = job.progress();
-    assert_eq!((progress.bytes_transferred, progress.files_transferred), (80, 2));
+    assert_eq!(
+        (progress.bytes_transferred, progress.files_transferred),
+        (80, 2)
+    );
     assert!(!job.file_progress()[1].completed);
     let actions = queue.poll();
     assert_eq!(error_notices(&actions), 1);
@@ -359,14 +373,19 @@ fn ranges_and_validation_survive_a_record_as_version_9() {
     job.add_file("https://e.com/w", "/data/w").unwrap();
     job.resume().unwrap();
     let file = start(&queue).file;
-    queue.report_connected(file, Some(30), Some("\"x\"".into())).unwrap();
+    queue
+        .report_connected(file, Some(30), Some("\"x\"".into()))
+        .unwrap();
     queue.report_progress(file, 5).unwrap();
     let bytes = records(&queue).pop().expect("a record");
     assert_eq!(bytes[0], 9);
     let other = read_back(job.id(), bytes.clone()).unwrap();
     let copy = other.get_job(&job.id()).unwrap();
     assert_eq!(copy.snapshot(), job.snapshot());
-    assert_eq!(copy.file_ranges(0).unwrap(), [range(7, 3), range(20, LENGTH_TO_EOF)]);
+    assert_eq!(
+        copy.file_ranges(0).unwrap(),
+        [range(7, 3), range(20, LENGTH_TO_EOF)]
+    );
     assert_eq!(copy.file_progress()[0].bytes_total, 13);
 
     // Both files done, the first found valid, the second invalid: the
@@ -417,5 +436,8 @@ fn ranges_and_validation_survive_a_record_as_version_9() {
     limited.set_maximum_download_size(8).unwrap();
     assert!(nine(&limited, &[0, 0, 0]).is_err(), "needless");
     limited.set_dynamic_content(true).unwrap();
-    assert!(nine(&limited, &[1, 0, 5, 0, 0]).is_err(), "dynamic and ranged");
+    assert!(
+        nine(&limited, &[1, 0, 5, 0, 0]).is_err(),
+        "dynamic and ranged"
+    );
 }

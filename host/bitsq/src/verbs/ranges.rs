@@ -147,9 +147,7 @@ fn fault_text(fault: RangesFault) -> String {
             "hold a range of length 0, or one that starts at {} or ends past it",
             thousands(u64::MAX)
         ),
-        RangesFault::Overlapping => {
-            "overlap (a range to eof overlaps every range after it)".into()
-        }
+        RangesFault::Overlapping => "overlap (a range to eof overlaps every range after it)".into(),
         RangesFault::TooMany => format!(
             "may hold at most {} ranges",
             thousands(MAX_RANGES_PER_FILE as u64)

@@ -25,11 +25,22 @@ fn ranges_are_added_shown_and_bad_ones_refused() {
     ] {
         let bad = bitsq(&queue, &["addfilewithranges", &id, url, local, ranges]);
         assert_ne!(bad.status.code(), Some(0), "{ranges}");
-        assert!(text(&bad.stderr).contains(why), "{ranges}: {}", text(&bad.stderr));
+        assert!(
+            text(&bad.stderr).contains(why),
+            "{ranges}: {}",
+            text(&bad.stderr)
+        );
     }
     let many: Vec<String> = (0..501).map(|i| format!("{}:1", i * 2)).collect();
-    let bad = bitsq(&queue, &["addfilewithranges", &id, url, local, &many.join(",")]);
-    assert!(text(&bad.stderr).contains("at most 500 ranges"), "{}", text(&bad.stderr));
+    let bad = bitsq(
+        &queue,
+        &["addfilewithranges", &id, url, local, &many.join(",")],
+    );
+    assert!(
+        text(&bad.stderr).contains("at most 500 ranges"),
+        "{}",
+        text(&bad.stderr)
+    );
     let bad = bitsq(
         &queue,
         &["addfilewithranges", &id, "file:///srv/a.iso", local, "0:1"],
@@ -44,16 +55,26 @@ fn ranges_are_added_shown_and_bad_ones_refused() {
     ));
     assert_eq!(added.trim(), format!("{id}: 1 file(s)"));
     let got = ok(bitsq(&queue, &["getfileranges", &id, "0"]));
-    assert_eq!(got.trim(), format!("{id}: file 0 ranges 1048576:eof,0:4096"));
+    assert_eq!(
+        got.trim(),
+        format!("{id}: file 0 ranges 1048576:eof,0:4096")
+    );
     let info = ok(bitsq(&queue, &["info", &id]));
-    assert!(info.contains(", ranges 1048576:eof,0:4096: https://"), "{info}");
+    assert!(
+        info.contains(", ranges 1048576:eof,0:4096: https://"),
+        "{info}"
+    );
     let files = ok(bitsq(&queue, &["files", &id]));
     assert!(files.contains(", ranges 1048576:eof,0:4096"), "{files}");
     let state = ok(bitsq(&queue, &["getvalidationstate", &id, "0"]));
     assert_eq!(state.trim(), format!("{id}: file 0 not validated"));
     let pending = bitsq(&queue, &["setvalidationstate", &id, "0", "true"]);
     assert_eq!(pending.status.code(), Some(1));
-    assert!(text(&pending.stderr).contains("E_PENDING"), "{}", text(&pending.stderr));
+    assert!(
+        text(&pending.stderr).contains("E_PENDING"),
+        "{}",
+        text(&pending.stderr)
+    );
     let bad = bitsq(&queue, &["getfileranges", &id, "1"]);
     assert!(text(&bad.stderr).contains("FILE_INDEX must name one of the job's 1 file(s)"));
     let _ = std::fs::remove_dir_all(&dir);

@@ -116,7 +116,11 @@ fn part_of<B>(response: &Response<B>, start: u64) -> Result<(u64, Option<u64>), 
         .headers()
         .get("content-type")
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/"));
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("multipart/")
+        });
     if multipart {
         return Err(invalid("a multipart answer to a request for one range"));
     }
