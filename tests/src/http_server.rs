@@ -2,7 +2,8 @@
 //! faults to inject: the transfers under test talk to it over real sockets.
 //!
 //! It serves files held in memory (each with an ETag that changes when the
-//! file does), answers `Range` requests with `206` and honours `If-Range`,
+//! file does), answers `Range` requests (`bytes=a-` and `bytes=a-b`) with
+//! `206`, or `416` when they start past the end, and honours `If-Range`,
 //! and logs every request. A path can be given a queue of faults, each used
 //! by one request: a connection dropped after N bytes, a stall, a status, a
 //! `200` to a range, a wrong `Content-Range`, no `Content-Length`. A path
@@ -41,6 +42,9 @@ pub enum Fault {
     IgnoreRange,
     /// A `206` whose `Content-Range` starts one byte after the one asked.
     WrongRange,
+    /// A `206` of at most this many bytes of the range asked, its
+    /// `Content-Range` saying so: a part that ends early.
+    ShortRange(u64),
     /// The answer without `Content-Length`, closed at its end.
     NoLength,
     /// `200` with these header lines (each ending in `\r\n`) and no body,
@@ -216,6 +220,17 @@ pub fn test_bytes(len: usize, seed: u64) -> Vec<u8> {
         .collect()
 }
 
+/// A `Range: bytes=a-` or `bytes=a-b` as (a, b).
+fn parse_range(value: &str) -> Option<(u64, Option<u64>)> {
+    let (first, last) = value.strip_prefix("bytes=")?.split_once('-')?;
+    let first = first.parse().ok()?;
+    let last = match last {
+        "" => None,
+        last => Some(last.parse().ok()?),
+    };
+    Some((first, last))
+}
+
 /// Answers the requests on `stream` (one, unless `keep_alive`), then
 /// closes it.
 fn serve(stream: TcpStream, state: &Mutex<State>, keep_alive: bool) {
@@ -358,21 +373,36 @@ fn answer(
         return (404, 0);
     };
     let total = bytes.len() as u64;
-    let wanted = range
-        .and_then(|r| r.strip_prefix("bytes="))
-        .and_then(|r| r.strip_suffix('-'))
-        .and_then(|start| start.parse::<u64>().ok());
+    let wanted = range.and_then(parse_range);
     let same_file = if_range.is_none_or(|v| v == etag);
     let partial = match (wanted, &fault) {
         (_, Some(Fault::IgnoreRange)) => None,
-        (Some(start), _) if same_file && start <= total => Some(start),
+        (Some(asked), _) if same_file => Some(asked),
         _ => None,
     };
-    let (status, start) = match partial {
-        Some(start) => (206, start),
-        None => (200, 0),
+    // Past the end (or, with a last byte, at it): not satisfiable.
+    if let Some((start, last)) = partial
+        && (start > total || (last.is_some() && start >= total))
+    {
+        let _ = write!(
+            out,
+            "HTTP/1.1 416 Range Not Satisfiable\r\nContent-Range: bytes */{total}\r\n\
+             Content-Length: 0\r\nConnection: {connection}\r\n\r\n"
+        );
+        return (416, 0);
+    }
+    let (status, start, mut end) = match partial {
+        Some((start, last)) => (
+            206,
+            start,
+            last.map_or(total, |l| l.saturating_add(1).min(total)),
+        ),
+        None => (200, 0, total),
     };
-    let body = &bytes[usize::try_from(start).unwrap_or(0)..];
+    if let Some(Fault::ShortRange(most)) = fault {
+        end = end.min(start.saturating_add(most));
+    }
+    let body = &bytes[usize::try_from(start).unwrap_or(0)..usize::try_from(end).unwrap_or(0)];
     let mut head =
         format!("HTTP/1.1 {status} Test\r\nETag: {etag}\r\nConnection: {connection}\r\n");
     if fault != Some(Fault::NoLength) {
@@ -386,7 +416,7 @@ fn answer(
         };
         head += &format!(
             "Content-Range: bytes {shown}-{}/{total}\r\n",
-            total.saturating_sub(1)
+            end.saturating_sub(1)
         );
     }
     head += "\r\n";

@@ -23,6 +23,8 @@ const CHANGING_JOB = new Set([
   'setPriority',
   'addFile',
   'addFileSet',
+  'addFileWithRanges',
+  'setFileValidationState',
   'suspend',
   'resume',
   'cancel',

@@ -149,7 +149,7 @@ test('a temporary file holding fewer bytes than the offset is local-io', async (
 });
 
 test('Content-Range parsing', () => {
-  assert.deepEqual(parseContentRange('bytes 100-199/200'), { start: 100n, total: 200n });
-  assert.deepEqual(parseContentRange('bytes 0-0/*'), { start: 0n, total: undefined });
+  assert.deepEqual(parseContentRange('bytes 100-199/200'), { start: 100n, end: 199n, total: 200n });
+  assert.deepEqual(parseContentRange('bytes 0-0/*'), { start: 0n, end: 0n, total: undefined });
   for (const bad of ['bytes 5-4/10', 'bytes 5-10/10', 'items 0-1/2', 'bytes x-1/2', null]) assert.equal(parseContentRange(bad), null, String(bad));
 });

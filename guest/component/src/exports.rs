@@ -320,6 +320,31 @@ impl GuestJob for JobResource {
         Ok(self.0.replace_remote_prefix(&old_prefix, &new_prefix)?)
     }
 
+    fn add_file_with_ranges(
+        &self,
+        remote_name: String,
+        local_name: String,
+        ranges: Vec<types::FileRange>,
+    ) -> Result<(), CallError> {
+        let ranges = ranges.into_iter().map(Into::into).collect();
+        Ok(self
+            .0
+            .add_file_with_ranges(&remote_name, &local_name, ranges)?)
+    }
+
+    fn get_file_ranges(&self, file_index: u32) -> Result<Vec<types::FileRange>, CallError> {
+        let ranges = self.0.file_ranges(file_index)?;
+        Ok(ranges.into_iter().map(Into::into).collect())
+    }
+
+    fn get_file_validation_state(&self, file_index: u32) -> Result<bool, CallError> {
+        Ok(self.0.file_validation_state(file_index)?)
+    }
+
+    fn set_file_validation_state(&self, file_index: u32, valid: bool) -> Result<(), CallError> {
+        Ok(self.0.set_file_validation_state(file_index, valid)?)
+    }
+
     fn get_proxy_settings(&self) -> types::ProxySettings {
         self.0.proxy_settings().into()
     }

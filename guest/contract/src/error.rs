@@ -105,6 +105,8 @@ pub fn hresult_name(value: u32) -> Option<String> {
         crate::job_limits::MAX_DOWNLOAD_SIZE_LIMIT_REACHED => {
             "BG_E_MAX_DOWNLOAD_SIZE_LIMIT_REACHED"
         }
+        crate::ranges::INVALID_RANGE => "BG_E_INVALID_RANGE",
+        crate::ranges::VALIDATION_FAILED => "BG_E_VALIDATION_FAILED",
         http if http & 0xFFFF_0000 == hresult::HTTP_BASE && http & 0xFFFF <= 999 => {
             return Some(format!("BG_E_HTTP_ERROR_{}", http & 0xFFFF));
         }

@@ -37,6 +37,7 @@ pub mod job_limits;
 pub mod limits;
 pub mod notify;
 pub mod proxy;
+pub mod ranges;
 mod records;
 pub mod secrets;
 pub mod security;

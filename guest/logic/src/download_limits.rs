@@ -115,8 +115,11 @@ impl Job {
     pub(crate) fn set_dynamic_content(&mut self, enabled: bool) -> Result<(), CallError> {
         self.check_download_setting()?;
         // What dynamic content cannot be combined with is refused before
-        // the change: a custom HTTP method (§15.7), whichever of the two
-        // is set second. (A ranged file, §16.4, once a job can hold one.)
+        // the change, whichever is set second: a ranged file (§16.4), a
+        // custom HTTP method (§15.7).
+        if enabled && self.has_ranges() {
+            return Err(CallError::InvalidState);
+        }
         if enabled && self.has_custom_method() {
             return Err(CallError::NotSupportedWithCustomMethod);
         }

@@ -172,7 +172,8 @@ fn order(job: &Job, index: usize) -> TransferOrder {
         local_name: file.info.local_name.clone(),
         temporary_name: job.temporary_name(index).unwrap_or_default(),
         offset: file.transferred,
-        size: file.size,
+        // A ranged file's order carries the remote file's size (§16.4).
+        size: job.order_size(index),
         validator: file.validator.clone(),
     }
 }
@@ -408,7 +409,7 @@ impl QueueState {
         let index = job.check_in_flight(file.file_index).ok()?;
         Some(OrderDetails {
             upload: job.job_type().is_upload().then(|| job.upload_details()),
-            ranges: job.file_ranges(index),
+            ranges: job.order_ranges(index),
             dynamic: job.dynamic_content(),
             http: job.http_settings_for(index),
             // The earlier of the no-progress deadline and the maximum
@@ -614,7 +615,10 @@ fn schedule(inner: &mut Inner, now: Datetime, actions: &mut Vec<Action>) {
             // (contract §14.1).
             let described = declared
                 || job.job_type().is_upload()
-                || (job.http.is_default() && job.trust.is_default() && !job.dynamic_content());
+                || (job.http.is_default()
+                    && job.trust.is_default()
+                    && !job.dynamic_content()
+                    && !job.has_ranges());
             let refused = job.current_file().is_some_and(|index| {
                 declined
                     .iter()

@@ -44,6 +44,15 @@ pub(crate) struct FileEntry {
     /// one a client gave (contract §15.4): its orders carry no server
     /// credentials and no custom headers until a client names it again.
     pub(crate) foreign_origin: bool,
+    /// The byte ranges of the remote file to fetch, in the order given
+    /// (contract §16.4); empty: the whole file. A ranged file's `size` is
+    /// its packed size, and `transferred` counts packed bytes.
+    pub(crate) ranges: Vec<bits_queue_contract::FileRange>,
+    /// A ranged file's remote size, as the server last reported it (what
+    /// its orders carry); `None` for a whole file, whose `size` is that.
+    pub(crate) remote_size: Option<u64>,
+    /// Whether the client said the completed file is valid (§16.6).
+    pub(crate) valid: bool,
 }
 
 impl FileEntry {
@@ -55,7 +64,15 @@ impl FileEntry {
             completed: false,
             validator: None,
             foreign_origin: false,
+            ranges: Vec::new(),
+            remote_size: None,
+            valid: false,
         }
+    }
+
+    /// Whether only ranges of the remote file are fetched (§16.4).
+    pub(crate) fn is_ranged(&self) -> bool {
+        !self.ranges.is_empty()
     }
 }
 
@@ -69,10 +86,13 @@ pub struct Job {
     pub(crate) description: String,
     pub(crate) priority: JobPriority,
     pub(crate) files: Vec<FileEntry>,
-    /// Files transfer in order (BITS is first in, first out), so the first
-    /// `files_transferred` files are the completed ones and the next is the
-    /// one a transfer works on.
+    /// How many files are completed.
     pub(crate) files_transferred: usize,
+    /// The first file not completed: the one a transfer works on. Files
+    /// transfer in order (BITS is first in, first out), so every file
+    /// before it is completed; a file found invalid (§16.6) is fetched
+    /// again before the ones after it, which stay completed.
+    pub(crate) next_file: usize,
     pub(crate) times: JobTimes,
     /// The last error, kept while the job is in `error` or
     /// `transient-error` (and while a retry is on its way, so that a
@@ -137,6 +157,7 @@ impl Job {
             priority: JobPriority::Normal,
             files: Vec::new(),
             files_transferred: 0,
+            next_file: 0,
             times: JobTimes {
                 creation: now,
                 modification: now,
@@ -521,7 +542,12 @@ impl Job {
     /// cancelling it leaves nothing for a host to do.
     pub fn temporary_names(&self, keep: impl Fn(usize) -> bool) -> Vec<String> {
         let reached = if self.last_run.is_some() {
-            (self.files_transferred + 1).min(self.files.len())
+            // A completed file after the current one (one found invalid is
+            // fetched again first, §16.6) has one too.
+            let last_completed = self.files.iter().rposition(|f| f.completed);
+            let next = self.next_file + 1;
+            next.max(last_completed.map_or(0, |i| i + 1))
+                .min(self.files.len())
         } else {
             0
         };
@@ -545,8 +571,7 @@ impl Job {
 impl Job {
     /// The file a transfer of this job works on: the first not yet arrived.
     pub fn current_file(&self) -> Option<usize> {
-        self.has_files_to_transfer()
-            .then_some(self.files_transferred)
+        self.has_files_to_transfer().then_some(self.next_file)
     }
 
     /// The file in flight: the current file while the job is `connecting`
@@ -590,13 +615,6 @@ impl Job {
         Ok(index)
     }
 
-    /// The byte ranges an order of file `index` asks for (§16.4); empty:
-    /// the whole file. No call gives a file ranges yet; `order-details`
-    /// and the custom method's exclusion (§15.7) both read them here.
-    pub fn file_ranges(&self, _index: usize) -> Vec<bits_queue_contract::FileRange> {
-        Vec::new()
-    }
-
     /// A transfer in flight is abandoned (pre-emption, or its instance
     /// stopped it): back to `queued`, its bytes kept.
     pub fn end_transfer(&mut self) {
@@ -621,6 +639,9 @@ impl Job {
         let index = self.check_in_flight(index)?;
         if self.job_type.is_upload() {
             return self.upload_connected(index, size, validator);
+        }
+        if self.files[index].is_ranged() {
+            return Ok(self.ranged_connected(index, size, validator));
         }
         let file = &mut self.files[index];
         let validator_changed = file.validator.is_some() && validator != file.validator;
@@ -682,6 +703,9 @@ impl Job {
         file.size = Some(file.transferred);
         file.completed = true;
         self.files_transferred += 1;
+        self.next_file = (index + 1..self.files.len())
+            .find(|&i| !self.files[i].completed)
+            .unwrap_or(self.files.len());
         // Only arriving bytes end the no-progress deadline (they come in
         // `report-progress`); it keeps running for the next file.
         if self.has_files_to_transfer() {
@@ -712,6 +736,10 @@ impl Job {
         }
         if matches!(failure, TransferFailure::HttpStatus(_)) {
             classified.context = self.reply_context(classified.context);
+        }
+        if *failure == TransferFailure::HttpStatus(416) && self.files[index].is_ranged() {
+            // A range the server cannot serve lies outside the file (§16.4).
+            classified = crate::ranges::outside_failure();
         }
         Ok(self.record_failure(index, classified, now))
     }

@@ -49,6 +49,7 @@ pub mod method;
 pub mod notify;
 pub mod queue;
 pub mod random;
+mod ranges;
 pub mod record;
 mod redirects;
 mod remote_names;

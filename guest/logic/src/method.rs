@@ -88,10 +88,6 @@ impl Job {
     /// refused. The orders' details are where a job's ranges and dynamic
     /// flag are given (`QueueState::order_details`); this asks the same.
     fn excludes_custom_method(&self) -> bool {
-        self.files
-            .iter()
-            .enumerate()
-            .any(|(index, _)| !self.file_ranges(index).is_empty())
-            || self.dynamic_content()
+        self.has_ranges() || self.dynamic_content()
     }
 }

@@ -30,8 +30,8 @@ use hashbrown::HashTable;
 use bits_queue_contract::guid::GuidHasher;
 use bits_queue_contract::{
     Action, AuthScheme, AuthTarget, CallError, ClientCertificate, Credentials, Datetime, ErrorCode,
-    FileInfo, FileMove, FileProgress, Guid, JobError, JobPriority, JobState, JobTimes, JobType,
-    NotifyCmdLine, NotifyEvent, Progress, ProxySettings, QueueLimits, SessionCancel,
+    FileInfo, FileMove, FileProgress, FileRange, Guid, JobError, JobPriority, JobState, JobTimes,
+    JobType, NotifyCmdLine, NotifyEvent, Progress, ProxySettings, QueueLimits, SessionCancel,
     UploadProtocol,
 };
 
@@ -745,6 +745,44 @@ impl JobRef {
     /// See [`Job::replace_remote_prefix`].
     pub fn replace_remote_prefix(&self, old: &str, new: &str) -> Result<bool, CallError> {
         self.change(|job| job.replace_remote_prefix(old, new))
+    }
+
+    /// See [`Job::add_file_with_ranges`], under the queue's
+    /// `max-files-per-job`.
+    pub fn add_file_with_ranges(
+        &self,
+        remote_name: &str,
+        local_name: &str,
+        ranges: Vec<FileRange>,
+    ) -> Result<(), CallError> {
+        let max = self.max_files_per_job();
+        self.change(|job| job.add_file_with_ranges(remote_name, local_name, ranges, max))
+    }
+
+    /// See [`Job::file_ranges`].
+    pub fn file_ranges(&self, index: u32) -> Result<Vec<FileRange>, CallError> {
+        read(&self.0.job).file_ranges(index)
+    }
+
+    /// See [`Job::file_validation_state`].
+    pub fn file_validation_state(&self, index: u32) -> Result<bool, CallError> {
+        read(&self.0.job).file_validation_state(index)
+    }
+
+    /// See [`Job::set_file_validation_state`]. A file found invalid has
+    /// its temporary file due for `discard`, a transfer this instance has
+    /// in flight (of another file) is stopped, and the job, now in
+    /// `error`, gives `notify error` (contract §16.6).
+    pub fn set_file_validation_state(&self, index: u32, valid: bool) -> Result<(), CallError> {
+        let discard = self.change(|job| job.set_file_validation_state(index, valid))?;
+        if let Some(name) = discard {
+            self.with_transfers(|transfers| {
+                transfers.stop_if_in_flight(self);
+                transfers.file_action(Action::Discard(alloc::vec![name]));
+                transfers.notice(self, NotifyEvent::Error);
+            });
+        }
+        Ok(())
     }
 
     /// See [`Job::set_proxy_settings`].

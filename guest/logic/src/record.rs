@@ -86,12 +86,22 @@
 //! error count   maximum download size   dynamic content (byte)
 //! ```
 //!
+//! Version 9 is version 8 followed by what contract §16.4 and §16.6 added,
+//! per file, written only for a job with a ranged file, a file found valid,
+//! or a file fetched again after the ones after it (found invalid):
+//!
+//! ```text
+//! per file: range count, then offset and length per range
+//!           option<remote size>   valid (byte)
+//! ```
+//!
+//! A ranged file's `size` and `transferred` count packed bytes (§16.4);
+//! only from version 9 may a completed file follow one that is not.
+//!
 //! Version 10 is version 9 followed by contract §15.4's mark on files a
 //! redirect report moved to another origin (their orders carry no server
 //! credentials or custom headers), written only for a job with such a
-//! file. (Version 9 is file ranges', contract §16.4, from another branch of
-//! this work; until both are in one tree, version 10 follows version 8
-//! directly and version 9 is refused.)
+//! file.
 //!
 //! ```text
 //! count of marked files, then each one's index, ascending
@@ -108,8 +118,9 @@ use alloc::vec::Vec;
 
 use bits_queue_contract::upload::MAX_REPLY_DATA;
 use bits_queue_contract::{
-    Datetime, FileInfo, Guid, JobError, JobErrorContext, JobPriority, JobState, JobTimes, JobType,
-    NotifyCmdLine, NotifyEvent, ProxySettings, ProxyUsage, UploadPhase, UploadProtocol,
+    Datetime, FileInfo, FileRange, Guid, JobError, JobErrorContext, JobPriority, JobState,
+    JobTimes, JobType, NotifyCmdLine, NotifyEvent, ProxySettings, ProxyUsage, UploadPhase,
+    UploadProtocol,
 };
 
 use bits_queue_contract::{CertificateId, ClientCertificate, headers, security};
@@ -154,14 +165,15 @@ pub const VERSION_TRUST: u8 = 7;
 /// only for a job a version-7 record cannot hold.
 pub const VERSION_LIMITS: u8 = 8;
 
+/// The record format with contract §16.4's file ranges and §16.6's
+/// validation state, written only for a job a version-8 record cannot
+/// hold.
+pub const VERSION_RANGES: u8 = 9;
+
 /// The record format with contract §15.4's files moved to another origin
 /// by a redirect report, written only for a job a version-9 record cannot
 /// hold.
 pub const VERSION_ORIGIN: u8 = 10;
-
-/// The version file ranges take (contract §16.4), not in this tree yet:
-/// refused until it is.
-const VERSION_RANGES: u8 = 9;
 
 /// Why a record could not be read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -171,7 +183,8 @@ pub struct Unreadable;
 pub fn encode(job: &Job, sequence: u64) -> Vec<u8> {
     let mut out = Writer(Vec::with_capacity(96 + job.files.len() * 64));
     let origin = job.files.iter().any(|f| f.foreign_origin);
-    let limits = origin || !job.limits.is_default();
+    let ranges = origin || needs_ranges_version(job);
+    let limits = ranges || !job.limits.is_default();
     let trust = limits || !job.trust.is_default();
     let method = trust || job.http.method.is_some();
     let notify = method || job.notify_cmd.is_some() || job.notify_run.is_some();
@@ -180,6 +193,8 @@ pub fn encode(job: &Job, sequence: u64) -> Vec<u8> {
     let extended = http || !job.upload.is_default() || job.resumed != resumed_in_version_1(job);
     out.byte(if origin {
         VERSION_ORIGIN
+    } else if ranges {
+        VERSION_RANGES
     } else if limits {
         VERSION_LIMITS
     } else if trust {
@@ -251,10 +266,74 @@ pub fn encode(job: &Job, sequence: u64) -> Vec<u8> {
     if limits {
         encode_limits(&mut out, &job.limits);
     }
+    if ranges {
+        encode_ranges(&mut out, job);
+    }
     if origin {
         encode_origin(&mut out, job);
     }
     out.0
+}
+
+/// Whether only a version-9 record holds `job`: a ranged file, a file
+/// found valid, or a completed file after one that is not.
+fn needs_ranges_version(job: &Job) -> bool {
+    job.next_file != job.files_transferred
+        || job.files.iter().any(|file| file.is_ranged() || file.valid)
+}
+
+/// Version 9's addition.
+fn encode_ranges(out: &mut Writer, job: &Job) {
+    for file in &job.files {
+        out.varint(file.ranges.len() as u64);
+        for range in &file.ranges {
+            out.varint(range.offset);
+            out.varint(range.length);
+        }
+        out.option(file.remote_size, Writer::varint);
+        out.byte(u8::from(file.valid));
+    }
+}
+
+/// Version 9's addition, checked and put in `files`: ranges
+/// `add-file-with-ranges` accepts, of an `http`/`https` file of a download
+/// job; a remote size only for a ranged file; valid only when completed.
+fn decode_ranges(
+    input: &mut Reader<'_>,
+    job_type: JobType,
+    files: &mut [FileEntry],
+) -> Result<(), Unreadable> {
+    for file in files.iter_mut() {
+        let count = input.varint()?;
+        // Each range takes at least 2 bytes: a count past that is a lie.
+        if count > input.0.len() as u64 / 2 {
+            return Err(Unreadable);
+        }
+        let mut ranges = Vec::with_capacity(count as usize);
+        for _ in 0..count {
+            ranges.push(FileRange {
+                offset: input.varint()?,
+                length: input.varint()?,
+            });
+        }
+        let remote_size = input.option(Reader::varint)?;
+        let valid = input.flag()?;
+        let ranged = !ranges.is_empty();
+        let sound = if ranged {
+            job_type == JobType::Download
+                && bits_queue_contract::ranges::ranges_fault(&ranges).is_none()
+                && crate::ranges::is_http_name(&file.info.remote_name)
+        } else {
+            remote_size.is_none()
+        };
+        if !sound || (valid && !file.completed) {
+            return Err(Unreadable);
+        }
+        file.ranges = ranges;
+        file.remote_size = remote_size;
+        file.valid = valid;
+    }
+    Ok(())
 }
 
 /// Version 10's addition.
@@ -619,7 +698,7 @@ fn decode_upload(
 pub fn decode(bytes: &[u8]) -> Result<(Job, u64), Unreadable> {
     let mut input = Reader(bytes);
     let version = input.byte()?;
-    if !(VERSION..=VERSION_ORIGIN).contains(&version) || version == VERSION_RANGES {
+    if !(VERSION..=VERSION_ORIGIN).contains(&version) {
         return Err(Unreadable);
     }
     let sequence = input.varint()?;
@@ -682,6 +761,9 @@ pub fn decode(bytes: &[u8]) -> Result<(Job, u64), Unreadable> {
             completed,
             validator,
             foreign_origin: false,
+            ranges: Vec::new(),
+            remote_size: None,
+            valid: false,
         });
     }
     let extension = if version >= VERSION_UPLOAD {
@@ -715,15 +797,23 @@ pub fn decode(bytes: &[u8]) -> Result<(Job, u64), Unreadable> {
     } else {
         DownloadLimits::default()
     };
+    if version >= VERSION_RANGES {
+        decode_ranges(&mut input, job_type, &mut files)?;
+    }
     if version >= VERSION_ORIGIN {
         decode_origin(&mut input, version == VERSION_ORIGIN, job_type, &mut files)?;
     }
     if !input.0.is_empty() {
         return Err(Unreadable);
     }
-    // Files arrive in order: the completed ones come first.
-    let files_transferred = files.iter().take_while(|f| f.completed).count();
-    let consistent = files[files_transferred..].iter().all(|f| !f.completed)
+    // Files arrive in order: the completed ones come first, but for one
+    // found invalid and fetched again (version 9).
+    let next_file = files
+        .iter()
+        .position(|f| !f.completed)
+        .unwrap_or(files.len());
+    let files_transferred = files.iter().filter(|f| f.completed).count();
+    let consistent = (version >= VERSION_RANGES || next_file == files_transferred)
         && (!job_type.is_upload() || files.len() <= 1)
         && (state != JobState::Transferred || files_transferred == files.len())
         && notify_flags & !bits_queue_contract::notify_flags::ALL == 0;
@@ -739,6 +829,7 @@ pub fn decode(bytes: &[u8]) -> Result<(Job, u64), Unreadable> {
         priority,
         files,
         files_transferred,
+        next_file,
         times,
         error,
         minimum_retry_delay,
@@ -762,6 +853,12 @@ pub fn decode(bytes: &[u8]) -> Result<(Job, u64), Unreadable> {
             job.upload = upload;
         }
         None => job.resumed = resumed_in_version_1(&job),
+    }
+    // Version 9 is written only for a job that needs it, and a ranged file
+    // excludes dynamic content and a custom method (§16.4).
+    let excluded = job.has_ranges() && (job.dynamic_content() || job.has_custom_method());
+    if excluded || (version == VERSION_RANGES && !needs_ranges_version(&job)) {
+        return Err(Unreadable);
     }
     Ok((job, sequence))
 }

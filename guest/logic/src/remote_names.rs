@@ -12,11 +12,13 @@ use crate::job::Job;
 use crate::validate;
 
 /// Whether `url` may be a file's remote name: §4's rules and §15.3's (no
-/// user information, a server part a request can go to).
-pub(crate) fn acceptable(url: &str) -> bool {
+/// user information, a server part a request can go to); a ranged file's
+/// only `http` or `https` (§16.4).
+pub(crate) fn acceptable(url: &str, ranged: bool) -> bool {
     validate::is_remote_name(url)
         && !validate::has_userinfo(url)
         && !validate::has_bad_authority(url)
+        && (!ranged || crate::ranges::is_http_name(url))
 }
 
 impl Job {
@@ -30,7 +32,7 @@ impl Job {
             .ok()
             .filter(|&i| i < self.files.len())
             .ok_or(CallError::InvalidArgument)?;
-        if !acceptable(url) {
+        if !acceptable(url, self.files[index].is_ranged()) {
             return Err(CallError::InvalidArgument);
         }
         let in_flight = self.in_flight_file() == Some(index);
@@ -69,7 +71,10 @@ impl Job {
                 Some((index, name))
             })
             .collect();
-        if renamed.iter().any(|(_, name)| !acceptable(name)) {
+        if renamed
+            .iter()
+            .any(|(index, name)| !acceptable(name, self.files[*index].is_ranged()))
+        {
             return Err(CallError::InvalidArgument);
         }
         let in_flight = self.in_flight_file();

@@ -93,9 +93,10 @@ pub fn info(job: &Job) -> Result<()> {
     for (index, (file, progress)) in files.iter().zip(job.file_progress()?).enumerate() {
         let done = if progress.completed { ", complete" } else { "" };
         say!(
-            "file {index}:       {} of {} bytes{done}: {} -> {}",
+            "file {index}:       {} of {} bytes{done}{}: {} -> {}",
             progress.bytes_transferred,
             size(progress.bytes_total),
+            file_extras(job, index),
             Shown(&remote(&file.remote_name)),
             Shown(&file.local_name)
         );
@@ -193,18 +194,38 @@ pub fn upload_info(queue: &bits_queue_host::Queue, job: &Job) -> Result<()> {
     Ok(())
 }
 
-/// A job's files, `REMOTE -> LOCAL`.
+/// A job's files, `REMOTE -> LOCAL`, with their ranges and validation
+/// when they have them.
 pub fn files(job: &Job) -> Result<()> {
     let files = job.files()?;
-    for f in &files {
+    for (index, f) in files.iter().enumerate() {
         say!(
-            "{} -> {}",
+            "{} -> {}{}",
             Shown(&remote(&f.remote_name)),
-            Shown(&f.local_name)
+            Shown(&f.local_name),
+            file_extras(job, index)
         );
     }
     say!("{} file(s)", files.len());
     Ok(())
+}
+
+/// `, ranges 0:100,500:eof` and `, valid` for a file that has them
+/// (contract §16.4, §16.6); nothing for a component without the calls.
+fn file_extras(job: &Job, index: usize) -> String {
+    let Ok(index) = u32::try_from(index) else {
+        return String::new();
+    };
+    let mut extras = String::new();
+    if let Ok(ranges) = job.file_ranges(index)
+        && !ranges.is_empty()
+    {
+        extras += &format!(", ranges {}", crate::verbs::ranges::text(&ranges));
+    }
+    if job.file_validation_state(index).unwrap_or(false) {
+        extras += ", valid";
+    }
+    extras
 }
 
 /// A job's times, each as a UTC date.

@@ -14,9 +14,9 @@ use crate::exports::Guest;
 use crate::instance::Instance;
 use crate::instance_state::InstanceState;
 use crate::{
-    AuthScheme, AuthTarget, ClientCertificate, Credentials, FileInfo, FileProgress, Guid, JobError,
-    JobPriority, JobState, JobTimes, JobType, NotifyCmdLine, Progress, ProxySettings, Result,
-    UploadProtocol,
+    AuthScheme, AuthTarget, ClientCertificate, Credentials, FileInfo, FileProgress, FileRange,
+    Guid, JobError, JobPriority, JobState, JobTimes, JobType, NotifyCmdLine, Progress,
+    ProxySettings, Result, UploadProtocol,
 };
 
 /// An owned guest handle: released in the guest by [`Owned::release`], or
@@ -464,6 +464,54 @@ impl Job {
             .check_argument_bytes(remote_name.len())?;
         call_result(
             self.call(|guest, store, raw| guest.set_remote_name(store, raw, index, remote_name))?,
+        )
+    }
+
+    /// Adds one file of which only `ranges` are fetched, packed into the
+    /// local file in the order given (`add-file-with-ranges`, contract
+    /// §16.4): download jobs, `http` and `https` names only; a length of
+    /// [`ranges::LENGTH_TO_EOF`](crate::ranges::LENGTH_TO_EOF) runs to the
+    /// remote end.
+    pub fn add_file_with_ranges(
+        &self,
+        remote_name: &str,
+        local_name: &str,
+        ranges: &[FileRange],
+    ) -> Result<()> {
+        self.owned
+            .instance
+            .check_argument_bytes(remote_name.len() + local_name.len() + ranges.len() * 16)?;
+        let ranges: Vec<wit::FileRange> = ranges.iter().copied().map(Into::into).collect();
+        call_result(self.call(|guest, store, raw| {
+            guest.add_file_with_ranges(store, raw, remote_name, local_name, &ranges)
+        })?)
+    }
+
+    /// File `index`'s ranges in the order given, empty for a whole file
+    /// (`get-file-ranges`).
+    pub fn file_ranges(&self, index: u32) -> Result<Vec<FileRange>> {
+        let ranges: Vec<wit::FileRange> =
+            call_result(self.call(|guest, store, raw| guest.get_file_ranges(store, raw, index))?)?;
+        Ok(ranges.into_iter().map(Into::into).collect())
+    }
+
+    /// Whether the client said file `index` is valid
+    /// (`get-file-validation-state`, contract §16.6).
+    pub fn file_validation_state(&self, index: u32) -> Result<bool> {
+        call_result(
+            self.call(|guest, store, raw| guest.get_file_validation_state(store, raw, index))?,
+        )
+    }
+
+    /// Says whether completed file `index` is valid
+    /// (`set-file-validation-state`): false discards its bytes and puts the
+    /// job in `error`, and `resume` fetches it again; `pending` before the
+    /// file is complete.
+    pub fn set_file_validation_state(&self, index: u32, valid: bool) -> Result<()> {
+        call_result(
+            self.call(|guest, store, raw| {
+                guest.set_file_validation_state(store, raw, index, valid)
+            })?,
         )
     }
 

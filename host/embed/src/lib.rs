@@ -57,11 +57,12 @@ mod transfer_calls;
 pub use bits_queue_contract::{
     Action, AuthScheme, AuthTarget, CallError, CertificateId, Change, ClientCertificate,
     CredentialSlot, Credentials, Datetime, ErrorCode, FailureDetail, FileInfo, FileMove,
-    FileProgress, FileRef, Guid, HttpSettings, JobError, JobErrorContext, JobPriority, JobRecord,
-    JobState, JobTimes, JobType, NotifyCmdLine, NotifyCommand, NotifyEvent, OrderDetails, Progress,
-    ProxySettings, ProxyUsage, QueueLimits, Secret, SecretOp, SecretSlot, ServerError,
-    SessionCancel, TlsFailure, TransferFailure, TransferOrder, UnknownName, UploadDetails,
-    UploadPhase, UploadProtocol, headers, hresult_name, notify_flags, proxy, security,
+    FileProgress, FileRange, FileRef, Guid, HttpSettings, JobError, JobErrorContext, JobPriority,
+    JobRecord, JobState, JobTimes, JobType, NotifyCmdLine, NotifyCommand, NotifyEvent,
+    OrderDetails, Progress, ProxySettings, ProxyUsage, QueueLimits, Secret, SecretOp, SecretSlot,
+    ServerError, SessionCancel, TlsFailure, TransferFailure, TransferOrder, UnknownName,
+    UploadDetails, UploadPhase, UploadProtocol, headers, hresult_name, notify_flags, proxy, ranges,
+    security,
 };
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::Config;

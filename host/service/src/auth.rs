@@ -13,8 +13,8 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use bits_queue_host::{
-    AuthScheme, AuthTarget, ClientCertificate, CredentialSlot, Guid, OrderDetails, ProxySettings,
-    SecretSlot, TransferFailure,
+    AuthScheme, AuthTarget, ClientCertificate, CredentialSlot, FileRange, Guid, OrderDetails,
+    ProxySettings, SecretSlot, TransferFailure,
 };
 use bits_queue_store::{PersistError, Secrets, StoreError};
 
@@ -37,6 +37,8 @@ pub struct RequestAuth {
     method: String,
     security_flags: u32,
     client_certificate: Option<ClientCertificate>,
+    /// The file's ranges (contract §16.4); empty for the whole file.
+    ranges: Vec<FileRange>,
 }
 
 impl std::fmt::Debug for RequestAuth {
@@ -51,6 +53,7 @@ impl std::fmt::Debug for RequestAuth {
             .field("method", &self.method())
             .field("security_flags", &self.security_flags)
             .field("client_certificate", &self.client_certificate.is_some())
+            .field("ranges", &self.ranges.len())
             .finish()
     }
 }
@@ -83,12 +86,6 @@ impl RequestAuth {
             return Ok(RequestAuth::default());
         };
         let http = &details.http;
-        let unsupported = [(!details.ranges.is_empty(), "file ranges")];
-        if let Some((_, what)) = unsupported.iter().find(|(set, _)| *set) {
-            return Err(StartFailure::Transfer(TransferFailure::Unsupported(
-                format!("this host does not offer {what} yet"),
-            )));
-        }
         let secret = |slot: SecretSlot| -> Result<Option<(String, String)>, StartFailure> {
             let Some(secrets) = secrets else {
                 return Ok(None);
@@ -133,6 +130,7 @@ impl RequestAuth {
             method: http.method.clone(),
             security_flags: http.security_flags,
             client_certificate: http.client_certificate.clone(),
+            ranges: details.ranges.clone(),
         })
     }
 
@@ -161,6 +159,12 @@ impl RequestAuth {
         } else {
             &self.method
         }
+    }
+
+    /// The ranges of the remote file to fetch, packed in this order
+    /// (contract §16.4); empty for the whole file.
+    pub fn ranges(&self) -> &[FileRange] {
+        &self.ranges
     }
 
     /// The job's proxy settings (contract §15.6).

@@ -22,6 +22,11 @@ impl FileTransport {
         context: &Context,
         sink: &mut Sink,
     ) -> Result<(), Outcome> {
+        if !context.auth.ranges().is_empty() {
+            // Only `http` and `https` files take ranges (contract §16.4);
+            // a detail this transport cannot honour is never ignored.
+            return Err(TransferFailure::Unsupported("file ranges of a file:// URL".into()).into());
+        }
         let path = local_path(&order.remote_name)?;
         // Missing and not allowed read the same: nothing outside the
         // allowed directories can be probed.

@@ -1,5 +1,6 @@
 //! HTTP and HTTPS downloads with `ureq` (blocking, rustls, no async
-//! runtime), resumed with `Range` and `If-Range` (contract §10).
+//! runtime), resumed with `Range` and `If-Range` (contract §10); ranged
+//! files (§16.4) are ranged.rs's.
 //!
 //! What the host checks here is only what it sees on the wire: a `206` must
 //! start at the offset asked for, and a `200` to a ranged request is the
@@ -23,6 +24,8 @@ use crate::stall::{idle_limit, read_failure, stall_text};
 use crate::tls_failure::{rustls_error, tls_failure};
 use crate::transport::{Context, Outcome, Sink, TempFile, Transport, has_scheme};
 use crate::trust::Trust;
+
+mod ranged;
 
 /// How long a wait for a byte lasts before the transfer is `stalled`, unless
 /// the queue's no-progress timeout caps it (contract §17.1).
@@ -97,6 +100,9 @@ impl HttpTransport {
         context: &Context,
         sink: &mut Sink,
     ) -> Result<(), Outcome> {
+        if !context.auth.ranges().is_empty() {
+            return self.transfer_ranged(order, context, sink);
+        }
         let mut temp = TempFile::open(order, &context.confinement)?;
         // From the bytes the temporary file holds (fewer than the order's
         // offset when it lost some, contract §17.3). A job with a custom
@@ -105,7 +111,15 @@ impl HttpTransport {
         let ranged = from > 0;
         let limit = idle_limit(self.idle, sink.wait_cap());
         let agent = self.agent_for(context)?;
-        let (response, redirected) = self.get_following(&agent, order, context, from, limit)?;
+        let range = ranged.then_some((from, None));
+        let (response, redirected) = self.get_following(
+            &agent,
+            order,
+            context,
+            range,
+            order.validator.as_deref(),
+            limit,
+        )?;
         let validator = validator(&response);
         let status = response.status().as_u16();
         if let Some(detail) = retry_after(&response) {
@@ -120,7 +134,7 @@ impl HttpTransport {
                 (header_u64(&response, "content-length"), 0)
             }
             206 if ranged => match content_range(&response) {
-                Some((start, total)) if start == from => (total, start),
+                Some((start, _, total)) if start == from => (total, start),
                 _ => return Err(TransferFailure::RangeUnsupported.into()),
             },
             _ => return Err(TransferFailure::HttpStatus(status).into()),
@@ -171,9 +185,11 @@ impl HttpTransport {
         Ok(own.unwrap_or_else(|| self.agent.clone()))
     }
 
-    /// The order's request (its job's method, GET by default) from byte
-    /// `from`, with redirects followed as contract §15.4 says (a 303 turns
-    /// the method into GET); each wait for the headers ends after `limit`.
+    /// The order's request (its job's method, GET by default) of `range`
+    /// (first and last byte, none for the end; none at all: the whole
+    /// file) with `If-Range: validator` when there is one, with redirects
+    /// followed as contract §15.4 says (a 303 turns the method into GET);
+    /// each wait for the headers ends after `limit`.
     /// The job's headers and credentials (a bearer token, a basic answer
     /// to a 401) go only to the origin the order names, never to another
     /// that a redirect leads to. Under the
@@ -184,7 +200,8 @@ impl HttpTransport {
         agent: &Agent,
         order: &TransferOrder,
         context: &Context,
-        from: u64,
+        range: Option<(u64, Option<u64>)>,
+        validator: Option<&str>,
         limit: Duration,
     ) -> Result<(Response<ureq::Body>, Option<String>), Outcome> {
         let mut url = order.remote_name.clone();
@@ -205,11 +222,11 @@ impl HttpTransport {
                 let target = Target {
                     method: &method,
                     url: &url,
-                    from,
+                    range,
+                    validator,
                     limit,
                 };
-                let request =
-                    self.request(agent, &target, order, headers, authorization, proxy.clone())?;
+                let request = self.request(agent, &target, headers, authorization, proxy.clone())?;
                 agent.run(request).map_err(|e| call_failure(e, limit))
             };
             let mut response = send(None)?;
@@ -247,17 +264,15 @@ impl HttpTransport {
         }
     }
 
-    /// The request of `target` for `order` with `headers` (the job's,
-    /// then an `authorization` answering a challenge), resumed with
-    /// `Range` and `If-Range` when the temporary file holds bytes
-    /// (`target.from`), through `proxy` if any; its waits end after
-    /// `target.limit`. A method other than GET goes with `Content-Length:
+    /// The request of `target` with `headers` (the job's, then an
+    /// `authorization` answering a challenge), with `Range` and `If-Range`
+    /// when it asks for a range (`target.range`: resuming, or a ranged
+    /// file), through `proxy` if any; its waits end after `target.limit`. A method other than GET goes with `Content-Length:
     /// 0` and no body (§15.7).
     fn request(
         &self,
         agent: &Agent,
         target: &Target<'_>,
-        order: &TransferOrder,
         headers: &[(String, String)],
         authorization: Option<&str>,
         proxy: Option<ureq::Proxy>,
@@ -276,10 +291,11 @@ impl HttpTransport {
         if target.method != "GET" {
             request = request.header("Content-Length", "0");
         }
-        if target.from > 0 {
-            request = request.header("Range", format!("bytes={}-", target.from));
-            if let Some(validator) = &order.validator {
-                request = request.header("If-Range", validator.as_str());
+        if let Some((first, last)) = target.range {
+            let last = last.map(|last| last.to_string()).unwrap_or_default();
+            request = request.header("Range", format!("bytes={first}-{last}"));
+            if let Some(validator) = target.validator {
+                request = request.header("If-Range", validator);
             }
         }
         let request = request.body(()).map_err(|_| {
@@ -297,12 +313,14 @@ impl HttpTransport {
     }
 }
 
-/// What one request asks: its method, URL, the first byte wanted, and how
+/// What one request asks: its method, URL, the range wanted (first and
+/// last byte, none for the end) and the validator it holds for it, and how
 /// long each wait lasts.
 struct Target<'a> {
     method: &'a str,
     url: &'a str,
-    from: u64,
+    range: Option<(u64, Option<u64>)>,
+    validator: Option<&'a str>,
     limit: Duration,
 }
 
@@ -409,14 +427,14 @@ fn header_u64<B>(response: &Response<B>, name: &str) -> Option<u64> {
         .ok()
 }
 
-/// `Content-Range: bytes START-END/TOTAL` as (START, TOTAL); TOTAL is
-/// `None` for `*`.
-fn content_range<B>(response: &Response<B>) -> Option<(u64, Option<u64>)> {
+/// `Content-Range: bytes START-END/TOTAL` as (START, END, TOTAL); TOTAL
+/// is `None` for `*`.
+fn content_range<B>(response: &Response<B>) -> Option<(u64, u64, Option<u64>)> {
     let value = response.headers().get("content-range")?.to_str().ok()?;
     parse_content_range(value)
 }
 
-fn parse_content_range(value: &str) -> Option<(u64, Option<u64>)> {
+fn parse_content_range(value: &str) -> Option<(u64, u64, Option<u64>)> {
     let rest = value.trim().strip_prefix("bytes ")?;
     let (range, total) = rest.split_once('/')?;
     let (start, end) = range.split_once('-')?;
@@ -435,7 +453,7 @@ fn parse_content_range(value: &str) -> Option<(u64, Option<u64>)> {
             Some(total)
         }
     };
-    Some((start, total))
+    Some((start, end, total))
 }
 
 #[cfg(test)]
@@ -446,9 +464,9 @@ mod tests {
     fn content_ranges() {
         assert_eq!(
             parse_content_range("bytes 100-199/200"),
-            Some((100, Some(200)))
+            Some((100, 199, Some(200)))
         );
-        assert_eq!(parse_content_range("bytes 0-0/*"), Some((0, None)));
+        assert_eq!(parse_content_range("bytes 0-0/*"), Some((0, 0, None)));
         assert_eq!(parse_content_range("bytes 5-4/10"), None);
         assert_eq!(parse_content_range("bytes 5-10/10"), None);
         assert_eq!(parse_content_range("items 0-1/2"), None);

@@ -292,7 +292,6 @@ export class EngineHost {
     const unsupported = (why) => ({ failure: { tag: 'unsupported', val: `this host does not offer ${why}` } });
     const refused = refusedSetting(http, { redirects: order.jobType !== 'upload' });
     if (refused !== null) return unsupported(refused);
-    if (!upload && details.ranges.length > 0) return unsupported('file ranges yet');
     const origins = upload ? [order.remoteName, details.upload?.targetUrl ?? order.remoteName] : [order.remoteName];
     let auth;
     try {
@@ -376,7 +375,7 @@ export class EngineHost {
       run = this.#prepare(order, details, upload).then(({ failure, auth, method }) => {
         if (failure) return { failure };
         if (entry.controller.signal.aborted) return { stopped: true };
-        if (!upload) return runTransfer(order, { ...platform, sink, auth, method });
+        if (!upload) return runTransfer(order, { ...platform, details, sink, auth, method });
         return runUpload(order, { ...platform, details, sources: this.#sources, sink: uploadSink, fragmentSize: this.#fragmentSize, auth });
       });
     }

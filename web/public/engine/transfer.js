@@ -5,9 +5,11 @@
 // is `range-unsupported` unless the validator changed. Everything else — what
 // a failure means, whether the file restarts — is the component's to decide,
 // so this only reports what it saw through `sink`. The job's custom headers
-// and credentials, and how redirects are followed, are auth.js's.
+// and credentials, and how redirects are followed, are auth.js's. A ranged
+// file (contract §16.4, the order's details list its ranges) is ranged.js's.
 
 import { AuthEnd, RequestAuth } from './auth.js';
+import { downloadRanges } from './ranged.js';
 
 /** A failure of the local file, reported as `local-io`. Thrown by the platforms' file layers. */
 export class LocalIoError extends Error {}
@@ -20,8 +22,8 @@ export const PROGRESS_INTERVAL_MS = 200;
 const fail = (tag, val) => ({ failure: val === undefined ? { tag } : { tag, val } });
 
 /**
- * `Content-Range: bytes START-END/TOTAL` as `{ start, total }` (bigints;
- * total undefined for `*`), or null when malformed.
+ * `Content-Range: bytes START-END/TOTAL` as `{ start, end, total }`
+ * (bigints; total undefined for `*`), or null when malformed.
  */
 export function parseContentRange(value) {
   const match = /^\s*bytes (\d+)-(\d+)\/(\d+|\*)\s*$/.exec(value ?? '');
@@ -29,13 +31,13 @@ export function parseContentRange(value) {
   const start = BigInt(match[1]);
   const end = BigInt(match[2]);
   if (end < start) return null;
-  if (match[3] === '*') return { start, total: undefined };
+  if (match[3] === '*') return { start, end, total: undefined };
   const total = BigInt(match[3]);
-  return end < total ? { start, total } : null;
+  return end < total ? { start, end, total } : null;
 }
 
 /** The response's validator: its ETag, else its Last-Modified date. */
-function validatorOf(response) {
+export function validatorOf(response) {
   return response.headers.get('etag') ?? response.headers.get('last-modified') ?? undefined;
 }
 
@@ -51,14 +53,17 @@ function contentLength(response) {
  *     the transfer is no longer wanted;
  *   sink.progress(bytes) → false when it is no longer wanted.
  * `auth` (auth.js) carries the job's headers and credentials, `method` its
- * HTTP method (contract §15.7: another than GET goes without a body).
+ * HTTP method (contract §15.7: another than GET goes without a body), and
+ * `details` are the order's details (contract §14.1), whose ranges are
+ * carried out; the host refuses, before this, a detail it cannot honour.
  * Returns how it ended: `{ done: true }`, `{ failure }`, `{ detail }` (a
  * failure-detail), `{ lost: true }`, or `{ stopped: true }` (aborted:
  * nothing is to be reported).
  */
-export async function runTransfer(order, { files, fetch, signal, sink, now = () => Date.now(), auth = RequestAuth.none, method = 'GET' }) {
+export async function runTransfer(order, { files, fetch, signal, sink, details, now = () => Date.now(), auth = RequestAuth.none, method = 'GET' }) {
   if (order.jobType !== 'download') return fail('unsupported', 'this host transfers downloads only');
   if (!/^https?:\/\//i.test(order.remoteName)) return fail('unsupported', `no transport serves ${order.remoteName}`);
+  const ranges = details?.ranges ?? [];
   let temp;
   try {
     temp = await files.open(order.temporaryName, order.localName);
@@ -70,6 +75,7 @@ export async function runTransfer(order, { files, fetch, signal, sink, now = () 
     }
     // Bytes after the offset were never reported: they are dropped.
     await temp.truncate(order.offset);
+    if (ranges.length > 0) return await downloadRanges(order, ranges, temp, { fetch, signal, sink, now, auth });
     return await download(order, temp, { fetch, signal, sink, now, auth, method });
   } catch (error) {
     if (signal.aborted) return { stopped: true };
@@ -173,7 +179,7 @@ async function download(order, temp, { fetch, signal, sink, now, auth, method })
 }
 
 /** Lets go of a response whose body is not wanted, and returns `outcome`. */
-function dropBody(response, outcome) {
+export function dropBody(response, outcome) {
   response.body?.cancel().catch(() => {});
   return outcome;
 }

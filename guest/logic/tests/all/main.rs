@@ -8,6 +8,7 @@ mod http_method;
 mod journal;
 mod proxy_settings;
 mod redirects;
+mod ranges;
 mod remote_names;
 mod security;
 mod upload;

@@ -21,6 +21,7 @@ mod monitor;
 mod notify;
 mod owners;
 pub mod proxy;
+pub mod ranges;
 mod remote_names;
 mod reply;
 pub mod security;
@@ -453,6 +454,34 @@ pub static VERBS: &[Verb] = &[
         about: "make yourself the owner of another's job (administrators only)",
         access: Access::Changes,
         action: Action::Call(owners::takeownership),
+    },
+    Verb {
+        name: "addfilewithranges",
+        args: "JOB REMOTE LOCAL RANGES",
+        about: "add an http(s):// file of which only RANGES are fetched (0:100,500:eof)",
+        access: Access::Changes,
+        action: Action::Call(ranges::addfilewithranges),
+    },
+    Verb {
+        name: "getfileranges",
+        args: "JOB FILE_INDEX",
+        about: "show the ranges of a job's file (none: the whole file)",
+        access: Access::Reads,
+        action: Action::Call(ranges::getfileranges),
+    },
+    Verb {
+        name: "setvalidationstate",
+        args: "JOB FILE_INDEX TRUE|FALSE",
+        about: "say whether a transferred file is valid; FALSE fetches it again",
+        access: Access::Changes,
+        action: Action::Call(ranges::setvalidationstate),
+    },
+    Verb {
+        name: "getvalidationstate",
+        args: "JOB FILE_INDEX",
+        about: "show whether a job's file was found valid",
+        access: Access::Reads,
+        action: Action::Call(ranges::getvalidationstate),
     },
     Verb {
         name: "monitor",

@@ -36,6 +36,7 @@ mod postgres_storage;
 mod postgres_tls;
 mod progress_bar;
 mod proxies;
+mod ranges;
 mod read_only;
 mod redirects;
 mod remote_names;

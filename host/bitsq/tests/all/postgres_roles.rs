@@ -182,6 +182,23 @@ fn a_dml_only_role_runs_every_verb_after_migrate() {
         (&["getmaxdownloadsize", &id], Expect::Ok),
         (&["setdynamiccontent", &id, "FALSE"], Expect::Ok),
         (&["getdynamiccontent", &id], Expect::Ok),
+        // Ranges and validation are a download's: the reply job refuses.
+        (
+            &[
+                "addfilewithranges",
+                &reply,
+                "https://example.com/r",
+                upload.to_str().unwrap(),
+                "0:10,20:eof",
+            ],
+            Expect::Refused("E_NOTIMPL"),
+        ),
+        (&["getfileranges", &reply, "0"], Expect::Ok),
+        (&["getvalidationstate", &reply, "0"], Expect::Ok),
+        (
+            &["setvalidationstate", &reply, "0", "true"],
+            Expect::Refused("E_NOTIMPL"),
+        ),
         (&["setremotename", &id, "0", &remote], Expect::Ok),
         // The role owns the jobs it made (issue 23).
         (&["getowner", &id], Expect::Ok),

@@ -10,6 +10,7 @@ mod idle_hosts;
 mod liveness;
 mod lost_bytes;
 mod methods;
+mod ranges;
 mod redirects;
 mod remote_names;
 mod security_flags;

@@ -555,6 +555,27 @@ impl GuestJob for JobResource {
     fn replace_remote_prefix(&self, _old: String, _new: String) -> Result<bool, types::CallError> {
         Err(types::CallError::NotImplemented)
     }
+
+    fn add_file_with_ranges(
+        &self,
+        _remote_name: String,
+        _local_name: String,
+        _ranges: Vec<types::FileRange>,
+    ) -> Result<(), types::CallError> {
+        Err(types::CallError::NotImplemented)
+    }
+
+    fn get_file_ranges(&self, _index: u32) -> Result<Vec<types::FileRange>, types::CallError> {
+        Ok(Vec::new())
+    }
+
+    fn get_file_validation_state(&self, _index: u32) -> Result<bool, types::CallError> {
+        Ok(false)
+    }
+
+    fn set_file_validation_state(&self, _index: u32, _valid: bool) -> Result<(), types::CallError> {
+        Err(types::CallError::NotImplemented)
+    }
 }
 
 /// The journal of a queue that keeps nothing: no changes, and no record it
