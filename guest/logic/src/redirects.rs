@@ -116,7 +116,8 @@ impl Job {
         let from_https = origin(&file.info.remote_name).is_some_and(|(https, _, _)| https);
         let downgrade_allowed =
             self.trust.security_flags & security::REDIRECT_POLICY_ALLOW_HTTPS_TO_HTTP != 0;
-        crate::remote_names::acceptable(url, file.is_ranged()) && (to_https || !from_https || downgrade_allowed)
+        crate::remote_names::acceptable(url, file.is_ranged())
+            && (to_https || !from_https || downgrade_allowed)
     }
 
     /// Renames file `index` to `url`, marking it when the origin changes;

@@ -226,7 +226,8 @@ impl HttpTransport {
                     validator,
                     limit,
                 };
-                let request = self.request(agent, &target, headers, authorization, proxy.clone())?;
+                let request =
+                    self.request(agent, &target, headers, authorization, proxy.clone())?;
                 agent.run(request).map_err(|e| call_failure(e, limit))
             };
             let mut response = send(None)?;

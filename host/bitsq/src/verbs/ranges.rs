@@ -32,7 +32,7 @@ pub fn addfilewithranges(call: &Call<'_>, args: &[String]) -> Result<(), Failure
             "REMOTE must be an http:// or https:// URL: only those are fetched in ranges".into(),
         ));
     }
-    let job = job(call.manager, id)?;
+    let job = job(call, id)?;
     if let Some(why) = crate::local_name::refusal(local) {
         return Err(Failure::refused_because(
             ErrorCode::InvalidArgument,
@@ -55,7 +55,7 @@ pub fn addfilewithranges(call: &Call<'_>, args: &[String]) -> Result<(), Failure
 /// `JOB FILE_INDEX`.
 pub fn getfileranges(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {
     let [id, index] = exactly(args)?;
-    let job = job(call.manager, id)?;
+    let job = job(call, id)?;
     let index = file_index(&job, index)?;
     let ranges = job.file_ranges(index)?;
     if ranges.is_empty() {
@@ -80,7 +80,7 @@ pub fn setvalidationstate(call: &Call<'_>, args: &[String]) -> Result<(), Failur
             Shown(&cut(value, 40))
         )));
     };
-    let job = job(call.manager, id)?;
+    let job = job(call, id)?;
     let index = file_index(&job, index)?;
     job.set_file_validation_state(index, valid)?;
     show_validation(&job, index)
@@ -89,7 +89,7 @@ pub fn setvalidationstate(call: &Call<'_>, args: &[String]) -> Result<(), Failur
 /// `JOB FILE_INDEX`.
 pub fn getvalidationstate(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {
     let [id, index] = exactly(args)?;
-    let job = job(call.manager, id)?;
+    let job = job(call, id)?;
     let index = file_index(&job, index)?;
     show_validation(&job, index)
 }

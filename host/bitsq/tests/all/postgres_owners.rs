@@ -84,6 +84,16 @@ fn job_verbs(id: &str, local: &str) -> Vec<Vec<String>> {
         &["getdynamiccontent", id],
         &["setremotename", id, "0", "https://example.com/c"],
         &["replaceremoteprefix", id, "https://", "http://"],
+        &[
+            "addfilewithranges",
+            id,
+            "https://example.com/r",
+            local,
+            "0:100",
+        ],
+        &["getfileranges", id, "0"],
+        &["setvalidationstate", id, "0", "TRUE"],
+        &["getvalidationstate", id, "0"],
         &["getowner", id],
         &["getowner", "--raw", id],
     ];

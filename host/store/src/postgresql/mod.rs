@@ -684,8 +684,7 @@ impl Store for PostgresStore {
         if version == to_sql(seen)? {
             return Ok(Snapshot {
                 version: seen,
-                changes: Vec::new(),
-                unreadable: Vec::new(),
+                ..Snapshot::default()
             });
         }
         // One snapshot: the version and the rows agree.
