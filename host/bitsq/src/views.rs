@@ -49,7 +49,7 @@ pub fn list(jobs: &[(Job, Option<String>)], owners: bool) -> Result<()> {
 }
 
 /// `1234` or `unknown`.
-fn size(bytes_total: u64) -> String {
+pub(crate) fn size(bytes_total: u64) -> String {
     if bytes_total == Progress::SIZE_UNKNOWN {
         "unknown".to_string()
     } else {

@@ -13,6 +13,7 @@ mod credentials;
 pub mod download_limits;
 mod failure;
 mod files;
+pub mod getters;
 mod help;
 mod job_name;
 mod limits;
@@ -391,6 +392,97 @@ pub static VERBS: &[Verb] = &[
         about: "show a job's maximum download time",
         access: Access::Reads,
         action: Action::Call(download_limits::getmaxdownloadtime),
+    },
+    Verb {
+        name: "getstate",
+        args: "[--raw] JOB",
+        about: "show the job's state",
+        access: Access::Reads,
+        action: Action::Call(getters::getstate),
+    },
+    Verb {
+        name: "gettype",
+        args: "[--raw] JOB",
+        about: "show the job's type",
+        access: Access::Reads,
+        action: Action::Call(getters::gettype),
+    },
+    Verb {
+        name: "getpriority",
+        args: "[--raw] JOB",
+        about: "show the job's priority",
+        access: Access::Reads,
+        action: Action::Call(getters::getpriority),
+    },
+    Verb {
+        name: "getbytestotal",
+        args: "[--raw] JOB",
+        about: "show the bytes of all its files (unknown while a size is)",
+        access: Access::Reads,
+        action: Action::Call(getters::getbytestotal),
+    },
+    Verb {
+        name: "getbytestransferred",
+        args: "[--raw] JOB",
+        about: "show the bytes transferred",
+        access: Access::Reads,
+        action: Action::Call(getters::getbytestransferred),
+    },
+    Verb {
+        name: "getfilestotal",
+        args: "[--raw] JOB",
+        about: "show how many files the job has",
+        access: Access::Reads,
+        action: Action::Call(getters::getfilestotal),
+    },
+    Verb {
+        name: "getfilestransferred",
+        args: "[--raw] JOB",
+        about: "show how many files are transferred",
+        access: Access::Reads,
+        action: Action::Call(getters::getfilestransferred),
+    },
+    Verb {
+        name: "getdisplayname",
+        args: "[--raw] JOB",
+        about: "show the job's display name",
+        access: Access::Reads,
+        action: Action::Call(getters::getdisplayname),
+    },
+    Verb {
+        name: "getdescription",
+        args: "[--raw] JOB",
+        about: "show the job's description",
+        access: Access::Reads,
+        action: Action::Call(getters::getdescription),
+    },
+    Verb {
+        name: "getnotifyflags",
+        args: "[--raw] JOB",
+        about: "show the job's notify flags",
+        access: Access::Reads,
+        action: Action::Call(getters::getnotifyflags),
+    },
+    Verb {
+        name: "getminretrydelay",
+        args: "[--raw] JOB",
+        about: "show the seconds before a retry",
+        access: Access::Reads,
+        action: Action::Call(getters::getminretrydelay),
+    },
+    Verb {
+        name: "getnoprogresstimeout",
+        args: "[--raw] JOB",
+        about: "show the seconds without progress that end the job",
+        access: Access::Reads,
+        action: Action::Call(getters::getnoprogresstimeout),
+    },
+    Verb {
+        name: "reset",
+        args: "[--force]",
+        about: "cancel every job of yours (asks first on a terminal)",
+        access: Access::Changes,
+        action: Action::Call(states::reset),
     },
     Verb {
         name: "geterrorcount",

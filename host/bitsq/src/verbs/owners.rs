@@ -135,14 +135,7 @@ pub fn all_users_flag(args: &[String]) -> (bool, Vec<String>) {
 
 /// `getowner [--raw] JOB`: who owns the job (bitsadmin's `/GetOwner`).
 pub fn getowner(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {
-    let before = args.iter().take_while(|a| *a != "--").count();
-    let raw = args[..before].iter().any(|a| a == "--raw");
-    let words: Vec<String> = args
-        .iter()
-        .enumerate()
-        .filter(|(at, a)| *at >= before || *a != "--raw")
-        .map(|(_, a)| a.clone())
-        .collect();
+    let (raw, words) = crate::verbs::getters::raw_flag(args);
     let [id] = exactly(&words)?;
     let job = job(call, id)?;
     let id = job.id()?;

@@ -96,6 +96,18 @@ fn job_verbs(id: &str, local: &str) -> Vec<Vec<String>> {
         &["getvalidationstate", id, "0"],
         &["getowner", id],
         &["getowner", "--raw", id],
+        &["getstate", "--raw", id],
+        &["gettype", "--raw", id],
+        &["getpriority", "--raw", id],
+        &["getbytestotal", "--raw", id],
+        &["getbytestransferred", "--raw", id],
+        &["getfilestotal", "--raw", id],
+        &["getfilestransferred", "--raw", id],
+        &["getdisplayname", "--raw", id],
+        &["getdescription", "--raw", id],
+        &["getnotifyflags", "--raw", id],
+        &["getminretrydelay", "--raw", id],
+        &["getnoprogresstimeout", "--raw", id],
     ];
     lines
         .iter()

@@ -44,6 +44,19 @@ const BITSADMIN_VERBS: &[&str] = &[
     "monitor",
     "getowner",
     "takeownership",
+    "getstate",
+    "gettype",
+    "getpriority",
+    "getbytestotal",
+    "getbytestransferred",
+    "getfilestotal",
+    "getfilestransferred",
+    "getdisplayname",
+    "getdescription",
+    "getnotifyflags",
+    "getminretrydelay",
+    "getnoprogresstimeout",
+    "reset",
 ];
 
 /// The verbs the verb table holds, read from `bitsq help` (which prints
@@ -236,4 +249,72 @@ fn reply_verbs_of_an_upload_reply_job() {
         stderr(&not_impl)
     );
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// Issue 20: bitsadmin's single-value getters print `GUID: name value`,
+/// and with `--raw` (bitsadmin's `/RawReturn`) the value alone; `reset`
+/// cancels every job, asking nothing when its input is no terminal.
+#[test]
+fn single_value_getters_and_reset() {
+    let dir = std::env::temp_dir().join(format!("bitsq-getters-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let queue = dir.join("q.sqlite3");
+    let queue = queue.to_str().unwrap();
+    let run = |args: &[&str]| {
+        let mut all = vec!["--queue", queue];
+        all.extend_from_slice(args);
+        let out = bitsq(&all);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        stdout(&out)
+    };
+    let created = run(&["create", "nightly"]);
+    let id = created
+        .split_whitespace()
+        .find(|w| w.starts_with('{'))
+        .unwrap()
+        .trim_end_matches(':')
+        .to_owned();
+    run(&["addfile", &id, "https://example.com/a", "/data/a.bin"]);
+    run(&["setdescription", &id, "the nightly build"]);
+    run(&["setpriority", &id, "high"]);
+    run(&["setminretrydelay", &id, "90"]);
+    run(&["setnoprogresstimeout", &id, "700"]);
+    run(&["setnotifyflags", &id, "1"]);
+    let expected = [
+        ("getstate", "state", "suspended"),
+        ("gettype", "type", "download"),
+        ("getpriority", "priority", "high"),
+        ("getbytestotal", "bytes total", "unknown"),
+        ("getbytestransferred", "bytes transferred", "0"),
+        ("getfilestotal", "files total", "1"),
+        ("getfilestransferred", "files transferred", "0"),
+        ("getdisplayname", "display name", "nightly"),
+        ("getdescription", "description", "the nightly build"),
+        ("getnotifyflags", "notify flags", "0x1"),
+        ("getminretrydelay", "minimum retry delay", "90"),
+        ("getnoprogresstimeout", "no-progress timeout", "700"),
+    ];
+    for (verb, label, value) in expected {
+        assert_eq!(
+            run(&[verb, &id]),
+            format!("{id}: {label} {value}\n"),
+            "{verb}"
+        );
+        assert_eq!(
+            run(&[verb, "--raw", &id]),
+            format!("{value}\n"),
+            "{verb} --raw"
+        );
+    }
+    let second = run(&["create", "second"]);
+    assert!(second.contains('{'), "{second}");
+    // Not a terminal: no question; both jobs cancelled.
+    let reset = run(&["reset"]);
+    assert_eq!(reset.matches(": cancelled").count(), 2, "{reset}");
+    assert!(run(&["list"]).contains("no jobs"));
+    assert_eq!(run(&["reset"]), "no job to cancel\n");
+    let extra = bitsq(&["--queue", queue, "reset", "now"]);
+    assert_eq!(extra.status.code(), Some(2), "{}", stderr(&extra));
+    let _ = std::fs::remove_dir_all(&dir);
 }
