@@ -550,7 +550,7 @@ pub static VERBS: &[Verb] = &[
     Verb {
         name: "addfilewithranges",
         args: "JOB REMOTE LOCAL RANGES",
-        about: "add an http(s):// file of which only RANGES are fetched (0:100,500:eof)",
+        about: "add only RANGES (OFFSET:LENGTH, comma-separated) of an http(s):// file",
         access: Access::Changes,
         action: Action::Call(ranges::addfilewithranges),
     },
