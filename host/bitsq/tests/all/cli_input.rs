@@ -230,7 +230,7 @@ fn help_and_list_fit_80_columns() {
         format!("help\ncreate --upload-reply \"{name}\"\nlimits 1 1\nlist\n"),
     );
     assert!(widest(&ran.stdout) <= 80, "{}", ran.stdout);
-    assert!(ran.stdout.contains("list every job in the queue"));
+    assert!(ran.stdout.contains("list your jobs, oldest first"));
     assert!(
         ran.stdout.contains("  a long display …\n"),
         "{}",
