@@ -31,6 +31,10 @@ use ureq::unversioned::transport::{
 use crate::challenge::challenges;
 use crate::digest;
 
+/// A CONNECT's answer: the connection, the status and the
+/// `Proxy-Authenticate` values.
+type Answer = (Box<dyn Transport>, u16, Vec<String>);
+
 /// The longest head of a proxy's answer read.
 const MAX_HEAD: usize = 64 << 10;
 
@@ -113,7 +117,7 @@ impl ProxyConnect {
         proxy: &Uri,
         target: &str,
         authorization: Option<&str>,
-    ) -> Result<(Box<dyn Transport>, u16, Vec<String>), ureq::Error> {
+    ) -> Result<Answer, ureq::Error> {
         let addrs = details
             .resolver
             .resolve(proxy, &self.direct, details.timeout)?;
