@@ -41,6 +41,20 @@ pub fn number(what: &str, text: &str, min: u32) -> Result<u32, Failure> {
     }
 }
 
+/// A last argument of TRUE or FALSE (any case), as bitsadmin's verbs take it.
+pub fn true_or_false(value: &str) -> Result<bool, Failure> {
+    if value.eq_ignore_ascii_case("true") {
+        Ok(true)
+    } else if value.eq_ignore_ascii_case("false") {
+        Ok(false)
+    } else {
+        Err(Failure::Bad(format!(
+            "the last argument must be TRUE or FALSE, not `{}`",
+            Shown(&cut(value, 40))
+        )))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -93,16 +93,7 @@ pub fn size_text(bytes: u64) -> String {
 /// `JOB TRUE|FALSE`: download jobs only, before the first resume.
 pub fn setdynamiccontent(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {
     let [id, value] = exactly(args)?;
-    let enabled = if value.eq_ignore_ascii_case("true") {
-        true
-    } else if value.eq_ignore_ascii_case("false") {
-        false
-    } else {
-        return Err(Failure::Bad(format!(
-            "the last argument must be TRUE or FALSE, not `{}`",
-            Shown(&cut(value, 40))
-        )));
-    };
+    let enabled = crate::verbs::args::true_or_false(value)?;
     let job = job(call, id)?;
     job.set_dynamic_content(enabled)?;
     show_dynamic(&job)

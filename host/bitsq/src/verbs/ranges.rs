@@ -70,16 +70,7 @@ pub fn getfileranges(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {
 /// the job in error; `resume` fetches the file again.
 pub fn setvalidationstate(call: &Call<'_>, args: &[String]) -> Result<(), Failure> {
     let [id, index, value] = exactly(args)?;
-    let valid = if value.eq_ignore_ascii_case("true") {
-        true
-    } else if value.eq_ignore_ascii_case("false") {
-        false
-    } else {
-        return Err(Failure::Bad(format!(
-            "the last argument must be TRUE or FALSE, not `{}`",
-            Shown(&cut(value, 40))
-        )));
-    };
+    let valid = crate::verbs::args::true_or_false(value)?;
     let job = job(call, id)?;
     let index = file_index(&job, index)?;
     job.set_file_validation_state(index, valid)?;
