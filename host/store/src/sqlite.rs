@@ -130,9 +130,8 @@ impl SqliteStore {
     fn version(&self) -> Result<u64, StoreError> {
         let version: i64 = self
             .connection
-            .query_row("SELECT value FROM meta WHERE key = 'version'", [], |r| {
-                r.get(0)
-            })
+            .prepare_cached("SELECT value FROM meta WHERE key = 'version'")
+            .and_then(|mut statement| statement.query_row([], |r| r.get(0)))
             .map_err(sql)?;
         Ok(version as u64)
     }
@@ -140,10 +139,23 @@ impl SqliteStore {
     /// The changes committed after `seen` (every job when `seen` is 0).
     fn read_since(&self, seen: u64) -> Result<Snapshot, StoreError> {
         let version = self.version()?;
+        // Every commit raises the version (`write`), so an unchanged one
+        // means nothing to read: the common case of a service's every
+        // call, which looked in three tables each time (issue 22 goal 1).
+        if seen > 0 && version == seen {
+            return Ok(Snapshot {
+                version,
+                changes: Vec::new(),
+                unreadable: Vec::new(),
+                reset: false,
+            });
+        }
         let mut changes = Vec::new();
         let mut jobs = self
             .connection
-            .prepare("SELECT id, record FROM jobs WHERE version > ?1 ORDER BY version, rowid")
+            .prepare_cached(
+                "SELECT id, record FROM jobs WHERE version > ?1 ORDER BY version, rowid",
+            )
             .map_err(sql)?;
         // Read as any value, not as BLOBs: one row written as TEXT (or
         // with a short id) by another program must not make the whole
@@ -176,7 +188,7 @@ impl SqliteStore {
         if seen > 0 {
             let mut removed = self
                 .connection
-                .prepare("SELECT id FROM removed WHERE version > ?1 ORDER BY version")
+                .prepare_cached("SELECT id FROM removed WHERE version > ?1 ORDER BY version")
                 .map_err(sql)?;
             let rows = removed
                 .query_map(params![seen as i64], |row| row.get::<_, Value>(0))
@@ -190,12 +202,14 @@ impl SqliteStore {
         }
         let limits = self
             .connection
-            .query_row(
-                "SELECT max_jobs, max_files_per_job FROM limits WHERE version > ?1",
-                params![seen as i64],
-                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
-            )
-            .optional()
+            .prepare_cached("SELECT max_jobs, max_files_per_job FROM limits WHERE version > ?1")
+            .and_then(|mut statement| {
+                statement
+                    .query_row(params![seen as i64], |r| {
+                        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+                    })
+                    .optional()
+            })
             .map_err(sql)?;
         if let Some((max_jobs, max_files_per_job)) = limits {
             changes.push(Change::Limits(QueueLimits {
@@ -211,6 +225,13 @@ impl SqliteStore {
         })
     }
 
+    /// One statement, prepared once per connection: a service makes the
+    /// same few on every call, and parsing them again each time was a
+    /// good part of a small file's cost (issue 22 goal 1).
+    fn run(&self, statement: &str, params: impl rusqlite::Params) -> rusqlite::Result<usize> {
+        self.connection.prepare_cached(statement)?.execute(params)
+    }
+
     fn write(&mut self, changes: &[Change]) -> Result<u64, StoreError> {
         let version = self.version()? + 1;
         let v = version as i64;
@@ -218,48 +239,42 @@ impl SqliteStore {
             match change {
                 Change::Put(record) => {
                     let id = record.id.to_bytes();
-                    self.connection
-                        .execute("DELETE FROM removed WHERE id = ?1", params![&id[..]])
+                    self.run("DELETE FROM removed WHERE id = ?1", params![&id[..]])
                         .map_err(sql)?;
-                    self.connection
-                        .execute(
-                            "INSERT INTO jobs (id, record, version) VALUES (?1, ?2, ?3)
+                    self.run(
+                        "INSERT INTO jobs (id, record, version) VALUES (?1, ?2, ?3)
                              ON CONFLICT (id) DO UPDATE SET record = ?2, version = ?3",
-                            params![&id[..], &record.bytes, v],
-                        )
-                        .map_err(sql)?;
+                        params![&id[..], &record.bytes, v],
+                    )
+                    .map_err(sql)?;
                 }
                 Change::Remove(id) => {
                     let id = id.to_bytes();
-                    self.connection
-                        .execute("DELETE FROM jobs WHERE id = ?1", params![&id[..]])
+                    self.run("DELETE FROM jobs WHERE id = ?1", params![&id[..]])
                         .map_err(sql)?;
-                    self.connection
-                        .execute(
-                            "INSERT INTO removed (id, version) VALUES (?1, ?2)
+                    self.run(
+                        "INSERT INTO removed (id, version) VALUES (?1, ?2)
                              ON CONFLICT (id) DO UPDATE SET version = ?2",
-                            params![&id[..], v],
-                        )
-                        .map_err(sql)?;
+                        params![&id[..], v],
+                    )
+                    .map_err(sql)?;
                 }
                 Change::Limits(limits) => {
-                    self.connection
-                        .execute(
-                            "INSERT INTO limits VALUES (1, ?1, ?2, ?3)
+                    self.run(
+                        "INSERT INTO limits VALUES (1, ?1, ?2, ?3)
                              ON CONFLICT (one) DO UPDATE SET
                                  max_jobs = ?1, max_files_per_job = ?2, version = ?3",
-                            params![limits.max_jobs, limits.max_files_per_job, v],
-                        )
-                        .map_err(sql)?;
+                        params![limits.max_jobs, limits.max_files_per_job, v],
+                    )
+                    .map_err(sql)?;
                 }
             }
         }
-        self.connection
-            .execute(
-                "UPDATE meta SET value = ?1 WHERE key = 'version'",
-                params![v],
-            )
-            .map_err(sql)?;
+        self.run(
+            "UPDATE meta SET value = ?1 WHERE key = 'version'",
+            params![v],
+        )
+        .map_err(sql)?;
         Ok(version)
     }
 }
@@ -274,17 +289,15 @@ impl Store for SqliteStore {
             return self.read_since(seen);
         }
         // One read transaction: the version and the rows agree.
-        self.connection.execute_batch("BEGIN").map_err(sql)?;
+        self.run("BEGIN", []).map_err(sql)?;
         let snapshot = self.read_since(seen);
-        let _ = self.connection.execute_batch("COMMIT");
+        let _ = self.run("COMMIT", []);
         snapshot
     }
 
     fn begin(&mut self, seen: u64) -> Result<Snapshot, StoreError> {
         self.abort();
-        self.connection
-            .execute_batch("BEGIN IMMEDIATE")
-            .map_err(sql)?;
+        self.run("BEGIN IMMEDIATE", []).map_err(sql)?;
         self.in_transaction = true;
         match self.read_since(seen) {
             Ok(snapshot) => Ok(snapshot),
@@ -300,14 +313,10 @@ impl Store for SqliteStore {
             return Err(StoreError::new("commit without begin"));
         }
         let written = self.write(changes);
-        let result = written.and_then(|version| {
-            self.connection
-                .execute_batch("COMMIT")
-                .map_err(sql)
-                .map(|()| version)
-        });
+        let result =
+            written.and_then(|version| self.run("COMMIT", []).map_err(sql).map(|_| version));
         if result.is_err() {
-            let _ = self.connection.execute_batch("ROLLBACK");
+            let _ = self.run("ROLLBACK", []);
         }
         self.in_transaction = false;
         result
@@ -315,7 +324,7 @@ impl Store for SqliteStore {
 
     fn abort(&mut self) {
         if std::mem::take(&mut self.in_transaction) {
-            let _ = self.connection.execute_batch("ROLLBACK");
+            let _ = self.run("ROLLBACK", []);
         }
     }
 
