@@ -193,8 +193,11 @@ impl Backend for Arc<PersistentQueue> {
         if self.leases_transfers() {
             return crate::endings::one_by_one(self, endings);
         }
+        // One call, stored coalesced while the job goes on with its next
+        // file (PersistentQueue::end_and_poll says why that keeps every
+        // file the store shows transferred on disk).
         let (answers, actions) =
-            PersistentQueue::change(self, |q| crate::endings::report_then_poll(q, endings))?;
+            PersistentQueue::end_and_poll(self, |q| crate::endings::report_then_poll(q, endings))?;
         let answers = answers
             .into_iter()
             .map(|a| a.map_err(PersistError::Queue))

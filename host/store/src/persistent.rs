@@ -49,6 +49,12 @@ enum Storing {
     Coalesced,
     /// Store what waits, now.
     Flush,
+    /// Ending reports and the `poll` after them, where one host runs the
+    /// store ([`PersistentQueue::end_and_poll`]): coalesced like progress
+    /// while every job they changed is still in flight (a file of a job
+    /// ended and the job's next one started), stored with the call
+    /// otherwise (a job `transferred`, in `error`, another job started).
+    Settling,
 }
 
 /// A lease this host takes or gives up with a call (contract §10: a file
@@ -99,6 +105,16 @@ struct State {
     seen: u64,
     /// Coalesced changes not stored yet.
     pending: Vec<Change>,
+    /// The jobs among `pending` that hold a file's end ([`Storing::Settling`]).
+    /// If their pending changes are dropped (another host changed the job,
+    /// or a rebuild), memory goes back to the job's stored record, which
+    /// still shows the ended file in flight while this host has moved on:
+    /// that file is reported lost, so the job is queued again instead of
+    /// waiting for a transfer nobody makes.
+    pending_ends: HashSet<Guid>,
+    /// Changes the instance holds that must be stored with the next call
+    /// (the reports of lost files above).
+    must_store: bool,
     stored_at: Instant,
     /// The instance may hold changes the store does not (a rebuild after a
     /// failure failed too): the next call rebuilds it before anything.
@@ -169,6 +185,8 @@ impl PersistentQueue {
                 store,
                 seen,
                 pending: Vec::new(),
+                pending_ends: HashSet::new(),
+                must_store: false,
                 stored_at: Instant::now(),
                 stale: false,
                 tended_at: Instant::now(),
@@ -216,6 +234,7 @@ impl PersistentQueue {
             Ok(version) => {
                 state.seen = version;
                 state.stored_at = Instant::now();
+                state.pending_ends.clear();
                 state.left_out.remove(at);
                 Ok(true)
             }
@@ -239,6 +258,28 @@ impl PersistentQueue {
         f: impl FnOnce(&Queue) -> bits_queue_host::Result<T>,
     ) -> Result<T, PersistError> {
         self.call(Storing::Now, |queue, _| Ok(Answered::of(f(queue))))
+    }
+
+    /// Ending reports and the `poll` that follows them, as one call, in a
+    /// store one host runs alone (no leases; with leases, each report is a
+    /// [`PersistentQueue::report`] of its own). While every job the call
+    /// changed is still in flight — a file of a job ended and the job's
+    /// next file started — its changes are stored coalesced, like
+    /// progress: each file was synced before its end was reported, so a
+    /// file the store shows transferred is on disk; a crash loses at most
+    /// the coalescing second's endings, whose files are fetched again from
+    /// the progress stored. A job that left flight (`transferred`,
+    /// `error`), or one that started, is stored with the call.
+    pub fn end_and_poll<T>(
+        &self,
+        f: impl FnOnce(&Queue) -> bits_queue_host::Result<T>,
+    ) -> Result<T, PersistError> {
+        let storing = if self.leases_transfers() {
+            Storing::Now
+        } else {
+            Storing::Settling
+        };
+        self.call(storing, |queue, _| Ok(Answered::of(f(queue))))
     }
 
     /// A changing call that starts or ends transfers: `leases` says, from
@@ -725,10 +766,24 @@ impl PersistentQueue {
         }
         let only_progress = changes.iter().all(|c| matches!(c, Change::Put(_)));
         let changed = !changes.is_empty();
+        let fresh = state.stored_at.elapsed() < self.coalesce && !state.must_store;
+        let settling = storing == Storing::Settling
+            && only_progress
+            && fresh
+            && actions.is_empty()
+            && all_in_flight(&state.queue, &changes);
+        if settling {
+            state
+                .pending_ends
+                .extend(changes.iter().filter_map(|c| match c {
+                    Change::Put(record) => Some(record.id),
+                    _ => None,
+                }));
+        }
         state.pending.extend(changes);
-        let fresh = state.stored_at.elapsed() < self.coalesce;
         let wait = match storing {
             Storing::Coalesced => only_progress && fresh,
+            Storing::Settling => settling,
             // A call that changed nothing (a `poll` with nothing to
             // start) does not store what waits before its second is up:
             // it used to, and a transfer's coalesced reports cost a
@@ -754,6 +809,8 @@ impl PersistentQueue {
             Ok(version) => {
                 state.seen = version;
                 state.stored_at = Instant::now();
+                state.pending_ends.clear();
+                state.must_store = false;
                 forget_secrets_of_removed(state.store.as_ref(), &pending);
                 keep_session_cancels(state.store.as_ref(), &cancels);
                 answer
@@ -774,13 +831,14 @@ impl PersistentQueue {
             // removals this host has not seen): start again from what the
             // store holds, as a rebuild does.
             state.pending.clear();
+            let ended = std::mem::take(&mut state.pending_ends);
             let location = state.store.location();
             let (queue, seen, _, left_out) =
                 restore_from(&self.runtime, &self.options, snapshot, &location)?;
             state.queue = queue;
             state.left_out = left_out;
             state.seen = seen;
-            return Ok(());
+            return self.lose_ended(state, ended);
         }
         if snapshot.changes.is_empty() {
             state.seen = snapshot.version.max(state.seen);
@@ -799,13 +857,18 @@ impl PersistentQueue {
             Change::Put(r) => !theirs.contains(&r.id),
             _ => true,
         });
+        let ended: HashSet<Guid> = theirs
+            .iter()
+            .filter(|id| state.pending_ends.remove(id))
+            .copied()
+            .collect();
         match apply_in_parts(&state.queue, &snapshot.changes) {
             Ok(()) => {
                 state.seen = snapshot.version;
                 if !state.poll_due {
                     state.poll_due = self.poll_acts_on(&state.queue, &snapshot.changes);
                 }
-                Ok(())
+                self.lose_ended(state, ended)
             }
             // A record committed by another host that this component
             // cannot read: start again from the store, leaving it out.
@@ -837,6 +900,7 @@ impl PersistentQueue {
     /// answers with changes the store does not hold.
     fn rebuild(&self, state: &mut State) -> Result<(), PersistError> {
         state.pending.clear();
+        state.must_store = false;
         state.stale = true;
         let (queue, seen, _, left_out) =
             restore(&self.runtime, &self.options, state.store.as_mut())?;
@@ -846,6 +910,25 @@ impl PersistentQueue {
         state.stale = false;
         // A fresh instance orders nothing yet: the next poll decides.
         state.poll_due = true;
+        let ended = std::mem::take(&mut state.pending_ends);
+        self.lose_ended(state, ended)
+    }
+
+    /// Reports lost the file in flight of each job in `ended`, whose
+    /// coalesced end was dropped for the job's stored record (see
+    /// `State::pending_ends`); the next call stores the reports.
+    fn lose_ended(&self, state: &mut State, ended: HashSet<Guid>) -> Result<(), PersistError> {
+        if ended.is_empty() {
+            return Ok(());
+        }
+        let files: Vec<FileRef> = in_flight(&state.queue)?
+            .into_iter()
+            .filter(|file| ended.contains(&file.job))
+            .collect();
+        if !report_lost(&state.queue, files)?.is_empty() {
+            state.must_store = true;
+            state.poll_due = true;
+        }
         Ok(())
     }
 }
@@ -867,6 +950,22 @@ fn quiet(queue: &Queue, changes: &[Change]) -> bool {
                 .manager()
                 .and_then(|m| m.get_job(record.id)?.state())
                 .is_ok_and(|state| state == JobState::Suspended),
+            Change::Remove(_) | Change::Limits(_) => false,
+        })
+}
+
+/// Whether every job `changes` put is in flight (`connecting` or
+/// `transferring`): a [`Storing::Settling`] call that may wait. Asked of
+/// the component for a short list only, like [`quiet`].
+fn all_in_flight(queue: &Queue, changes: &[Change]) -> bool {
+    const ASKED: usize = 16;
+    !changes.is_empty()
+        && changes.len() <= ASKED
+        && changes.iter().all(|change| match change {
+            Change::Put(record) => queue
+                .manager()
+                .and_then(|m| m.get_job(record.id)?.state())
+                .is_ok_and(|state| matches!(state, JobState::Connecting | JobState::Transferring)),
             Change::Remove(_) | Change::Limits(_) => false,
         })
 }

@@ -11,4 +11,5 @@ mod postgres_errors;
 mod postgres_schema;
 mod postgres_tombstones;
 mod postgres_wakes;
+mod settling;
 mod suite;
