@@ -939,25 +939,23 @@ impl PersistentQueue {
 /// `resume`, the most common commit of a busy client). A suspended job has
 /// nothing to start and nothing on the clock (no retry, no deadline, no
 /// notify program due); whether another host still transfers it is the
-/// store's to check. Asked of the component only for a short list: a
-/// long one (a catch-up's, a flush's) is simply not quiet.
+/// store's to check.
 fn quiet(queue: &Queue, changes: &[Change]) -> bool {
-    const ASKED: usize = 16;
-    !changes.is_empty()
-        && changes.len() <= ASKED
-        && changes.iter().all(|change| match change {
-            Change::Put(record) => queue
-                .manager()
-                .and_then(|m| m.get_job(record.id)?.state())
-                .is_ok_and(|state| state == JobState::Suspended),
-            Change::Remove(_) | Change::Limits(_) => false,
-        })
+    every_job_put(queue, changes, |state| state == JobState::Suspended)
 }
 
 /// Whether every job `changes` put is in flight (`connecting` or
-/// `transferring`): a [`Storing::Settling`] call that may wait. Asked of
-/// the component for a short list only, like [`quiet`].
+/// `transferring`): a [`Storing::Settling`] call that may wait.
 fn all_in_flight(queue: &Queue, changes: &[Change]) -> bool {
+    every_job_put(queue, changes, |state| {
+        matches!(state, JobState::Connecting | JobState::Transferring)
+    })
+}
+
+/// Whether `changes` are only records of jobs whose state now passes
+/// `test`. Asked of the component for a short list only: a long one (a
+/// catch-up's, a flush's) simply does not pass.
+fn every_job_put(queue: &Queue, changes: &[Change], test: impl Fn(JobState) -> bool) -> bool {
     const ASKED: usize = 16;
     !changes.is_empty()
         && changes.len() <= ASKED
@@ -965,7 +963,7 @@ fn all_in_flight(queue: &Queue, changes: &[Change]) -> bool {
             Change::Put(record) => queue
                 .manager()
                 .and_then(|m| m.get_job(record.id)?.state())
-                .is_ok_and(|state| matches!(state, JobState::Connecting | JobState::Transferring)),
+                .is_ok_and(&test),
             Change::Remove(_) | Change::Limits(_) => false,
         })
 }
