@@ -7,9 +7,9 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Sender};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use bits_queue_host::{
@@ -558,7 +558,7 @@ pub(crate) fn write_failure(path: &Path, e: &io::Error) -> Outcome {
 /// The transports a service has, chosen by each order's URL; an order none
 /// serves is `unsupported`. Uploads go to the BITS upload client.
 #[derive(Clone)]
-pub struct Transports(Vec<Arc<dyn Transport>>, Uploader);
+pub struct Transports(Vec<Arc<dyn Transport>>, LazyUploader);
 
 impl Transports {
     /// HTTP and HTTPS (`ureq`, trusting the system's roots), and
@@ -571,7 +571,7 @@ impl Transports {
     /// authorities (contract §15.5: a host setting, such as `--ca-file`).
     /// Upload packets and replies trust the same authorities.
     pub fn trusting(trust: crate::trust::Trust) -> Self {
-        let uploader = Uploader::trusting(&trust);
+        let uploader = LazyUploader::made(Uploader::trusting(&trust));
         Transports(
             vec![
                 Arc::new(crate::http::HttpTransport::with_trust(
@@ -593,19 +593,21 @@ impl Transports {
 
     /// What sends the cancels a store keeps, with this service's agent.
     pub(crate) fn pending_cancels(&self) -> crate::upload::PendingCancels {
-        crate::upload::PendingCancels::new(&self.1)
+        crate::upload::PendingCancels::new(self.1.get())
     }
 
     /// Sends Cancel-Session for `cancels` (on a thread of their own).
     pub(crate) fn cancel_sessions(&self, cancels: Vec<bits_queue_host::SessionCancel>) {
-        self.1.cancel_sessions(cancels);
+        if !cancels.is_empty() {
+            self.1.get().cancel_sessions(cancels);
+        }
     }
 
     /// No download transport: every download is `unsupported` (a host
     /// that runs no transfer, or one that adds its own with
     /// [`Transports::with`]); uploads keep the BITS upload client.
     pub fn none() -> Self {
-        Transports(Vec::new(), Uploader::new())
+        Transports(Vec::new(), LazyUploader::system())
     }
 
     /// Another transport, tried before those already there.
@@ -644,7 +646,10 @@ impl Transports {
         };
         let ran = panic::catch_unwind(AssertUnwindSafe(|| match transport {
             Some(transport) => transport.run(order, context, &mut sink),
-            None => self.1.run(order, details.as_ref(), context, &mut sink),
+            None => self
+                .1
+                .get()
+                .run(order, details.as_ref(), context, &mut sink),
         }));
         let outcome = ran.unwrap_or_else(|payload| {
             Outcome::Failed(TransferFailure::Unsupported(format!(
@@ -741,5 +746,49 @@ mod tests {
         assert!(!has_scheme("ab\u{20ac}x://y", "http"));
         assert!(!has_scheme("\u{20ac}://yyyy", "file"));
         assert!(!has_scheme("file://", "file"));
+    }
+}
+
+/// The upload client of [`Transports::none`], made on first use: it
+/// trusts the system's roots, and reading them (some 150 files on Debian)
+/// was a third of every one-shot `bitsq` verb's start, though none of them
+/// uploads (issue 22 goal 2). Clones share the one client.
+#[derive(Clone)]
+struct LazyUploader {
+    made: Arc<OnceLock<Uploader>>,
+    /// The fragment size for a client not made yet.
+    fragment: u64,
+}
+
+impl LazyUploader {
+    /// A client made already.
+    fn made(uploader: Uploader) -> Self {
+        LazyUploader {
+            made: Arc::new(OnceLock::from(uploader)),
+            fragment: crate::upload::DEFAULT_FRAGMENT,
+        }
+    }
+
+    /// A client trusting the system's roots, read when it is first used.
+    fn system() -> Self {
+        LazyUploader {
+            made: Arc::new(OnceLock::new()),
+            fragment: crate::upload::DEFAULT_FRAGMENT,
+        }
+    }
+
+    fn get(&self) -> &Uploader {
+        self.made
+            .get_or_init(|| Uploader::new().with_fragment_size(self.fragment))
+    }
+
+    fn with_fragment_size(self, bytes: u64) -> Self {
+        match self.made.get() {
+            Some(uploader) => Self::made(uploader.clone().with_fragment_size(bytes)),
+            None => LazyUploader {
+                made: Arc::new(OnceLock::new()),
+                fragment: bytes,
+            },
+        }
     }
 }

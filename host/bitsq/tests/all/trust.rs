@@ -133,3 +133,45 @@ fn the_default_queue_directory_and_file_are_owner_only() {
     assert_eq!(mode(&data.join("bitsq")), 0o700);
     assert_eq!(mode(&data.join("bitsq/queue.sqlite3")), 0o600);
 }
+
+/// A verb that transfers nothing never reads the trust roots: reading
+/// them (some 150 files on Debian) was a third of every one-shot
+/// command's start (issue 22 goal 2). `SSL_CERT_FILE` names a FIFO with no
+/// writer, which blocks whoever opens it: a verb that read the roots
+/// would never end (the test gives up after a minute and says so).
+#[test]
+fn a_verb_that_transfers_nothing_never_reads_the_trust_roots() {
+    let dir = scratch_dir("trust-untouched");
+    let fifo = dir.join("roots.pem");
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    let queue = dir.join("queue.sqlite3");
+    for args in [&["create", "untouched"][..], &["list"][..]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_bitsq"))
+            .args(args)
+            .env_remove("SSL_CERT_DIR")
+            .env("SSL_CERT_FILE", &fifo)
+            .env("BITSQ_QUEUE", &queue)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("bitsq runs");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("bitsq {args:?} opened SSL_CERT_FILE (a FIFO) and blocked on it");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        let output = child.wait_with_output().unwrap();
+        assert!(status.success(), "bitsq {args:?}: {}", text(&output.stderr));
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
