@@ -150,7 +150,7 @@ pub struct ServiceArgs {
 
 /// The host's TLS settings (contract §15.4–§15.5), never stored in the
 /// queue: `service`, `shell` and `transfer` take them.
-#[derive(clap::Args, Debug, Default)]
+#[derive(clap::Args, Clone, Debug, Default)]
 pub struct TlsArgs {
     /// Trust the certificate authorities in the PEM file FILE too, beside
     /// the system's (or SSL_CERT_FILE/SSL_CERT_DIR's); repeatable.

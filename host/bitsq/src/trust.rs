@@ -6,6 +6,8 @@
 //! 0x0001, §15.4) and the client-certificate stores of
 //! `--client-cert-dir` (§15.5).
 
+use std::thread::JoinHandle;
+
 use bits_queue_service::{Transports, Trust};
 
 use crate::cli::TlsArgs;
@@ -30,4 +32,22 @@ pub fn transports(tls: &TlsArgs) -> Result<Transports, String> {
             .map_err(|e| format!("--client-cert-dir {e}"))?;
     }
     Ok(Transports::trusting(trust))
+}
+
+/// [`transports`] being made on a thread of its own, started before the
+/// component loads so that the two overlap.
+pub struct Early(JoinHandle<Result<Transports, String>>);
+
+/// Starts [`transports`] for `tls` on a thread of its own.
+pub fn read_early(tls: TlsArgs) -> Early {
+    Early(std::thread::spawn(move || transports(&tls)))
+}
+
+impl Early {
+    /// What [`transports`] answered.
+    pub fn take(self) -> Result<Transports, String> {
+        self.0
+            .join()
+            .unwrap_or_else(|_| Err("reading the trusted certificate authorities failed".into()))
+    }
 }
