@@ -29,7 +29,17 @@ pub(crate) struct InstanceState {
     /// linked. A bare generator: building a whole WASI context per instance
     /// (two of them, in fact: `WasiCtxBuilder::build` makes a fresh builder)
     /// would cost more than the rest of an instance's store.
-    random: StdRng,
+    ///
+    /// Made on the first draw, from `seed`: an instance that never asks
+    /// for randomness (most calls draw none; a queue draws only to make a
+    /// GUID) skips seeding it from the OS-fed thread generator, and its
+    /// store stays small (boxed: the generator and its block buffer take
+    /// about 330 bytes). The stream is the same either way: a seeded one
+    /// starts from its seed whenever it is made, an unseeded one is drawn
+    /// from OS entropy when made.
+    random: Option<Box<StdRng>>,
+    /// The seed of `random`, `None` for OS entropy.
+    seed: Option<u64>,
     /// The clock `wasi:clocks/wall-clock` reads.
     clock: Arc<dyn Clock>,
     /// With `Config::full_wasi`: all of WASI, granting nothing; its own
@@ -70,7 +80,8 @@ impl InstanceState {
             ))
         });
         InstanceState {
-            random: stream(seed),
+            random: None,
+            seed,
             clock,
             wasi,
             limiter: Limiter::new(config.memory_limit),
@@ -82,9 +93,15 @@ impl InstanceState {
         self.clock.now()
     }
 
+    /// The instance's stream, made on the first draw (see `random`).
+    fn random(&mut self) -> &mut StdRng {
+        let seed = self.seed;
+        self.random.get_or_insert_with(|| Box::new(stream(seed)))
+    }
+
     /// `wasi:random/random.get-random-u64`, as wasmtime-wasi implements it.
     pub(crate) fn random_u64(&mut self) -> u64 {
-        self.random.random()
+        self.random().random()
     }
 
     /// `wasi:random/random.get-random-bytes`, as wasmtime-wasi implements it
@@ -95,7 +112,7 @@ impl InstanceState {
             wasmtime::bail!("requested len {len:?} exceeds limit {RANDOM_BYTES_LIMIT}");
         }
         let len = usize::try_from(len)?;
-        Ok((&mut self.random).random_iter().take(len).collect())
+        Ok(self.random().random_iter().take(len).collect())
     }
 }
 
@@ -134,15 +151,14 @@ impl WasiView for InstanceState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
         // Only linkers with full WASI call this, and their stores start with
         // a context; any other store gets one granting nothing but its stream.
-        let random = &mut self.random;
-        let clock = &self.clock;
-        let wasi = self.wasi.get_or_insert_with(|| {
-            Box::new(FullWasi::new(
-                StdRng::from_rng(random),
-                clock.clone(),
-                false,
-            ))
-        });
+        let wasi = match self.wasi.take() {
+            Some(wasi) => wasi,
+            None => {
+                let random = StdRng::from_rng(self.random());
+                Box::new(FullWasi::new(random, self.clock.clone(), false))
+            }
+        };
+        let wasi = self.wasi.insert(wasi);
         WasiCtxView {
             ctx: &mut wasi.ctx,
             table: &mut wasi.table,

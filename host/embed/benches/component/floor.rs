@@ -1,11 +1,12 @@
 //! wasmtime's own floor, with none of the host's work: a `Store<()>`, the
 //! component's imports (`wasi:random`, `wasi:clocks/wall-clock`) stubbed,
 //! and `hresult` and `get-id` called through typed functions. What the host adds (its store data, the
-//! call gate, handles) is measured against this.
+//! call gate, handles) is measured against this, and against the sandboxed
+//! floor: the same with the store set-up any sandboxing embedder must do.
 
 use wasmtime::component::{Component, ComponentExportIndex, Instance, ResourceAny};
 use wasmtime::component::{ComponentType, InstancePre, Lift, Linker, Lower, TypedFunc};
-use wasmtime::{Engine, Store};
+use wasmtime::{Engine, ResourceLimiter, Store};
 
 use crate::load::host_like_engine;
 use bits_queue_host::EMBEDDED_COMPONENT;
@@ -87,6 +88,8 @@ type CreateJob = TypedFunc<(ResourceAny, &'static str, JobType), (Result<Resourc
 pub struct Floor {
     pub engine: Engine,
     pub pre: InstancePre<()>,
+    /// The same, for stores holding a memory limiter ([`Sandboxed`]).
+    sandboxed: InstancePre<Sandboxed>,
     typed: generated::QueuePre<()>,
     /// Every exported function, located once.
     functions: Vec<ComponentExportIndex>,
@@ -96,47 +99,14 @@ impl Floor {
     pub fn new() -> Floor {
         let engine = host_like_engine();
         let component = Component::new(&engine, EMBEDDED_COMPONENT).expect("compiles");
-        let mut linker = Linker::<()>::new(&engine);
-        for (name, _) in component.component_type().imports(&engine) {
-            let mut import = linker.instance(name).expect("a fresh name");
-            if name.starts_with("wasi:random/random@") {
-                import
-                    .func_wrap("get-random-u64", |_, (): ()| Ok((0x5EED_u64,)))
-                    .expect("linked");
-                import
-                    .func_wrap("get-random-bytes", |_, (len,): (u64,)| {
-                        Ok((vec![0x5E_u8; usize::try_from(len).unwrap_or(0)],))
-                    })
-                    .expect("linked");
-            } else if name.starts_with("wasi:clocks/wall-clock@") {
-                // A fixed time: the floor measures calls, not the clock.
-                let at = || Datetime {
-                    seconds: 1_700_000_000,
-                    nanoseconds: 0,
-                };
-                import
-                    .func_wrap("now", move |_, (): ()| Ok((at(),)))
-                    .expect("linked");
-                import
-                    .func_wrap("resolution", |_, (): ()| {
-                        Ok((Datetime {
-                            seconds: 0,
-                            nanoseconds: 1,
-                        },))
-                    })
-                    .expect("linked");
-            } else {
-                panic!(
-                    "the floor stubs wasi:random and wasi:clocks/wall-clock; the component also imports {name}"
-                );
-            }
-        }
-        let pre = linker.instantiate_pre(&component).expect("links");
+        let pre = stubbed(&engine, &component);
+        let sandboxed = stubbed(&engine, &component);
         let typed = generated::QueuePre::new(pre.clone()).expect("the contract's exports");
         let functions = exported_functions(&engine, &component);
         Floor {
             engine,
             pre,
+            sandboxed,
             typed,
             functions,
         }
@@ -148,6 +118,31 @@ impl Floor {
         // The engine interrupts on epochs; give the instance all of them.
         store.set_epoch_deadline(u64::MAX);
         let instance = self.pre.instantiate(&mut store).expect("instantiates");
+        (store, instance)
+    }
+
+    /// A new instance in a store set up as any sandboxing embedder must
+    /// (what the host's `new_store` does, with nothing of its own): a
+    /// memory limiter, a bound on what one call may make the host copy
+    /// (hostcall fuel), and an epoch deadline that traps. The floor every
+    /// embedder has, against which the host's instantiation is judged with
+    /// the bare floor.
+    pub fn instantiate_sandboxed(&self) -> (Store<Sandboxed>, wasmtime::component::Instance) {
+        let mut store = Store::new(
+            &self.engine,
+            Sandboxed {
+                memory_limit: MEMORY_LIMIT,
+            },
+        );
+        store.limiter(|data| data);
+        store.set_hostcall_fuel(MEMORY_LIMIT);
+        store.epoch_deadline_trap();
+        // The host's default: one second of 10 ms ticks, and one more.
+        store.set_epoch_deadline(101);
+        let instance = self
+            .sandboxed
+            .instantiate(&mut store)
+            .expect("instantiates");
         (store, instance)
     }
 
@@ -237,6 +232,76 @@ impl Floor {
             .expect("create-job returns");
         let job = job.unwrap_or_else(|_| panic!("create-job refused"));
         (store, instance, job)
+    }
+}
+
+/// `component` linked against stub randomness and a stub clock, and
+/// pre-instantiated, for stores holding `T`.
+fn stubbed<T: 'static>(engine: &Engine, component: &Component) -> InstancePre<T> {
+    let mut linker = Linker::<T>::new(engine);
+    for (name, _) in component.component_type().imports(engine) {
+        let mut import = linker.instance(name).expect("a fresh name");
+        if name.starts_with("wasi:random/random@") {
+            import
+                .func_wrap("get-random-u64", |_, (): ()| Ok((0x5EED_u64,)))
+                .expect("linked");
+            import
+                .func_wrap("get-random-bytes", |_, (len,): (u64,)| {
+                    Ok((vec![0x5E_u8; usize::try_from(len).unwrap_or(0)],))
+                })
+                .expect("linked");
+        } else if name.starts_with("wasi:clocks/wall-clock@") {
+            // A fixed time: the floor measures calls, not the clock.
+            let at = || Datetime {
+                seconds: 1_700_000_000,
+                nanoseconds: 0,
+            };
+            import
+                .func_wrap("now", move |_, (): ()| Ok((at(),)))
+                .expect("linked");
+            import
+                .func_wrap("resolution", |_, (): ()| {
+                    Ok((Datetime {
+                        seconds: 0,
+                        nanoseconds: 1,
+                    },))
+                })
+                .expect("linked");
+        } else {
+            panic!(
+                "the floor stubs wasi:random and wasi:clocks/wall-clock; the component also imports {name}"
+            );
+        }
+    }
+    linker.instantiate_pre(component).expect("links")
+}
+
+/// The store data of the sandboxed floor: a memory limiter, as any
+/// embedder that bounds a guest's memory must give each store.
+pub struct Sandboxed {
+    memory_limit: usize,
+}
+
+/// The host's default memory limit (`Config::default`), 64 MiB.
+const MEMORY_LIMIT: usize = 64 << 20;
+
+impl ResourceLimiter for Sandboxed {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(desired <= self.memory_limit)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(desired <= 100_000)
     }
 }
 

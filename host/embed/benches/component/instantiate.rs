@@ -2,7 +2,9 @@
 //! pooling allocator, both pre-instantiated, through `Runtime::new_queue`;
 //! and wasmtime's floor: bare, with every export looked up, and with every
 //! export looked up and type-checked as `bindgen!`'s bindings do for each
-//! instance (the host checks once per `Runtime` instead).
+//! instance (the host checks once per `Runtime` instead); and sandboxed, in
+//! a store set up as every sandboxing embedder must (memory limiter,
+//! hostcall fuel, an epoch deadline that traps).
 //! Instance creation is timed alone (instances are dropped outside the
 //! timing, in batches); `*_with_drop` times the whole life of an empty
 //! instance, creation and teardown.
@@ -71,6 +73,9 @@ pub fn bench(c: &mut Criterion) {
     });
     g.bench_function("wasmtime_floor_typed", |b| {
         b.iter_custom(|iters| time_creation(iters, || floor.instantiate_typed()))
+    });
+    g.bench_function("wasmtime_floor_sandboxed", |b| {
+        b.iter_custom(|iters| time_creation(iters, || floor.instantiate_sandboxed()))
     });
     g.finish();
 }

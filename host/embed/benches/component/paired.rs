@@ -93,17 +93,35 @@ fn pair_of(
     mut num: impl FnMut(),
     mut den: impl FnMut(),
 ) -> Paired {
+    alternate(
+        what,
+        target,
+        rounds,
+        || per_call(calls, &mut num),
+        || per_call(calls, &mut den),
+    )
+}
+
+/// Alternates `rounds` rounds of `num` and `den`, each timing one side's
+/// round, starting with either in turn; one ratio per round.
+fn alternate(
+    what: &'static str,
+    target: Option<f64>,
+    rounds: usize,
+    mut num: impl FnMut() -> f64,
+    mut den: impl FnMut() -> f64,
+) -> Paired {
     // Warm both sides up first.
-    per_call(calls, &mut num);
-    per_call(calls, &mut den);
+    num();
+    den();
     let mut ratios: Vec<f64> = (0..rounds)
         .map(|round| {
             if round % 2 == 0 {
-                let n = per_call(calls, &mut num);
-                n / per_call(calls, &mut den)
+                let n = num();
+                n / den()
             } else {
-                let d = per_call(calls, &mut den);
-                per_call(calls, &mut num) / d
+                let d = den();
+                num() / d
             }
         })
         .collect();
@@ -118,24 +136,125 @@ fn pair_of(
     }
 }
 
-/// Whether this run should measure the pairs: always, unless a criterion
-/// filter (a free argument, as in `cargo bench -- call/`) names something
-/// else.
-pub fn wanted() -> bool {
-    let filters: Vec<String> = std::env::args()
+/// Times the making of `instances` instances by `make`, in nanoseconds per
+/// instance: made in batches kept alive until the batch ends, so dropping
+/// them is not timed (as the criterion group `instantiate/` does).
+fn per_instance<T>(instances: u32, make: &mut impl FnMut() -> T) -> f64 {
+    const BATCH: u32 = 100;
+    let mut alive = Vec::with_capacity(BATCH as usize);
+    let mut total = std::time::Duration::ZERO;
+    let mut left = instances;
+    while left > 0 {
+        let n = left.min(BATCH);
+        let start = Instant::now();
+        for _ in 0..n {
+            alive.push(make());
+        }
+        total += start.elapsed();
+        alive.clear();
+        left -= n;
+    }
+    total.as_nanos() as f64 / f64::from(instances)
+}
+
+/// Alternates rounds of instance creation by `num` and `den` (the plan's
+/// instances each), starting with either in turn; creation alone is timed.
+fn pair_made<A, B>(
+    what: &'static str,
+    target: Option<f64>,
+    plan: Plan,
+    mut num: impl FnMut() -> A,
+    mut den: impl FnMut() -> B,
+) -> Paired {
+    let n = plan.instances;
+    alternate(
+        what,
+        target,
+        plan.rounds,
+        || per_instance(n, &mut num),
+        || per_instance(n, &mut den),
+    )
+}
+
+/// The free arguments: criterion's filters (as in `cargo bench -- call/`).
+fn filters() -> Vec<String> {
+    std::env::args()
         .skip(1)
         .filter(|a| !a.starts_with('-'))
-        .collect();
+        .collect()
+}
+
+/// Whether this run should measure every pair: always, unless a filter
+/// names something else.
+fn all_wanted() -> bool {
+    let filters = filters();
     filters.is_empty() || filters.iter().any(|f| "paired/".contains(f.as_str()))
+}
+
+/// Whether this run should measure the instantiation pairs: with every
+/// pair, and when a filter names the `instantiate/` group (as in
+/// `.ci/bench --quick instantiat`), whose criterion figures drift too far
+/// apart to compare on their own.
+fn instantiation_wanted() -> bool {
+    all_wanted()
+        || filters().iter().any(|f| {
+            "instantiate/".contains(f.as_str()) || "paired/instantiation".contains(f.as_str())
+        })
+}
+
+/// Whether this run measures any pair.
+pub fn wanted() -> bool {
+    instantiation_wanted()
 }
 
 pub fn measure(plan: Plan) -> Vec<Paired> {
     eprintln!(
-        "paired ratios: {} alternating rounds of {} calls per side",
-        plan.rounds, plan.calls
+        "paired ratios: {} alternating rounds of {} calls ({} instances) per side",
+        plan.rounds, plan.calls, plan.instances
     );
     let mut out = Vec::new();
+    if all_wanted() {
+        every_call_pair(plan, &mut out);
+    }
+    instantiation_pairs(plan, &mut out);
+    out
+}
 
+/// Goal 6's instantiation, paired: the host's pooled `Runtime::new_queue`
+/// (OS entropy, as a user's) against wasmtime's bare floor, and against the
+/// sandboxed floor (the bare floor plus the store set-up every sandboxing
+/// embedder must do: memory limiter, hostcall fuel, an epoch deadline that
+/// traps); and the sandboxed floor against the bare one, which says how much
+/// of the gap no embedder can close. Creation alone is timed, as in the
+/// criterion group, so a figure here reads against `instantiate/pooling`.
+fn instantiation_pairs(plan: Plan, out: &mut Vec<Paired>) {
+    let runtime = Runtime::new().expect("the embedded component loads");
+    let floor = Floor::new();
+    out.push(pair_made(
+        "instantiation: pooled Runtime::new_queue / wasmtime's bare floor",
+        Some(1.05),
+        plan,
+        || runtime.new_queue().expect("an instance"),
+        || floor.instantiate(),
+    ));
+    out.push(pair_made(
+        "instantiation: wasmtime's sandboxed floor / bare floor",
+        None,
+        plan,
+        || floor.instantiate_sandboxed(),
+        || floor.instantiate(),
+    ));
+    out.push(pair_made(
+        "instantiation: pooled Runtime::new_queue / wasmtime's sandboxed floor",
+        Some(1.05),
+        plan,
+        || runtime.new_queue().expect("an instance"),
+        || floor.instantiate_sandboxed(),
+    ));
+}
+
+/// The pairs of calls, and the bindings' instance life.
+fn every_call_pair(plan: Plan, out: &mut Vec<Paired>) {
     let runtime = Runtime::new().expect("the embedded component loads");
     let queue = runtime.new_queue_seeded(SEED).expect("an instance");
     let manager = queue.manager().expect("a job manager");
@@ -238,5 +357,4 @@ pub fn measure(plan: Plan) -> Vec<Paired> {
             black_box(small.next_lookup());
         },
     ));
-    out
 }

@@ -68,6 +68,7 @@ const FIGURES: &[&str] = &[
     "instantiate/wasmtime_floor_with_drop",
     "instantiate/wasmtime_floor_looked_up",
     "instantiate/wasmtime_floor_typed",
+    "instantiate/wasmtime_floor_sandboxed",
     "call/wasmtime_floor",
     "call/wasmtime_floor_get_id",
     "call/no_op",
@@ -158,6 +159,18 @@ const RATIOS: &[(&str, &str, &str, Option<f64>)] = &[
         "pooling / wasmtime's bare floor instantiation",
         "instantiate/pooling",
         "instantiate/wasmtime_floor",
+        None,
+    ),
+    (
+        "wasmtime's floor: sandboxed (limiter, hostcall fuel, epoch deadline) / bare instantiation",
+        "instantiate/wasmtime_floor_sandboxed",
+        "instantiate/wasmtime_floor",
+        None,
+    ),
+    (
+        "pooling / wasmtime's sandboxed floor instantiation",
+        "instantiate/pooling",
+        "instantiate/wasmtime_floor_sandboxed",
         None,
     ),
     (
