@@ -403,6 +403,61 @@ pub struct TempFile {
     file: File,
     path: PathBuf,
     held: u64,
+    /// Syncs of what was written so far, made on a thread of their own
+    /// while the transfer goes on (`WRITEBACK_AHEAD`).
+    ahead: WritebackAhead,
+}
+
+/// After this many bytes written, a sync of the file starts on a thread of
+/// its own. The kernel starts writing dirty pages back only past a share
+/// of memory (gigabytes here), so a large file was written back all at
+/// its final sync, after the last byte arrived: the disk's time added to
+/// the network's. Syncing ahead overlaps them, and the final sync flushes
+/// only the tail (issue 22 goal 6).
+const WRITEBACK_AHEAD: u64 = 8 << 20;
+
+/// The sync in flight, and the first error any of them met: the file's
+/// final sync reports it, since a sync on a clone of the file may be the
+/// one the kernel tells of a failed write-back.
+#[derive(Default)]
+struct WritebackAhead {
+    running: Option<std::thread::JoinHandle<std::io::Result<()>>>,
+    since: u64,
+    failed: Option<std::io::Error>,
+}
+
+impl WritebackAhead {
+    /// Counts `bytes` written to `file`; past the mark, starts a sync of it
+    /// unless one still runs.
+    fn wrote(&mut self, file: &File, bytes: u64) {
+        self.since += bytes;
+        if self.since < WRITEBACK_AHEAD {
+            return;
+        }
+        if self.running.as_ref().is_some_and(|r| !r.is_finished()) {
+            return;
+        }
+        self.settle();
+        // No clone, no thread: the final sync does it all, as before.
+        let Ok(clone) = file.try_clone() else { return };
+        self.since = 0;
+        self.running = std::thread::Builder::new()
+            .name("bits-queue-sync".into())
+            .spawn(move || clone.sync_data())
+            .ok();
+    }
+
+    /// Waits for the sync in flight and keeps its error.
+    fn settle(&mut self) {
+        if let Some(running) = self.running.take() {
+            let result = running
+                .join()
+                .unwrap_or_else(|_| Err(std::io::Error::other("a sync ahead panicked")));
+            if let Err(e) = result {
+                self.failed.get_or_insert(e);
+            }
+        }
+    }
 }
 
 impl TempFile {
@@ -439,7 +494,12 @@ impl TempFile {
             .map_err(|e| write_failure(&path, &e))?
             .len()
             .min(order.offset);
-        let mut temp = TempFile { file, path, held };
+        let mut temp = TempFile {
+            file,
+            path,
+            held,
+            ahead: WritebackAhead::default(),
+        };
         temp.restart_at(held)?;
         Ok(temp)
     }
@@ -488,7 +548,9 @@ impl TempFile {
     pub fn write(&mut self, bytes: &[u8]) -> Result<(), Outcome> {
         self.file
             .write_all(bytes)
-            .map_err(|e| write_failure(&self.path, &e))
+            .map_err(|e| write_failure(&self.path, &e))?;
+        self.ahead.wrote(&self.file, bytes.len() as u64);
+        Ok(())
     }
 
     /// Appends everything `source` gives, reporting through `sink`; returns
@@ -514,6 +576,10 @@ impl TempFile {
 
     /// Syncs the bytes to disk: the file is complete only once they are.
     pub fn sync(&mut self) -> Result<(), Outcome> {
+        self.ahead.settle();
+        if let Some(e) = self.ahead.failed.take() {
+            return Err(write_failure(&self.path, &e));
+        }
         self.file
             .sync_all()
             .map_err(|e| write_failure(&self.path, &e))
@@ -736,19 +802,6 @@ pub(crate) fn has_scheme(url: &str, scheme: &str) -> bool {
         && url[scheme.len()..].starts_with(b"://")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::has_scheme;
-
-    #[test]
-    fn schemes_are_compared_without_slicing_characters() {
-        assert!(has_scheme("HTTP://x", "http"));
-        assert!(!has_scheme("ab\u{20ac}x://y", "http"));
-        assert!(!has_scheme("\u{20ac}://yyyy", "file"));
-        assert!(!has_scheme("file://", "file"));
-    }
-}
-
 /// The upload client of [`Transports::none`], made on first use: it
 /// trusts the system's roots, and reading them (some 150 files on Debian)
 /// was a third of every one-shot `bitsq` verb's start, though none of them
@@ -790,5 +843,34 @@ impl LazyUploader {
                 fragment: bytes,
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{WRITEBACK_AHEAD, WritebackAhead, has_scheme};
+
+    #[test]
+    fn schemes_are_compared_without_slicing_characters() {
+        assert!(has_scheme("HTTP://x", "http"));
+        assert!(!has_scheme("ab\u{20ac}x://y", "http"));
+        assert!(!has_scheme("\u{20ac}://yyyy", "file"));
+        assert!(!has_scheme("file://", "file"));
+    }
+
+    /// A sync ahead starts only past the mark, and its failure is kept for
+    /// the final sync: a sync on a pipe fails (EINVAL), as a write-back
+    /// error would, and it must not be lost with the thread.
+    #[test]
+    fn a_sync_ahead_starts_past_the_mark_and_its_failure_is_kept() {
+        let (_reader, writer) = std::io::pipe().unwrap();
+        let pipe = std::fs::File::from(std::os::fd::OwnedFd::from(writer));
+        let mut ahead = WritebackAhead::default();
+        ahead.wrote(&pipe, WRITEBACK_AHEAD - 1);
+        assert!(ahead.running.is_none(), "no sync before the mark");
+        ahead.wrote(&pipe, 1);
+        assert!(ahead.running.is_some(), "a sync starts at the mark");
+        ahead.settle();
+        assert!(ahead.failed.is_some(), "the sync's failure is kept");
     }
 }
