@@ -177,11 +177,10 @@ fn main() {
     }
 
     let ratios = |peer: &[f64]| -> Vec<f64> { ours.iter().zip(peer).map(|(b, c)| b / c).collect() };
-    let ms = |v: f64| v * 1e3;
     println!("\n## One-shot commands (startup)\n");
     println!("| measure | median | min–max |");
     println!("|---|---:|---:|");
-    for (what, values) in [
+    ms_rows(&[
         (
             "`bitsq list`, 10 jobs, SQLite, compile cache warm (target ≤ 50 ms)",
             &warm,
@@ -193,16 +192,8 @@ fn main() {
         ("`bitsq transfer`, 34 KiB from 127.0.0.1", &ours),
         ("`curl -s -o`, the same", &curled),
         ("`curl -s -o` then `sync FILE`", &synced),
-    ] {
-        let (lo, hi) = range(values);
-        println!(
-            "| {what} | {:.1} ms | {:.1}–{:.1} ms |",
-            ms(median(values.clone())),
-            ms(lo),
-            ms(hi)
-        );
-    }
-    for (what, values) in [
+    ]);
+    ratio_rows(&[
         (
             "`bitsq transfer` / `curl -s -o`, per round (target ≤ 3)",
             ratios(&curled),
@@ -215,15 +206,9 @@ fn main() {
             "`bitsq list`, cache off / warm (medians)",
             vec![median(cold.clone()) / median(warm.clone())],
         ),
-    ] {
-        let (lo, hi) = range(&values);
-        println!(
-            "| {what} | {:.2}× | {lo:.2}–{hi:.2}× |",
-            median(values.clone())
-        );
-    }
+    ]);
     // The floor, after the rows above (their order is BENCHMARKS.md's).
-    for (what, values) in [
+    ms_rows(&[
         (
             "bitsq's start for a transfer (component from the cache, a queue in memory, no job)",
             &started,
@@ -240,23 +225,34 @@ fn main() {
             "tighter floor: bitsq's start + the native durable GET, per round",
             &tight,
         ),
-    ] {
-        let (lo, hi) = range(values);
-        println!(
-            "| {what} | {:.1} ms | {:.1}–{:.1} ms |",
-            ms(median(values.clone())),
-            ms(lo),
-            ms(hi)
-        );
-    }
-    for (what, values) in [
+    ]);
+    ratio_rows(&[
         ("`bitsq transfer` / floor, per round", ratios(&floor)),
         (
             "`bitsq transfer` / tighter floor, per round",
             ratios(&tight),
         ),
-    ] {
-        let (lo, hi) = range(&values);
+    ]);
+}
+
+/// Table rows of times in milliseconds: each measure's median and range.
+fn ms_rows(rows: &[(&str, &Vec<f64>)]) {
+    let ms = |v: f64| v * 1e3;
+    for (what, values) in rows {
+        let (lo, hi) = range(values);
+        println!(
+            "| {what} | {:.1} ms | {:.1}–{:.1} ms |",
+            ms(median(values.to_vec())),
+            ms(lo),
+            ms(hi)
+        );
+    }
+}
+
+/// Table rows of ratios: each one's median and range.
+fn ratio_rows(rows: &[(&str, Vec<f64>)]) {
+    for (what, values) in rows {
+        let (lo, hi) = range(values);
         println!(
             "| {what} | {:.2}× | {lo:.2}–{hi:.2}× |",
             median(values.clone())

@@ -23,7 +23,7 @@ const BATCH: u64 = 100;
 
 /// Times `iters` calls of `make`, keeping what it makes alive until its
 /// batch ends, so dropping it is not timed.
-fn time_creation<T>(iters: u64, mut make: impl FnMut() -> T) -> Duration {
+pub(crate) fn time_creation<T>(iters: u64, mut make: impl FnMut() -> T) -> Duration {
     let mut alive = Vec::with_capacity(BATCH as usize);
     let mut total = Duration::ZERO;
     let mut left = iters;

@@ -140,20 +140,7 @@ fn alternate(
 /// instance: made in batches kept alive until the batch ends, so dropping
 /// them is not timed (as the criterion group `instantiate/` does).
 fn per_instance<T>(instances: u32, make: &mut impl FnMut() -> T) -> f64 {
-    const BATCH: u32 = 100;
-    let mut alive = Vec::with_capacity(BATCH as usize);
-    let mut total = std::time::Duration::ZERO;
-    let mut left = instances;
-    while left > 0 {
-        let n = left.min(BATCH);
-        let start = Instant::now();
-        for _ in 0..n {
-            alive.push(make());
-        }
-        total += start.elapsed();
-        alive.clear();
-        left -= n;
-    }
+    let total = crate::instantiate::time_creation(u64::from(instances), make);
     total.as_nanos() as f64 / f64::from(instances)
 }
 
