@@ -20,6 +20,20 @@ pub fn exactly<const N: usize>(args: &[String]) -> Result<[&str; N], Failure> {
     positional(args).try_into().map_err(|_| Failure::Usage)
 }
 
+/// Whether the option `flag` is among the words before any `--`, and the
+/// words without it (after `--`, every word is an argument and is kept).
+pub fn take_flag(args: &[String], flag: &str) -> (bool, Vec<String>) {
+    let before = args.iter().take_while(|a| *a != "--").count();
+    let found = args[..before].iter().any(|a| a == flag);
+    let rest = args
+        .iter()
+        .enumerate()
+        .filter(|(at, a)| *at >= before || *a != flag)
+        .map(|(_, a)| a.clone())
+        .collect();
+    (found, rest)
+}
+
 /// Whether `--help` or `-h` comes before any `--`.
 pub fn asks_help(args: &[String]) -> bool {
     args.iter()

@@ -17,15 +17,7 @@ pub const RAW: &str = "--raw";
 /// `args` without `--raw` (before a `--`, after which every word is an
 /// argument), and whether it was there.
 pub fn raw_flag(args: &[String]) -> (bool, Vec<String>) {
-    let before = args.iter().take_while(|a| *a != "--").count();
-    let raw = args[..before].iter().any(|a| a == RAW);
-    let words = args
-        .iter()
-        .enumerate()
-        .filter(|(at, a)| *at >= before || *a != RAW)
-        .map(|(_, a)| a.clone())
-        .collect();
-    (raw, words)
+    crate::verbs::args::take_flag(args, RAW)
 }
 
 /// `[--raw] JOB`: prints `label`'s `value` of the job.

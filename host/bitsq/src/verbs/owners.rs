@@ -122,15 +122,7 @@ pub fn listed(
 /// `[--allusers] …`: whether the flag is among the words before `--`,
 /// and the other words.
 pub fn all_users_flag(args: &[String]) -> (bool, Vec<String>) {
-    let before = args.iter().take_while(|a| *a != "--").count();
-    let all = args[..before].iter().any(|a| a == ALL_USERS);
-    let rest = args
-        .iter()
-        .enumerate()
-        .filter(|(at, a)| *at >= before || *a != ALL_USERS)
-        .map(|(_, a)| a.clone())
-        .collect();
-    (all, rest)
+    crate::verbs::args::take_flag(args, ALL_USERS)
 }
 
 /// `getowner [--raw] JOB`: who owns the job (bitsadmin's `/GetOwner`).
